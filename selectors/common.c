@@ -1,0 +1,166 @@
+/* common.c -- pieces of the reference harness's semantics shared by several
+ * selectors: its two sort orders, REBASE's sequential-ceil allocation, and
+ * parameter handling (declared defaults and ranges, `key=value` parsing).
+ *
+ * Sort orders. Python's sorted() is stable. `sorted(key=s); reverse()`
+ * yields descending scores with ties in REVERSED insertion order (later
+ * first); `sorted(key=s, reverse=True)` keeps insertion order among ties.
+ * Both are reproduced exactly with a stable merge sort on (score, index). */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selectors/selector.h"
+
+void etsim_sel_output_init(etsim_sel_output *out, int32_t n_cand) {
+    memset(out, 0, sizeof *out);
+    out->tags = etsim_calloc((size_t)(n_cand > 0 ? n_cand : 1), sizeof *out->tags);
+    out->kept = etsim_calloc((size_t)(n_cand > 0 ? n_cand : 1), sizeof *out->kept);
+    out->cluster = etsim_calloc((size_t)(n_cand > 0 ? n_cand : 1), sizeof *out->cluster);
+}
+
+void etsim_sel_output_free(etsim_sel_output *out) {
+    free(out->exp_cand);
+    free(out->exp_count);
+    free(out->tags);
+    free(out->kept);
+    free(out->cluster);
+    memset(out, 0, sizeof *out);
+}
+
+void etsim_sel_expand(etsim_sel_output *out, int32_t cand_index, int32_t count) {
+    int64_t cap = out->cap_exp;
+    etsim_grow((void **)&out->exp_cand, &cap, out->n_exp + 1, sizeof *out->exp_cand);
+    cap = out->cap_exp;
+    etsim_grow((void **)&out->exp_count, &cap, out->n_exp + 1, sizeof *out->exp_count);
+    out->cap_exp = cap;
+    out->exp_cand[out->n_exp] = cand_index;
+    out->exp_count[out->n_exp] = count;
+    out->n_exp++;
+}
+
+/* ---- ordering ------------------------------------------------------------------ */
+
+/* Stable merge sort of idx[] by scores descending; `later_first` flips the
+ * tie rule. Scores compared as doubles; NaN never reaches here (the engine
+ * and `etsim select` reject it). */
+static int before(const double *s, int32_t a, int32_t b, int later_first) {
+    if (s[a] != s[b]) return s[a] > s[b];
+    return later_first ? a > b : a < b;
+}
+
+static void merge_sort(const double *s, int32_t *idx, int32_t *tmp, int32_t n, int later_first) {
+    if (n < 2) return;
+    int32_t h = n / 2;
+    merge_sort(s, idx, tmp, h, later_first);
+    merge_sort(s, idx + h, tmp, n - h, later_first);
+    int32_t i = 0, j = h, k = 0;
+    while (i < h && j < n)
+        tmp[k++] = before(s, idx[j], idx[i], later_first) ? idx[j++] : idx[i++];
+    while (i < h) tmp[k++] = idx[i++];
+    while (j < n) tmp[k++] = idx[j++];
+    memcpy(idx, tmp, (size_t)n * sizeof *idx);
+}
+
+static void order_desc(const double *scores, int32_t n, int32_t *order, int later_first) {
+    for (int32_t i = 0; i < n; i++) order[i] = i;
+    int32_t *tmp = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *tmp);
+    merge_sort(scores, order, tmp, n, later_first);
+    free(tmp);
+}
+
+void etsim_order_desc_later_first(const double *scores, int32_t n, int32_t *order) {
+    order_desc(scores, n, order, 1);
+}
+
+void etsim_order_desc_stable(const double *scores, int32_t n, int32_t *order) {
+    order_desc(scores, n, order, 0);
+}
+
+/* ---- REBASE allocation ------------------------------------------------------- */
+
+int64_t etsim_rebase_allocate(const double *logits, int32_t n, int32_t width,
+                              int32_t *counts) {
+    if (n <= 0) return 0;
+    double maxl = -INFINITY;
+    for (int32_t i = 0; i < n; i++)
+        if (logits[i] > maxl) maxl = logits[i];
+    double *e = etsim_malloc((size_t)n * sizeof *e);
+    double *suffix = etsim_malloc((size_t)(n + 1) * sizeof *suffix);
+    for (int32_t i = 0; i < n; i++)
+        e[i] = (isinf(maxl) || logits[i] == -INFINITY) ? 0.0 : exp(logits[i] - maxl);
+    /* Suffix sums computed from the end, not by repeated subtraction as the
+     * reference does in float32: the exact sum_{j>=i} e_j without drift. */
+    suffix[n] = 0.0;
+    for (int32_t i = n - 1; i >= 0; i--) suffix[i] = suffix[i + 1] + e[i];
+    int64_t remaining = width, total = 0;
+    for (int32_t i = 0; i < n; i++) {
+        int32_t w = 0;
+        if (e[i] > 0 && suffix[i] > 0 && remaining > 0) {
+            double r = (double)remaining * e[i] / suffix[i];
+            double nearest = floor(r + 0.5);
+            /* An exact integer ratio (e.g. equal scores splitting 16 over 4)
+             * must not become one more through rounding noise. */
+            if (fabs(r - nearest) <= 1e-9 * (r > 1 ? r : 1)) r = nearest;
+            double c = ceil(r);
+            if (c > (double)remaining) c = (double)remaining;
+            w = (int32_t)c;
+        }
+        counts[i] = w;
+        remaining -= w;
+        total += w;
+    }
+    free(e);
+    free(suffix);
+    return total;
+}
+
+/* ---- parameters ------------------------------------------------------------------ */
+
+void etsim_sel_config_init(etsim_sel_config *cfg, const etsim_selector *sel) {
+    memset(cfg, 0, sizeof *cfg);
+    cfg->sel = sel;
+    for (int i = 0; sel->params && sel->params[i].name && i < ETSIM_SEL_MAX_PARAMS; i++)
+        cfg->v[i] = sel->params[i].def;
+}
+
+int etsim_sel_config_get_index(const etsim_sel_config *cfg, const char *key) {
+    const etsim_param_def *p = cfg->sel->params;
+    for (int i = 0; p && p[i].name && i < ETSIM_SEL_MAX_PARAMS; i++)
+        if (!strcmp(p[i].name, key)) return i;
+    return -1;
+}
+
+double etsim_sel_config_get(const etsim_sel_config *cfg, const char *key) {
+    int i = etsim_sel_config_get_index(cfg, key);
+    return i < 0 ? NAN : cfg->v[i];
+}
+
+int etsim_sel_config_set(etsim_sel_config *cfg, const char *key, const char *value,
+                         etsim_err *err) {
+    int i = etsim_sel_config_get_index(cfg, key);
+    if (i < 0) {
+        char known[256] = "";
+        const etsim_param_def *p = cfg->sel->params;
+        for (int k = 0; p && p[k].name; k++) {
+            if (k) strncat(known, ", ", sizeof known - strlen(known) - 1);
+            strncat(known, p[k].name, sizeof known - strlen(known) - 1);
+        }
+        return etsim_errf(err, "selector %s: unknown parameter '%s' (known: %s)",
+                          cfg->sel->name, key, known[0] ? known : "none");
+    }
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(value, &end);
+    if (!value[0] || *end || errno || !isfinite(v))
+        return etsim_errf(err, "selector %s: parameter %s: '%s' is not a finite number",
+                          cfg->sel->name, key, value);
+    const etsim_param_def *d = &cfg->sel->params[i];
+    if (v < d->min || v > d->max)
+        return etsim_errf(err, "selector %s: parameter %s = %s is outside [%g, %g]",
+                          cfg->sel->name, key, value, d->min, d->max);
+    cfg->v[i] = v;
+    cfg->set[i] = 1;
+    return 0;
+}

@@ -1,0 +1,92 @@
+/* cli.c -- shared flag helpers for the subcommands (see cli.h). */
+#include "sim/cli/cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+int etsim_cli_fail(int code, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("etsim: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return code;
+}
+
+int etsim_cli_int(const char *flag, const char *value, int min, int max, int *out) {
+    char *end = NULL;
+    long v = strtol(value, &end, 10);
+    if (!value[0] || *end || v < min || v > max) {
+        etsim_cli_fail(2, "%s: '%s' is not an integer in [%d, %d]", flag, value, min, max);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+void etsim_cli_source_init(etsim_cli_source *s) {
+    s->kind = NULL;
+    s->spec = NULL;
+}
+
+int etsim_cli_source_arg(etsim_cli_source *s, int argc, char **argv, int *i) {
+    const char *a = argv[*i];
+    if (!strcmp(a, "--trace")) {
+        if (*i + 1 >= argc) {
+            etsim_cli_fail(2, "--trace needs a file");
+            return -1;
+        }
+        s->kind = "trace";
+        s->spec = argv[++*i];
+        return 1;
+    }
+    if (!strcmp(a, "--synthetic")) {
+        s->kind = "synthetic";
+        s->spec = "default";
+        if (*i + 1 < argc && strncmp(argv[*i + 1], "--", 2) != 0) s->spec = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+int etsim_cli_search_config(etsim_search_config *cfg, const char *selector, int width,
+                            const char *const *sets, int n_sets, etsim_err *err) {
+    const etsim_selector *sel = etsim_selector_find(selector);
+    if (!sel) {
+        char known[256] = "";
+        const etsim_selector *const *all = etsim_selectors();
+        for (int i = 0; all[i]; i++) {
+            if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
+            strncat(known, all[i]->name, sizeof known - strlen(known) - 1);
+        }
+        return etsim_errf(err, "unknown selector '%s' (known: %s)", selector, known);
+    }
+    if (width <= 0) return etsim_errf(err, "--width must be > 0 (got %d)", width);
+    etsim_search_config_init(cfg, sel, width);
+    for (int i = 0; i < n_sets; i++) {
+        char key[128];
+        const char *eq = strchr(sets[i], '=');
+        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key)
+            return etsim_errf(err, "--set '%s': expected KEY=VALUE", sets[i]);
+        memcpy(key, sets[i], (size_t)(eq - sets[i]));
+        key[eq - sets[i]] = 0;
+        if (etsim_search_config_set(cfg, key, eq + 1, err) < 0) return -1;
+    }
+    if (sel->validate && sel->validate(&cfg->sel, err) < 0) return -1;
+    return 0;
+}
+
+void etsim_cli_print_summary(FILE *fp, const etsim_search_config *cfg, int problems,
+                             const etsim_counters *c) {
+    fprintf(fp, "selector %s width %d: %d problems\n", cfg->sel.sel->name, cfg->width, problems);
+    fprintf(fp, "  model calls       %lld\n", (long long)c->model_calls);
+    fprintf(fp, "  tokens generated  %lld\n", (long long)c->tokens_generated);
+    fprintf(fp, "  KV size (ETS)     %lld\n", (long long)c->kv_tokens);
+    fprintf(fp, "  selections        %lld\n", (long long)c->selections);
+    if (c->dropped_unscored) fprintf(fp, "  dropped unscored  %lld\n", (long long)c->dropped_unscored);
+    if (c->missing_children)
+        fprintf(fp, "  missing children  %lld (resampled %lld)\n", (long long)c->missing_children,
+                (long long)c->resampled_children);
+}

@@ -1,0 +1,69 @@
+/* oracle.c -- the registry of oracle kinds and etsim_meta helpers. Adding a
+ * backend is one file implementing etsim_oracle_vtab and one line here. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/oracle.h"
+
+/* Weak until every backend has landed in the tree; a missing one is
+ * simply absent from the registry. */
+extern const etsim_oracle_kind etsim_oracle_kind_trace __attribute__((weak));
+extern const etsim_oracle_kind etsim_oracle_kind_synthetic __attribute__((weak));
+
+static const etsim_oracle_kind *registry[4];
+
+const etsim_oracle_kind *const *etsim_oracle_kinds(void) {
+    int n = 0;
+    if (&etsim_oracle_kind_trace) registry[n++] = &etsim_oracle_kind_trace;
+    if (&etsim_oracle_kind_synthetic) registry[n++] = &etsim_oracle_kind_synthetic;
+    registry[n] = NULL;
+    return registry;
+}
+
+const etsim_oracle_kind *etsim_oracle_kind_find(const char *name) {
+    const etsim_oracle_kind *const *k = etsim_oracle_kinds();
+    for (int i = 0; k[i]; i++)
+        if (!strcmp(k[i]->name, name)) return k[i];
+    return NULL;
+}
+
+etsim_oracle *etsim_oracle_open(const char *kind, const char *spec, etsim_err *err) {
+    const etsim_oracle_kind *k = etsim_oracle_kind_find(kind);
+    if (!k) {
+        etsim_errf(err, "unknown oracle kind '%s'", kind);
+        return NULL;
+    }
+    return k->open(spec, err);
+}
+
+void etsim_oracle_close(etsim_oracle *o) {
+    if (o) o->vt->close(o);
+}
+
+void etsim_meta_free(etsim_meta *m) {
+    free(m->dataset);
+    free(m->policy_model);
+    free(m->prm_model);
+    free(m->embed_model);
+    free(m->tokenizer);
+    free(m->step_delimiter);
+    free(m->answer_format);
+    free(m->embed_encoding);
+    free(m->settings_json);
+    memset(m, 0, sizeof *m);
+}
+
+void etsim_meta_copy(etsim_meta *dst, const etsim_meta *src) {
+    dst->dataset = etsim_strdup(src->dataset);
+    dst->policy_model = etsim_strdup(src->policy_model);
+    dst->prm_model = etsim_strdup(src->prm_model);
+    dst->embed_model = etsim_strdup(src->embed_model);
+    dst->tokenizer = etsim_strdup(src->tokenizer);
+    dst->step_delimiter = etsim_strdup(src->step_delimiter);
+    dst->answer_format = etsim_strdup(src->answer_format);
+    dst->embed_encoding = etsim_strdup(src->embed_encoding);
+    dst->settings_json = etsim_strdup(src->settings_json);
+    dst->emb_dim = src->emb_dim;
+    dst->tokens_estimated = src->tokens_estimated;
+    dst->n_problems = src->n_problems;
+}

@@ -1,0 +1,61 @@
+/* result.h -- the replay result file: one JSON document written as a stream
+ * (a problem at a time, so memory never holds more than the problems in
+ * flight) into a temporary file renamed into place on success.
+ *
+ * Format (etsim_result = 1):
+ * {
+ *  "etsim_result": 1,
+ *  "config": {"selector", "width", "params": {...}, "max_tokens",
+ *             "max_expansions", "on_missing", "root_tokens",
+ *             "source": {"kind", "spec"}, "meta": {trace header fields}},
+ *  "problems": [ {
+ *     "index", "id", "answer" (ground truth), "subject", "level",
+ *     "prompt_tokens",
+ *     "counters": {model_calls, tokens_generated, kv_tokens, selections,
+ *                  nodes_generated, dropped_unscored, retired_leaf,
+ *                  retired_length, missing_children, resampled_children},
+ *     "nodes": {          generated nodes; id = position, root = 0
+ *        "parent": [...], "tokens": [...] (step tokens; root: prompt),
+ *        "score": [...] (null when unscored), "flags": [...] (ETSIM_NODE_*),
+ *        "text": [...] only with --with-text },
+ *     "decisions": [ {"depth", "width", "kv_tokens",
+ *        "candidates": [ids], "scores": [...], "counts": [...],
+ *        "expansions": [[id, count], ...] in fork order,
+ *        optional "tags", "kept", "clusters", "objective"} ],
+ *     "leaves": [ {"node", "answer", "tokens" (cumulative, prompt included),
+ *                  "step_scores": [root-to-leaf scores, root excluded]} ]
+ *  } ... ],
+ *  "summary": {"problems", counters summed}
+ * }
+ * Node ids in a result are generation order (as the reference numbers its
+ * nodes), not the trace's ids. */
+#ifndef ETSIM_RESULT_H
+#define ETSIM_RESULT_H
+
+#include "sim/engine.h"
+
+enum { ETSIM_RESULT_WITH_TEXT = 1 };
+
+typedef struct etsim_result_writer {
+    etsim_atomic_file af;
+    int flags;
+    int n_problems;
+    etsim_counters total;
+    int32_t *remap;          /* tree id -> result id scratch */
+    int64_t cap_remap;
+} etsim_result_writer;
+
+/* source_kind/spec describe the oracle ("synthetic", "default"). */
+int etsim_result_writer_open(etsim_result_writer *w, const char *path, int flags,
+                             const etsim_search_config *cfg, const char *source_kind,
+                             const char *source_spec, const etsim_meta *meta,
+                             etsim_err *err);
+int etsim_result_writer_add(etsim_result_writer *w, const etsim_problem_result *res,
+                            etsim_err *err);
+int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err);
+void etsim_result_writer_abort(etsim_result_writer *w);
+
+/* Write the config object alone (also used by sweeps to key configs). */
+void etsim_result_write_config(FILE *fp, const etsim_search_config *cfg);
+
+#endif
