@@ -50,17 +50,22 @@ static void write_meta(FILE *fp, const etsim_meta *m) {
             m->tokens_estimated ? "true" : "false", m->n_problems);
 }
 
-static void write_counters(FILE *fp, const etsim_counters *c) {
-    fprintf(fp,
-            "{\"model_calls\":%lld,\"tokens_generated\":%lld,\"kv_tokens\":%lld,"
-            "\"selections\":%lld,\"nodes_generated\":%lld,\"dropped_unscored\":%lld,"
-            "\"retired_leaf\":%lld,\"retired_length\":%lld,\"missing_children\":%lld,"
-            "\"resampled_children\":%lld}",
-            (long long)c->model_calls, (long long)c->tokens_generated,
-            (long long)c->kv_tokens, (long long)c->selections, (long long)c->nodes_generated,
-            (long long)c->dropped_unscored, (long long)c->retired_leaf,
-            (long long)c->retired_length, (long long)c->missing_children,
-            (long long)c->resampled_children);
+static void put_counters(etsim_sbuf *b, const etsim_counters *c) {
+    const struct { const char *name; int64_t v; } f[] = {
+        {"model_calls", c->model_calls},       {"tokens_generated", c->tokens_generated},
+        {"kv_tokens", c->kv_tokens},           {"selections", c->selections},
+        {"nodes_generated", c->nodes_generated}, {"dropped_unscored", c->dropped_unscored},
+        {"retired_leaf", c->retired_leaf},     {"retired_length", c->retired_length},
+        {"missing_children", c->missing_children},
+        {"resampled_children", c->resampled_children},
+    };
+    for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
+        etsim_sbuf_puts(b, i ? ",\"" : "{\"");
+        etsim_sbuf_puts(b, f[i].name);
+        etsim_sbuf_puts(b, "\":");
+        etsim_sbuf_int(b, f[i].v);
+    }
+    etsim_sbuf_putc(b, '}');
 }
 
 int etsim_result_writer_open(etsim_result_writer *w, const char *path, int flags,
@@ -85,139 +90,208 @@ int etsim_result_writer_open(etsim_result_writer *w, const char *path, int flags
     return 0;
 }
 
-static void write_int_array(FILE *fp, const int32_t *v, int64_t n) {
-    putc('[', fp);
-    for (int64_t i = 0; i < n; i++) fprintf(fp, i ? ",%d" : "%d", v[i]);
-    putc(']', fp);
+static void put_ints(etsim_sbuf *b, const int32_t *v, int64_t n) {
+    etsim_sbuf_putc(b, '[');
+    for (int64_t i = 0; i < n; i++) {
+        if (i) etsim_sbuf_putc(b, ',');
+        etsim_sbuf_int(b, v[i]);
+    }
+    etsim_sbuf_putc(b, ']');
+}
+
+/* Scores are formatted once per node into w->scores and copied wherever
+ * the node appears again (decisions, leaves' step scores). */
+static void put_score(etsim_sbuf *b, const etsim_result_writer *w, int32_t gen_id) {
+    int64_t o = w->score_off[gen_id];
+    etsim_sbuf_put(b, w->scores.data + o, (size_t)(w->score_off[gen_id + 1] - o));
+}
+
+static void put_decisions(etsim_result_writer *w, const etsim_problem_result *r) {
+    etsim_sbuf *b = &w->buf;
+    for (int32_t d = 0; d < r->n_logs; d++) {
+        const etsim_depth_log *lg = &r->logs[d];
+        const int64_t o = lg->cand_off;
+        etsim_sbuf_puts(b, d ? ",\n{\"depth\":" : "{\"depth\":");
+        etsim_sbuf_int(b, lg->depth);
+        etsim_sbuf_puts(b, ",\"width\":");
+        etsim_sbuf_int(b, lg->width);
+        etsim_sbuf_puts(b, ",\"kv_tokens\":");
+        etsim_sbuf_int(b, lg->kv_tokens);
+        etsim_sbuf_puts(b, ",\"candidates\":[");
+        for (int32_t i = 0; i < lg->n_cand; i++) {
+            if (i) etsim_sbuf_putc(b, ',');
+            etsim_sbuf_int(b, w->remap[r->log_nodes[o + i]]);
+        }
+        etsim_sbuf_puts(b, "],\"scores\":[");
+        for (int32_t i = 0; i < lg->n_cand; i++) {
+            if (i) etsim_sbuf_putc(b, ',');
+            put_score(b, w, w->remap[r->log_nodes[o + i]]);
+        }
+        etsim_sbuf_puts(b, "],\"counts\":");
+        put_ints(b, r->log_counts + o, lg->n_cand);
+        etsim_sbuf_puts(b, ",\"expansions\":[");
+        for (int32_t e = 0; e < lg->n_exp; e++) {
+            etsim_sbuf_puts(b, e ? ",[" : "[");
+            etsim_sbuf_int(b, w->remap[r->exp_cand[lg->exp_off + e]]);
+            etsim_sbuf_putc(b, ',');
+            etsim_sbuf_int(b, r->exp_count[lg->exp_off + e]);
+            etsim_sbuf_putc(b, ']');
+        }
+        etsim_sbuf_putc(b, ']');
+        int any_tag = 0;
+        for (int32_t i = 0; i < lg->n_cand; i++) any_tag |= r->log_tags[o + i] >= 0;
+        if (any_tag) {
+            etsim_sbuf_puts(b, ",\"tags\":");
+            put_ints(b, r->log_tags + o, lg->n_cand);
+        }
+        if (lg->has_kept) {
+            etsim_sbuf_puts(b, ",\"kept\":[");
+            int first = 1;
+            for (int32_t i = 0; i < lg->n_cand; i++)
+                if (r->log_kept[o + i]) {
+                    if (!first) etsim_sbuf_putc(b, ',');
+                    etsim_sbuf_int(b, w->remap[r->log_nodes[o + i]]);
+                    first = 0;
+                }
+            etsim_sbuf_putc(b, ']');
+        }
+        if (lg->has_clusters) {
+            etsim_sbuf_puts(b, ",\"clusters\":");
+            put_ints(b, r->log_cluster + o, lg->n_cand);
+        }
+        if (lg->has_objective) {
+            etsim_sbuf_puts(b, ",\"objective\":");
+            etsim_sbuf_double(b, lg->objective);
+        }
+        etsim_sbuf_putc(b, '}');
+    }
+}
+
+static void put_leaves(etsim_result_writer *w, const etsim_problem_result *r) {
+    etsim_sbuf *b = &w->buf;
+    const etsim_tree *t = &r->tree;
+    int32_t path_local[64];
+    for (int32_t i = 0; i < r->n_leaves; i++) {
+        int32_t v = r->leaves[i];
+        etsim_sbuf_puts(b, i ? ",{\"node\":" : "{\"node\":");
+        etsim_sbuf_int(b, w->remap[v]);
+        etsim_sbuf_puts(b, ",\"answer\":");
+        etsim_sbuf_json_string(b, etsim_tree_answer(t, v));
+        etsim_sbuf_puts(b, ",\"tokens\":");
+        etsim_sbuf_int(b, t->nodes[v].cum_tokens);
+        etsim_sbuf_puts(b, ",\"step_scores\":[");
+        /* root-to-leaf order, root excluded */
+        int32_t depth = t->nodes[v].depth, k = depth;
+        int32_t *path = depth <= 64 ? path_local : etsim_malloc(sizeof(int32_t) * (size_t)depth);
+        for (int32_t u = v; u > 0; u = t->nodes[u].parent) path[--k] = u;
+        for (int32_t j = 0; j < depth; j++) {
+            if (j) etsim_sbuf_putc(b, ',');
+            put_score(b, w, w->remap[path[j]]);
+        }
+        if (path != path_local) free(path);
+        etsim_sbuf_puts(b, "]}");
+    }
 }
 
 int etsim_result_writer_add(etsim_result_writer *w, const etsim_problem_result *r,
                             etsim_err *err) {
-    FILE *fp = w->af.fp;
     const etsim_tree *t = &r->tree;
     const etsim_problem *p = &t->prob;
+    etsim_sbuf *b = &w->buf;
+    b->len = 0;
+    w->scores.len = 0;
     etsim_grow((void **)&w->remap, &w->cap_remap, t->n_nodes, sizeof *w->remap);
+    etsim_grow((void **)&w->score_off, &w->cap_score_off, (int64_t)r->n_gen + 1,
+               sizeof *w->score_off);
     for (int32_t i = 0; i < t->n_nodes; i++) w->remap[i] = -1;
-    for (int32_t k = 0; k < r->n_gen; k++) w->remap[r->gen_order[k]] = k;
-
-    fputs(w->n_problems ? ",\n{" : "\n{", fp);
-    fprintf(fp, "\"index\":%d,\"id\":", p->index);
-    etsim_json_write_string(fp, p->id);
-    fputs(",\"answer\":", fp);
-    etsim_json_write_string(fp, p->answer);
-    fputs(",\"subject\":", fp);
-    etsim_json_write_string(fp, p->subject);
-    fprintf(fp, ",\"level\":%d,\"prompt_tokens\":%d,\"counters\":", p->level, p->prompt_tokens);
-    write_counters(fp, &r->c);
-
-    fputs(",\n\"nodes\":{\"parent\":[", fp);
-    for (int32_t k = 0; k < r->n_gen; k++) {
-        int32_t par = t->nodes[r->gen_order[k]].parent;
-        fprintf(fp, k ? ",%d" : "%d", par >= 0 ? w->remap[par] : -1);
-    }
-    fputs("],\"tokens\":[", fp);
-    for (int32_t k = 0; k < r->n_gen; k++)
-        fprintf(fp, k ? ",%d" : "%d", t->nodes[r->gen_order[k]].step_tokens);
-    fputs("],\"score\":[", fp);
     for (int32_t k = 0; k < r->n_gen; k++) {
         const etsim_node *nd = &t->nodes[r->gen_order[k]];
-        if (k) putc(',', fp);
-        put_double(fp, (nd->flags & ETSIM_NODE_SCORED) || k == 0 ? (double)nd->score : NAN);
+        w->remap[r->gen_order[k]] = k;
+        w->score_off[k] = w->scores.len;
+        etsim_sbuf_float(&w->scores, (nd->flags & ETSIM_NODE_SCORED) || k == 0 ? nd->score : NAN);
     }
-    fputs("],\"flags\":[", fp);
-    for (int32_t k = 0; k < r->n_gen; k++)
-        fprintf(fp, k ? ",%u" : "%u", t->nodes[r->gen_order[k]].flags);
-    putc(']', fp);
+    w->score_off[r->n_gen] = w->scores.len;
+
+    etsim_sbuf_puts(b, w->n_problems ? ",\n{\"index\":" : "\n{\"index\":");
+    etsim_sbuf_int(b, p->index);
+    etsim_sbuf_puts(b, ",\"id\":");
+    etsim_sbuf_json_string(b, p->id);
+    etsim_sbuf_puts(b, ",\"answer\":");
+    etsim_sbuf_json_string(b, p->answer);
+    etsim_sbuf_puts(b, ",\"subject\":");
+    etsim_sbuf_json_string(b, p->subject);
+    etsim_sbuf_puts(b, ",\"level\":");
+    etsim_sbuf_int(b, p->level);
+    etsim_sbuf_puts(b, ",\"prompt_tokens\":");
+    etsim_sbuf_int(b, p->prompt_tokens);
+    etsim_sbuf_puts(b, ",\"counters\":");
+    put_counters(b, &r->c);
+    etsim_sbuf_puts(b, ",\n\"nodes\":{\"parent\":[");
+    for (int32_t k = 0; k < r->n_gen; k++) {
+        int32_t par = t->nodes[r->gen_order[k]].parent;
+        if (k) etsim_sbuf_putc(b, ',');
+        etsim_sbuf_int(b, par >= 0 ? w->remap[par] : -1);
+    }
+    etsim_sbuf_puts(b, "],\"tokens\":[");
+    for (int32_t k = 0; k < r->n_gen; k++) {
+        if (k) etsim_sbuf_putc(b, ',');
+        etsim_sbuf_int(b, t->nodes[r->gen_order[k]].step_tokens);
+    }
+    etsim_sbuf_puts(b, "],\"score\":[");
+    for (int32_t k = 0; k < r->n_gen; k++) {
+        if (k) etsim_sbuf_putc(b, ',');
+        put_score(b, w, k);
+    }
+    etsim_sbuf_puts(b, "],\"flags\":[");
+    for (int32_t k = 0; k < r->n_gen; k++) {
+        if (k) etsim_sbuf_putc(b, ',');
+        etsim_sbuf_int(b, t->nodes[r->gen_order[k]].flags);
+    }
+    etsim_sbuf_putc(b, ']');
     if (w->flags & ETSIM_RESULT_WITH_TEXT) {
-        fputs(",\"text\":[", fp);
+        etsim_sbuf_puts(b, ",\"text\":[");
         for (int32_t k = 0; k < r->n_gen; k++) {
-            if (k) putc(',', fp);
-            etsim_json_write_string(fp, k == 0 ? p->question : etsim_tree_text(t, r->gen_order[k]));
+            if (k) etsim_sbuf_putc(b, ',');
+            etsim_sbuf_json_string(b, k == 0 ? p->question : etsim_tree_text(t, r->gen_order[k]));
         }
-        putc(']', fp);
+        etsim_sbuf_putc(b, ']');
     }
-    fputs("},\n\"decisions\":[", fp);
-    for (int32_t d = 0; d < r->n_logs; d++) {
-        const etsim_depth_log *lg = &r->logs[d];
-        const int64_t o = lg->cand_off;
-        fprintf(fp, "%s{\"depth\":%d,\"width\":%d,\"kv_tokens\":%lld,\"candidates\":[",
-                d ? ",\n" : "", lg->depth, lg->width, (long long)lg->kv_tokens);
-        for (int32_t i = 0; i < lg->n_cand; i++)
-            fprintf(fp, i ? ",%d" : "%d", w->remap[r->log_nodes[o + i]]);
-        fputs("],\"scores\":[", fp);
-        for (int32_t i = 0; i < lg->n_cand; i++) {
-            if (i) putc(',', fp);
-            put_double(fp, r->log_scores[o + i]);
-        }
-        fputs("],\"counts\":", fp);
-        write_int_array(fp, r->log_counts + o, lg->n_cand);
-        fputs(",\"expansions\":[", fp);
-        for (int32_t e = 0; e < lg->n_exp; e++)
-            fprintf(fp, e ? ",[%d,%d]" : "[%d,%d]", w->remap[r->exp_cand[lg->exp_off + e]],
-                    r->exp_count[lg->exp_off + e]);
-        putc(']', fp);
-        int any_tag = 0;
-        for (int32_t i = 0; i < lg->n_cand; i++) any_tag |= r->log_tags[o + i] >= 0;
-        if (any_tag) {
-            fputs(",\"tags\":", fp);
-            write_int_array(fp, r->log_tags + o, lg->n_cand);
-        }
-        if (lg->has_kept) {
-            fputs(",\"kept\":[", fp);
-            int first = 1;
-            for (int32_t i = 0; i < lg->n_cand; i++)
-                if (r->log_kept[o + i]) {
-                    fprintf(fp, first ? "%d" : ",%d", w->remap[r->log_nodes[o + i]]);
-                    first = 0;
-                }
-            putc(']', fp);
-        }
-        if (lg->has_clusters) {
-            fputs(",\"clusters\":", fp);
-            write_int_array(fp, r->log_cluster + o, lg->n_cand);
-        }
-        if (lg->has_objective) {
-            fputs(",\"objective\":", fp);
-            put_double(fp, lg->objective);
-        }
-        putc('}', fp);
-    }
-    fputs("],\n\"leaves\":[", fp);
-    for (int32_t i = 0; i < r->n_leaves; i++) {
-        int32_t v = r->leaves[i];
-        fprintf(fp, "%s{\"node\":%d,\"answer\":", i ? "," : "", w->remap[v]);
-        etsim_json_write_string(fp, etsim_tree_answer(t, v));
-        fprintf(fp, ",\"tokens\":%d,\"step_scores\":[", t->nodes[v].cum_tokens);
-        /* root-to-leaf order, root excluded: walk up into a small stack */
-        int32_t depth = t->nodes[v].depth, k = depth;
-        double stack_local[64], *st = depth <= 64 ? stack_local : etsim_malloc(sizeof(double) * depth);
-        for (int32_t u = v; u > 0; u = t->nodes[u].parent) st[--k] = t->nodes[u].score;
-        for (int32_t j = 0; j < depth; j++) {
-            if (j) putc(',', fp);
-            put_double(fp, st[j]);
-        }
-        if (st != stack_local) free(st);
-        fputs("]}", fp);
-    }
-    fputs("]}", fp);
+    etsim_sbuf_puts(b, "},\n\"decisions\":[");
+    put_decisions(w, r);
+    etsim_sbuf_puts(b, "],\n\"leaves\":[");
+    put_leaves(w, r);
+    etsim_sbuf_puts(b, "]}");
     etsim_counters_add(&w->total, &r->c);
     w->n_problems++;
-    if (ferror(fp)) return etsim_errf(err, "%s: write failed", w->af.path);
+    if (fwrite(b->data, 1, (size_t)b->len, w->af.fp) != (size_t)b->len || ferror(w->af.fp))
+        return etsim_errf(err, "%s: write failed", w->af.path);
     return 0;
+}
+
+static void writer_free_buffers(etsim_result_writer *w) {
+    free(w->remap);
+    free(w->score_off);
+    w->remap = NULL;
+    w->score_off = NULL;
+    etsim_sbuf_free(&w->buf);
+    etsim_sbuf_free(&w->scores);
 }
 
 int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err) {
     FILE *fp = w->af.fp;
-    fprintf(fp, "\n],\n\"summary\":{\"problems\":%d,\"counters\":", w->n_problems);
-    write_counters(fp, &w->total);
-    fputs("}}\n", fp);
-    free(w->remap);
-    w->remap = NULL;
+    etsim_sbuf *b = &w->buf;
+    b->len = 0;
+    etsim_sbuf_puts(b, "\n],\n\"summary\":{\"problems\":");
+    etsim_sbuf_int(b, w->n_problems);
+    etsim_sbuf_puts(b, ",\"counters\":");
+    put_counters(b, &w->total);
+    etsim_sbuf_puts(b, "}}\n");
+    fwrite(b->data, 1, (size_t)b->len, fp);
+    writer_free_buffers(w);
     return etsim_atomic_commit(&w->af, err);
 }
 
 void etsim_result_writer_abort(etsim_result_writer *w) {
-    free(w->remap);
-    w->remap = NULL;
+    writer_free_buffers(w);
     etsim_atomic_abort(&w->af);
 }

@@ -43,6 +43,10 @@ typedef struct etsim_result_writer {
     etsim_counters total;
     int32_t *remap;          /* tree id -> result id scratch */
     int64_t cap_remap;
+    etsim_sbuf buf;          /* one problem's JSON, written at once */
+    etsim_sbuf scores;       /* formatted scores of the problem's nodes */
+    int64_t *score_off;      /* gen id -> offset in scores (n_gen + 1) */
+    int64_t cap_score_off;
 } etsim_result_writer;
 
 /* source_kind/spec describe the oracle ("synthetic", "default"). */

@@ -272,39 +272,97 @@ static int utf8_len(const unsigned char *p) {
 }
 
 void etsim_json_write_string(FILE *fp, const char *s) {
+    etsim_sbuf b = {0};
+    etsim_sbuf_json_string(&b, s);
+    fwrite(b.data, 1, (size_t)b.len, fp);
+    etsim_sbuf_free(&b);
+}
+
+void etsim_sbuf_free(etsim_sbuf *b) {
+    free(b->data);
+    memset(b, 0, sizeof *b);
+}
+
+void etsim_sbuf_put(etsim_sbuf *b, const char *s, size_t n) {
+    etsim_grow((void **)&b->data, &b->cap, b->len + (int64_t)n + 1, 1);
+    memcpy(b->data + b->len, s, n);
+    b->len += (int64_t)n;
+    b->data[b->len] = 0;
+}
+
+void etsim_sbuf_puts(etsim_sbuf *b, const char *s) { etsim_sbuf_put(b, s, strlen(s)); }
+
+void etsim_sbuf_putc(etsim_sbuf *b, char c) { etsim_sbuf_put(b, &c, 1); }
+
+void etsim_sbuf_int(etsim_sbuf *b, int64_t v) {
+    char tmp[24], *p = tmp + sizeof tmp;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) *--p = '-';
+    etsim_sbuf_put(b, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+void etsim_sbuf_float(etsim_sbuf *b, float v) {
+    char tmp[32];
+    if (isnan(v)) {
+        etsim_sbuf_puts(b, "null");
+        return;
+    }
+    if (isinf(v)) {
+        etsim_sbuf_puts(b, v > 0 ? "1e999" : "-1e999");
+        return;
+    }
+    /* %.9g always reads back as the same float; %.6g is tried first so
+     * round numbers (0.5, 0.9) stay readable. */
+    int n = snprintf(tmp, sizeof tmp, "%.6g", (double)v);
+    if (strtof(tmp, NULL) != v) n = snprintf(tmp, sizeof tmp, "%.9g", (double)v);
+    etsim_sbuf_put(b, tmp, (size_t)n);
+}
+
+void etsim_sbuf_double(etsim_sbuf *b, double v) {
+    char tmp[32];
+    etsim_fmt_double(tmp, v);
+    etsim_sbuf_puts(b, tmp);
+}
+
+void etsim_sbuf_json_string(etsim_sbuf *b, const char *s) {
     if (!s) {
-        fputs("null", fp);
+        etsim_sbuf_puts(b, "null");
         return;
     }
     const unsigned char *p = (const unsigned char *)s;
-    putc('"', fp);
+    etsim_sbuf_putc(b, '"');
     while (*p) {
+        const unsigned char *run = p;
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\') p++;
+        if (p > run) etsim_sbuf_put(b, (const char *)run, (size_t)(p - run));
         unsigned char c = *p;
+        if (!c) break;
         if (c == '"' || c == '\\') {
-            putc('\\', fp);
-            putc(c, fp);
+            char esc[2] = {'\\', (char)c};
+            etsim_sbuf_put(b, esc, 2);
             p++;
         } else if (c < 0x20) {
-            switch (c) {
-            case '\n': fputs("\\n", fp); break;
-            case '\t': fputs("\\t", fp); break;
-            case '\r': fputs("\\r", fp); break;
-            default: fprintf(fp, "\\u%04x", c);
-            }
-            p++;
-        } else if (c < 0x80) {
-            putc(c, fp);
+            char esc[8];
+            int n = c == '\n' ? snprintf(esc, sizeof esc, "\\n")
+                    : c == '\t' ? snprintf(esc, sizeof esc, "\\t")
+                    : c == '\r' ? snprintf(esc, sizeof esc, "\\r")
+                                : snprintf(esc, sizeof esc, "\\u%04x", c);
+            etsim_sbuf_put(b, esc, (size_t)n);
             p++;
         } else {
             int n = utf8_len(p);
             if (n == 0) {
-                fputs("\\ufffd", fp);
+                etsim_sbuf_puts(b, "\\ufffd");
                 p++;
             } else {
-                fwrite(p, 1, (size_t)n, fp);
+                etsim_sbuf_put(b, (const char *)p, (size_t)n);
                 p += n;
             }
         }
     }
-    putc('"', fp);
+    etsim_sbuf_putc(b, '"');
 }

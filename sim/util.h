@@ -103,4 +103,23 @@ void etsim_fmt_double(char *buf, double v);
  * NULL writes `null`. */
 void etsim_json_write_string(FILE *fp, const char *s);
 
+/* ---- string buffer ---------------------------------------------------------
+ * A growable byte buffer for writers on hot paths: formatting into memory
+ * and writing once is several times faster than many small fprintf calls. */
+typedef struct etsim_sbuf {
+    char *data;
+    int64_t len, cap;
+} etsim_sbuf;
+
+void etsim_sbuf_free(etsim_sbuf *b);
+void etsim_sbuf_put(etsim_sbuf *b, const char *s, size_t n);
+void etsim_sbuf_puts(etsim_sbuf *b, const char *s);
+void etsim_sbuf_putc(etsim_sbuf *b, char c);
+void etsim_sbuf_int(etsim_sbuf *b, int64_t v);
+/* float32 in the shortest of %.6g / %.9g that reads back as the same float
+ * ("null" for NaN); double as etsim_fmt_double. */
+void etsim_sbuf_float(etsim_sbuf *b, float v);
+void etsim_sbuf_double(etsim_sbuf *b, double v);
+void etsim_sbuf_json_string(etsim_sbuf *b, const char *s);
+
 #endif
