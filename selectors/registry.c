@@ -3,12 +3,21 @@
  * select_method names onto ours. */
 #include <string.h>
 
+#include "selectors/ilp.h"
 #include "selectors/selector.h"
 
 extern const etsim_selector etsim_selector_rebase;
+extern const etsim_selector etsim_selector_beam;
+extern const etsim_selector etsim_selector_dvts;
+extern const etsim_selector etsim_selector_ets;
+extern const etsim_selector etsim_selector_ets_kv;
 
 static const etsim_selector *const registry[] = {
     &etsim_selector_rebase,
+    &etsim_selector_beam,
+    &etsim_selector_dvts,
+    &etsim_selector_ets,
+    &etsim_selector_ets_kv,
     NULL,
 };
 
@@ -30,3 +39,5 @@ const etsim_selector *etsim_selector_find(const char *name) {
         if (!strcmp(registry[i]->name, name)) return registry[i];
     return NULL;
 }
+
+void etsim_selector_thread_cleanup(void) { etsim_ilp_thread_cleanup(); }

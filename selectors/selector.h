@@ -90,6 +90,9 @@ typedef struct etsim_selector {
 } etsim_selector;
 
 const etsim_selector *etsim_selector_find(const char *name);
+/* Release per-thread resources selectors keep (GLPK's environment). Every
+ * thread that ran select() calls this before it exits. */
+void etsim_selector_thread_cleanup(void);
 const etsim_selector *const *etsim_selectors(void);   /* NULL-terminated */
 
 /* Defaults into cfg; then etsim_sel_config_set for each "key=value". */

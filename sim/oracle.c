@@ -4,21 +4,16 @@
 #include <string.h>
 
 #include "sim/oracle.h"
+#include "sim/synthetic/synthetic.h"
+#include "traces/oracle_trace.h"
 
-/* Weak until every backend has landed in the tree; a missing one is
- * simply absent from the registry. */
-extern const etsim_oracle_kind etsim_oracle_kind_trace __attribute__((weak));
-extern const etsim_oracle_kind etsim_oracle_kind_synthetic __attribute__((weak));
+static const etsim_oracle_kind *const registry[] = {
+    &etsim_oracle_kind_trace,
+    &etsim_oracle_kind_synthetic,
+    NULL,
+};
 
-static const etsim_oracle_kind *registry[4];
-
-const etsim_oracle_kind *const *etsim_oracle_kinds(void) {
-    int n = 0;
-    if (&etsim_oracle_kind_trace) registry[n++] = &etsim_oracle_kind_trace;
-    if (&etsim_oracle_kind_synthetic) registry[n++] = &etsim_oracle_kind_synthetic;
-    registry[n] = NULL;
-    return registry;
-}
+const etsim_oracle_kind *const *etsim_oracle_kinds(void) { return registry; }
 
 const etsim_oracle_kind *etsim_oracle_kind_find(const char *name) {
     const etsim_oracle_kind *const *k = etsim_oracle_kinds();

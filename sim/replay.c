@@ -71,6 +71,7 @@ static void *worker(void *arg) {
         emit_ready(d);
     }
     pthread_mutex_unlock(&d->lock);
+    etsim_selector_thread_cleanup();
     return NULL;
 }
 
@@ -94,10 +95,10 @@ int etsim_replay(etsim_oracle *o, const etsim_search_config *cfg,
 
     pthread_t *tids = etsim_calloc((size_t)threads, sizeof *tids);
     int started = 0;
-    for (int i = 1; i < threads; i++)
-        if (pthread_create(&tids[i], NULL, worker, &d) == 0) started++;
+    while (started + 1 < threads && pthread_create(&tids[started], NULL, worker, &d) == 0)
+        started++;
     worker(&d); /* the calling thread works too */
-    for (int i = 1; i <= started; i++) pthread_join(tids[i], NULL);
+    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
     etsim_progress_finish(&d.progress);
 
     /* Results of problems after a failure were never delivered. */

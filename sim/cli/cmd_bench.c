@@ -4,7 +4,10 @@
  *   replay       synthetic replay speed (problems, width, selector, threads)
  *   determinism  result files byte-identical across thread counts and runs
  *   memory       peak RSS for growing problem counts (must stay flat)
- * Benchmarks of other modules register in the `parts` table. */
+ *   trace-io     trace write/read speed and bytes per node (traces/)
+ *   select       one ETS selection step at 64..1024 candidates (selectors/)
+ *   grade        grading 1M answer pairs (sim/eval/)
+ * The module benchmarks live beside their code; this file only calls them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +16,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "selectors/sel_bench.h"
 #include "sim/cli/cli.h"
+#include "sim/eval/eval_bench.h"
 #include "sim/util.h"
+#include "traces/trace_bench.h"
 
 typedef struct child_stats {
     int status;
@@ -109,7 +115,8 @@ static int bench_memory(const char *dir, int width) {
 }
 
 static void usage(FILE *fp) {
-    fprintf(fp, "usage: etsim bench [--part replay|determinism|memory|all] [--problems N]\n"
+    fprintf(fp, "usage: etsim bench [--part replay|determinism|memory|trace-io|select|grade|all]\n"
+                "                   [--problems N]\n"
                 "                   [--width N] [--selector S] [--threads T]\n"
                 "Prints Markdown table rows with the measured figures.\n");
 }
@@ -144,6 +151,21 @@ int etsim_cmd_bench(int argc, char **argv) {
     if (all || !strcmp(part, "determinism"))
         rc |= bench_determinism(dir, selector, problems < 100 ? problems : 100, width);
     if (all || !strcmp(part, "memory")) rc |= bench_memory(dir, width);
+    fflush(stdout);
+    etsim_err err = {{0}};
+    if (all || !strcmp(part, "trace-io")) {
+        etsim_trace_bench_result res;
+        if (etsim_trace_bench_io(stdout, 500, 2000, 64, 1, &res, &err) < 0)
+            rc |= etsim_cli_fail(1, "bench trace-io: %s", err.msg);
+    }
+    if (all || !strcmp(part, "select")) {
+        etsim_sel_bench_row rows[16];
+        if (etsim_sel_bench(stdout, rows, 16, &err) < 0)
+            rc |= etsim_cli_fail(1, "bench select: %s", err.msg);
+    }
+    if (all || !strcmp(part, "grade")) {
+        if (etsim_eval_bench(stdout, &err) < 0) rc |= etsim_cli_fail(1, "bench grade: %s", err.msg);
+    }
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     if (system(cmd) != 0) rc |= 1;

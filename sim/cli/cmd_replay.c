@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gpu_model/cost.h"
 #include "sim/cli/cli.h"
 #include "sim/replay.h"
 #include "sim/result.h"
@@ -25,6 +26,9 @@ static void usage(FILE *fp) {
         "  --threads T           worker threads (default 1); output is identical\n"
         "  --with-text           include step texts in the result\n"
         "  --out FILE            result file (written atomically)\n"
+        "GPU cost model (see `etsim cost --help` for every flag):\n"
+        "  --gpu G --policy M --prm M   price the replay on a simulated GPU setup\n"
+        "  --cost-out FILE       write the cost report as JSON\n"
         "  --list                list selectors and their parameters\n");
 }
 
@@ -40,69 +44,41 @@ static void list_selectors(void) {
 
 typedef struct replay_ctx {
     etsim_result_writer *w;
+    etsim_cost_traces *costs; /* NULL unless --gpu etc. were given */
 } replay_ctx;
 
+/* Runs in problem order (see replay.h), so both outputs are deterministic. */
 static int sink(void *ctx, etsim_problem_result *res, etsim_err *err) {
     replay_ctx *c = ctx;
+    if (c->costs && etsim_cost_traces_add(c->costs, res, err) < 0) return -1;
     return etsim_result_writer_add(c->w, res, err);
 }
 
-int etsim_cmd_replay(int argc, char **argv) {
-    etsim_cli_source src;
-    etsim_cli_source_init(&src);
-    const char *selector = NULL, *out = NULL;
-    int width = 0, threads = 1, with_text = 0;
-    int32_t problems = -1, first = 0;
-    const char *sets[64];
-    int n_sets = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = etsim_cli_source_arg(&src, argc, argv, &i);
-        if (r < 0) return 2;
-        if (r > 0) continue;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(a, "--list")) {
-            list_selectors();
-            return 0;
-        } else if (!strcmp(a, "--selector") && i + 1 < argc) {
-            selector = argv[++i];
-        } else if (!strcmp(a, "--width") && i + 1 < argc) {
-            if (etsim_cli_int(a, argv[++i], -1000000, 1000000000, &width) < 0) return 2;
-        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
-            if (etsim_cli_int(a, argv[++i], 1, 1024, &threads) < 0) return 2;
-        } else if (!strcmp(a, "--problems") && i + 1 < argc) {
-            if (etsim_cli_int(a, argv[++i], 1, 1000000000, &problems) < 0) return 2;
-        } else if (!strcmp(a, "--first") && i + 1 < argc) {
-            if (etsim_cli_int(a, argv[++i], 0, 1000000000, &first) < 0) return 2;
-        } else if (!strcmp(a, "--set") && i + 1 < argc) {
-            if (n_sets == 64) return etsim_cli_fail(2, "too many --set options");
-            sets[n_sets++] = argv[++i];
-        } else if (!strcmp(a, "--on-missing") && i + 1 < argc) {
-            static char buf[64];
-            snprintf(buf, sizeof buf, "on_missing=%s", argv[++i]);
-            if (n_sets == 64) return etsim_cli_fail(2, "too many --set options");
-            sets[n_sets++] = buf;
-        } else if (!strcmp(a, "--out") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(a, "--with-text")) {
-            with_text = 1;
+/* Price the replay on the simulated GPUs and report. */
+static int run_cost(const etsim_cost_config *ccfg, etsim_cost_traces *costs,
+                    const char *cost_out, etsim_err *err) {
+    etsim_cost_report rep;
+    if (etsim_cost_run(ccfg, costs->v, costs->n, &rep, err) < 0) return -1;
+    etsim_cost_report_print_summary(stdout, &rep);
+    int rc = 0;
+    if (cost_out) {
+        etsim_atomic_file af;
+        if (etsim_atomic_open(&af, cost_out, err) < 0) {
+            rc = -1;
         } else {
-            fprintf(stderr, "etsim replay: unknown or incomplete option '%s'\n", a);
-            usage(stderr);
-            return 2;
+            etsim_cost_report_write_json(af.fp, &rep, 1);
+            rc = etsim_atomic_commit(&af, err);
         }
     }
-    if (!src.kind) return etsim_cli_fail(2, "replay: give --trace FILE or --synthetic [PROFILE]");
-    if (!selector) return etsim_cli_fail(2, "replay: --selector is required (see --list)");
-    if (!out) return etsim_cli_fail(2, "replay: --out is required");
-    etsim_search_config cfg;
-    etsim_err err = {{0}};
-    if (etsim_cli_search_config(&cfg, selector, width, sets, n_sets, &err) < 0)
-        return etsim_cli_fail(2, "%s", err.msg);
+    etsim_cost_report_free(&rep);
+    return rc;
+}
 
-    etsim_oracle *o = etsim_oracle_open(src.kind, src.spec, &err);
+static int replay_run(const etsim_cli_source *src, const etsim_search_config *cfg,
+                      int32_t first, int32_t problems, int threads, int with_text,
+                      const char *out, const etsim_cost_config *ccfg, const char *cost_out) {
+    etsim_err err = {{0}};
+    etsim_oracle *o = etsim_oracle_open(src->kind, src->spec, &err);
     if (!o) return etsim_cli_fail(1, "%s", err.msg);
     int32_t total = o->meta.n_problems;
     if (first >= total) {
@@ -112,26 +88,131 @@ int etsim_cmd_replay(int argc, char **argv) {
     if (problems < 0 || first + problems > total) problems = total - first;
 
     etsim_result_writer w;
-    if (etsim_result_writer_open(&w, out, with_text ? ETSIM_RESULT_WITH_TEXT : 0, &cfg,
-                                 src.kind, src.spec, &o->meta, &err) < 0) {
+    if (etsim_result_writer_open(&w, out, with_text ? ETSIM_RESULT_WITH_TEXT : 0, cfg,
+                                 src->kind, src->spec, &o->meta, &err) < 0) {
         etsim_oracle_close(o);
         return etsim_cli_fail(1, "%s", err.msg);
     }
-    replay_ctx ctx = {&w};
+    etsim_cost_traces costs;
+    memset(&costs, 0, sizeof costs);
+    replay_ctx ctx = {&w, ccfg ? &costs : NULL};
     etsim_replay_opts opt = {first, problems, threads, "replay"};
-    int rc = etsim_replay(o, &cfg, &opt, sink, &ctx, &err);
-    if (rc < 0) {
+    int rc = 0;
+    if (etsim_replay(o, cfg, &opt, sink, &ctx, &err) < 0) {
         etsim_result_writer_abort(&w);
-        etsim_oracle_close(o);
-        return etsim_cli_fail(1, "%s%s%s", src.spec && src.spec[0] ? src.spec : "",
-                              src.spec && src.spec[0] ? ": " : "", err.msg);
+        rc = etsim_cli_fail(1, "%s%s%s", src->spec && src->spec[0] ? src->spec : "",
+                            src->spec && src->spec[0] ? ": " : "", err.msg);
+        goto done;
     }
     etsim_counters total_c = w.total;
     if (etsim_result_writer_commit(&w, &err) < 0) {
-        etsim_oracle_close(o);
-        return etsim_cli_fail(1, "%s", err.msg);
+        rc = etsim_cli_fail(1, "%s", err.msg);
+        goto done;
     }
-    etsim_cli_print_summary(stdout, &cfg, problems, &total_c);
+    etsim_cli_print_summary(stdout, cfg, problems, &total_c);
+    if (ccfg && run_cost(ccfg, &costs, cost_out, &err) < 0) rc = etsim_cli_fail(1, "%s", err.msg);
+done:
+    etsim_cost_traces_free(&costs);
     etsim_oracle_close(o);
-    return 0;
+    return rc;
+}
+
+int etsim_cmd_replay(int argc, char **argv) {
+    etsim_cli_source src;
+    etsim_cli_source_init(&src);
+    const char *selector = NULL, *out = NULL;
+    int width = 0, threads = 1, with_text = 0;
+    int32_t problems = -1, first = 0;
+    const char *sets[64], *cost_out = NULL;
+    int n_sets = 0, with_cost = 0;
+    etsim_cost_config ccfg;
+    etsim_cost_config_init(&ccfg);
+    etsim_err err = {{0}};
+    int rc = 2;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = etsim_cli_source_arg(&src, argc, argv, &i);
+        if (r < 0) goto done;
+        if (r > 0) continue;
+        r = etsim_cost_config_arg(&ccfg, argc, argv, &i, &err);
+        if (r < 0) {
+            etsim_cli_fail(2, "%s", err.msg);
+            goto done;
+        }
+        if (r > 0) {
+            with_cost = 1;
+            continue;
+        }
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            rc = 0;
+            goto done;
+        } else if (!strcmp(a, "--list")) {
+            list_selectors();
+            rc = 0;
+            goto done;
+        } else if (!strcmp(a, "--selector") && i + 1 < argc) {
+            selector = argv[++i];
+        } else if (!strcmp(a, "--width") && i + 1 < argc) {
+            if (etsim_cli_int(a, argv[++i], -1000000, 1000000000, &width) < 0) goto done;
+        } else if (!strcmp(a, "--threads") && i + 1 < argc) {
+            if (etsim_cli_int(a, argv[++i], 1, 1024, &threads) < 0) goto done;
+        } else if (!strcmp(a, "--problems") && i + 1 < argc) {
+            if (etsim_cli_int(a, argv[++i], 1, 1000000000, &problems) < 0) goto done;
+        } else if (!strcmp(a, "--first") && i + 1 < argc) {
+            if (etsim_cli_int(a, argv[++i], 0, 1000000000, &first) < 0) goto done;
+        } else if (!strcmp(a, "--set") && i + 1 < argc) {
+            if (n_sets == 64) {
+                etsim_cli_fail(2, "too many --set options");
+                goto done;
+            }
+            sets[n_sets++] = argv[++i];
+        } else if (!strcmp(a, "--on-missing") && i + 1 < argc) {
+            static char buf[64];
+            snprintf(buf, sizeof buf, "on_missing=%s", argv[++i]);
+            if (n_sets == 64) {
+                etsim_cli_fail(2, "too many --set options");
+                goto done;
+            }
+            sets[n_sets++] = buf;
+        } else if (!strcmp(a, "--out") && i + 1 < argc) {
+            out = argv[++i];
+        } else if (!strcmp(a, "--with-text")) {
+            with_text = 1;
+        } else if (!strcmp(a, "--cost-out") && i + 1 < argc) {
+            cost_out = argv[++i];
+            with_cost = 1;
+        } else {
+            fprintf(stderr, "etsim replay: unknown or incomplete option '%s'\n", a);
+            usage(stderr);
+            goto done;
+        }
+    }
+    if (!src.kind) {
+        etsim_cli_fail(2, "replay: give --trace FILE or --synthetic [PROFILE]");
+        goto done;
+    }
+    if (!selector || !out) {
+        etsim_cli_fail(2, "replay: %s is required", selector ? "--out" : "--selector");
+        goto done;
+    }
+    etsim_search_config cfg;
+    if (etsim_cli_search_config(&cfg, selector, width, sets, n_sets, &err) < 0) {
+        etsim_cli_fail(2, "%s", err.msg);
+        goto done;
+    }
+    if (with_cost) {
+        /* Resolve profiles before any work: an unknown GPU fails at once. */
+        etsim_cost_report probe;
+        if (etsim_cost_resolve(&ccfg, &probe, &err) < 0) {
+            etsim_cli_fail(2, "%s", err.msg);
+            goto done;
+        }
+        etsim_cost_report_free(&probe);
+    }
+    rc = replay_run(&src, &cfg, first, problems, threads, with_text, out,
+                    with_cost ? &ccfg : NULL, cost_out);
+done:
+    etsim_cost_config_free(&ccfg);
+    return rc;
 }

@@ -6,5 +6,18 @@
 
 int etsim_cmd_replay(int argc, char **argv);
 int etsim_cmd_bench(int argc, char **argv);
+int etsim_cmd_grade(int argc, char **argv);
+int etsim_cmd_import(int argc, char **argv);
+int etsim_cmd_synth(int argc, char **argv);
+int etsim_cmd_gpu(int argc, char **argv);
+int etsim_cmd_cost(int argc, char **argv);
+int etsim_cmd_select(int argc, char **argv);
+int etsim_cmd_inspect(int argc, char **argv);
+int etsim_cmd_sweep(int argc, char **argv);
+int etsim_cmd_merge(int argc, char **argv);
+int etsim_cmd_pick(int argc, char **argv);
+
+int etsim_cmd_capture(int argc, char **argv);
+int etsim_cmd_embed(int argc, char **argv);
 
 #endif

@@ -15,6 +15,18 @@ typedef struct cli_command {
 static const cli_command commands[] = {
     {"replay", etsim_cmd_replay, "run a selector over a trace or the synthetic model"},
     {"bench", etsim_cmd_bench, "measure replay speed, determinism and trace I/O"},
+    {"grade", etsim_cmd_grade, "grade answers as the ETS/REBASE scripts do (PRM800K grader)"},
+    {"import", etsim_cmd_import, "import search-and-learn results or ETS node dumps into a trace"},
+    {"synth", etsim_cmd_synth, "write a synthetic trace covering a list of selector configurations"},
+    {"gpu", etsim_cmd_gpu, "GPU cost model: profiles and the time of one iteration"},
+    {"cost", etsim_cmd_cost, "GPU cost model on a replay result: runtime, throughput, KV"},
+    {"select", etsim_cmd_select, "run one selection step on a JSON instance (why was a node pruned?)"},
+    {"inspect", etsim_cmd_inspect, "print a trace's header and statistics"},
+    {"sweep", etsim_cmd_sweep, "run a grid of configurations x problems (resumable, shardable)"},
+    {"merge", etsim_cmd_merge, "join the outputs of sharded sweeps"},
+    {"pick", etsim_cmd_pick, "choose ETS hyperparameters from a sweep by the paper's rule"},
+    {"capture", etsim_cmd_capture, "record a covering trace from live model servers"},
+    {"embed", etsim_cmd_embed, "add or replace step embeddings of a trace (server or fastText)"},
     {NULL, NULL, NULL},
 };
 

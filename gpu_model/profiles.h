@@ -1,0 +1,92 @@
+/* profiles.h -- hardware and model profiles for the GPU cost model.
+ *
+ * A GPU profile is the datasheet (HBM bytes, peak bandwidth, dense BF16
+ * peak) plus the achievable fractions and small fixed costs the roofline
+ * uses (gpu_model/README.md lists each with its default and source). A
+ * model profile is the transformer's shape; everything the cost model
+ * needs (parameters, weight bytes, KV bytes per token, FLOPs per token) is
+ * derived from the shape by etsim_model_derive, never typed in.
+ *
+ * Built-in profiles are the JSON files in gpu_model/profiles/, embedded in
+ * the library (profiles_data.c), so nothing is read at run time. A user
+ * profile is the same JSON object in a file of its own. Names match
+ * case-insensitively, against the name and the aliases. */
+#ifndef ETSIM_GPU_PROFILES_H
+#define ETSIM_GPU_PROFILES_H
+
+#include <stdint.h>
+
+#include "sim/util.h"
+
+#define ETSIM_PROFILE_NAME_MAX 64
+#define ETSIM_PROFILE_ALIASES_MAX 256
+
+typedef struct etsim_gpu_profile {
+    char name[ETSIM_PROFILE_NAME_MAX];
+    char aliases[ETSIM_PROFILE_ALIASES_MAX]; /* comma-separated          */
+    double hbm_bytes;               /* device memory                      */
+    double bandwidth_bytes_per_s;   /* peak HBM bandwidth                 */
+    double bf16_flops_per_s;        /* dense BF16 tensor-core peak        */
+    /* achievable fractions, all in (0, 1] */
+    double eff_weight_bw;           /* streaming weights in GEMMs         */
+    double eff_compute;             /* large GEMMs                        */
+    double eff_attn_bw;             /* decode attention reading the KV    */
+    double eff_attn_compute;        /* prefill (flash) attention          */
+    double eff_elementwise_bw;      /* norms, rotary, activation, residual */
+    double smooth_p;                /* p of the p-norm max-smoothing, >= 1 */
+    /* fixed costs, >= 0 */
+    double layer_fixed_s;           /* small kernels per decoder layer    */
+    double iter_overhead_s;         /* host time per iteration (a)        */
+    double iter_overhead_per_req_s; /* host time per request in it (b)    */
+} etsim_gpu_profile;
+
+typedef struct etsim_model_profile {
+    char name[ETSIM_PROFILE_NAME_MAX];
+    char aliases[ETSIM_PROFILE_ALIASES_MAX];
+    /* shape */
+    int32_t layers, hidden, heads, kv_heads, head_dim, ffn, vocab;
+    int32_t dtype_bytes;            /* 1, 2 or 4                          */
+    int32_t max_positions;          /* learned position table (0: rotary) */
+    int gated_mlp;                  /* SwiGLU: up, gate and down          */
+    int encoder_only;               /* BERT: no KV cache, no LM head      */
+    int tied_embeddings;            /* LM head shares the embedding table */
+    int bias;                       /* linear layers and norms have biases */
+    /* derived by etsim_model_derive */
+    double layer_linear_params;     /* q, k, v, o and MLP weights, 1 layer */
+    double layer_params;            /* the above + norms (+ biases)       */
+    double embed_params;            /* token (+ position) embeddings      */
+    double lm_head_params;          /* 0 when tied or encoder-only        */
+    double params;                  /* total                              */
+    double weight_bytes;            /* params x dtype_bytes               */
+    double kv_bytes_per_token;      /* 2 x layers x kv_heads x head_dim x dtype */
+    double linear_flops_per_token;  /* 2 x (layers x layer_linear + LM head) */
+    double attn_flops_per_ctx_token;/* 4 x layers x heads x head_dim      */
+    double elementwise_bytes_per_token; /* per layer, see README          */
+} etsim_model_profile;
+
+/* Fill defaults for the optional GPU fields (efficiencies, fixed costs). */
+void etsim_gpu_profile_defaults(etsim_gpu_profile *g);
+
+/* Parse one profile object from JSON text; `src` names the origin in
+ * errors (a path or "built-in"). Unknown keys, missing required keys,
+ * non-positive or non-finite constants are errors. */
+int etsim_gpu_profile_parse(const char *json, const char *src, etsim_gpu_profile *out,
+                            etsim_err *err);
+int etsim_model_profile_parse(const char *json, const char *src, etsim_model_profile *out,
+                              etsim_err *err);
+int etsim_gpu_profile_load(const char *path, etsim_gpu_profile *out, etsim_err *err);
+int etsim_model_profile_load(const char *path, etsim_model_profile *out, etsim_err *err);
+
+/* Derive params, bytes and FLOPs from the shape (parse calls it). */
+void etsim_model_derive(etsim_model_profile *m);
+
+/* The built-in profiles, in file order. *out is malloc'd (free it). */
+int etsim_gpu_profiles_builtin(etsim_gpu_profile **out, int32_t *n, etsim_err *err);
+int etsim_model_profiles_builtin(etsim_model_profile **out, int32_t *n, etsim_err *err);
+
+/* Look a built-in up by name or alias. An unknown name is an error that
+ * lists the known names. */
+int etsim_gpu_profile_find(const char *name, etsim_gpu_profile *out, etsim_err *err);
+int etsim_model_profile_find(const char *name, etsim_model_profile *out, etsim_err *err);
+
+#endif

@@ -1,0 +1,55 @@
+/* roofline.h -- the time of one serving iteration on one GPU, split into
+ * its terms (gpu_model/README.md has every equation):
+ *
+ *   linear    = layers x [ pnorm(W_l / (e_w B), 2 P_l n / (e_c F); p)
+ *                          + n E_l / (e_e B) + t_fix ]
+ *               + pnorm(W_head / (e_w B), 2 P_head n_logits / (e_c F); p)
+ *   attention = kv_b [(1 - s) sum_ctx + s union_ctx] / (e_a B)          decode
+ *               + pnorm(4 L H d pairs / (e_ac F), kv_b ctx_prefill / (e_a B); p)
+ *   overhead  = a + b x requests
+ *
+ * with n the tokens of the iteration, B the peak bandwidth, F the dense
+ * BF16 peak, pnorm(x, y; p) = (x^p + y^p)^(1/p) a smooth maximum. */
+#ifndef ETSIM_GPU_ROOFLINE_H
+#define ETSIM_GPU_ROOFLINE_H
+
+#include "gpu_model/profiles.h"
+
+/* What one iteration does (all counts may be fractional in what-ifs). */
+typedef struct etsim_iter_shape {
+    double decode_reqs;         /* requests generating one token each     */
+    double decode_ctx_sum;      /* sum of their context lengths (tokens)  */
+    double decode_ctx_union;    /* unique tokens in the union of contexts */
+    double prefill_reqs;        /* requests prefilling new tokens         */
+    double prefill_tokens;      /* new tokens prefilled                   */
+    double prefill_pairs;       /* sum n_i (c_i + (n_i + 1) / 2): causal query-key pairs */
+    double prefill_ctx_tokens;  /* sum c_i: cached context the prefill reads */
+    double logits;              /* sequences whose LM head output is needed */
+} etsim_iter_shape;
+
+typedef struct etsim_iter_terms {
+    double linear_s, attention_s, overhead_s, total_s;
+    double linear_flops;        /* 2 x linear params x tokens (+ LM head) */
+    double attention_flops;     /* 4 L H d x (decode context + prefill pairs) */
+    double kv_read_bytes;       /* decode attention KV traffic            */
+} etsim_iter_terms;
+
+/* (x^p + y^p)^(1/p), computed without overflow; p >= 1. */
+double etsim_roofline_pnorm(double x, double y, double p);
+
+/* One decoder layer's non-attention time for `tokens` tokens: GEMMs,
+ * norms, rotary, activation, residual (what vidur's mlp.csv "all" column
+ * measures). 0 for tokens <= 0. */
+double etsim_roofline_layer_s(const etsim_model_profile *m, const etsim_gpu_profile *g,
+                              double tokens);
+
+/* All layers plus the LM head for `logits` sequences. */
+double etsim_roofline_linear_s(const etsim_model_profile *m, const etsim_gpu_profile *g,
+                               double tokens, double logits);
+
+/* The full iteration. `sharing` in [0, 1]: 0 reads a shared prefix once
+ * per request (SGLang), 1 once per group (cascade kernels). */
+void etsim_roofline_iter(const etsim_model_profile *m, const etsim_gpu_profile *g,
+                         const etsim_iter_shape *shape, double sharing, etsim_iter_terms *out);
+
+#endif

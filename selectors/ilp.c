@@ -1,0 +1,448 @@
+/* ilp.c -- the ETS selection ILP in GLPK (model and tie rule in ilp.h).
+ *
+ * The model solved. The reference links every branch node to every
+ * candidate below it (y_j >= x_i, one row per pair) and makes y binary.
+ * Here one row per tree edge does the same work: y_parent >= y_child and
+ * y_parent >= x_child imply y_j >= x_i for every descendant by transitivity.
+ * y and z are continuous in [0, 1]: once x is integral the objective and
+ * the rows force y_j = max of the x below j (with u < 0 the objective
+ * pushes y down onto that bound; with u > 0 the rows y_j <= sum of j's
+ * children, kept only in that case, cap it there) and z_k = min(1, sum of
+ * the x in cluster k) (v > 0 pushes z up onto its only upper bound). So
+ * the optimal x and value are those of the literal model; tests check this
+ * against the literal model and against brute force. A branch node with a
+ * single child has y equal to that child's value, so it is contracted into
+ * the child (which takes over its cost): one column per candidate, per
+ * branch node with two or more children, per cluster. The LP relaxation is
+ * solved by the dual simplex from a dual feasible slack basis (every column
+ * at the bound its objective sign prefers); when its x is integral that is
+ * the ILP optimum, else GLPK's branch and cut finishes the job.
+ *
+ * The tie rule. Let v* be the optimal value and tol the tie tolerance. A
+ * candidate is "decided" when no selection within tol of v* can flip it,
+ * which the root LP proves from its reduced costs: for any feasible point,
+ * value <= v_LP - |d_i| + (dual infeasibility slack) if x_i leaves its
+ * nonbasic bound. The rest ("open") are walked in preference order: an open
+ * candidate that the incumbent keeps is fixed to 1; one it drops is probed
+ * by fixing it to 1 and re-solving, and kept if that optimum is still
+ * within tol of v*, else fixed to 0. This is the textbook lexicographic
+ * optimisation restricted to the open candidates, and every accepted
+ * selection is within tol of v*, so the value reported never moves off the
+ * optimum. Probes start from the basis the previous one left (bound changes
+ * keep it dual feasible), so each costs a few dual simplex pivots. */
+#include <glpk.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selectors/ilp.h"
+
+/* ---- objective and validation ---------------------------------------------- */
+
+double etsim_ilp_objective(const etsim_ilp_model *m, const uint8_t *x) {
+    uint8_t *mark = etsim_calloc((size_t)(m->n_branch > 0 ? m->n_branch : 1), 1);
+    uint8_t *cov = etsim_calloc((size_t)(m->n_clusters > 0 ? m->n_clusters : 1), 1);
+    double outcome = 0.0;
+    int64_t nodes = 0, covered = 0;
+    for (int32_t i = 0; i < m->n_cand; i++) {
+        if (!x[i]) continue;
+        outcome += m->outcome[i];
+        nodes++;
+        for (int32_t j = m->cand_parent[i]; j >= 0 && !mark[j]; j = m->branch_parent[j]) {
+            mark[j] = 1;
+            nodes++;
+        }
+        if (m->n_clusters > 0 && !cov[m->cluster[i]]) {
+            cov[m->cluster[i]] = 1;
+            covered++;
+        }
+    }
+    free(mark);
+    free(cov);
+    return outcome + m->unit_cost * (double)nodes + m->coverage * (double)covered;
+}
+
+double etsim_ilp_tie_tolerance(const etsim_ilp_model *m) {
+    /* |u| (M + N) = |lambda_c| and v K = lambda_s: the scale of the terms. */
+    double scale = 1.0 + fabs(m->unit_cost) * (double)(m->n_branch + m->n_cand) +
+                   fabs(m->coverage) * (double)m->n_clusters;
+    return 1e-9 * scale;
+}
+
+static int check_model(const etsim_ilp_model *m, etsim_err *err) {
+    if (m->n_cand < 1 || m->n_branch < 0 || m->n_clusters < 0)
+        return etsim_errf(err, "ILP: %d candidates, %d branch nodes, %d clusters", m->n_cand,
+                          m->n_branch, m->n_clusters);
+    if (!isfinite(m->unit_cost) || !isfinite(m->coverage))
+        return etsim_errf(err, "ILP: non-finite objective weight");
+    for (int32_t j = 0; j < m->n_branch; j++) {
+        int32_t p = m->branch_parent[j];
+        if ((j == 0) != (p == -1) || p >= j)
+            return etsim_errf(err, "ILP: branch %d has parent %d (not a tree in parent order)", j, p);
+    }
+    for (int32_t i = 0; i < m->n_cand; i++) {
+        int32_t p = m->cand_parent[i];
+        if (p < (m->n_branch > 0 ? 0 : -1) || p >= m->n_branch)
+            return etsim_errf(err, "ILP: candidate %d has parent %d of %d branch nodes", i, p,
+                              m->n_branch);
+        if (!isfinite(m->outcome[i]))
+            return etsim_errf(err, "ILP: candidate %d has a non-finite outcome weight", i);
+        if (m->n_clusters > 0 && (m->cluster[i] < 0 || m->cluster[i] >= m->n_clusters))
+            return etsim_errf(err, "ILP: candidate %d in cluster %d of %d", i, m->cluster[i],
+                              m->n_clusters);
+    }
+    if (m->prefer) {
+        uint8_t *seen = etsim_calloc((size_t)m->n_cand, 1);
+        int bad = 0;
+        for (int32_t r = 0; r < m->n_cand && !bad; r++) {
+            int32_t i = m->prefer[r];
+            if (i < 0 || i >= m->n_cand || seen[i]) bad = 1;
+            else seen[i] = 1;
+        }
+        free(seen);
+        if (bad) return etsim_errf(err, "ILP: preference order is not a permutation");
+    }
+    return 0;
+}
+
+/* ---- GLPK plumbing ------------------------------------------------------------ */
+
+typedef struct triplets {
+    int *ia, *ja;
+    double *ar;
+    int64_t n, cap;
+} triplets;
+
+static void put(triplets *t, int row, int col, double v) {
+    if (t->n + 2 > t->cap) {
+        int64_t cap = t->cap;
+        etsim_grow((void **)&t->ia, &cap, t->n + 2, sizeof *t->ia);
+        cap = t->cap;
+        etsim_grow((void **)&t->ja, &cap, t->n + 2, sizeof *t->ja);
+        cap = t->cap;
+        etsim_grow((void **)&t->ar, &cap, t->n + 2, sizeof *t->ar);
+        t->cap = cap;
+    }
+    t->n++; /* GLPK arrays are 1-based: slot 0 stays unused */
+    t->ia[t->n] = row;
+    t->ja[t->n] = col;
+    t->ar[t->n] = v;
+}
+
+static void triplets_free(triplets *t) {
+    free(t->ia);
+    free(t->ja);
+    free(t->ar);
+}
+
+static glp_prob *new_prob(void) {
+    glp_term_out(GLP_OFF);
+    glp_prob *P = glp_create_prob();
+    glp_set_obj_dir(P, GLP_MAX);
+    return P;
+}
+
+static int solve_lp(glp_prob *P, etsim_err *err) {
+    glp_smcp p;
+    glp_init_smcp(&p);
+    p.msg_lev = GLP_MSG_OFF;
+    p.meth = GLP_DUALP;
+    p.presolve = GLP_OFF;
+    int rc = glp_simplex(P, &p);
+    if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND) {
+        glp_std_basis(P);
+        rc = glp_simplex(P, &p);
+    }
+    if (rc != 0) return etsim_errf(err, "ILP: GLPK simplex failed (code %d)", rc);
+    if (glp_get_status(P) != GLP_OPT)
+        return etsim_errf(err, "ILP: LP relaxation not optimal (GLPK status %d)", glp_get_status(P));
+    return 0;
+}
+
+static int solve_mip(glp_prob *P, int presolve, etsim_err *err) {
+    glp_iocp q;
+    glp_init_iocp(&q);
+    q.msg_lev = GLP_MSG_OFF;
+    q.presolve = presolve ? GLP_ON : GLP_OFF;
+    q.mip_gap = 0.0;
+    /* Branch-and-bound pruning tolerance well below the tie tolerance, so
+     * that a "proven" optimum is optimal at the precision ties are judged. */
+    q.tol_obj = 1e-11;
+    int rc = glp_intopt(P, &q);
+    if (rc != 0) return etsim_errf(err, "ILP: GLPK branch and cut failed (code %d)", rc);
+    if (glp_mip_status(P) != GLP_OPT)
+        return etsim_errf(err, "ILP: no proven optimum (GLPK status %d)", glp_mip_status(P));
+    return 0;
+}
+
+/* LP x integral? Then copy it out. */
+static int lp_x_integral(glp_prob *P, int32_t n, uint8_t *x) {
+    for (int32_t i = 0; i < n; i++) {
+        double v = glp_get_col_prim(P, i + 1);
+        if (fabs(v) > 1e-9 && fabs(v - 1.0) > 1e-9) return 0;
+    }
+    for (int32_t i = 0; i < n; i++) x[i] = glp_get_col_prim(P, i + 1) > 0.5;
+    return 1;
+}
+
+/* ---- the edge model ------------------------------------------------------------- */
+
+int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
+                    etsim_ilp_stats *stats, etsim_err *err) {
+    if (check_model(m, err) < 0) return -1;
+    int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
+    etsim_ilp_stats st;
+    memset(&st, 0, sizeof st);
+    if (N == 1) { /* sum x >= 1 decides it */
+        x[0] = 1;
+        *objective = etsim_ilp_objective(m, x);
+        st.lp_bound = *objective;
+        st.lp_integral = 1;
+        if (stats) *stats = st;
+        return 0;
+    }
+    /* N >= 2 candidates all lie under the root: M >= 1, every cand_parent
+     * >= 0. Branch nodes with one child are contracted into that child
+     * (their y equals it), so columns are: x_1..x_N, then one y per branch
+     * node with two or more children, then z_1..z_K. */
+    int rc = -1;
+    glp_prob *P = new_prob();
+    triplets t;
+    memset(&t, 0, sizeof t);
+    int32_t *nchild = etsim_calloc((size_t)M, sizeof *nchild);
+    int32_t *ycol = etsim_calloc((size_t)M, sizeof *ycol);
+    for (int32_t j = 1; j < M; j++) nchild[m->branch_parent[j]]++;
+    for (int32_t i = 0; i < N; i++) nchild[m->cand_parent[i]]++;
+    int32_t n_y = 0;
+    for (int32_t j = 0; j < M; j++)
+        if (nchild[j] >= 2) ycol[j] = N + 1 + n_y++;
+    int n_cols = N + n_y + K;
+    int upper_rows = m->unit_cost > 0.0;
+    /* rows: one edge per column below a kept branch, the upper rows, sum x,
+     * coverage. At most N + n_y edges. */
+    int max_rows = N + n_y + (upper_rows ? n_y : 0) + 1 + K;
+    double *obj = etsim_calloc((size_t)n_cols + 1, sizeof *obj);
+    double *row_range = etsim_calloc((size_t)max_rows + 1, sizeof *row_range);
+    int *row_stat = etsim_malloc(((size_t)max_rows + 1) * sizeof *row_stat);
+    int *col_stat = etsim_malloc(((size_t)n_cols + 1) * sizeof *col_stat);
+    int32_t *eff_parent = etsim_malloc(((size_t)n_cols + 1) * sizeof *eff_parent);
+    uint8_t *open = etsim_calloc((size_t)N, 1);
+    uint8_t *xt = etsim_malloc((size_t)N);
+    double *dj = etsim_malloc((size_t)N * sizeof *dj);
+    for (int32_t i = 0; i < N; i++) obj[i + 1] = m->outcome[i] + m->unit_cost;
+    for (int32_t j = 0; j < M; j++)
+        if (ycol[j]) obj[ycol[j]] = m->unit_cost;
+    for (int32_t k = 0; k < K; k++) obj[N + n_y + k + 1] = m->coverage;
+    /* Walk up from every column past the one-child branch nodes (whose cost
+     * it absorbs) to the branch column that links it. */
+    for (int c = 1; c <= N + n_y; c++) eff_parent[c] = 0;
+    for (int32_t i = 0; i < N; i++) {
+        int32_t p = m->cand_parent[i];
+        for (; p >= 0 && !ycol[p]; p = m->branch_parent[p]) obj[i + 1] += m->unit_cost;
+        eff_parent[i + 1] = p >= 0 ? ycol[p] : 0;
+    }
+    for (int32_t j = 0; j < M; j++) {
+        if (!ycol[j]) continue;
+        int32_t p = m->branch_parent[j];
+        for (; p >= 0 && !ycol[p]; p = m->branch_parent[p]) obj[ycol[j]] += m->unit_cost;
+        eff_parent[ycol[j]] = p >= 0 ? ycol[p] : 0;
+    }
+    glp_add_cols(P, n_cols);
+    for (int32_t i = 0; i < N; i++) glp_set_col_kind(P, i + 1, GLP_BV);
+    for (int c = N + 1; c <= n_cols; c++) glp_set_col_bnds(P, c, GLP_DB, 0.0, 1.0);
+    for (int c = 1; c <= n_cols; c++) glp_set_obj_coef(P, c, obj[c]);
+    int row = 0;
+    for (int c = 1; c <= N + n_y; c++) { /* y_parent - child >= 0 */
+        if (!eff_parent[c]) continue;
+        row++;
+        put(&t, row, eff_parent[c], 1.0);
+        put(&t, row, c, -1.0);
+        row_range[row] = 2;
+    }
+    int edge_rows = row;
+    if (upper_rows) { /* y_j - sum of its (effective) children <= 0 */
+        for (int c = N + 1; c <= N + n_y; c++) {
+            row++;
+            put(&t, row, c, 1.0);
+            row_range[row] = 1;
+        }
+        for (int c = 1; c <= N + n_y; c++)
+            if (eff_parent[c]) {
+                int r = edge_rows + (eff_parent[c] - N);
+                put(&t, r, c, -1.0);
+                row_range[r] += 1;
+            }
+    }
+    int upper_end = row;
+    row++; /* sum x >= 1 */
+    int sum_row = row;
+    for (int32_t i = 0; i < N; i++) put(&t, row, i + 1, 1.0);
+    row_range[row] = N;
+    if (K > 0) { /* z_k - sum of cluster k's x <= 0 */
+        int first = row + 1;
+        for (int32_t k = 0; k < K; k++) {
+            row++;
+            put(&t, row, N + n_y + k + 1, 1.0);
+            row_range[row] = 1;
+        }
+        for (int32_t i = 0; i < N; i++) {
+            put(&t, first + m->cluster[i], i + 1, -1.0);
+            row_range[first + m->cluster[i]] += 1;
+        }
+    }
+    int n_rows = row;
+    glp_add_rows(P, n_rows);
+    for (int r = 1; r <= n_rows; r++) {
+        if (r <= edge_rows) glp_set_row_bnds(P, r, GLP_LO, 0.0, 0.0);
+        else if (r <= upper_end) glp_set_row_bnds(P, r, GLP_UP, 0.0, 0.0);
+        else if (r == sum_row) glp_set_row_bnds(P, r, GLP_LO, 1.0, 0.0);
+        else glp_set_row_bnds(P, r, GLP_UP, 0.0, 0.0);
+    }
+    glp_load_matrix(P, (int)t.n, t.ia, t.ja, t.ar);
+    /* Dual feasible slack basis: rows basic, columns at the preferred bound. */
+    for (int c = 1; c <= n_cols; c++)
+        if (obj[c] > 0.0) glp_set_col_stat(P, c, GLP_NU);
+
+    if (solve_lp(P, err) < 0) goto done;
+    double v_lp = glp_get_obj_val(P);
+    st.lp_bound = v_lp;
+    for (int r = 1; r <= n_rows; r++) row_stat[r] = glp_get_row_stat(P, r);
+    for (int c = 1; c <= n_cols; c++) col_stat[c] = glp_get_col_stat(P, c);
+    /* Reduced costs of the root LP, and the slack that any dual
+     * infeasibility left by GLPK's tolerances adds to the bound. */
+    double slack = 0.0;
+    for (int r = 1; r <= n_rows; r++) {
+        double d = glp_get_row_dual(P, r);
+        if ((row_stat[r] == GLP_NL && d > 0) || (row_stat[r] == GLP_NU && d < 0))
+            slack += fabs(d) * row_range[r];
+    }
+    for (int c = 1; c <= n_cols; c++) {
+        double d = glp_get_col_dual(P, c);
+        if ((col_stat[c] == GLP_NL && d > 0) || (col_stat[c] == GLP_NU && d < 0)) slack += fabs(d);
+    }
+    for (int32_t i = 0; i < N; i++) dj[i] = glp_get_col_dual(P, i + 1);
+    st.lp_integral = lp_x_integral(P, N, x);
+    if (!st.lp_integral) {
+        if (solve_mip(P, 0, err) < 0) goto done;
+        for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
+    }
+    double best = etsim_ilp_objective(m, x);
+    double tol = etsim_ilp_tie_tolerance(m);
+    double floor_v = best - tol;
+    for (int32_t i = 0; i < N; i++) {
+        int s = col_stat[i + 1];
+        int correct = (s == GLP_NL && dj[i] <= 0) || (s == GLP_NU && dj[i] >= 0);
+        double bound = v_lp - fabs(dj[i]) + slack + 1e-12 * (1.0 + fabs(v_lp));
+        open[i] = s == GLP_BS || !correct || bound >= floor_v;
+        st.open_cands += open[i];
+    }
+    if (st.open_cands > 0) {
+        /* Decided candidates keep their value in every tied optimum. */
+        for (int32_t i = 0; i < N; i++)
+            if (!open[i]) glp_set_col_bnds(P, i + 1, GLP_FX, x[i], x[i]);
+        for (int32_t r = 0; r < N; r++) {
+            int32_t i = m->prefer ? m->prefer[r] : r;
+            if (!open[i]) continue;
+            glp_set_col_bnds(P, i + 1, GLP_FX, 1.0, 1.0);
+            if (x[i]) continue;
+            /* Probe: the best selection that also keeps i. Each probe starts
+             * from the basis the last one left (still dual feasible after
+             * bound changes), so it costs a few dual simplex pivots. */
+            st.tie_solves++;
+            if (solve_lp(P, err) < 0) goto done;
+            int take = 0;
+            if (glp_get_obj_val(P) >= floor_v) {
+                if (!lp_x_integral(P, N, xt)) {
+                    if (solve_mip(P, 0, err) < 0) goto done;
+                    for (int32_t q = 0; q < N; q++) xt[q] = glp_mip_col_val(P, q + 1) > 0.5;
+                }
+                take = xt[i] && etsim_ilp_objective(m, xt) >= floor_v;
+            }
+            if (take) memcpy(x, xt, (size_t)N);
+            else glp_set_col_bnds(P, i + 1, GLP_FX, 0.0, 0.0);
+        }
+    }
+    *objective = etsim_ilp_objective(m, x);
+    if (stats) *stats = st;
+    rc = 0;
+done:
+    glp_delete_prob(P);
+    triplets_free(&t);
+    free(nchild);
+    free(ycol);
+    free(obj);
+    free(row_range);
+    free(row_stat);
+    free(col_stat);
+    free(eff_parent);
+    free(open);
+    free(xt);
+    free(dj);
+    return rc;
+}
+
+/* ---- the literal model ---------------------------------------------------------- */
+
+int etsim_ilp_solve_literal(const etsim_ilp_model *m, uint8_t *x, double *objective,
+                            etsim_err *err) {
+    if (check_model(m, err) < 0) return -1;
+    int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
+    int rc = -1;
+    glp_prob *P = new_prob();
+    triplets t;
+    memset(&t, 0, sizeof t);
+    int n_cols = N + M + K;
+    glp_add_cols(P, n_cols);
+    for (int c = 1; c <= n_cols; c++) glp_set_col_kind(P, c, GLP_BV);
+    for (int32_t i = 0; i < N; i++) glp_set_obj_coef(P, i + 1, m->outcome[i] + m->unit_cost);
+    for (int32_t j = 0; j < M; j++) glp_set_obj_coef(P, N + j + 1, m->unit_cost);
+    for (int32_t k = 0; k < K; k++) glp_set_obj_coef(P, N + M + k + 1, m->coverage);
+    /* Per branch node: its activation row (y_j <= sum of the candidates
+     * under it), then one link row per candidate under it. */
+    int32_t *under_n = etsim_calloc((size_t)(M > 0 ? M : 1), sizeof *under_n);
+    for (int32_t i = 0; i < N; i++)
+        for (int32_t j = m->cand_parent[i]; j >= 0; j = m->branch_parent[j]) under_n[j]++;
+    int row = 0;
+    int32_t *act_row = etsim_calloc((size_t)(M > 0 ? M : 1), sizeof *act_row);
+    for (int32_t j = 0; j < M; j++) {
+        act_row[j] = ++row;
+        glp_add_rows(P, 1);
+        glp_set_row_bnds(P, row, GLP_UP, 0.0, 0.0);
+        put(&t, row, N + j + 1, 1.0);
+    }
+    for (int32_t i = 0; i < N; i++)
+        for (int32_t j = m->cand_parent[i]; j >= 0; j = m->branch_parent[j]) {
+            put(&t, act_row[j], i + 1, -1.0);
+            row++;
+            glp_add_rows(P, 1);
+            glp_set_row_bnds(P, row, GLP_LO, 0.0, 0.0);
+            put(&t, row, N + j + 1, 1.0);
+            put(&t, row, i + 1, -1.0);
+        }
+    row++;
+    glp_add_rows(P, 1);
+    glp_set_row_bnds(P, row, GLP_LO, 1.0, 0.0);
+    for (int32_t i = 0; i < N; i++) put(&t, row, i + 1, 1.0);
+    if (K > 0) {
+        int first = row + 1;
+        glp_add_rows(P, K);
+        for (int32_t k = 0; k < K; k++) {
+            glp_set_row_bnds(P, first + k, GLP_UP, 0.0, 0.0);
+            put(&t, first + k, N + M + k + 1, 1.0);
+        }
+        for (int32_t i = 0; i < N; i++) put(&t, first + m->cluster[i], i + 1, -1.0);
+    }
+    glp_load_matrix(P, (int)t.n, t.ia, t.ja, t.ar);
+    if (solve_mip(P, 1, err) < 0) goto done;
+    for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
+    *objective = etsim_ilp_objective(m, x);
+    rc = 0;
+done:
+    glp_delete_prob(P);
+    triplets_free(&t);
+    free(under_n);
+    free(act_row);
+    return rc;
+}
+
+void etsim_ilp_thread_cleanup(void) { glp_free_env(); }

@@ -1,0 +1,24 @@
+/* sel_bench.h -- speed of one ETS selection step (`etsim bench` calls it).
+ * See sel_bench.c for the instances measured. */
+#ifndef ETSIM_SEL_BENCH_H
+#define ETSIM_SEL_BENCH_H
+
+#include <stdio.h>
+#include "sim/util.h"
+
+/* One measured size: medians in milliseconds. */
+typedef struct etsim_sel_bench_row {
+    int32_t n_cand, n_branch, n_clusters;
+    double step_ms;         /* the whole ETS select(), clustering included */
+    double cluster_ms;      /* distances + linkage + cut alone             */
+    double ilp_ms;          /* etsim_ilp_solve alone                       */
+    double literal_ms;      /* the reference's literal model in GLPK, or -1 */
+    int lp_integral;        /* root LP optimum integral on this instance   */
+} etsim_sel_bench_row;
+
+/* Measure N = 64 .. 1024 and print a table to `report` (may be NULL).
+ * rows (may be NULL) gets up to max_rows entries; returns the number of
+ * rows measured, or -1 with err set. */
+int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim_err *err);
+
+#endif

@@ -1,0 +1,104 @@
+/* pystr.h -- the string toolkit the answer graders are built from: a bump
+ * arena that owns every intermediate string of one grading call, and small
+ * functions with the exact semantics of the Python string operations the
+ * reference graders use (str.replace, str.strip, str.split counts,
+ * str.lower, float(), int(), str(int(x))).
+ *
+ * Why an arena: the grader builds a dozen short-lived strings per answer;
+ * allocating them from one block that is reset after each call keeps
+ * grading at well under a microsecond of allocator time per answer and
+ * makes every early return leak-free.
+ *
+ * Strings are NUL-terminated UTF-8. "Character" below means a Unicode code
+ * point where the Python reference indexes characters (s[0], s[-1]). */
+#ifndef ETSIM_EVAL_PYSTR_H
+#define ETSIM_EVAL_PYSTR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct etsim_arena_block etsim_arena_block;
+typedef struct etsim_arena {
+    etsim_arena_block *head; /* current block (newest first)           */
+    etsim_arena_block *first; /* kept across resets                    */
+} etsim_arena;
+
+void etsim_arena_init(etsim_arena *a);
+void etsim_arena_reset(etsim_arena *a);   /* drop all but the first block */
+void etsim_arena_free(etsim_arena *a);
+void *etsim_arena_alloc(etsim_arena *a, size_t n);
+char *etsim_arena_strndup(etsim_arena *a, const char *s, size_t n);
+char *etsim_arena_strdup(etsim_arena *a, const char *s);
+char *etsim_arena_concat(etsim_arena *a, const char *x, const char *y);
+
+/* A growable output buffer inside the arena (the last allocation may
+ * grow in place). */
+typedef struct etsim_sb {
+    etsim_arena *a;
+    char *p;
+    size_t len, cap;
+} etsim_sb;
+void etsim_sb_init(etsim_sb *b, etsim_arena *a, size_t hint);
+void etsim_sb_putn(etsim_sb *b, const char *s, size_t n);
+void etsim_sb_puts(etsim_sb *b, const char *s);
+void etsim_sb_putc(etsim_sb *b, char c);
+void etsim_sb_put_cp(etsim_sb *b, uint32_t cp); /* UTF-8 encode */
+char *etsim_sb_str(etsim_sb *b);                /* NUL-terminated result */
+
+/* strstr tuned for the short strings answers are (a plain byte loop beats
+ * the vectorised libc routine's set-up cost below ~100 bytes). */
+static inline const char *etsim_strfind(const char *h, const char *n) {
+    char c = n[0];
+    if (!c) return h;
+    for (; *h; h++) {
+        if (*h != c) continue;
+        size_t i = 1;
+        while (n[i] && h[i] == n[i]) i++;
+        if (!n[i]) return h;
+    }
+    return 0;
+}
+
+/* ---- Python str semantics --------------------------------------------- */
+/* s.replace(from, to); returns s itself when `from` does not occur. */
+const char *etsim_py_replace(etsim_arena *a, const char *s, const char *from, const char *to);
+bool etsim_py_contains(const char *s, const char *sub);
+/* len(s.split(sep)) == count(sep) + 1 */
+size_t etsim_py_count(const char *s, const char *sub);
+/* s.strip() / lstrip / rstrip with Python's Unicode whitespace set. */
+const char *etsim_py_strip(etsim_arena *a, const char *s);
+const char *etsim_py_rstrip_chars(etsim_arena *a, const char *s, const char *chars);
+bool etsim_py_isspace_at(const char *s, size_t *len); /* whitespace char at s? */
+/* s.lower() for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic. */
+const char *etsim_py_lower(etsim_arena *a, const char *s);
+
+/* UTF-8 helpers: decode one code point (invalid bytes decode as themselves,
+ * one byte each, so nothing is ever skipped), its length, and the start of
+ * the last code point. */
+uint32_t etsim_utf8_decode(const char *s, size_t *len);
+size_t etsim_utf8_len(const char *s);          /* length of the first char */
+size_t etsim_utf8_last(const char *s, size_t n); /* offset of last char     */
+size_t etsim_utf8_count(const char *s);        /* number of code points    */
+
+/* Python unicode predicates for one code point (ASCII exact; beyond ASCII:
+ * letters of the Latin, Greek and Cyrillic blocks, and decimal digits of
+ * the common scripts). */
+bool etsim_py_isalpha(uint32_t cp);
+bool etsim_py_isdigit_cp(uint32_t cp);  /* Python \d / str.isdigit */
+bool etsim_py_isalnum(uint32_t cp);
+
+/* float(s): true and *out on success, with Python's grammar (surrounding
+ * whitespace, sign, digits with single underscores, '.', exponent, inf,
+ * infinity, nan; case-insensitive). */
+bool etsim_py_float(const char *s, double *out);
+/* int(s) then str(): true when s parses as a Python int literal in base 10;
+ * *canon gets its canonical text (sign, no leading zeros). */
+bool etsim_py_int_canon(etsim_arena *a, const char *s, const char **canon);
+/* str(int(x)) for a finite double x, exact (x is truncated toward zero,
+ * as int() does; huge values print all their digits). */
+const char *etsim_py_int_of_double(etsim_arena *a, double x);
+/* str(x) for a Python float (repr: shortest round-trip). */
+const char *etsim_py_float_repr(etsim_arena *a, double x);
+
+#endif

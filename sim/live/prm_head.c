@@ -1,0 +1,47 @@
+/* prm_head.c -- reward-head PRMs through vLLM's /pooling (see prm.h): the
+ * REBASE/ETS Llemma-34B PRM outputs a value per token; the path text ends
+ * with the step tag, so the last row of the per-token outputs is the head
+ * at the last tag. prm_transform picks the score: "sigmoid-mean"
+ * (sigmoid of the mean of that row, the reference's reading), "mean"
+ * (the mean as is) or "first" (its first component, e.g. P("+") from
+ * vLLM's STEP pooler with returned_token_ids, already a probability). */
+#include <math.h>
+#include <string.h>
+
+#include "sim/live/parse.h"
+#include "sim/live/prm.h"
+
+static char *head_request(const etsim_live_config *c, const char *model, const char *question,
+                          const char *const *steps, int n, size_t *len) {
+    etsim_jbuf b = {0};
+    etsim_jbuf_raw(&b, "{\"model\":");
+    etsim_jbuf_str(&b, model);
+    if (c->prm_pooling_task) {
+        etsim_jbuf_raw(&b, ",\"task\":");
+        etsim_jbuf_str(&b, c->prm_pooling_task);
+    }
+    etsim_jbuf_raw(&b, ",\"input\":");
+    etsim_jbuf_qopen(&b);
+    etsim_live_prm_path_text(&b, c, question, steps, n);
+    etsim_jbuf_qclose(&b);
+    etsim_jbuf_raw(&b, "}");
+    return etsim_jbuf_take(&b, len);
+}
+
+static int head_score(const etsim_live_config *c, const char *body, size_t len, double *score,
+                      etsim_live_counts *cnt, etsim_err *err) {
+    (void)cnt;
+    double mean, first;
+    if (etsim_live_parse_pooling_last(body, len, &mean, &first, err) < 0) return -1;
+    if (!strcmp(c->prm_transform, "first")) *score = first;
+    else if (!strcmp(c->prm_transform, "mean")) *score = mean;
+    else *score = 1.0 / (1.0 + exp(-mean));
+    return isfinite(*score) ? 1 : 0;
+}
+
+const etsim_live_prm etsim_live_prm_head = {
+    .name = "reward-head",
+    .path = "/pooling",
+    .request = head_request,
+    .score = head_score,
+};

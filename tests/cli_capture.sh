@@ -1,0 +1,120 @@
+#!/bin/bash
+# cli_capture.sh -- `etsim capture` end to end against loopback stand-in
+# servers answering with real recorded search-and-learn content: a covering
+# trace for three configurations whose offline replays reproduce the live
+# decision logs byte for byte, for each PRM convention (Math-Shepherd
+# logprobs, RLHFlow chat, reward head via /pooling); token counts from
+# /tokenize with one request per child; a rerun that writes the identical
+# trace; the synthetic stand-in; the coverage report; usage errors.
+set -u
+. "${ETSIM_SOURCE_DIR:?}/tests/fake_servers.sh"
+
+# ---- usage (no data needed) ------------------------------------------------------------
+"$BIN" capture --help >"$DIR/help.txt" 2>&1 || fail "capture --help"
+grep -q -- "--resume" "$DIR/help.txt" || fail "help lacks --resume"
+"$BIN" capture >/dev/null 2>"$DIR/err.txt"
+[ $? -eq 2 ] || fail "capture without --config: want exit 2"
+"$BIN" capture --config "$DIR/none.json" >/dev/null 2>"$DIR/err.txt"
+[ $? -eq 1 ] || fail "missing config: want exit 1"
+grep -q "none.json" "$DIR/err.txt" || fail "missing config not named: $(cat "$DIR/err.txt")"
+echo '{"selectors": [{"selector": "rebase", "width": 4}], "policy_ur": "x"}' >"$DIR/typo.json"
+"$BIN" capture --config "$DIR/typo.json" --out "$DIR/x.trace" >/dev/null 2>"$DIR/err.txt"
+grep -q "unknown key 'policy_ur'" "$DIR/err.txt" || fail "typo key: $(cat "$DIR/err.txt")"
+[ ! -e "$DIR/x.trace" ] || fail "a bad config left an output file"
+
+# ---- the synthetic stand-in: same driver, no network ---------------------------------------
+cat >"$DIR/syn.json" <<'EOF'
+{"problems": [0, 4], "out": "syn.trace",
+ "selectors": [{"selector": "ets", "width": 8}, {"selector": "rebase", "width": 8},
+               {"selector": "dvts", "width": 4}]}
+EOF
+if "$BIN" capture --config "$DIR/syn.json" --synthetic --results "$DIR/synres" >"$DIR/out.txt" 2>"$DIR/err.txt"; then
+    grep -q "union" "$DIR/out.txt" || fail "synthetic capture: no node report"
+    replay_same "$DIR/syn.trace" "$DIR/synres" 0-ets-w8 ets 8
+    replay_same "$DIR/syn.trace" "$DIR/synres" 1-rebase-w8 rebase 8
+    replay_same "$DIR/syn.trace" "$DIR/synres" 2-dvts-w4 dvts 4
+    # coverage: the captured configurations are answered in full
+    cat >"$DIR/sweep.json" <<'EOF'
+{"selectors": [{"selector": "rebase", "width": 8}, {"selector": "rebase", "width": 32}]}
+EOF
+    "$BIN" capture --config "$DIR/sweep.json" --coverage "$DIR/syn.trace" >"$DIR/cov.txt" 2>&1 ||
+        fail "coverage: $(cat "$DIR/cov.txt")"
+    grep -q "^0-rebase-w8 .*100.00%" "$DIR/cov.txt" || fail "coverage of a captured config: $(cat "$DIR/cov.txt")"
+    grep "^1-rebase-w32" "$DIR/cov.txt" | grep -q "100.00%" && fail "a wider config cannot be fully covered"
+else
+    fail "synthetic capture: $(cat "$DIR/err.txt")"
+fi
+
+# ---- live, against the fake servers ---------------------------------------------------------
+need_data
+start_server
+make_config "$DIR/live.json" "$PORT" '{"out": "live.trace"}'
+if "$BIN" capture --config "$DIR/live.json" --results "$DIR/res" >"$DIR/out.txt" 2>"$DIR/err.txt"; then
+    replay_same "$DIR/live.trace" "$DIR/res" 0-ets-w8 ets 8
+    replay_same "$DIR/live.trace" "$DIR/res" 1-rebase-w8 rebase 8
+    replay_same "$DIR/live.trace" "$DIR/res" 2-dvts-w4 dvts 4
+    grep -q "union" "$DIR/out.txt" || fail "no node report"
+    # the union is smaller than the sum (shared children were made once)
+    python3 - "$DIR/out.txt" <<'EOF' || fail "union not below the sum: $(cat "$DIR/out.txt")"
+import re, sys
+m = re.search(r"union (\d+), sum over 3 configurations (\d+)", open(sys.argv[1]).read())
+sys.exit(0 if m and int(m.group(1)) < int(m.group(2)) else 1)
+EOF
+    [ "$(header_count "$DIR/live.trace" children)" -gt 0 ] || fail "header counts: no children"
+    "$BIN" inspect "$DIR/live.trace" >"$DIR/insp.txt" 2>&1 || fail "inspect"
+    grep -q "16-d" "$DIR/insp.txt" || fail "embeddings not recorded: $(cat "$DIR/insp.txt")"
+    grep -q "fake-policy" "$DIR/insp.txt" || fail "policy model not in the header"
+    # a rerun records the identical trace (seeded requests, memoised children)
+    "$BIN" capture --config "$DIR/live.json" --out "$DIR/again.trace" >/dev/null 2>"$DIR/err.txt" ||
+        fail "rerun: $(cat "$DIR/err.txt")"
+    cmp -s "$DIR/live.trace" "$DIR/again.trace" || fail "a rerun wrote a different trace"
+    [ ! -e "$DIR/live.trace.capture.jsonl" ] || fail "journal left after a finished capture"
+else
+    fail "live capture: $(cat "$DIR/err.txt")"
+fi
+
+# RLHFlow chat PRM and a reward head through /pooling (the server root)
+make_config "$DIR/chat.json" "$PORT" \
+    '{"prm_kind": "rlhflow", "out": "chat.trace", "selectors": [{"selector": "rebase", "width": 6}]}'
+if "$BIN" capture --config "$DIR/chat.json" --results "$DIR/chatres" >/dev/null 2>"$DIR/err.txt"; then
+    replay_same "$DIR/chat.trace" "$DIR/chatres" 0-rebase-w6 rebase 6
+    [ "$(header_count "$DIR/chat.trace" prm_no_score)" -eq 0 ] || fail "rlhflow: unscored children"
+else
+    fail "rlhflow capture: $(cat "$DIR/err.txt")"
+fi
+make_config "$DIR/head.json" "$PORT" \
+    "{\"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\", \"out\": \"head.trace\",
+      \"selectors\": [{\"selector\": \"beam\", \"width\": 4}]}"
+if "$BIN" capture --config "$DIR/head.json" --results "$DIR/headres" >/dev/null 2>"$DIR/err.txt"; then
+    replay_same "$DIR/head.trace" "$DIR/headres" 0-beam-w4 beam 4
+    [ "$(header_count "$DIR/head.trace" prm_no_score)" -eq 0 ] || fail "reward-head: unscored children"
+else
+    fail "reward-head capture: $(cat "$DIR/err.txt")"
+fi
+# the three conventions read the same recorded scores
+python3 - "$BIN" "$DIR" <<'EOF' || fail "PRM conventions disagree on recorded scores"
+import json, subprocess, sys
+b, d = sys.argv[1], sys.argv[2]
+def first_scores(trace):
+    subprocess.run([b, "replay", "--trace", f"{d}/{trace}", "--selector", "rebase", "--width", "2",
+                    "--problems", "1", "--on-missing", "truncate", "--out", f"{d}/s.json"], check=True, capture_output=True)
+    return json.load(open(f"{d}/s.json"))["problems"][0]["decisions"][1]["scores"]
+a, c, h = first_scores("live.trace"), first_scores("chat.trace"), first_scores("head.trace")
+ok = all(abs(x - y) < 1e-4 for x, y in zip(a, c)) and all(abs(x - y) < 1e-4 for x, y in zip(a, h))
+sys.exit(0 if ok and len(a) > 0 else 1)
+EOF
+
+# token counts from /tokenize, one request of n = 1 per child
+make_config "$DIR/tok.json" "$PORT" \
+    "{\"token_count\": \"tokenize\", \"tokenize_url\": \"http://127.0.0.1:$PORT/tokenize\",
+      \"split_n\": true, \"embed_url\": null, \"out\": \"tok.trace\", \"problems\": [0, 1],
+      \"selectors\": [{\"selector\": \"rebase\", \"width\": 4}]}"
+if "$BIN" capture --config "$DIR/tok.json" --results "$DIR/tokres" >"$DIR/out.txt" 2>"$DIR/err.txt"; then
+    replay_same "$DIR/tok.trace" "$DIR/tokres" 0-rebase-w4 rebase 4
+    [ "$(header_count "$DIR/tok.trace" tokenize_requests)" -gt 0 ] || fail "no /tokenize requests"
+    [ "$(header_count "$DIR/tok.trace" policy_requests)" -eq "$(header_count "$DIR/tok.trace" children)" ] ||
+        fail "split_n: not one policy request per child"
+else
+    fail "tokenize capture: $(cat "$DIR/err.txt")"
+fi
+finish

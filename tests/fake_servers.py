@@ -1,0 +1,346 @@
+#!/usr/bin/env python3
+"""fake_servers.py -- a loopback stand-in for the policy, PRM and embedding
+servers of a capture, for etsim's tests. It speaks the real wire protocols
+(OpenAI-compatible /v1/models, /v1/completions, /v1/chat/completions,
+/v1/embeddings; vLLM's /pooling and /tokenize) over HTTP/1.1 keep-alive on
+127.0.0.1 and answers with real recorded content: search-and-learn outputs
+(JSONL with "problem", "completions", "scores"), whose completions split on
+a blank line give the steps and whose "scores" give each step's PRM score.
+
+Which server a request is for follows from its "model" field (fake-policy,
+fake-prm, fake-embed) or its path. The policy parses the prompt back into
+(question, steps so far) with the capture's default templates and answers
+child j of a request seeded s with a recorded next step chosen by
+random.Random(s + j) among the completions that share those steps (the
+seed + index convention of vLLM's parallel sampling). The PRM looks up the
+recorded score of the path's last step; a path it has never seen gets no
+score (no "+"/"-" among the returned tokens). Embeddings are hashed bags
+of words (dimension 16).
+
+Faults for the error-path tests, counted over POST requests (1-based):
+  --fail-every N      HTTP 500           --drop-every N   close, no reply
+  --slow-every N:MS   reply after MS ms  --malformed-at K  "{bad json" once
+  --client-error-at K HTTP 400 once      --short-every N   policy: n-1 choices
+  --badutf8-every N   policy: a raw 0xFF byte in the text
+  --noscore-every N   PRM: no label among the top tokens
+  --die-after N       exit(3) on the N-th policy request, before answering
+
+Usage: fake_servers.py --data FILE.jsonl --port-file PATH [faults...]
+The chosen port is written to PATH once the server listens.
+"""
+import argparse
+import hashlib
+import json
+import math
+import os
+import random
+import re
+import socketserver
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+TAG = " \u043a\u0438"  # " ки"
+TOKEN_RE = re.compile(r"\w+|[^\w\s]|\s+")
+
+
+def tokens(text):
+    return TOKEN_RE.findall(text)
+
+
+class Data:
+    def __init__(self, path):
+        self.by_question = {}
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                line = line.strip()
+                if not line:
+                    continue
+                rec = json.loads(line)
+                paths = []
+                for comp, sc in zip(rec["completions"], rec["scores"]):
+                    steps = comp.split("\n\n")
+                    paths.append((steps, sc))
+                self.by_question[rec["problem"]] = paths
+
+    def match_prefix(self, text, sep):
+        """(question, rest) for the question that text starts with + sep."""
+        best = None
+        for q in self.by_question:
+            if text.startswith(q + sep) and (best is None or len(q) > len(best)):
+                best = q
+        if best is None:
+            return None, None
+        return best, text[len(best) + len(sep):]
+
+    def next_steps(self, q, steps):
+        """Recorded candidates for step len(steps): (text, is_last)."""
+        d = len(steps)
+        paths = self.by_question[q]
+        cands = [(p[d], d == len(p) - 1) for p, _ in paths if len(p) > d and p[:d] == steps]
+        if not cands:
+            cands = [(p[d], d == len(p) - 1) for p, _ in paths if len(p) > d]
+        return cands
+
+    def score(self, q, steps):
+        d = len(steps)
+        for p, sc in self.by_question.get(q, []):
+            if len(p) >= d and p[:d] == steps and len(sc) >= d:
+                return float(sc[d - 1])
+        return None
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()
+        self.posts = 0
+        self.policy = 0
+        self.prm = 0
+
+    def next_post(self):
+        with self.lock:
+            self.posts += 1
+            return self.posts
+
+
+def every(n, k):
+    return n > 0 and k % n == 0
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes
+
+    def log_message(self, *a):
+        pass
+
+    def send_json(self, obj, status=200, raw=None):
+        body = raw if raw is not None else json.dumps(obj).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_GET(self):
+        if self.path.endswith("/models"):
+            ids = ["fake-policy", "fake-prm", "fake-embed"]
+            self.send_json({"object": "list", "data": [{"id": i, "object": "model"} for i in ids]})
+        else:
+            self.send_json({"error": "no such path"}, 404)
+
+    def do_POST(self):
+        st = self.server.state
+        a = st.args
+        n = int(self.headers.get("Content-Length", "0"))
+        raw = self.rfile.read(n)
+        k = st.next_post()
+        if every(a.drop_every, k):
+            self.close_connection = True
+            return
+        if a.slow_every:
+            m, ms = a.slow_every.split(":")
+            if every(int(m), k):
+                time.sleep(int(ms) / 1000.0)
+        if every(a.fail_every, k):
+            self.send_json({"error": {"message": "injected server error"}}, 500)
+            return
+        if k == a.client_error_at:
+            self.send_json({"error": {"message": "injected bad request"}}, 400)
+            return
+        if k == a.malformed_at:
+            self.send_json(None, raw=b'{"choices": [{"text": "unterminated')
+            return
+        try:
+            req = json.loads(raw)
+        except ValueError:
+            self.send_json({"error": {"message": "request is not JSON"}}, 400)
+            return
+        model = req.get("model")
+        path = self.path
+        if path.endswith("/embeddings"):
+            self.embeddings(req)
+        elif path.endswith("/pooling"):
+            self.pooling(req)
+        elif path.endswith("/tokenize"):
+            toks = tokens(req.get("prompt", ""))
+            self.send_json({"count": len(toks), "tokens": list(range(len(toks))), "max_model_len": 4096})
+        elif path.endswith("/chat/completions"):
+            self.chat_prm(req)
+        elif path.endswith("/completions") and model == "fake-prm":
+            self.shepherd_prm(req)
+        elif path.endswith("/completions"):
+            self.policy(req)
+        else:
+            self.send_json({"error": {"message": "no such path"}}, 404)
+
+    # ---- policy ---------------------------------------------------------------
+    def policy(self, req):
+        st = self.server.state
+        a = st.args
+        with st.lock:
+            st.policy += 1
+            pk = st.policy
+        if a.die_after and pk >= a.die_after:
+            os._exit(3)
+        data = self.server.data
+        q, rest = data.match_prefix(req["prompt"], "\n")
+        if q is None:
+            self.send_json({"error": {"message": "unknown question"}}, 400)
+            return
+        steps = rest.split("\n\n")[:-1] if rest else []
+        n = int(req.get("n", 1))
+        if every(a.short_every, pk) and n > 1:
+            n -= 1
+        seed = int(req.get("seed", 0))
+        cands = data.next_steps(q, steps)
+        choices = []
+        total = 0
+        bad = every(a.badutf8_every, pk)
+        for j in range(n):
+            if cands:
+                text, last = cands[random.Random(seed + j).randrange(len(cands))]
+            else:
+                text, last = "", True
+            if bad and j == 0:
+                text = text + "\u0001BADBYTE"
+            toks = tokens(text)
+            total += len(toks)
+            choices.append({
+                "index": j, "text": text,
+                "logprobs": {"tokens": toks, "token_logprobs": [-0.5] * len(toks),
+                             "top_logprobs": None, "text_offset": list(range(len(toks)))},
+                "finish_reason": "stop", "stop_reason": None if last else "\n\n",
+            })
+        body = {"id": "cmpl-fake", "object": "text_completion", "model": req.get("model"),
+                "choices": choices,
+                "usage": {"prompt_tokens": len(tokens(req["prompt"])), "completion_tokens": total,
+                          "total_tokens": total}}
+        raw = json.dumps(body).encode("utf-8")
+        if bad:
+            raw = raw.replace(b"\\u0001BADBYTE", b"\xff")
+        self.send_json(None, raw=raw)
+
+    # ---- PRMs -------------------------------------------------------------------
+    def path_score(self, q, steps):
+        st = self.server.state
+        with st.lock:
+            st.prm += 1
+            pk = st.prm
+        if every(st.args.noscore_every, pk):
+            return None
+        return self.server.data.score(q, steps)
+
+    @staticmethod
+    def label_logprobs(p):
+        out = {"The": -3.0, "\n": -4.0}
+        if p is not None:
+            if p > 0:
+                out["+"] = math.log(p)
+            if p < 1:
+                out["-"] = math.log(1 - p)
+        return out
+
+    def shepherd_prm(self, req):
+        data = self.server.data
+        q, rest = data.match_prefix(req["prompt"], " ")
+        p = None
+        if q is not None and rest.endswith(TAG):
+            steps = rest[:-len(TAG)].split(TAG + "\n")
+            p = self.path_score(q, steps)
+        top = self.label_logprobs(p)
+        self.send_json({"id": "cmpl-prm", "object": "text_completion", "model": "fake-prm",
+                        "choices": [{"index": 0, "text": "+",
+                                     "logprobs": {"tokens": ["+"], "token_logprobs": [-0.1],
+                                                  "top_logprobs": [top], "text_offset": [0]},
+                                     "finish_reason": "length"}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+    def chat_prm(self, req):
+        data = self.server.data
+        users = [m["content"] for m in req.get("messages", []) if m.get("role") == "user"]
+        p = None
+        if users:
+            q, first = data.match_prefix(users[0], " ")
+            if q is not None:
+                p = self.path_score(q, [first] + users[1:])
+        top = [{"token": t, "logprob": v} for t, v in self.label_logprobs(p).items()]
+        self.send_json({"id": "chat-prm", "object": "chat.completion", "model": "fake-prm",
+                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "+"},
+                                     "logprobs": {"content": [{"token": "+", "logprob": -0.1,
+                                                               "top_logprobs": top}]},
+                                     "finish_reason": "length"}]})
+
+    def pooling(self, req):
+        data = self.server.data
+        text = req.get("input", "")
+        q, rest = data.match_prefix(text, " ")
+        p = None
+        if q is not None and rest.endswith(TAG):
+            p = self.path_score(q, rest[:-len(TAG)].split(TAG + "\n"))
+        rows = [[0.0, 0.0] for _ in range(max(1, len(tokens(text)) - 1))]
+        if p is not None:
+            p = min(max(p, 1e-6), 1 - 1e-6)
+            x = math.log(p / (1 - p))
+            rows.append([x - 0.5, x + 0.5])
+        else:
+            rows.append([float("nan"), 0.0])
+        body = {"id": "pool", "object": "list",
+                "data": [{"index": 0, "object": "pooling", "data": rows}]}
+        raw = json.dumps(body).encode("utf-8").replace(b"NaN", b"null")
+        self.send_json(None, raw=raw)
+
+    # ---- embeddings --------------------------------------------------------------
+    def embeddings(self, req):
+        inputs = req.get("input", [])
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        out = []
+        for i, text in enumerate(inputs):
+            v = [0.0] * 16
+            for w in re.findall(r"\w+", text.lower()):
+                h = int(hashlib.md5(w.encode("utf-8")).hexdigest(), 16)
+                v[h % 16] += 1.0 if (h >> 8) & 1 else -1.0
+            norm = math.sqrt(sum(x * x for x in v)) or 1.0
+            if not any(v):
+                v[0] = norm = 1.0
+            out.append({"index": i, "object": "embedding", "embedding": [x / norm for x in v]})
+        self.send_json({"object": "list", "data": out, "model": "fake-embed",
+                        "usage": {"prompt_tokens": 0, "total_tokens": 0}})
+
+
+class Server(socketserver.ThreadingMixIn, HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--port", type=int, default=0)
+    for f in ("fail-every", "drop-every", "malformed-at", "client-error-at", "short-every",
+              "badutf8-every", "noscore-every", "die-after"):
+        ap.add_argument("--" + f, type=int, default=0)
+    ap.add_argument("--slow-every", default="")
+    ap.add_argument("--lifetime", type=float, default=600.0,
+                    help="exit after this many seconds whatever happens (a test must never hang)")
+    args = ap.parse_args()
+    srv = Server(("127.0.0.1", args.port), Handler)
+    srv.data = Data(args.data)
+    srv.state = State(args)
+    tmp = args.port_file + ".tmp"
+    with open(tmp, "w") as fh:
+        fh.write(str(srv.server_address[1]))
+    os.rename(tmp, args.port_file)
+    threading.Timer(args.lifetime, lambda: os._exit(4)).start()
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

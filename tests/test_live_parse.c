@@ -1,0 +1,275 @@
+/* test_live_parse.c -- the live oracle's server-reply parsers, request
+ * builders and helpers on hand-written replies with hand-worked values:
+ * choice ordering and limits, token counts, finish reasons, UTF-8 repair,
+ * PRM label probabilities (completions and chat formats), reward-head
+ * rows, embeddings, answer extraction and JSON escaping. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "sim/live/jbuf.h"
+#include "sim/live/live_internal.h"
+#include "sim/live/parse.h"
+#include "sim/live/prm.h"
+
+#define S(x) x, strlen(x)
+
+static void test_completion_order_and_tokens(void **st) {
+    (void)st;
+    const char *r = "{\"choices\":["
+                    "{\"index\":1,\"text\":\"B\",\"logprobs\":{\"tokens\":[\"x\",\"y\",\"z\"]},"
+                    "\"finish_reason\":\"length\"},"
+                    "{\"index\":0,\"text\":\"A\\n\",\"logprobs\":{\"tokens\":[\"a\"]},"
+                    "\"finish_reason\":\"stop\",\"stop_reason\":\"\\n\\n\"}],"
+                    "\"usage\":{\"prompt_tokens\":17,\"completion_tokens\":4}}";
+    etsim_live_completion c;
+    etsim_err e;
+    assert_int_equal(etsim_live_parse_completion(S(r), 2, &c, &e), 0);
+    assert_int_equal(c.n, 2);
+    assert_string_equal(c.choices[0].text, "A\n");
+    assert_string_equal(c.choices[1].text, "B");
+    assert_int_equal(c.choices[0].tokens, 1);
+    assert_int_equal(c.choices[1].tokens, 3);
+    assert_int_equal(c.choices[0].finish, ETSIM_FINISH_STOP);
+    assert_int_equal(c.choices[1].finish, ETSIM_FINISH_LENGTH);
+    assert_int_equal(c.prompt_tokens, 17);
+    assert_int_equal(c.completion_tokens, 4);
+    etsim_live_completion_free(&c);
+}
+
+static void test_completion_eos_and_limits(void **st) {
+    (void)st;
+    etsim_live_completion c;
+    etsim_err e;
+    /* vLLM: stop_reason null = EOS; SGLang: matched_stop a token id = EOS */
+    const char *v = "{\"choices\":[{\"text\":\"x\",\"finish_reason\":\"stop\",\"stop_reason\":null},"
+                    "{\"text\":\"y\",\"finish_reason\":\"stop\",\"matched_stop\":128009}]}";
+    assert_int_equal(etsim_live_parse_completion(S(v), 2, &c, &e), 0);
+    assert_int_equal(c.choices[0].finish, ETSIM_FINISH_EOS);
+    assert_int_equal(c.choices[1].finish, ETSIM_FINISH_EOS);
+    assert_int_equal(c.choices[0].tokens, -1); /* no logprobs */
+    assert_int_equal(c.prompt_tokens, -1);
+    etsim_live_completion_free(&c);
+    /* more choices than asked */
+    assert_int_equal(etsim_live_parse_completion(S(v), 1, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "choices"));
+    /* duplicate index, index out of range, missing text, not JSON, error member */
+    const char *dup = "{\"choices\":[{\"index\":0,\"text\":\"a\"},{\"index\":0,\"text\":\"b\"}]}";
+    assert_int_equal(etsim_live_parse_completion(S(dup), 2, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "appears twice"));
+    const char *range = "{\"choices\":[{\"index\":5,\"text\":\"a\"}]}";
+    assert_int_equal(etsim_live_parse_completion(S(range), 4, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "index"));
+    const char *notext = "{\"choices\":[{\"index\":0}]}";
+    assert_int_equal(etsim_live_parse_completion(S(notext), 1, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "field text"));
+    assert_int_equal(etsim_live_parse_completion(S("{\"choices\": [tru"), 1, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "not valid JSON"));
+    const char *errm = "{\"error\":{\"message\":\"model overloaded\"}}";
+    assert_int_equal(etsim_live_parse_completion(S(errm), 1, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "model overloaded"));
+}
+
+static void test_utf8_repair(void **st) {
+    (void)st;
+    int32_t bad;
+    /* a lone continuation byte, an overlong "/", a truncated 3-byte lead,
+     * valid "é" and "ки" kept */
+    char *s = etsim_live_utf8_repair(S("a\x80" "b\xc0\xaf" "\xc3\xa9\xd0\xba\xd0\xb8\xe2\x82"), &bad);
+    assert_int_equal(bad, 5);
+    assert_string_equal(s, "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd" "\xc3\xa9\xd0\xba\xd0\xb8"
+                           "\xef\xbf\xbd\xef\xbf\xbd");
+    free(s);
+    /* a raw invalid byte inside a reply's text is repaired and counted */
+    etsim_live_completion c;
+    etsim_err e;
+    const char r[] = "{\"choices\":[{\"text\":\"x\xffy\",\"finish_reason\":\"stop\"}]}";
+    assert_int_equal(etsim_live_parse_completion(r, sizeof r - 1, 1, &c, &e), 0);
+    assert_int_equal(c.choices[0].invalid_utf8, 1);
+    assert_string_equal(c.choices[0].text, "x\xef\xbf\xbdy");
+    etsim_live_completion_free(&c);
+}
+
+static const char *const plus[] = {"+", " +"};
+static const char *const minus[] = {"-"};
+
+static void test_label_probs(void **st) {
+    (void)st;
+    etsim_live_labels lab = {plus, 2, minus, 1};
+    double pp, pm;
+    int found;
+    etsim_err e;
+    /* completions: P(+) = 0.5 + 0.1 (two variants), P(-) = 0.2 */
+    char r[256];
+    snprintf(r, sizeof r,
+             "{\"choices\":[{\"text\":\"+\",\"logprobs\":{\"tokens\":[\"+\"],\"top_logprobs\":"
+             "[{\"+\":%.17g,\" +\":%.17g,\"-\":%.17g,\"x\":-5}]}}]}",
+             log(0.5), log(0.1), log(0.2));
+    assert_int_equal(etsim_live_parse_label_probs(S(r), &lab, &pp, &pm, &found, &e), 0);
+    assert_int_equal(found, 3);
+    assert_true(fabs(pp - 0.6) < 1e-12 && fabs(pm - 0.2) < 1e-12);
+    /* chat: content[0].top_logprobs list */
+    snprintf(r, sizeof r,
+             "{\"choices\":[{\"logprobs\":{\"content\":[{\"token\":\"+\",\"logprob\":-0.1,"
+             "\"top_logprobs\":[{\"token\":\"+\",\"logprob\":%.17g},{\"token\":\"-\",\"logprob\":%.17g}]}]}}]}",
+             log(0.3), log(0.1));
+    assert_int_equal(etsim_live_parse_label_probs(S(r), &lab, &pp, &pm, &found, &e), 0);
+    assert_true(fabs(pp - 0.3) < 1e-12 && fabs(pm - 0.1) < 1e-12);
+    /* no logprobs at all: an error naming the field */
+    assert_int_equal(etsim_live_parse_label_probs(S("{\"choices\":[{\"text\":\"+\"}]}"), &lab, &pp,
+                                                  &pm, &found, &e), -1);
+    assert_non_null(strstr(e.msg, "logprobs"));
+}
+
+static void test_label_score(void **st) {
+    (void)st;
+    etsim_live_config c;
+    etsim_live_config_init(&c);
+    c.plus[c.n_plus++] = etsim_strdup("+");
+    c.minus[c.n_minus++] = etsim_strdup("-");
+    etsim_live_counts cnt;
+    memset(&cnt, 0, sizeof cnt);
+    double s;
+    etsim_err e;
+    char r[256];
+    snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"+\":%.17g,\"-\":%.17g}]}}]}",
+             log(0.6), log(0.2));
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &e), 1);
+    assert_true(fabs(s - 0.75) < 1e-12);
+    assert_int_equal(cnt.prm_label_clipped, 0);
+    /* "-" outside the top-k: P(-) taken as 0, counted */
+    snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"+\":%.17g,\"a\":-3}]}}]}",
+             log(0.9));
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &e), 1);
+    assert_true(s == 1.0);
+    assert_int_equal(cnt.prm_label_clipped, 1);
+    /* neither label: no score */
+    assert_int_equal(etsim_live_prm_label_score(
+                         &c, S("{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"a\":-1}]}}]}"), &s,
+                         &cnt, &e),
+                     0);
+    etsim_live_config_free(&c);
+}
+
+static void test_pooling(void **st) {
+    (void)st;
+    double mean, first;
+    etsim_err e;
+    /* last row [1, 3]: mean 2, first 1 */
+    assert_int_equal(etsim_live_parse_pooling_last(
+                         S("{\"data\":[{\"index\":0,\"data\":[[0,0],[9,9],[1,3]]}]}"), &mean, &first, &e),
+                     0);
+    assert_true(mean == 2.0 && first == 1.0);
+    /* per-token scalars */
+    assert_int_equal(etsim_live_parse_pooling_last(S("{\"data\":[{\"data\":[0.5,-1.5]}]}"), &mean,
+                                                   &first, &e), 0);
+    assert_true(mean == -1.5);
+    assert_int_equal(etsim_live_parse_pooling_last(S("{\"data\":[{\"data\":[]}]}"), &mean, &first, &e), -1);
+    assert_int_equal(etsim_live_parse_pooling_last(S("{\"data\":[{\"data\":[[null]]}]}"), &mean, &first,
+                                                   &e), -1);
+    /* the reward-head module: sigmoid(2) */
+    etsim_live_config c;
+    etsim_live_config_init(&c);
+    c.prm_transform = etsim_strdup("sigmoid-mean");
+    etsim_live_counts cnt;
+    double s;
+    assert_int_equal(etsim_live_prm_head.score(&c, S("{\"data\":[{\"data\":[[1,3]]}]}"), &s, &cnt, &e), 1);
+    assert_true(fabs(s - 1.0 / (1.0 + exp(-2.0))) < 1e-15);
+    etsim_live_config_free(&c);
+}
+
+static void test_embeddings(void **st) {
+    (void)st;
+    int32_t dim = 0;
+    float *v;
+    etsim_err e;
+    const char *r = "{\"data\":[{\"index\":1,\"embedding\":[3,4]},{\"index\":0,\"embedding\":[1,2]}]}";
+    assert_int_equal(etsim_live_parse_embeddings(S(r), 2, &dim, &v, &e), 0);
+    assert_int_equal(dim, 2);
+    assert_true(v[0] == 1 && v[1] == 2 && v[2] == 3 && v[3] == 4);
+    free(v);
+    dim = 3; /* expected 3, got 2 */
+    assert_int_equal(etsim_live_parse_embeddings(S(r), 2, &dim, &v, &e), -1);
+    assert_non_null(strstr(e.msg, "dimension"));
+    dim = 0;
+    assert_int_equal(etsim_live_parse_embeddings(S(r), 3, &dim, &v, &e), -1);
+    assert_non_null(strstr(e.msg, "2 embeddings for 3 inputs"));
+    char *id;
+    assert_int_equal(etsim_live_parse_models(S("{\"data\":[{\"id\":\"m1\"},{\"id\":\"m2\"}]}"), &id, &e), 0);
+    assert_string_equal(id, "m1");
+    free(id);
+    int32_t n;
+    assert_int_equal(etsim_live_parse_tokenize(S("{\"count\":7,\"tokens\":[1]}"), &n, &e), 0);
+    assert_int_equal(n, 7);
+    assert_int_equal(etsim_live_parse_tokenize(S("{\"tokens\":[1,2,3]}"), &n, &e), 0);
+    assert_int_equal(n, 3);
+}
+
+static void test_jbuf_and_requests(void **st) {
+    (void)st;
+    etsim_jbuf b = {0};
+    etsim_jbuf_str(&b, "a\"b\\c\n\x01");
+    etsim_jbuf_raw(&b, ",");
+    etsim_jbuf_qopen(&b);
+    etsim_jbuf_qtemplate(&b, "Q: {question}; {question}", "{question}", "x\ty");
+    etsim_jbuf_qclose(&b);
+    char *s = etsim_jbuf_take(&b, NULL);
+    assert_string_equal(s, "\"a\\\"b\\\\c\\n\\u0001\",\"Q: x\\ty; x\\ty\"");
+    free(s);
+    /* Math-Shepherd request: path text with tags, one token, top-k logprobs */
+    etsim_live_config c;
+    etsim_live_config_init(&c);
+    c.policy_url = etsim_strdup("http://x/v1");
+    c.prm_url = etsim_strdup("http://x/v1");
+    assert_int_equal(etsim_live_config_finish(&c, NULL), 0);
+    const char *steps[] = {"s1", "s2"};
+    size_t len;
+    char *body = etsim_live_prm_shepherd.request(&c, "prm", "Q?", steps, 2, &len);
+    assert_string_equal(body, "{\"model\":\"prm\",\"prompt\":\"Q? s1 \xd0\xba\xd0\xb8\\ns2 \xd0\xba\xd0\xb8\","
+                              "\"max_tokens\":1,\"temperature\":0,\"logprobs\":20}");
+    free(body);
+    body = etsim_live_prm_rlhflow.request(&c, "prm", "Q?", steps, 2, &len);
+    assert_string_equal(body, "{\"model\":\"prm\",\"messages\":[{\"role\":\"user\",\"content\":\"Q? s1\"},"
+                              "{\"role\":\"assistant\",\"content\":\"+\"},{\"role\":\"user\",\"content\":\"s2\"}],"
+                              "\"max_tokens\":1,\"temperature\":0,\"logprobs\":true,\"top_logprobs\":20}");
+    free(body);
+    etsim_live_config_free(&c);
+}
+
+static void test_answer_extraction(void **st) {
+    (void)st;
+    etsim_live_config c;
+    etsim_live_config_init(&c);
+    c.policy_url = etsim_strdup("http://x/v1");
+    c.prm_url = etsim_strdup("http://x/v1");
+    assert_int_equal(etsim_live_config_finish(&c, NULL), 0);
+    char *a = lv_extract_answer(&c, "so $\\boxed{1}$ or rather $\\boxed{\\frac{1}{2}}$. I hope");
+    assert_string_equal(a, "\\frac{1}{2}");
+    free(a);
+    a = lv_extract_answer(&c, "Step 3: The answer is: 42.");
+    assert_string_equal(a, "42");
+    free(a);
+    assert_null(lv_extract_answer(&c, "no answer here"));
+    assert_null(lv_extract_answer(&c, "The answer is   "));
+    etsim_live_config_free(&c);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_completion_order_and_tokens),
+        cmocka_unit_test(test_completion_eos_and_limits),
+        cmocka_unit_test(test_utf8_repair),
+        cmocka_unit_test(test_label_probs),
+        cmocka_unit_test(test_label_score),
+        cmocka_unit_test(test_pooling),
+        cmocka_unit_test(test_embeddings),
+        cmocka_unit_test(test_jbuf_and_requests),
+        cmocka_unit_test(test_answer_extraction),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,137 @@
+/* test_sel_cluster.c -- average-linkage clustering on cosine distance
+ * (selectors/cluster.c) against a worked dendrogram, hand-computed cosine
+ * distances, and scipy 1.10's own output on a case full of exact ties
+ * (merge order, left/right ids and flat-cluster numbering included). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "selectors/cluster.h"
+
+static void test_worked_dendrogram(void **state) {
+    (void)state;
+    /* Points a..e. Average linkage by hand:
+     *   a+b at 0.01; c+d at 0.02;
+     *   d(ab, cd) = mean(0.30, 0.32, 0.34, 0.36) = 0.33;
+     *   d(abcd, e) = mean(0.9, 0.8, 0.7, 0.6) = 0.75.
+     * scipy ids: ab = 5, cd = 6, abcd = 7. Cut at 0.05: {a,b} {c,d} {e},
+     * numbered as scipy walks the tree from the top, left first: the right
+     * subtree (abcd) holds clusters 0 and 1, the left leaf e comes last. */
+    double d[25] = {0,   .01, .30, .34, .9,  .01, 0,   .32, .36, .8,  .30, .32, 0,
+                    .02, .7,  .34, .36, .02, 0,   .6,  .9,  .8,  .7,  .6,  0};
+    double Z[16];
+    etsim_cluster_linkage_average(d, 5, Z);
+    const double want[16] = {0, 1, 0.01, 2, 2, 3, 0.02, 2, 5, 6, 0.33, 4, 4, 7, 0.75, 5};
+    for (int k = 0; k < 16; k++) assert_true(fabs(Z[k] - want[k]) < 1e-12);
+    int32_t labels[5];
+    assert_int_equal(etsim_cluster_fcluster_distance(Z, 5, 0.05, labels), 3);
+    const int32_t want_labels[5] = {0, 0, 1, 1, 2};
+    assert_memory_equal(labels, want_labels, sizeof labels);
+    /* A cut above every merge gives one cluster, below every merge n. */
+    assert_int_equal(etsim_cluster_fcluster_distance(Z, 5, 1.0, labels), 1);
+    assert_int_equal(etsim_cluster_fcluster_distance(Z, 5, 0.001, labels), 5);
+    /* The cut is inclusive (distance <= t), as fcluster's. */
+    assert_int_equal(etsim_cluster_fcluster_distance(Z, 5, 0.33, labels), 2);
+}
+
+static void test_cosine_distances(void **state) {
+    (void)state;
+    const float v0[] = {1, 0}, v1[] = {0, 1}, v2[] = {1, 1}, v3[] = {-2, 0};
+    const float *vecs[] = {v0, v1, v2, v3};
+    double d[16];
+    etsim_err err;
+    assert_int_equal(etsim_cluster_cosine_distances(vecs, 4, 2, NULL, d, &err), 0);
+    assert_true(fabs(d[0 * 4 + 1] - 1.0) < 1e-15);
+    assert_true(fabs(d[0 * 4 + 2] - (1.0 - 1.0 / sqrt(2.0))) < 1e-15);
+    assert_true(fabs(d[0 * 4 + 3] - 2.0) < 1e-15);   /* opposite: cosine -1 */
+    assert_true(fabs(d[3 * 4 + 0] - 2.0) < 1e-15);   /* symmetric */
+    assert_true(d[2 * 4 + 2] == 0.0);
+}
+
+/* v_i[k] = ((7i + 3k) mod 5) - 2: five directions repeated, so the
+ * linkage is riddled with exact ties. Expected values: scipy 1.10.1,
+ * linkage(E, 'average', 'cosine') and fcluster(Z, 0.05, 'distance') - 1. */
+static void test_matches_scipy_with_ties(void **state) {
+    (void)state;
+    enum { n = 14, dim = 3 };
+    float data[n][dim];
+    const float *vecs[n];
+    for (int i = 0; i < n; i++) {
+        for (int k = 0; k < dim; k++) data[i][k] = (float)(((7 * i + 3 * k) % 5) - 2);
+        vecs[i] = data[i];
+    }
+    static const double want[n - 1][4] = {
+        {0, 5, 0, 2},
+        {4, 9, 0, 2},
+        {10, 14, 0, 3},
+        {1, 6, 2.2204460492503131e-16, 2},
+        {2, 7, 2.2204460492503131e-16, 2},
+        {3, 8, 2.2204460492503131e-16, 2},
+        {11, 17, 2.2204460492503131e-16, 3},
+        {12, 18, 2.2204460492503131e-16, 3},
+        {13, 19, 2.2204460492503131e-16, 3},
+        {15, 20, 0.26970325665977857, 5},
+        {16, 22, 0.26970325665977857, 6},
+        {21, 24, 1.3024514503058253, 9},
+        {23, 25, 1.5554208680955091, 14},
+    };
+    static const int32_t want_labels[n] = {3, 1, 2, 4, 0, 3, 1, 2, 4, 0, 3, 1, 2, 4};
+    double d[n * n], Z[4 * n];
+    etsim_err err;
+    assert_int_equal(etsim_cluster_cosine_distances(vecs, n, dim, NULL, d, &err), 0);
+    etsim_cluster_linkage_average(d, n, Z);
+    for (int k = 0; k < n - 1; k++) {
+        assert_int_equal((int)Z[4 * k + 0], (int)want[k][0]);
+        assert_int_equal((int)Z[4 * k + 1], (int)want[k][1]);
+        assert_true(fabs(Z[4 * k + 2] - want[k][2]) <= 1e-15);
+        assert_int_equal((int)Z[4 * k + 3], (int)want[k][3]);
+    }
+    int32_t labels[n];
+    assert_int_equal(etsim_cluster_embeddings(vecs, n, dim, ETSIM_CLUSTER_CUT, NULL, labels, &err),
+                     5);
+    assert_memory_equal(labels, want_labels, sizeof labels);
+}
+
+static void test_bad_embeddings(void **state) {
+    (void)state;
+    const float ok[] = {1, 2}, zero[] = {0, 0}, nan_v[] = {1, NAN};
+    const float *vecs[] = {ok, zero};
+    int32_t names[] = {41, 42}, labels[2];
+    etsim_err err;
+    assert_int_equal(etsim_cluster_embeddings(vecs, 2, 2, 0.05, names, labels, &err), -1);
+    assert_non_null(strstr(err.msg, "node 42"));
+    assert_non_null(strstr(err.msg, "zero vector"));
+    vecs[1] = nan_v;
+    assert_int_equal(etsim_cluster_embeddings(vecs, 2, 2, 0.05, names, labels, &err), -1);
+    assert_non_null(strstr(err.msg, "not finite"));
+}
+
+static void test_single_and_duplicates(void **state) {
+    (void)state;
+    const float a[] = {0.5f, -1.0f, 2.0f};
+    const float *one[] = {a};
+    int32_t labels[3];
+    etsim_err err;
+    assert_int_equal(etsim_cluster_embeddings(one, 1, 3, 0.05, NULL, labels, &err), 1);
+    assert_int_equal(labels[0], 0);
+    /* exact duplicates and a scaled copy (cosine ignores length): one cluster */
+    const float b[] = {1.0f, -2.0f, 4.0f};
+    const float *dup[] = {a, a, b};
+    assert_int_equal(etsim_cluster_embeddings(dup, 3, 3, 0.05, NULL, labels, &err), 1);
+    assert_true(labels[0] == 0 && labels[1] == 0 && labels[2] == 0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_worked_dendrogram),
+        cmocka_unit_test(test_cosine_distances),
+        cmocka_unit_test(test_matches_scipy_with_ties),
+        cmocka_unit_test(test_bad_embeddings),
+        cmocka_unit_test(test_single_and_duplicates),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
