@@ -30,6 +30,7 @@ typedef struct child_stats {
 
 /* Run argv (argv[0] ignored: this executable) with stdout discarded. */
 static int run_self(char **argv, child_stats *st) {
+    fflush(stdout); /* or the child's freopen would write our buffer again */
     double t0 = etsim_now_s();
     pid_t pid = fork();
     if (pid < 0) return -1;
