@@ -16,35 +16,18 @@
 enum { P_FIXEDWIDTH };
 
 static const etsim_param_def beam_params[] = {
-    {"fixedwidth", 0, 0, 1e6, "beams kept per step; 0 = ceil(sqrt(remaining width))"},
-    {NULL, 0, 0, 0, NULL},
+    {"fixedwidth", 0, 0, 1e6, "beams kept per step; 0 = ceil(sqrt(remaining width))", 1},
+    {NULL, 0, 0, 0, NULL, 0},
 };
-
-/* Smallest k with k * k >= n: Python's int(math.ceil(math.sqrt(n))) for
- * every n this program can see (sqrt of a non-square is never within
- * rounding of an integer at these sizes). */
-static int32_t ceil_sqrt(int32_t n) {
-    int64_t k = (int64_t)sqrt((double)n);
-    while (k * k < n) k++;
-    while (k > 1 && (k - 1) * (k - 1) >= n) k--;
-    return (int32_t)k;
-}
-
-static int beam_validate(const etsim_sel_config *cfg, etsim_err *err) {
-    double fw = cfg->v[P_FIXEDWIDTH];
-    if (fw != floor(fw)) return etsim_errf(err, "beam: fixedwidth = %g is not an integer", fw);
-    return 0;
-}
 
 static int beam_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
                        etsim_sel_output *out, etsim_err *err) {
     int32_t n = in->n_cand, width = in->width;
-    if (beam_validate(cfg, err) < 0) return -1;
     if (width <= 0) return etsim_errf(err, "beam: remaining width %d", width);
     if (in->depth == 0 && n != 1)
         return etsim_errf(err, "beam: depth 0 must have the root as its only candidate (%d given)", n);
     int32_t fixed = (int32_t)cfg->v[P_FIXEDWIDTH];
-    int32_t keep = fixed > 0 ? fixed : ceil_sqrt(width);
+    int32_t keep = fixed > 0 ? fixed : etsim_ceil_sqrt(width);
     int32_t num = in->depth == 0 ? width : (int32_t)(((int64_t)width + keep - 1) / keep);
     double *scores = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *scores);
     int32_t *order = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
@@ -68,6 +51,6 @@ const etsim_selector etsim_selector_beam = {
     .name = "beam",
     .summary = "beam search: top ceil(sqrt(B)) (or fixedwidth) get ceil(B/keep) children",
     .params = beam_params,
-    .validate = beam_validate,
+    .validate = NULL,
     .select = beam_select,
 };

@@ -116,6 +116,15 @@ int64_t etsim_rebase_allocate(const double *logits, int32_t n, int32_t width,
     return total;
 }
 
+int32_t etsim_ceil_sqrt(int32_t n) {
+    /* Integer correction of the float root: exact where a double sqrt of a
+     * perfect square could land a hair off. */
+    int64_t k = (int64_t)sqrt((double)n);
+    while (k * k < n) k++;
+    while (k > 1 && (k - 1) * (k - 1) >= n) k--;
+    return (int32_t)k;
+}
+
 /* ---- parameters ------------------------------------------------------------------ */
 
 void etsim_sel_config_init(etsim_sel_config *cfg, const etsim_selector *sel) {
@@ -160,6 +169,9 @@ int etsim_sel_config_set(etsim_sel_config *cfg, const char *key, const char *val
     if (v < d->min || v > d->max)
         return etsim_errf(err, "selector %s: parameter %s = %s is outside [%g, %g]",
                           cfg->sel->name, key, value, d->min, d->max);
+    if (d->integer && v != floor(v))
+        return etsim_errf(err, "selector %s: parameter %s = %s is not an integer",
+                          cfg->sel->name, key, value);
     cfg->v[i] = v;
     cfg->set[i] = 1;
     return 0;

@@ -29,27 +29,13 @@
 enum { P_FIXEDWIDTH };
 
 static const etsim_param_def dvts_params[] = {
-    {"fixedwidth", 0, 0, 1e6, "number of subtrees; 0 = ceil(sqrt(initial width))"},
-    {NULL, 0, 0, 0, NULL},
+    {"fixedwidth", 0, 0, 1e6, "number of subtrees; 0 = ceil(sqrt(initial width))", 1},
+    {NULL, 0, 0, 0, NULL, 0},
 };
-
-static int32_t ceil_sqrt(int32_t n) {
-    int64_t k = (int64_t)sqrt((double)n);
-    while (k * k < n) k++;
-    while (k > 1 && (k - 1) * (k - 1) >= n) k--;
-    return (int32_t)k;
-}
-
-static int dvts_validate(const etsim_sel_config *cfg, etsim_err *err) {
-    double fw = cfg->v[P_FIXEDWIDTH];
-    if (fw != floor(fw)) return etsim_errf(err, "dvts: fixedwidth = %g is not an integer", fw);
-    return 0;
-}
 
 static int dvts_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
                        etsim_sel_output *out, etsim_err *err) {
     int32_t n = in->n_cand, N = in->initial_width;
-    if (dvts_validate(cfg, err) < 0) return -1;
     if (in->width <= 0 || N <= 0)
         return etsim_errf(err, "dvts: remaining width %d, initial width %d", in->width, N);
     for (int32_t i = 0; i < n; i++) {
@@ -58,7 +44,7 @@ static int dvts_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
             return etsim_errf(err, "node %d: field score: not a finite number", nd->id);
     }
     int32_t fixed = (int32_t)cfg->v[P_FIXEDWIDTH];
-    int32_t subtrees = fixed > 0 ? fixed : ceil_sqrt(N);
+    int32_t subtrees = fixed > 0 ? fixed : etsim_ceil_sqrt(N);
     int32_t tree_width = N / subtrees;
     if (in->depth == 0) {
         if (n != 1)
@@ -121,6 +107,6 @@ const etsim_selector etsim_selector_dvts = {
     .name = "dvts",
     .summary = "DVTS: ceil(sqrt(N)) independent subtrees, best child per parent",
     .params = dvts_params,
-    .validate = dvts_validate,
+    .validate = NULL,
     .select = dvts_select,
 };

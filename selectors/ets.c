@@ -33,18 +33,18 @@
 enum { P_TEMPERATURE, P_LAMBDAC, P_LAMBDAS };
 
 static const etsim_param_def ets_params[] = {
-    {"softmax_temperature", 0.2, 1e-6, 1e6, "T in exp(score / T)"},
-    {"lambdac", 1.0, 0, 1e6, "cost weight lambda_c (0 means +1e-4, as the reference)"},
+    {"softmax_temperature", 0.2, 1e-6, 1e6, "T in exp(score / T)", 0},
+    {"lambdac", 1.0, 0, 1e6, "cost weight lambda_c (0 means +1e-4, as the reference)", 0},
     {"lambdas", NAN, 0, 1e6,
      "coverage weight lambda_s; default from the initial width N: 1.5 (N <= 32), "
-     "1.4 (N <= 128), 1.45 (larger), the public configs for 16 / 64 / 256"},
-    {NULL, 0, 0, 0, NULL},
+     "1.4 (N <= 128), 1.45 (larger), the public configs for 16 / 64 / 256", 0},
+    {NULL, 0, 0, 0, NULL, 0},
 };
 
 static const etsim_param_def ets_kv_params[] = {
-    {"softmax_temperature", 0.2, 1e-6, 1e6, "T in exp(score / T)"},
-    {"lambdac", 1.0, 0, 1e6, "cost weight lambda_c (0 means +1e-4, as the reference)"},
-    {NULL, 0, 0, 0, NULL},
+    {"softmax_temperature", 0.2, 1e-6, 1e6, "T in exp(score / T)", 0},
+    {"lambdac", 1.0, 0, 1e6, "cost weight lambda_c (0 means +1e-4, as the reference)", 0},
+    {NULL, 0, 0, 0, NULL, 0},
 };
 
 /* The public configs set lambda_s = 1.5 / 1.4 / 1.45 for N = 16 / 64 / 256;

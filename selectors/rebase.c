@@ -14,8 +14,8 @@
 enum { P_TEMPERATURE };
 
 static const etsim_param_def rebase_params[] = {
-    {"softmax_temperature", 0.2, 1e-6, 1e6, "T in exp(score / T); lower is greedier"},
-    {NULL, 0, 0, 0, NULL},
+    {"softmax_temperature", 0.2, 1e-6, 1e6, "T in exp(score / T); lower is greedier", 0},
+    {NULL, 0, 0, 0, NULL, 0},
 };
 
 static int rebase_select(const etsim_sel_config *cfg, const etsim_sel_input *in,

@@ -71,6 +71,7 @@ typedef struct etsim_param_def {
     double def;             /* default; NAN means "derived" (see help)      */
     double min, max;        /* accepted range, inclusive                    */
     const char *help;
+    int integer;            /* 1: only whole numbers are accepted           */
 } etsim_param_def;
 
 typedef struct etsim_sel_config {
@@ -118,5 +119,8 @@ void etsim_order_desc_stable(const double *scores, int32_t n, int32_t *order);
  * counts[i] aligned with logits[]. Returns the total handed out. */
 int64_t etsim_rebase_allocate(const double *logits, int32_t n, int32_t width,
                               int32_t *counts);
+
+/* Python's int(math.ceil(math.sqrt(n))), exactly, for n >= 0. */
+int32_t etsim_ceil_sqrt(int32_t n);
 
 #endif

@@ -37,7 +37,9 @@ typedef struct etsim_meta {
     int32_t n_problems;
 } etsim_meta;
 
+/* Free the strings and zero m. */
 void etsim_meta_free(etsim_meta *m);
+/* Deep copy (strings duplicated); dst is overwritten, not freed first. */
 void etsim_meta_copy(etsim_meta *dst, const etsim_meta *src);
 
 typedef struct etsim_oracle etsim_oracle;

@@ -85,7 +85,7 @@ static void test_resume_after_torn_frame(void **state) {
     assert_int_equal(etsim_trace_writer_dropped_bytes(w), dropped);
     assert_string_equal(m.dataset, "math500");
     assert_int_equal(m.emb_dim, DIM);
-    etsim_trace_meta_clear(&m);
+    etsim_meta_free(&m);
     assert_int_equal(access(partial, F_OK), -1); /* taken over */
     finish_from(w, 2, 5);
 

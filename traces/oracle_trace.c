@@ -59,7 +59,7 @@ static void trace_close(etsim_oracle *o) {
         etsim_trace_close(im->tr);
         free(im);
     }
-    etsim_trace_meta_clear(&o->meta);
+    etsim_meta_free(&o->meta);
     free(o);
 }
 
@@ -79,7 +79,7 @@ static etsim_oracle *trace_kind_open(const char *spec, etsim_err *err) {
     etsim_oracle *o = etsim_calloc(1, sizeof *o);
     o->vt = &TRACE_VT;
     o->impl = im;
-    etsim_trace_meta_dup(&o->meta, etsim_trace_meta(tr));
+    etsim_meta_copy(&o->meta, etsim_trace_meta(tr));
     return o;
 }
 

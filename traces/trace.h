@@ -43,7 +43,7 @@ etsim_trace_writer *etsim_trace_writer_open(const char *path, const etsim_meta *
  * (NULL: the newest <path>.tmp.* file). Keeps every complete problem frame,
  * drops a torn last one, and continues appending; finish renames onto
  * <path>. *meta_out (may be NULL) gets the header's metadata (caller frees
- * with etsim_trace_meta_clear). */
+ * with etsim_meta_free). */
 etsim_trace_writer *etsim_trace_writer_resume(const char *path, const char *partial,
                                               etsim_meta *meta_out, int zstd_level,
                                               etsim_err *err);
@@ -149,10 +149,8 @@ int etsim_trace_columns(const etsim_trace *tr, int32_t k, etsim_trace_scratch *s
 
 /* ---- helpers ------------------------------------------------------------ */
 
-/* Free the strings of a meta filled by this module and zero it. */
-void etsim_trace_meta_clear(etsim_meta *m);
-/* Deep copy (strings duplicated); dst is overwritten, not freed first. */
-void etsim_trace_meta_dup(etsim_meta *dst, const etsim_meta *src);
+/* Metadata is freed and copied with etsim_meta_free / etsim_meta_copy
+ * (sim/oracle.h). */
 
 /* Embedding encodings: "f32", "f16", "i8". Returns the code or -1. */
 enum { ETSIM_EMB_F32 = 0, ETSIM_EMB_F16 = 1, ETSIM_EMB_I8 = 2 };

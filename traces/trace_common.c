@@ -109,32 +109,6 @@ int tr_rec_unpack(const unsigned char in[TR_REC_HEADER_LEN], tr_rec *r, const ch
 
 /* ---- meta ------------------------------------------------------------------- */
 
-void etsim_trace_meta_clear(etsim_meta *m) {
-    free(m->dataset);
-    free(m->policy_model);
-    free(m->prm_model);
-    free(m->embed_model);
-    free(m->tokenizer);
-    free(m->step_delimiter);
-    free(m->answer_format);
-    free(m->embed_encoding);
-    free(m->settings_json);
-    memset(m, 0, sizeof *m);
-}
-
-void etsim_trace_meta_dup(etsim_meta *dst, const etsim_meta *src) {
-    *dst = *src;
-    dst->dataset = etsim_strdup(src->dataset);
-    dst->policy_model = etsim_strdup(src->policy_model);
-    dst->prm_model = etsim_strdup(src->prm_model);
-    dst->embed_model = etsim_strdup(src->embed_model);
-    dst->tokenizer = etsim_strdup(src->tokenizer);
-    dst->step_delimiter = etsim_strdup(src->step_delimiter);
-    dst->answer_format = etsim_strdup(src->answer_format);
-    dst->embed_encoding = etsim_strdup(src->embed_encoding);
-    dst->settings_json = etsim_strdup(src->settings_json);
-}
-
 static const char *const enc_names[] = {"f32", "f16", "i8"};
 
 int etsim_trace_emb_encoding(const char *name) {
@@ -262,7 +236,7 @@ int tr_meta_from_json(const char *json, size_t len, etsim_meta *m, int32_t *plan
     return 0;
 err:
     cJSON_Delete(o);
-    etsim_trace_meta_clear(m);
+    etsim_meta_free(m);
     return -1;
 }
 

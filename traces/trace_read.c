@@ -351,7 +351,7 @@ etsim_trace *etsim_trace_open_mem(const void *data, size_t len, const char *name
 void etsim_trace_close(etsim_trace *tr) {
     if (!tr) return;
     if (!tr->mem && tr->fd >= 0) close(tr->fd);
-    etsim_trace_meta_clear(&tr->meta);
+    etsim_meta_free(&tr->meta);
     free(tr->entries);
     free(tr->name);
     free(tr);

@@ -396,7 +396,7 @@ etsim_trace_writer *etsim_trace_writer_resume(const char *path, const char *part
         etsim_errf(err, "%s: cannot reopen for appending: %s", w->af.tmp_path, strerror(errno));
         goto err;
     }
-    if (meta_out) etsim_trace_meta_dup(meta_out, &tr->meta);
+    if (meta_out) etsim_meta_copy(meta_out, &tr->meta);
     etsim_trace_close(tr);
     free(found);
     return w;

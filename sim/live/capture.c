@@ -275,7 +275,7 @@ static int finalize(driver *D, const char *out, etsim_err *err) {
     memset(&m, 0, sizeof m);
     etsim_tree_init(&t, 0);
     if (!tr) goto done;
-    etsim_trace_meta_dup(&m, etsim_trace_meta(tr));
+    etsim_meta_copy(&m, etsim_trace_meta(tr));
     free(m.settings_json);
     m.settings_json = cap_settings_json(&D->cfg, counts);
     m.n_problems = D->end - D->cfg.first;
@@ -291,7 +291,7 @@ done:
     etsim_trace_writer_abort(w);
     etsim_trace_scratch_free(sc);
     etsim_tree_free(&t);
-    etsim_trace_meta_clear(&m);
+    etsim_meta_free(&m);
     etsim_trace_close(tr);
     free(counts);
     return rc;
@@ -407,7 +407,7 @@ static int open_writer(driver *D, const char *out, etsim_err *err) {
         D->w = etsim_trace_writer_resume(out, NULL, &old, D->cfg.zstd_level, err);
         if (!D->w) return -1;
         uint64_t h = cap_settings_hash(old.settings_json);
-        etsim_trace_meta_clear(&old);
+        etsim_meta_free(&old);
         if (h != D->cfg.hash)
             return etsim_errf(err, "%s: the interrupted capture used different settings "
                               "(config hash %016llx, now %016llx); start afresh without --resume",

@@ -351,7 +351,7 @@ int etsim_embed_trace(const etsim_embed_opts *o, etsim_embed_report *rep, etsim_
         goto done;
     }
     if (backend_open(&b, o, err) < 0) goto done;
-    etsim_trace_meta_dup(&m, etsim_trace_meta(tr));
+    etsim_meta_copy(&m, etsim_trace_meta(tr));
     m.emb_dim = b.dim;
     free(m.embed_model);
     m.embed_model = etsim_strdup(b.fasttext ? o->backend : b.model);
@@ -407,7 +407,7 @@ done:
     etsim_trace_scratch_free(sc);
     etsim_trace_close(tr);
     etsim_tree_free(&t);
-    etsim_trace_meta_clear(&m);
+    etsim_meta_free(&m);
     free(texts);
     free(ids);
     free(vec);
