@@ -74,6 +74,9 @@ int etsim_result_writer_open(etsim_result_writer *w, const char *path, int flags
                              etsim_err *err) {
     memset(w, 0, sizeof *w);
     if (etsim_atomic_open(&w->af, path, err) < 0) return -1;
+    etsim_eval_opts eval_opts = etsim_eval_opts_default();
+    etsim_eval_acc_init(&w->acc, &eval_opts);
+    w->answer_format = etsim_strdup(meta->answer_format);
     w->flags = flags;
     FILE *fp = w->af.fp;
     fputs("{\"etsim_result\":1,\"config\":", fp);
@@ -263,6 +266,10 @@ int etsim_result_writer_add(etsim_result_writer *w, const etsim_problem_result *
     etsim_sbuf_puts(b, "]}");
     etsim_counters_add(&w->total, &r->c);
     w->n_problems++;
+    if (etsim_eval_acc_add_result(&w->acc, r, w->answer_format, err) < 0) {
+        etsim_err_prefix(err, "problem %d: scoring", p->index);
+        return -1;
+    }
     if (fwrite(b->data, 1, (size_t)b->len, w->af.fp) != (size_t)b->len || ferror(w->af.fp))
         return etsim_errf(err, "%s: write failed", w->af.path);
     return 0;
@@ -275,6 +282,17 @@ static void writer_free_buffers(etsim_result_writer *w) {
     w->score_off = NULL;
     etsim_sbuf_free(&w->buf);
     etsim_sbuf_free(&w->scores);
+    etsim_sbuf_free(&w->summary_extra);
+    etsim_eval_acc_free(&w->acc);
+    free(w->answer_format);
+    w->answer_format = NULL;
+}
+
+void etsim_result_writer_summary_add(etsim_result_writer *w, const char *key, const char *json) {
+    etsim_sbuf_putc(&w->summary_extra, ',');
+    etsim_sbuf_json_string(&w->summary_extra, key);
+    etsim_sbuf_putc(&w->summary_extra, ':');
+    etsim_sbuf_puts(&w->summary_extra, json);
 }
 
 int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err) {
@@ -285,6 +303,9 @@ int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err) {
     etsim_sbuf_int(b, w->n_problems);
     etsim_sbuf_puts(b, ",\"counters\":");
     put_counters(b, &w->total);
+    etsim_sbuf_puts(b, ",\"accuracy\":");
+    etsim_eval_acc_json(b, &w->acc);
+    if (w->summary_extra.len) etsim_sbuf_put(b, w->summary_extra.data, (size_t)w->summary_extra.len);
     etsim_sbuf_puts(b, "}}\n");
     fwrite(b->data, 1, (size_t)b->len, fp);
     writer_free_buffers(w);

@@ -8,7 +8,7 @@ set -u
 . "${ETSIM_SOURCE_DIR:?}/tests/fake_servers.sh"
 need_data
 
-CFG='"problems": [0, 4], "problems_in_flight": 1, "embed_url": null,
+CFG='"problems": [0, 3], "problems_in_flight": 1, "embed_url": null,
      "selectors": [{"selector": "rebase", "width": 4}, {"selector": "dvts", "width": 4}]'
 
 # The uninterrupted reference, on a port that every later server reuses.
@@ -52,18 +52,18 @@ resume_and_compare "server killed"
 
 # ---- the capture is killed with SIGKILL, then with SIGINT ------------------------------------------
 for sig in KILL INT; do
-    start_server --port "$P" --slow-every 1:25
+    start_server --port "$P" --slow-every 1:15
     "$BIN" capture --config "$DIR/cap.json" >/dev/null 2>"$DIR/err.txt" &
     cap=$!
     for _ in $(seq 400); do
-        [ "$(journal_lines)" -ge 2 ] && break
+        [ "$(journal_lines)" -ge 1 ] && break
         kill -0 "$cap" 2>/dev/null || break
         sleep 0.05
     done
     kill -"$sig" "$cap" 2>/dev/null
     wait "$cap"
     rc=$?
-    [ "$(journal_lines)" -ge 2 ] || fail "SIG$sig: the capture did not get two problems done in time"
+    [ "$(journal_lines)" -ge 1 ] || fail "SIG$sig: the capture did not finish a problem in time"
     if [ "$sig" = INT ]; then
         [ "$rc" -eq 1 ] || fail "SIGINT: want exit 1, got $rc"
         grep -q "interrupted" "$DIR/err.txt" || fail "SIGINT: no message: $(cat "$DIR/err.txt")"

@@ -30,9 +30,9 @@ grep -q 'bad.jsonl:1: field "scores" has 2 entries for 1 completions' "$T/err" |
 
 mkdir "$T/ets"
 cat > "$T/ets/answer_q0.json" <<'JSON'
-{"nodes_info": [{"id": 0, "text": "Q", "score": null, "parent_id": null, "depth": 0, "leaf": false},
- {"id": 2, "text": "The answer is: 7 ки", "score": 0.8, "parent_id": 1, "depth": 2, "leaf": true},
- {"id": 1, "text": "Step ки\n", "score": 0.9, "parent_id": 0, "depth": 1, "leaf": false}]}
+{"nodes_info": [{"id": 0, "text": "Q\n", "score": null, "parent_id": null, "depth": 0, "leaf": false},
+ {"id": 2, "text": "Q\nStep ки\nThe answer is: 7 ки", "score": 0.8, "parent_id": 1, "depth": 2, "leaf": true},
+ {"id": 1, "text": "Q\nStep ки\n", "score": 0.9, "parent_id": 0, "depth": 1, "leaf": false}]}
 JSON
 cat > "$T/ets/answer_q1.json" <<'JSON'
 {"nodes_info": [{"id": 0, "text": "Q", "parent_id": null, "depth": 0, "leaf": false},
@@ -40,6 +40,9 @@ cat > "$T/ets/answer_q1.json" <<'JSON'
 JSON
 "$B" import ets "$T/ets" --out "$T/e.trace" > "$T/out" 2>"$T/err" || fail "import ets: $(cat "$T/err")"
 grep -q "imported 2 questions, 5 nodes" "$T/out" || fail "ets counts: $(cat "$T/out")"
+# the harness dumps whole texts: q0's steps are cut at the parent's text;
+# q1's leaf does not extend its root's text and is counted
+grep -q "do not extend their parent's (kept whole): 1" "$T/out" || fail "ets prefix count: $(cat "$T/out")"
 "$B" inspect "$T/e.trace" | grep -q "answers  *2" || fail "ets answers"
 echo '{"nodes_info": [{"id": 0, "text": "Q", "parent_id": 5, "depth": 1}]}' > "$T/ets/answer_q2.json"
 "$B" import ets "$T/ets" --out "$T/e2.trace" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "bad ets rc"

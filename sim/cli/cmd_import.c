@@ -139,5 +139,8 @@ int etsim_cmd_import(int argc, char **argv) {
     etsim_import_stats st;
     if (etsim_import_ets(in, &o, &st, &err)) return etsim_cli_fail(1, "%s", err.msg);
     printf("%s: imported %d questions, %ld nodes -> %s\n", in, st.imported, st.nodes, o.out);
+    if (st.text_not_prefix)
+        printf("  nodes whose texts do not extend their parent's (kept whole): %ld\n",
+               st.text_not_prefix);
     return 0;
 }

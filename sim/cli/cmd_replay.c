@@ -105,11 +105,12 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
         goto done;
     }
     etsim_counters total_c = w.total;
+    etsim_cli_print_summary(stdout, cfg, problems, &total_c);
+    etsim_eval_acc_print(stdout, &w.acc, 0);
     if (etsim_result_writer_commit(&w, &err) < 0) {
         rc = etsim_cli_fail(1, "%s", err.msg);
         goto done;
     }
-    etsim_cli_print_summary(stdout, cfg, problems, &total_c);
     if (ccfg && run_cost(ccfg, &costs, cost_out, &err) < 0) rc = etsim_cli_fail(1, "%s", err.msg);
 done:
     etsim_cost_traces_free(&costs);

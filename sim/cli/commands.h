@@ -7,6 +7,8 @@
 int etsim_cmd_replay(int argc, char **argv);
 int etsim_cmd_bench(int argc, char **argv);
 int etsim_cmd_grade(int argc, char **argv);
+int etsim_cmd_eval(int argc, char **argv);
+int etsim_cmd_export(int argc, char **argv);
 int etsim_cmd_import(int argc, char **argv);
 int etsim_cmd_synth(int argc, char **argv);
 int etsim_cmd_gpu(int argc, char **argv);
@@ -16,6 +18,8 @@ int etsim_cmd_inspect(int argc, char **argv);
 int etsim_cmd_sweep(int argc, char **argv);
 int etsim_cmd_merge(int argc, char **argv);
 int etsim_cmd_pick(int argc, char **argv);
+int etsim_cmd_paper(int argc, char **argv);
+int etsim_cmd_fit(int argc, char **argv);
 
 int etsim_cmd_capture(int argc, char **argv);
 int etsim_cmd_embed(int argc, char **argv);

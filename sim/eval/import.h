@@ -30,6 +30,8 @@ typedef struct etsim_import_stats {
     long nodes;           /* nodes written, roots included               */
     long merged_steps;    /* steps that reused an existing node          */
     long score_conflicts; /* merged steps whose scores differed          */
+    long text_not_prefix; /* ETS dumps: a node's text does not extend its
+                           * parent's, so it is kept whole as the step   */
 } etsim_import_stats;
 
 /* Estimated tokens of a text: max(1, ceil(bytes / 4)). */

@@ -274,3 +274,28 @@ uint64_t cap_settings_hash(const char *settings_json) {
     cJSON_Delete(o);
     return v;
 }
+
+/* ---- the "live" oracle kind: spec = a capture configuration file -------------- */
+
+static etsim_oracle *live_kind_open(const char *spec, etsim_err *err) {
+    cap_config c;
+    if (cap_config_load(spec, NULL, &c, err) < 0) return NULL;
+    etsim_oracle *o = etsim_live_open(&c.live, c.dataset, err);
+    if (o) {
+        free(o->meta.dataset);
+        o->meta.dataset = c.dataset_name ? etsim_strdup(c.dataset_name) : NULL;
+        free(o->meta.answer_format);
+        o->meta.answer_format = etsim_strdup(c.answer_format);
+        free(o->meta.settings_json);
+        o->meta.settings_json = cap_settings_json(&c, NULL);
+    }
+    cap_config_free(&c);
+    return o;
+}
+
+const etsim_oracle_kind etsim_oracle_kind_live = {
+    .name = "live",
+    .help = "model servers (policy, PRM, embedder); spec = a capture configuration "
+            "(traces/CAPTURE.md); expansions are serial: use `etsim capture` to record",
+    .open = live_kind_open,
+};

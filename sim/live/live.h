@@ -128,6 +128,9 @@ char *etsim_live_counts_json(const etsim_live_counts *c);
 etsim_oracle *etsim_live_open(const etsim_live_config *cfg, const char *dataset_path,
                               etsim_err *err);
 int etsim_oracle_is_live(const etsim_oracle *o);
+/* Registry entry "live" (sim/live/capture_config.c): spec = the path of a
+ * capture configuration; its server keys and dataset are used. */
+extern const etsim_oracle_kind etsim_oracle_kind_live;
 const etsim_live_config *etsim_live_get_config(const etsim_oracle *o);
 etsim_http *etsim_live_http(etsim_oracle *o);
 void etsim_live_get_counts(const etsim_oracle *o, etsim_live_counts *c);

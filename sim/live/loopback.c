@@ -25,6 +25,8 @@ typedef struct client {
     int fd;
     char *buf;
     size_t len, cap;
+    char buf_req[256];   /* the current request's first line */
+    size_t req_len;
 } client;
 
 struct etsim_loopback {
@@ -88,6 +90,10 @@ static int serve_buffer(etsim_loopback *s, client *c) {
             }
         }
         if (c->len < head_len + body_len) return 0;
+        char *eol = memchr(c->buf, '\n', head_len);
+        c->req_len = eol ? (size_t)(eol - c->buf) : 0;
+        if (c->req_len > sizeof c->buf_req) c->req_len = sizeof c->buf_req;
+        memcpy(c->buf_req, c->buf, c->req_len);
         memmove(c->buf, c->buf + head_len + body_len, c->len - head_len - body_len);
         c->len -= head_len + body_len;
         int64_t k = __atomic_add_fetch(&s->requests, 1, __ATOMIC_RELAXED);
@@ -102,7 +108,18 @@ static int serve_buffer(etsim_loopback *s, client *c) {
         } else if (o->bad_json_every > 0 && k % o->bad_json_every == 0) {
             rc = respond(c->fd, 200, "{not json", 9);
         } else {
-            rc = respond(c->fd, 200, s->reply, s->reply_len);
+            const char *body = s->reply;
+            /* "METHOD /path HTTP/1.1": route on the path's ending. */
+            char *sp = memchr(c->buf_req, ' ', c->req_len);
+            char *sp2 = sp ? memchr(sp + 1, ' ', (size_t)(c->buf_req + c->req_len - sp - 1)) : NULL;
+            for (int i = 0; sp2 && i < ETSIM_LOOPBACK_MAX_ROUTES && o->route_suffix[i]; i++) {
+                size_t n = strlen(o->route_suffix[i]);
+                if ((size_t)(sp2 - sp - 1) >= n && !memcmp(sp2 - n, o->route_suffix[i], n)) {
+                    body = o->route_reply[i];
+                    break;
+                }
+            }
+            rc = respond(c->fd, 200, body, strlen(body));
         }
         if (rc < 0) return -1;
     }
@@ -142,7 +159,7 @@ static void *serve(void *arg) {
             if (fd >= 0 && s->n_clients < MAX_CLIENTS) {
                 int one = 1;
                 setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-                s->clients[s->n_clients++] = (client){fd, NULL, 0, 0};
+                s->clients[s->n_clients++] = (client){.fd = fd};
             } else if (fd >= 0) {
                 close(fd);
             }

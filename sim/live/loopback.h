@@ -14,8 +14,14 @@
 
 typedef struct etsim_loopback etsim_loopback;
 
+#define ETSIM_LOOPBACK_MAX_ROUTES 8
+
 typedef struct etsim_loopback_opts {
     const char *reply;      /* body of the 200 answers (copied)             */
+    /* Optional: requests whose path ends with route_suffix[i] get
+     * route_reply[i] instead (both borrowed until stop). */
+    const char *route_suffix[ETSIM_LOOPBACK_MAX_ROUTES];
+    const char *route_reply[ETSIM_LOOPBACK_MAX_ROUTES];
     int fail_every;         /* k: requests k, 2k, ... get HTTP 500          */
     int drop_every;         /* ... have their connection closed, no reply   */
     int bad_json_every;     /* ... get "{not json" with status 200          */

@@ -3,6 +3,36 @@
 #include "sim/sweep/fitted_data.h"
 
 const etsim_fitted_entry etsim_fitted_table[] = {
+    {"paper-llemma34b-gsm8k",
+     "{\n"
+     "  \"base\": \"gsm8k\",\n"
+     "  \"name\": \"paper-llemma34b-gsm8k\",\n"
+     "  \"description\": \"placeholder until etsim fit runs\"\n"
+     "}\n"
+    },
+    {"paper-llemma34b-math500",
+     "{\n"
+     "  \"base\": \"default\",\n"
+     "  \"name\": \"paper-llemma34b-math500\",\n"
+     "  \"description\": \"placeholder until etsim fit runs\"\n"
+     "}\n"
+    },
+    {"paper-mistral7b-gsm8k",
+     "{\n"
+     "  \"base\": \"gsm8k\",\n"
+     "  \"name\": \"paper-mistral7b-gsm8k\",\n"
+     "  \"description\": \"placeholder until etsim fit runs\",\n"
+     "  \"prm_noise_sd\": 1.3,\n"
+     "  \"step_tokens_median\": 28\n"
+     "}\n"
+    },
+    {"paper-mistral7b-math500",
+     "{\n"
+     "  \"base\": \"mistral7b\",\n"
+     "  \"name\": \"paper-mistral7b-math500\",\n"
+     "  \"description\": \"placeholder until etsim fit runs\"\n"
+     "}\n"
+    },
     {0, 0},
 };
-const int etsim_fitted_count = 0;
+const int etsim_fitted_count = 4;

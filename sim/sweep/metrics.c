@@ -18,73 +18,41 @@
 #include <string.h>
 
 #include "gpu_model/cost.h"
-#include "sim/eval/grader.h"
+#include "sim/eval/vote.h"
 
 /* ---- voting ------------------------------------------------------------------------ */
 
-/* The reference's aggregation (math_evaluate.py): every answer is compared
- * with each existing class representative and adds its weight to every
- * class it matches (a new class when none); the answer becomes the vote
- * when a class total strictly exceeds the running maximum. Best-of-N:
- * strictly greater replaces, so the first maximum wins. */
+/* The reference's aggregation (math_evaluate.py) as sim/eval/vote.h
+ * implements it, with the weight of a leaf = its last-step PRM score:
+ * weighted majority, plain majority and best-of-N. The answers are already
+ * extracted (the oracle stores final answers). */
 void etsim_sweep_vote(const etsim_problem_result *r, etsim_sweep_votes *out) {
     const etsim_tree *t = &r->tree;
     memset(out, 0, sizeof *out);
     int32_t n = r->n_leaves;
     etsim_arena a;
     etsim_arena_init(&a);
-    etsim_prepared *prep = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *prep);
-    int32_t *rep = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *rep);
-    double *tot_w = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *tot_w);
-    double *tot_c = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *tot_c);
-    for (int32_t i = 0; i < n; i++) etsim_grade_prepare(&a, etsim_tree_answer(t, r->leaves[i]), &prep[i]);
-    int32_t n_rep = 0;
-    double max_w = 0, max_c = 0, best = -INFINITY;
+    etsim_leaf *lv = etsim_calloc((size_t)(n > 0 ? n : 1), sizeof *lv);
+    double *last = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *last);
     for (int32_t i = 0; i < n; i++) {
-        const etsim_node *nd = &t->nodes[r->leaves[i]];
-        double w = isnan(nd->score) ? 0.0 : nd->score;
         const char *ans = etsim_tree_answer(t, r->leaves[i]);
-        if (w > best) {
-            best = w;
-            out->answer[2] = ans;
-        }
-        int matched = 0;
-        for (int32_t k = 0; k < n_rep; k++) {
-            if (!etsim_grade_prepared(&a, &prep[i], &prep[rep[k]], ETSIM_GRADER_REFERENCE)) continue;
-            matched = 1;
-            tot_w[k] += w;
-            tot_c[k] += 1;
-            if (tot_w[k] > max_w) {
-                max_w = tot_w[k];
-                out->answer[0] = ans;
-            }
-            if (tot_c[k] > max_c) {
-                max_c = tot_c[k];
-                out->answer[1] = ans;
-            }
-        }
-        if (!matched) {
-            rep[n_rep] = i;
-            tot_w[n_rep] = w;
-            tot_c[n_rep] = 1;
-            if (w > max_w) {
-                max_w = w;
-                out->answer[0] = ans;
-            }
-            if (1 > max_c) {
-                max_c = 1;
-                out->answer[1] = ans;
-            }
-            n_rep++;
-        }
+        last[i] = t->nodes[r->leaves[i]].score;
+        lv[i].answer = ans ? ans : ETSIM_INVALID_ANSWER;
+        lv[i].scores = &last[i];
+        lv[i].n_scores = 1;
     }
-    for (int k = 0; k < 3; k++)
-        out->correct[k] = out->answer[k] && t->prob.answer &&
-                          etsim_grade(out->answer[k], t->prob.answer, ETSIM_GRADER_REFERENCE);
-    free(prep);
-    free(rep);
-    free(tot_w);
-    free(tot_c);
+    static const etsim_vote kinds[3] = {ETSIM_VOTE_WEIGHTED, ETSIM_VOTE_MAJORITY, ETSIM_VOTE_BEST};
+    etsim_eval_opts o = etsim_eval_opts_default();
+    o.agg = ETSIM_AGG_LAST;
+    for (int k = 0; k < 3; k++) {
+        etsim_vote_result vr;
+        o.vote = kinds[k];
+        etsim_vote_select(&a, lv, n, t->prob.answer, &o, &vr);
+        out->answer[k] = vr.chosen >= 0 ? etsim_tree_answer(t, r->leaves[vr.chosen]) : NULL;
+        out->correct[k] = vr.chosen >= 0 && vr.correct;
+    }
+    free(lv);
+    free(last);
     etsim_arena_free(&a);
 }
 

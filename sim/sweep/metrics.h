@@ -45,9 +45,10 @@ char *etsim_sweep_summarizer_finish(etsim_sweep_summarizer *s, size_t *len, etsi
 void etsim_sweep_summarizer_free(etsim_sweep_summarizer *s);
 
 /* Weighted majority (weights = last-step scores), majority and best-of-N
- * answers of a problem's leaves, and whether each matches the ground
- * truth, with the reference grader. idx: 0 weighted, 1 majority, 2 best.
- * answer[i] points into the tree (NULL: no answer). */
+ * answers of a problem's leaves (sim/eval/vote.h, the reference's rules),
+ * and whether each matches the ground truth with the reference grader.
+ * idx: 0 weighted, 1 majority, 2 best. answer[i] points into the tree
+ * (NULL: no answer). */
 typedef struct etsim_sweep_votes {
     const char *answer[3];
     int correct[3];

@@ -284,9 +284,15 @@ void etsim_report_print(FILE *fp, const etsim_report *rep) {
             "runtime_s");
     for (int32_t i = 0; i < n; i++) {
         const etsim_report_row *r = v[i];
+        /* show the parameters that vary between configs of this selector */
         char params[64] = "";
         for (int k = 0; k < r->n_params; k++) {
             if (isnan(r->param_value[k])) continue;
+            int varies = 0;
+            for (int32_t j = 0; j < n && !varies; j++)
+                varies = !strcmp(v[j]->selector, r->selector) && k < v[j]->n_params &&
+                         !same_num(v[j]->param_value[k], r->param_value[k]);
+            if (!varies) continue;
             char one[48];
             snprintf(one, sizeof one, "%s%s=%g", params[0] ? "," : "", r->param_name[k],
                      r->param_value[k]);

@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/eval/grader.h"
 #include "sim/sweep/grid.h"
 #include "sim/sweep/log.h"
 #include "sim/sweep/metrics.h"
@@ -414,6 +415,7 @@ static void *worker(void *arg) {
             pthread_mutex_unlock(&r->lock);
         }
     }
+    etsim_grade_thread_cleanup(); /* the grader's per-thread scratch */
     return NULL;
 }
 

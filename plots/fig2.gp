@@ -1,0 +1,32 @@
+# fig2.gp -- the ETS paper's Figure 2: beam search, DVTS and REBASE at width
+# 256 (Llemma-34B setup): FLOPs, model calls, KV cache size and simulated
+# runtime, each normalised to beam search (sqrt(N) variants), as grouped bars.
+#
+# Input: `datafile`, written by `etsim paper` (fig2.dat): one row per metric,
+#   "metric" beam dvts rebase     (values relative to beam search)
+# Output: `outbase`.png and `outbase`.svg.
+#   gnuplot -e "datafile='fig2.dat'; outbase='fig2'" fig2.gp
+if (!exists("datafile")) datafile = 'fig2.dat'
+if (!exists("outbase")) outbase = 'fig2'
+
+set style data histograms
+set style histogram clustered gap 1.5
+set style fill solid 0.85 border -1
+set boxwidth 0.9
+set ylabel "relative to beam search"
+set yrange [0:*]
+set grid ytics lc rgb "#d0d0d0"
+set key top left
+set title "Width 256: cost of search, normalised to beam search"
+set xtics nomirror scale 0
+set label 1 "simulated (etsim)" at graph 0.99, graph 0.95 right font ",9" tc rgb "#606060"
+
+do for [fmt in "png svg"] {
+    if (fmt eq "png") { set terminal pngcairo size 900,540 enhanced font "Sans,11" }
+    if (fmt eq "svg") { set terminal svg size 900,540 enhanced font "Sans,11" }
+    set output outbase.".".fmt
+    plot datafile using 2:xtic(1) title "Beam Search" lc rgb "#4C72B0", \
+         '' using 3 title "DVTS" lc rgb "#55A868", \
+         '' using 4 title "REBASE" lc rgb "#C44E52"
+    unset output
+}

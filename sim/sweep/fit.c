@@ -1,0 +1,327 @@
+/* fit.c -- the coordinate search behind `etsim fit` and the parallel
+ * multi-config replay its objectives use (see fit.h). */
+#include "sim/sweep/fit.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/eval/grader.h"
+#include "sim/sweep/fitted.h"
+#include "sim/sweep/metrics.h"
+
+/* ---- multi-config replay ---------------------------------------------------------------- */
+
+typedef struct rep_ctx {
+    etsim_oracle *o;
+    etsim_search_config *sc;
+    etsim_fit_run_cfg *cfgs;
+    int n_cfgs;
+    int32_t problems;
+    int32_t next;
+    pthread_mutex_t lock;
+    int failed;
+    etsim_err err;
+} rep_ctx;
+
+static void *rep_worker(void *arg) {
+    rep_ctx *c = arg;
+    int64_t *acc = etsim_calloc((size_t)c->n_cfgs * 4, sizeof *acc);
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        int32_t p = c->failed ? c->problems : c->next++;
+        pthread_mutex_unlock(&c->lock);
+        if (p >= c->problems) break;
+        etsim_problem_result res;
+        etsim_problem_result_init(&res, c->o->meta.emb_dim);
+        for (int k = 0; k < c->n_cfgs; k++) {
+            etsim_err e = {{0}};
+            if (etsim_search_problem(c->o, &c->sc[k], p, &res, &e) < 0) {
+                pthread_mutex_lock(&c->lock);
+                if (!c->failed) c->err = e;
+                c->failed = 1;
+                pthread_mutex_unlock(&c->lock);
+                break;
+            }
+            etsim_sweep_votes v;
+            etsim_sweep_vote(&res, &v);
+            acc[4 * k] += v.correct[0];
+            acc[4 * k + 1] += res.c.kv_tokens;
+            acc[4 * k + 2] += res.c.model_calls;
+            acc[4 * k + 3] += res.c.tokens_generated;
+        }
+        etsim_problem_result_free(&res);
+    }
+    /* integer sums: the merge order does not matter */
+    pthread_mutex_lock(&c->lock);
+    for (int k = 0; k < c->n_cfgs; k++) {
+        c->cfgs[k].correct += acc[4 * k];
+        c->cfgs[k].kv_tokens += acc[4 * k + 1];
+        c->cfgs[k].model_calls += acc[4 * k + 2];
+        c->cfgs[k].tokens += acc[4 * k + 3];
+    }
+    pthread_mutex_unlock(&c->lock);
+    free(acc);
+    etsim_grade_thread_cleanup();
+    return NULL;
+}
+
+int etsim_fit_replay(const etsim_synth_profile *p, int32_t problems, int threads,
+                     etsim_fit_run_cfg *cfgs, int n_cfgs, etsim_err *err) {
+    rep_ctx c;
+    memset(&c, 0, sizeof c);
+    c.o = etsim_synth_open(p, err);
+    if (!c.o) return -1;
+    c.cfgs = cfgs;
+    c.n_cfgs = n_cfgs;
+    c.problems = problems < c.o->meta.n_problems ? problems : c.o->meta.n_problems;
+    c.sc = etsim_calloc((size_t)n_cfgs, sizeof *c.sc);
+    int rc = -1;
+    for (int k = 0; k < n_cfgs; k++) {
+        const etsim_selector *sel = etsim_selector_find(cfgs[k].selector);
+        if (!sel) {
+            etsim_errf(err, "unknown selector '%s'", cfgs[k].selector);
+            goto out;
+        }
+        etsim_search_config_init(&c.sc[k], sel, cfgs[k].width);
+        for (int s = 0; s < 4 && cfgs[k].sets[s]; s++) {
+            char key[64];
+            const char *eq = strchr(cfgs[k].sets[s], '=');
+            if (!eq || (size_t)(eq - cfgs[k].sets[s]) >= sizeof key) {
+                etsim_errf(err, "bad setting '%s'", cfgs[k].sets[s]);
+                goto out;
+            }
+            memcpy(key, cfgs[k].sets[s], (size_t)(eq - cfgs[k].sets[s]));
+            key[eq - cfgs[k].sets[s]] = 0;
+            if (etsim_search_config_set(&c.sc[k], key, eq + 1, err) < 0) goto out;
+        }
+        cfgs[k].correct = cfgs[k].kv_tokens = cfgs[k].model_calls = cfgs[k].tokens = 0;
+    }
+    pthread_mutex_init(&c.lock, NULL);
+    int t = threads < 1 ? 1 : threads;
+    pthread_t *tids = etsim_calloc((size_t)t, sizeof *tids);
+    int started = 0;
+    for (int i = 1; i < t; i++)
+        if (pthread_create(&tids[started], NULL, rep_worker, &c) == 0) started++;
+    rep_worker(&c);
+    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    free(tids);
+    pthread_mutex_destroy(&c.lock);
+    if (c.failed) {
+        *err = c.err;
+        goto out;
+    }
+    rc = c.problems;
+out:
+    free(c.sc);
+    etsim_oracle_close(c.o);
+    return rc;
+}
+
+/* ---- parameters of a profile ------------------------------------------------------------- */
+
+static double profile_get(const etsim_synth_profile *p, const char *name) {
+    char *json = etsim_synth_profile_to_json(p);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+    double x = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+    cJSON_Delete(j);
+    return x;
+}
+
+static int profile_set(etsim_synth_profile *p, const char *name, double v, etsim_err *err) {
+    char buf[32];
+    etsim_fmt_double(buf, v);
+    return etsim_synth_profile_set(p, name, buf, err);
+}
+
+/* ---- the search -------------------------------------------------------------------------------- */
+
+typedef struct objective {
+    etsim_fit_paper *paper;
+    etsim_fit_real *real;
+} objective;
+
+static double loss_of(const etsim_fit_stats *st) {
+    double l = 0;
+    for (int i = 0; i < st->n; i++) {
+        double d = (st->model[i] - st->target[i]) / st->scale[i];
+        l += isfinite(d) ? d * d : 1e6;
+    }
+    return l;
+}
+
+static int evaluate(objective *ob, const etsim_synth_profile *p, etsim_fit_stats *st,
+                    double *loss, etsim_err *err) {
+    memset(st, 0, sizeof *st);
+    int rc = ob->paper ? etsim_fit_paper_eval(ob->paper, p, st, err)
+                       : etsim_fit_real_eval(ob->real, p, st, err);
+    if (rc == 0) *loss = loss_of(st);
+    return rc;
+}
+
+static void say(const etsim_fit_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const etsim_fit_opts *o, const char *fmt, ...) {
+    if (!o->notice) return;
+    char msg[ETSIM_ERR_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    o->notice(o->notice_ctx, msg);
+}
+
+/* The fitted profile as a complete JSON object (every parameter, so it
+ * loads on its own), named and described. */
+static char *describe(const etsim_fit_opts *o, const etsim_synth_profile *p,
+                      const etsim_fit_result *res) {
+    char *json = etsim_synth_profile_to_json(p);
+    cJSON *j = cJSON_Parse(json);
+    free(json);
+    if (!j) return NULL;
+    char desc[768];
+    if (!strcmp(o->target, "paper"))
+        snprintf(desc, sizeof desc,
+                 "FITTED by etsim fit --target paper --setup %s --base %s (%d problems, %d "
+                 "evaluations, loss %.3g from %.3g) to the ETS paper's Table 1: REBASE and ETS "
+                 "accuracy and ETS KV reduction at widths 16/64/256 (REBASE T 0.2; ETS T 0.2, "
+                 "lambdas 1, lambdac 1)",
+                 o->setup, o->base, o->problems, res->evals, res->loss, res->start_loss);
+    else
+        snprintf(desc, sizeof desc,
+                 "FITTED by etsim fit --target real --base %s (%d files, %d evaluations, loss "
+                 "%.3g from %.3g) to search-and-learn beam-search outputs: steps, tokens per "
+                 "step, accuracy, PRM scores on correct and wrong completions, prefix sharing, "
+                 "answer diversity",
+                 o->base, o->n_data, res->evals, res->loss, res->start_loss);
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "base");
+    cJSON_DeleteItemFromObjectCaseSensitive(j, "origin");
+    cJSON_ReplaceItemInObjectCaseSensitive(j, "name", cJSON_CreateString(o->name));
+    if (cJSON_GetObjectItemCaseSensitive(j, "description"))
+        cJSON_ReplaceItemInObjectCaseSensitive(j, "description", cJSON_CreateString(desc));
+    else
+        cJSON_AddStringToObject(j, "description", desc);
+    char *out = cJSON_Print(j);
+    cJSON_Delete(j);
+    size_t n = strlen(out);
+    out = etsim_realloc(out, n + 2);
+    out[n] = '\n';
+    out[n + 1] = 0;
+    return out;
+}
+
+/* A built-in, a fitted profile shipped with etsim, or a file. */
+static int load_base(const char *base, etsim_synth_profile *p, etsim_err *err) {
+    const char *json = etsim_fitted_profile_json(base);
+    if (json) return etsim_synth_profile_parse(json, strlen(json), base, base, p, err);
+    return etsim_synth_profile_load(base, p, err);
+}
+
+int etsim_fit_run(const etsim_fit_opts *o, etsim_fit_result *res, etsim_err *err) {
+    memset(res, 0, sizeof *res);
+    objective ob = {0};
+    const etsim_fit_param *par;
+    int np;
+    if (!strcmp(o->target, "paper")) {
+        ob.paper = etsim_fit_paper_new(o, err);
+        if (!ob.paper) return -1;
+        par = etsim_fit_paper_params(&np);
+    } else if (!strcmp(o->target, "real")) {
+        ob.real = etsim_fit_real_new(o, err);
+        if (!ob.real) return -1;
+        par = etsim_fit_real_params(&np);
+    } else {
+        return etsim_errf(err, "unknown fit target '%s' (known: paper, real)", o->target);
+    }
+    int rc = -1;
+    etsim_synth_profile p, q;
+    memset(&p, 0, sizeof p);
+    memset(&q, 0, sizeof q);
+    if (load_base(o->base, &p, err) < 0) goto out_obj;
+    double x[ETSIM_FIT_MAX_PARAMS], step[ETSIM_FIT_MAX_PARAMS];
+    for (int i = 0; i < np; i++) {
+        x[i] = profile_get(&p, par[i].name);
+        if (isnan(x[i])) {
+            etsim_errf(err, "profile %s has no numeric parameter '%s'", o->base, par[i].name);
+            goto out_p;
+        }
+        x[i] = fmin(par[i].hi, fmax(par[i].lo, x[i]));
+        step[i] = par[i].step;
+    }
+    etsim_fit_stats st, best_st;
+    double f;
+    for (int i = 0; i < np; i++)
+        if (profile_set(&p, par[i].name, x[i], err) < 0) goto out_p;
+    if (evaluate(&ob, &p, &best_st, &f, err) < 0) goto out_p;
+    res->start_loss = f;
+    res->evals = 1;
+    say(o, "fit: start loss %.4g", f);
+    while (res->evals < o->max_evals) {
+        int improved = 0;
+        for (int i = 0; i < np && !improved && res->evals < o->max_evals; i++)
+            for (int dir = 1; dir >= -1 && !improved && res->evals < o->max_evals; dir -= 2) {
+                double y = fmin(par[i].hi, fmax(par[i].lo, x[i] + dir * step[i]));
+                if (y == x[i]) continue;
+                etsim_synth_profile_free(&q);
+                etsim_synth_profile_copy(&q, &p);
+                if (profile_set(&q, par[i].name, y, err) < 0) goto out_p;
+                double fy;
+                if (evaluate(&ob, &q, &st, &fy, err) < 0) goto out_p;
+                res->evals++;
+                if (fy < f - 1e-12) {
+                    f = fy;
+                    x[i] = y;
+                    best_st = st;
+                    etsim_synth_profile_free(&p);
+                    etsim_synth_profile_copy(&p, &q);
+                    improved = 1;
+                    say(o, "fit: eval %d: %s = %g, loss %.4g", res->evals, par[i].name, y, f);
+                }
+            }
+        if (!improved) {
+            int small = 1;
+            for (int i = 0; i < np; i++) {
+                step[i] /= 2;
+                small &= step[i] < par[i].min_step;
+            }
+            if (small) break;
+        }
+    }
+    res->loss = f;
+    res->stats = best_st;
+    res->json = describe(o, &p, res);
+    if (!res->json) {
+        etsim_errf(err, "internal: cannot serialise the fitted profile");
+        goto out_p;
+    }
+    if (etsim_synth_profile_parse(res->json, strlen(res->json), "fit", o->name, &res->profile,
+                                  err) < 0)
+        goto out_p;
+    rc = 0;
+out_p:
+    etsim_synth_profile_free(&p);
+    etsim_synth_profile_free(&q);
+out_obj:
+    if (ob.paper) etsim_fit_paper_free(ob.paper);
+    if (ob.real) etsim_fit_real_free(ob.real);
+    if (rc < 0) etsim_fit_result_free(res);
+    return rc;
+}
+
+void etsim_fit_result_free(etsim_fit_result *res) {
+    if (res->profile.name || res->profile.origin) etsim_synth_profile_free(&res->profile);
+    free(res->json);
+    memset(res, 0, sizeof *res);
+}
+
+void etsim_fit_print(FILE *fp, const etsim_fit_result *res) {
+    fprintf(fp, "loss %.4g (start %.4g) after %d evaluations\n", res->loss, res->start_loss,
+            res->evals);
+    fprintf(fp, "%-28s %12s %12s %10s\n", "statistic", "model", "target", "scale");
+    for (int i = 0; i < res->stats.n; i++)
+        fprintf(fp, "%-28s %12.4g %12.4g %10.3g\n", res->stats.name[i], res->stats.model[i],
+                res->stats.target[i], res->stats.scale[i]);
+}

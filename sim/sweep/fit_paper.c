@@ -1,0 +1,149 @@
+/* fit_paper.c -- the `etsim fit --target paper` objective: REBASE and ETS
+ * accuracy and ETS's KV reduction over REBASE at widths 16, 64, 256 on the
+ * synthetic model, against the ETS paper's Table 1 for one model setup.
+ *
+ * The configurations are the ones `etsim paper` runs by default (REBASE
+ * T 0.2; ETS T 0.2, lambda_d = lambdas 1, lambda_b = lambdac 1, the lower
+ * end of the paper's sweep, so the paper run's pick can only prune more).
+ * Scales: 1 accuracy point and 0.3 of KV reduction count as one unit of
+ * loss each (with n problems an accuracy is only known to about
+ * 100 / sqrt(n) points anyway). KV reductions weigh less because at
+ * lambda_b = 1 ETS prunes little on any profile: the paper's reductions
+ * come mostly from the larger lambda_b its rule picks. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim/sweep/fit.h"
+#include "sim/sweep/paper_int.h"
+
+struct etsim_fit_paper {
+    int threads;
+    int32_t problems;
+    double acc[2][3], kv[3];   /* targets: [REBASE, ETS][width], ETS KV   */
+};
+
+static const etsim_fit_param PAPER_PARAMS[] = {
+    {"error_logit_mean", -8, 4, 0.4, 0.05},
+    {"prm_noise_sd", 0.05, 4, 0.3, 0.04},
+    {"common_step_rate", 0, 1, 0.15, 0.02},
+    {"dup_rate", 0, 0.95, 0.15, 0.02},
+};
+
+const etsim_fit_param *etsim_fit_paper_params(int *n) {
+    *n = (int)(sizeof PAPER_PARAMS / sizeof PAPER_PARAMS[0]);
+    return PAPER_PARAMS;
+}
+
+static cJSON *load_ref(const char *path, etsim_err *err) {
+    char buf[4096];
+    if (!path) {
+        const char *shared = getenv("ETSIM_SHARED_DIR");
+        if (shared) {
+            snprintf(buf, sizeof buf, "%s/reference/ets_paper.json", shared);
+            path = buf;
+        } else {
+#ifdef ETSIM_SOURCE_DIR
+            snprintf(buf, sizeof buf, "%s/../shared/reference/ets_paper.json", ETSIM_SOURCE_DIR);
+            path = buf;
+#endif
+        }
+    }
+    if (!path) {
+        etsim_errf(err, "ets_paper.json: give --reference FILE or set ETSIM_SHARED_DIR");
+        return NULL;
+    }
+    size_t len;
+    char *text = etsim_read_file(path, &len, err);
+    if (!text) return NULL;
+    cJSON *j = cJSON_ParseWithLength(text, len);
+    free(text);
+    if (!j) etsim_errf(err, "%s: invalid JSON", path);
+    return j;
+}
+
+etsim_fit_paper *etsim_fit_paper_new(const etsim_fit_opts *o, etsim_err *err) {
+    const etsim_paper_setup *su = NULL;
+    for (int i = 0; i < ETSIM_PAPER_N_SETUPS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "%s-%s", ETSIM_PAPER_SETUPS[i].model_id,
+                 ETSIM_PAPER_SETUPS[i].dataset_id);
+        if (o->setup && !strcmp(o->setup, name)) su = &ETSIM_PAPER_SETUPS[i];
+    }
+    if (!su) {
+        etsim_errf(err, "--setup '%s': expected llemma34b-math500, mistral7b-math500, "
+                        "llemma34b-gsm8k or mistral7b-gsm8k", o->setup ? o->setup : "");
+        return NULL;
+    }
+    cJSON *ref = load_ref(o->reference, err);
+    if (!ref) return NULL;
+    etsim_fit_paper *fp = etsim_calloc(1, sizeof *fp);
+    fp->threads = o->threads;
+    fp->problems = o->problems;
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(ref, "table1");
+    t = t ? cJSON_GetObjectItemCaseSensitive(t, su->dataset_name) : NULL;
+    t = t ? cJSON_GetObjectItemCaseSensitive(t, su->model_name) : NULL;
+    for (int m = 0; m < 2; m++) {
+        const cJSON *mm = t ? cJSON_GetObjectItemCaseSensitive(t, m ? "ETS" : "REBASE") : NULL;
+        for (int w = 0; w < 3; w++) {
+            char ws[16];
+            snprintf(ws, sizeof ws, "%d", ETSIM_PAPER_WIDTHS[w]);
+            const cJSON *pair = mm ? cJSON_GetObjectItemCaseSensitive(mm, ws) : NULL;
+            const cJSON *a = cJSON_GetArrayItem(pair, 0), *k = cJSON_GetArrayItem(pair, 1);
+            if (!cJSON_IsNumber(a) || !cJSON_IsNumber(k)) {
+                etsim_errf(err, "ets_paper.json: table1.%s.%s.%s.%s missing", su->dataset_name,
+                           su->model_name, m ? "ETS" : "REBASE", ws);
+                cJSON_Delete(ref);
+                free(fp);
+                return NULL;
+            }
+            fp->acc[m][w] = a->valuedouble;
+            if (m) fp->kv[w] = k->valuedouble;
+        }
+    }
+    cJSON_Delete(ref);
+    return fp;
+}
+
+void etsim_fit_paper_free(etsim_fit_paper *fp) { free(fp); }
+
+int etsim_fit_paper_eval(etsim_fit_paper *fp, const etsim_synth_profile *p, etsim_fit_stats *st,
+                         etsim_err *err) {
+    etsim_fit_run_cfg cfgs[6];
+    memset(cfgs, 0, sizeof cfgs);
+    for (int w = 0; w < 3; w++) {
+        cfgs[w].selector = "rebase";
+        cfgs[w].width = ETSIM_PAPER_WIDTHS[w];
+        cfgs[w].sets[0] = "softmax_temperature=0.2";
+        cfgs[3 + w].selector = "ets";
+        cfgs[3 + w].width = ETSIM_PAPER_WIDTHS[w];
+        cfgs[3 + w].sets[0] = "softmax_temperature=0.2";
+        cfgs[3 + w].sets[1] = "lambdas=1";
+        cfgs[3 + w].sets[2] = "lambdac=1";
+    }
+    int32_t n = etsim_fit_replay(p, fp->problems, fp->threads, cfgs, 6, err);
+    if (n < 0) return -1;
+    static const char *const names[9] = {
+        "REBASE accuracy w16", "REBASE accuracy w64", "REBASE accuracy w256",
+        "ETS accuracy w16",    "ETS accuracy w64",    "ETS accuracy w256",
+        "ETS KV reduction w16", "ETS KV reduction w64", "ETS KV reduction w256"};
+    st->n = 9;
+    for (int m = 0; m < 2; m++)
+        for (int w = 0; w < 3; w++) {
+            int i = 3 * m + w;
+            st->name[i] = names[i];
+            st->model[i] = (double)cfgs[i].correct * 100.0 / (n > 0 ? n : 1);
+            st->target[i] = fp->acc[m][w];
+            st->scale[i] = 1.0;
+        }
+    for (int w = 0; w < 3; w++) {
+        st->name[6 + w] = names[6 + w];
+        st->model[6 + w] = cfgs[3 + w].kv_tokens > 0
+                               ? (double)cfgs[w].kv_tokens / (double)cfgs[3 + w].kv_tokens
+                               : NAN;
+        st->target[6 + w] = fp->kv[w];
+        st->scale[6 + w] = 0.3;
+    }
+    return 0;
+}

@@ -1,0 +1,71 @@
+/* paper.h -- regenerate the ETS paper's Figure 2, Figure 3 and Tables 1-3
+ * in one call, from recorded traces or from the synthetic model.
+ *
+ * Plan (every step is a resumable sweep, so an interrupted run continues):
+ *  1. Main sweep (OUT/sweep-main) over the four setups {Llemma-34B,
+ *     Mistral-7B-SFT} x {MATH500, GSM8K}: REBASE (T 0.2) and ETS (the
+ *     paper's lambda_d = 1, lambda_b = lambdac swept) at widths 16, 64,
+ *     256 on every setup; on Llemma-34B / MATH500 also ETS-KV (lambda_b
+ *     swept), beam search and DVTS (fixed 4 and sqrt(N) variants), all
+ *     with the GPU simulation (H100 NVL, Llemma-34B policy and PRM, 8
+ *     problems in flight).
+ *  2. `pick`: for ETS and ETS-KV at each width the largest lambda_b
+ *     within 0.2 points of REBASE (pick.h).
+ *  3. Throughput sweep (OUT/sweep-throughput), the paper's protocol: the
+ *     first 100 MATH500 problems at width 256, REBASE and the picked ETS,
+ *     simulated with 4, 8, 16 and 32 problems in flight; best of each.
+ *  4. Data files, tables (Markdown, CSV, LaTeX; beside the published
+ *     values from ets_paper.json and the difference when it is found) and
+ *     figures (PNG and SVG, by running gnuplot on plots/fig2.gp and
+ *     plots/fig3.gp; without gnuplot, the commands to run are printed).
+ *
+ * Sources. --synthetic uses the paper-fitted profiles shipped with etsim
+ * (sim/sweep/profiles: paper-llemma34b-math500, ...). --trace-dir DIR uses
+ * DIR/<setup>-<dataset>.trace (also .etr), setup llemma34b | mistral7b,
+ * dataset math500 | gsm8k; missing setups are skipped and said so. */
+#ifndef ETSIM_SWEEP_PAPER_H
+#define ETSIM_SWEEP_PAPER_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sim/util.h"
+
+#define ETSIM_PAPER_MAX_LAMBDAS 16
+
+typedef struct etsim_paper_opts {
+    const char *out_dir;
+    const char *trace_dir;        /* NULL: synthetic                       */
+    const char *reference;        /* ets_paper.json; NULL: search for it   */
+    const char *plots_dir;        /* gnuplot scripts; NULL: built-in path  */
+    int threads;
+    int32_t problems;             /* per setup; 0 = all                    */
+    int32_t throughput_problems;  /* 100                                   */
+    double ets_lambdas[ETSIM_PAPER_MAX_LAMBDAS];
+    int n_ets;
+    double kv_lambdas[ETSIM_PAPER_MAX_LAMBDAS];
+    int n_kv;
+    double ets_lambdas_s;         /* lambda_d for ETS (1.0)                */
+    double ets_temperature;       /* T for ETS and ETS-KV (0.2)            */
+    const char *setups;           /* comma list (llemma34b-math500, ...); NULL = all */
+    int force;                    /* discard previous results in OUT       */
+    int render;                   /* run gnuplot when found                */
+    int progress;
+    void (*notice)(void *ctx, const char *msg);
+    void *notice_ctx;
+} etsim_paper_opts;
+
+void etsim_paper_opts_init(etsim_paper_opts *o);
+
+typedef struct etsim_paper_stats {
+    double seconds_main, seconds_throughput, seconds_total;
+    int rendered;                 /* gnuplot ran                            */
+    int reference_found;
+    int setups;                   /* setups present                         */
+} etsim_paper_stats;
+
+/* Run everything; Table 1 is printed (Markdown) to `table_out` if given. */
+int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stats *st,
+                    etsim_err *err);
+
+#endif

@@ -1,0 +1,575 @@
+/* paper_out.c -- the files `etsim paper` writes after its sweeps: Tables
+ * 1-3 (Markdown, CSV, LaTeX) beside the published values of
+ * ets_paper.json and the difference, the plain data files of Figures 2
+ * and 3, the gnuplot scripts, the rendered PNG/SVG (by running the
+ * external gnuplot program), and paper.md tying them together.
+ *
+ * Definitions used throughout (and stated in paper.md):
+ *   accuracy      weighted majority vote, weight = last-step PRM score, %
+ *   KV reduction  REBASE's ETS KV metric / the method's, same width/setup
+ *   throughput    problems/s of the simulated serving run, best over 4, 8,
+ *                 16, 32 problems in flight, relative to REBASE
+ *   Figure 2      FLOPs (as in the paper: proportional to tokens
+ *                 generated), model calls, KV metric and simulated runtime
+ *                 at width 256, relative to beam search with sqrt(N) beams */
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sim/sweep/paper_int.h"
+
+extern char **environ;
+
+/* ---- the published values ---------------------------------------------------------------- */
+
+static cJSON *load_reference(const etsim_paper_opts *o, char **where) {
+    const char *cands[3] = {o->reference, NULL, NULL};
+    char buf1[4096], buf2[4096];
+    const char *shared = getenv("ETSIM_SHARED_DIR");
+    if (!o->reference && shared) {
+        snprintf(buf1, sizeof buf1, "%s/reference/ets_paper.json", shared);
+        cands[1] = buf1;
+    }
+#ifdef ETSIM_SOURCE_DIR
+    if (!o->reference) {
+        snprintf(buf2, sizeof buf2, "%s/../shared/reference/ets_paper.json", ETSIM_SOURCE_DIR);
+        cands[2] = buf2;
+    }
+#endif
+    for (int i = 0; i < 3; i++) {
+        if (!cands[i]) continue;
+        size_t len;
+        etsim_err e;
+        char *text = etsim_read_file(cands[i], &len, &e);
+        if (!text) continue;
+        cJSON *j = cJSON_ParseWithLength(text, len);
+        free(text);
+        if (j) {
+            *where = etsim_strdup(cands[i]);
+            return j;
+        }
+    }
+    return NULL;
+}
+
+/* ref[path...][width] -> [accuracy, kv] element k; NAN when absent. */
+static double ref_pair(const cJSON *ref, const char *const *path, int n, int32_t width, int k) {
+    const cJSON *v = ref;
+    for (int i = 0; i < n && v; i++) v = cJSON_GetObjectItemCaseSensitive(v, path[i]);
+    char w[16];
+    snprintf(w, sizeof w, "%d", width);
+    v = v ? cJSON_GetObjectItemCaseSensitive(v, w) : NULL;
+    v = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, k) : NULL;
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static double ref_num(const cJSON *ref, const char *a, const char *b, const char *c) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(ref, a);
+    v = v ? cJSON_GetObjectItemCaseSensitive(v, b) : NULL;
+    if (c) v = v ? cJSON_GetObjectItemCaseSensitive(v, c) : NULL;
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* ---- finding rows ---------------------------------------------------------------------------- */
+
+static const etsim_report_row *row_find(const etsim_report *rep, const char *sel,
+                                        const char *spec, int32_t width, const char *pname,
+                                        double pval) {
+    for (int32_t i = 0; i < rep->n_rows; i++) {
+        const etsim_report_row *r = &rep->rows[i];
+        if (!r->has_summary || strcmp(r->selector, sel) || strcmp(r->source_spec, spec) ||
+            r->width != width)
+            continue;
+        if (pname && etsim_report_param(r, pname) != pval) continue;
+        return r;
+    }
+    return NULL;
+}
+
+static double kv_red(const etsim_report_row *rebase, const etsim_report_row *r) {
+    if (!rebase || !r || !(r->mean_kv > 0)) return NAN;
+    return rebase->mean_kv / r->mean_kv;
+}
+
+/* ---- a small table model written three ways --------------------------------------------------- */
+
+#define TBL_COLS 14
+#define TBL_ROWS 64
+
+typedef struct tbl {
+    const char *title;
+    int ncol, nrow;
+    const char *head[TBL_COLS];
+    char cell[TBL_ROWS][TBL_COLS][48];
+} tbl;
+
+static void tbl_num(tbl *t, int row, int col, double v, const char *fmt) {
+    if (isnan(v)) snprintf(t->cell[row][col], sizeof t->cell[row][col], "-");
+    else snprintf(t->cell[row][col], sizeof t->cell[row][col], fmt, v);
+}
+
+static void tbl_str(tbl *t, int row, int col, const char *s) {
+    snprintf(t->cell[row][col], sizeof t->cell[row][col], "%s", s);
+}
+
+/* ours, paper, diff (paper columns only when a reference was found) */
+static int tbl_triple(tbl *t, int row, int col, double ours, double paper, int with_ref,
+                      const char *fmt, const char *dfmt) {
+    tbl_num(t, row, col++, ours, fmt);
+    if (with_ref) {
+        tbl_num(t, row, col++, paper, fmt);
+        tbl_num(t, row, col++, isnan(paper) ? NAN : ours - paper, dfmt);
+    }
+    return col;
+}
+
+static void tbl_write_md(FILE *fp, const tbl *t) {
+    fprintf(fp, "**%s**\n\n|", t->title);
+    for (int c = 0; c < t->ncol; c++) fprintf(fp, " %s |", t->head[c]);
+    fputs("\n|", fp);
+    for (int c = 0; c < t->ncol; c++) fputs(c < 4 ? "---|" : "---:|", fp);
+    fputc('\n', fp);
+    for (int r = 0; r < t->nrow; r++) {
+        fputc('|', fp);
+        for (int c = 0; c < t->ncol; c++) fprintf(fp, " %s |", t->cell[r][c]);
+        fputc('\n', fp);
+    }
+}
+
+static void csv_field(FILE *fp, const char *s) {
+    if (strpbrk(s, ",\"\n")) {
+        fputc('"', fp);
+        for (; *s; s++) {
+            if (*s == '"') fputc('"', fp);
+            fputc(*s, fp);
+        }
+        fputc('"', fp);
+    } else {
+        fputs(s, fp);
+    }
+}
+
+static void tbl_write_csv(FILE *fp, const tbl *t) {
+    for (int c = 0; c < t->ncol; c++) {
+        if (c) fputc(',', fp);
+        csv_field(fp, t->head[c]);
+    }
+    fputc('\n', fp);
+    for (int r = 0; r < t->nrow; r++) {
+        for (int c = 0; c < t->ncol; c++) {
+            if (c) fputc(',', fp);
+            csv_field(fp, strcmp(t->cell[r][c], "-") ? t->cell[r][c] : "");
+        }
+        fputc('\n', fp);
+    }
+}
+
+static void tex_field(FILE *fp, const char *s) {
+    for (; *s; s++) {
+        if (strchr("%&_#$", *s)) fputc('\\', fp);
+        if (!strncmp(s, "\xce\x94", 2)) { /* UTF-8 Delta */
+            fputs("$\\Delta$", fp);
+            s++;
+            continue;
+        }
+        if (!strncmp(s, "\xce\xbb", 2)) { /* UTF-8 lambda */
+            fputs("$\\lambda$", fp);
+            s++;
+            continue;
+        }
+        fputc(*s, fp);
+    }
+}
+
+static void tbl_write_tex(FILE *fp, const tbl *t) {
+    fputs("% generated by etsim paper\n\\begin{table}[t]\n\\centering\n\\caption{", fp);
+    tex_field(fp, t->title);
+    fputs("}\n\\begin{tabular}{", fp);
+    for (int c = 0; c < t->ncol; c++) fputc(c < 4 ? 'l' : 'r', fp);
+    fputs("}\n\\hline\n", fp);
+    for (int c = 0; c < t->ncol; c++) {
+        if (c) fputs(" & ", fp);
+        tex_field(fp, t->head[c]);
+    }
+    fputs(" \\\\\n\\hline\n", fp);
+    for (int r = 0; r < t->nrow; r++) {
+        for (int c = 0; c < t->ncol; c++) {
+            if (c) fputs(" & ", fp);
+            tex_field(fp, t->cell[r][c]);
+        }
+        fputs(" \\\\\n", fp);
+    }
+    fputs("\\hline\n\\end{tabular}\n\\end{table}\n", fp);
+}
+
+typedef void (*writer_fn)(FILE *, const tbl *);
+
+static int write_file(const char *dir, const char *name, writer_fn fn, const tbl *t,
+                      etsim_err *err) {
+    char *path = etsim_paper_path(dir, name);
+    etsim_atomic_file af;
+    int rc = etsim_atomic_open(&af, path, err);
+    if (rc == 0) {
+        fn(af.fp, t);
+        rc = etsim_atomic_commit(&af, err);
+    }
+    free(path);
+    return rc;
+}
+
+static int write_table(const char *dir, const char *base, const tbl *t, etsim_err *err) {
+    char name[64];
+    snprintf(name, sizeof name, "%s.md", base);
+    if (write_file(dir, name, tbl_write_md, t, err) < 0) return -1;
+    snprintf(name, sizeof name, "%s.csv", base);
+    if (write_file(dir, name, tbl_write_csv, t, err) < 0) return -1;
+    snprintf(name, sizeof name, "%s.tex", base);
+    return write_file(dir, name, tbl_write_tex, t, err);
+}
+
+static void heads(tbl *t, const char *const *fixed, int nf, const char *const *metric,
+                  int nm, int with_ref) {
+    t->ncol = 0;
+    for (int i = 0; i < nf; i++) t->head[t->ncol++] = fixed[i];
+    for (int i = 0; i < nm; i++) {
+        t->head[t->ncol++] = metric[3 * i];
+        if (with_ref) {
+            t->head[t->ncol++] = metric[3 * i + 1];
+            t->head[t->ncol++] = metric[3 * i + 2];
+        }
+    }
+}
+
+/* ---- Tables ------------------------------------------------------------------------------------- */
+
+static void table1(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
+    int wr = ref != NULL;
+    static const char *const fixed[] = {"Dataset", "Model", "Method", "Width"};
+    static const char *const metric[] = {"Accuracy (%)", "paper", "Δ",
+                                         "KV reduction", "paper", "Δ"};
+    t->title = "Table 1: accuracy and KV cache reduction relative to REBASE";
+    heads(t, fixed, 4, metric, 2, wr);
+    t->head[t->ncol++] = "λ_b";
+    for (int s = 0; s < ETSIM_PAPER_N_SETUPS; s++) {
+        const etsim_paper_source *src = &r->src[s];
+        if (!src->present) continue;
+        for (int m = 0; m < 2; m++)
+            for (int w = 0; w < 3; w++) {
+                int32_t width = ETSIM_PAPER_WIDTHS[w];
+                const etsim_report_row *reb = row_find(r->main, "rebase", src->spec, width, NULL, 0);
+                const etsim_pick *pk = m ? etsim_pick_find(r->picks, "ets", src->spec, width) : NULL;
+                const etsim_report_row *row = m ? (pk ? pk->chosen : NULL) : reb;
+                const char *path[3] = {src->setup->dataset_name, src->setup->model_name,
+                                       m ? "ETS" : "REBASE"};
+                int row_i = t->nrow++;
+                tbl_str(t, row_i, 0, src->setup->dataset_name);
+                tbl_str(t, row_i, 1, src->setup->model_name);
+                tbl_str(t, row_i, 2, m ? "ETS" : "REBASE");
+                tbl_num(t, row_i, 3, width, "%.0f");
+                const cJSON *t1 = ref ? cJSON_GetObjectItemCaseSensitive(ref, "table1") : NULL;
+                int c = tbl_triple(t, row_i, 4, row ? row->acc_weighted : NAN,
+                                   ref_pair(t1, path, 3, width, 0), wr, "%.1f", "%+.1f");
+                c = tbl_triple(t, row_i, c, kv_red(reb, row), ref_pair(t1, path, 3, width, 1), wr,
+                               "%.2f", "%+.2f");
+                tbl_num(t, row_i, c, pk ? pk->value : NAN, "%g");
+            }
+    }
+}
+
+static double best_tput(const etsim_report_row *row) {
+    double best = NAN;
+    for (int32_t k = 0; row && k < row->n_gpu; k++)
+        if (isnan(best) || row->gpu[k].problems_per_s > best) best = row->gpu[k].problems_per_s;
+    return best;
+}
+
+static void table2(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
+    int wr = ref != NULL;
+    static const char *const fixed[] = {"Method"};
+    static const char *const metric[] = {"Accuracy (%)", "paper", "Δ", "KV reduction", "paper",
+                                         "Δ", "Throughput (rel.)", "paper", "Δ"};
+    t->title = "Table 2: Llemma-34B, MATH500, width 256 (throughput: simulated H100 NVL)";
+    heads(t, fixed, 1, metric, 3, wr);
+    t->head[t->ncol++] = "problems/s (sim.)";
+    const char *spec = r->main_src->spec;
+    const etsim_report_row *reb = row_find(r->main, "rebase", spec, 256, NULL, 0);
+    const etsim_pick *pk = etsim_pick_find(r->picks, "ets", spec, 256);
+    const etsim_report_row *treb = row_find(r->throughput, "rebase", spec, 256, NULL, 0);
+    const etsim_report_row *tets = row_find(r->throughput, "ets", spec, 256, NULL, 0);
+    double base = best_tput(treb);
+    const cJSON *t2 = ref ? cJSON_GetObjectItemCaseSensitive(ref, "table2") : NULL;
+    for (int m = 0; m < 2; m++) {
+        const etsim_report_row *row = m ? (pk ? pk->chosen : NULL) : reb;
+        const char *name = m ? "ETS" : "REBASE";
+        int i = t->nrow++;
+        tbl_str(t, i, 0, name);
+        int c = tbl_triple(t, i, 1, row ? row->acc_weighted : NAN,
+                           t2 ? ref_num(t2, name, "accuracy", NULL) : NAN, wr, "%.1f", "%+.1f");
+        c = tbl_triple(t, i, c, kv_red(reb, row), t2 ? ref_num(t2, name, "kv_reduction", NULL) : NAN,
+                       wr, "%.2f", "%+.2f");
+        double tp = best_tput(m ? tets : treb);
+        c = tbl_triple(t, i, c, tp / base, t2 ? ref_num(t2, name, "throughput", NULL) : NAN, wr,
+                       "%.2f", "%+.2f");
+        tbl_num(t, i, c, tp, "%.4f");
+    }
+}
+
+static void table3(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
+    int wr = ref != NULL;
+    static const char *const fixed[] = {"Method", "Width"};
+    static const char *const metric[] = {"Accuracy (%)", "paper", "Δ",
+                                         "KV reduction", "paper", "Δ"};
+    t->title = "Table 3: ablation on MATH500, Llemma-34B (ETS-KV: no semantic coverage term)";
+    heads(t, fixed, 2, metric, 2, wr);
+    t->head[t->ncol++] = "λ_b";
+    const char *spec = r->main_src->spec;
+    static const char *const names[3] = {"REBASE", "ETS-KV", "ETS"};
+    static const char *const sels[3] = {"rebase", "ets-kv", "ets"};
+    const cJSON *t3 = ref ? cJSON_GetObjectItemCaseSensitive(ref, "table3") : NULL;
+    for (int m = 0; m < 3; m++)
+        for (int w = 0; w < 3; w++) {
+            int32_t width = ETSIM_PAPER_WIDTHS[w];
+            const etsim_report_row *reb = row_find(r->main, "rebase", spec, width, NULL, 0);
+            const etsim_pick *pk = m ? etsim_pick_find(r->picks, sels[m], spec, width) : NULL;
+            const etsim_report_row *row = m ? (pk ? pk->chosen : NULL) : reb;
+            int i = t->nrow++;
+            tbl_str(t, i, 0, names[m]);
+            tbl_num(t, i, 1, width, "%.0f");
+            const char *path[1] = {names[m]};
+            int c = tbl_triple(t, i, 2, row ? row->acc_weighted : NAN,
+                               ref_pair(t3, path, 1, width, 0), wr, "%.1f", "%+.1f");
+            c = tbl_triple(t, i, c, kv_red(reb, row), ref_pair(t3, path, 1, width, 1), wr,
+                           "%.2f", "%+.2f");
+            tbl_num(t, i, c, pk ? pk->value : NAN, "%g");
+        }
+}
+
+/* ---- figure data ---------------------------------------------------------------------------------- */
+
+static int write_fig2(const etsim_paper_results *r, const char *path, etsim_err *err) {
+    const char *spec = r->main_src->spec;
+    const etsim_report_row *v[3] = {row_find(r->main, "beam", spec, 256, "fixedwidth", 0),
+                                    row_find(r->main, "dvts", spec, 256, "fixedwidth", 0),
+                                    row_find(r->main, "rebase", spec, 256, NULL, 0)};
+    for (int i = 0; i < 3; i++)
+        if (!v[i] || v[i]->n_gpu < 1)
+            return etsim_errf(err, "Figure 2: missing %s result at width 256",
+                              i == 0 ? "beam" : i == 1 ? "DVTS" : "REBASE");
+    etsim_atomic_file af;
+    if (etsim_atomic_open(&af, path, err) < 0) return -1;
+    fprintf(af.fp, "# Figure 2 (etsim paper): width 256, %s; values relative to beam search "
+                   "(sqrt(N) beams)\n# FLOPs ~ tokens generated (the paper's proxy); KV = ETS KV metric; "
+                   "runtime = simulated makespan\n# metric beam dvts rebase\n", r->main_src->spec);
+    const char *names[4] = {"FLOPs", "\"Model calls\"", "\"KV cache size\"",
+                            "\"Runtime (simulated)\""};
+    for (int m = 0; m < 4; m++) {
+        double x[3];
+        for (int i = 0; i < 3; i++)
+            x[i] = m == 0 ? (double)v[i]->sum.tokens_generated /* the paper's FLOPs proxy */
+                 : m == 1 ? (double)v[i]->sum.model_calls
+                 : m == 2 ? (double)v[i]->sum.kv_tokens
+                          : v[i]->gpu[0].makespan_s;
+        fprintf(af.fp, "%s %.4f %.4f %.4f\n", names[m], 1.0, x[1] / x[0], x[2] / x[0]);
+    }
+    return etsim_atomic_commit(&af, err);
+}
+
+static int write_fig3(const etsim_paper_results *r, const char *path, etsim_err *err) {
+    const char *spec = r->main_src->spec;
+    etsim_atomic_file af;
+    if (etsim_atomic_open(&af, path, err) < 0) return -1;
+    fprintf(af.fp, "# Figure 3 (etsim paper): %s; accuracy %% (weighted majority), KV = ETS "
+                   "metric per problem, runtime = simulated makespan (s)\n", spec);
+    static const char *const names[6] = {"Beam Search (fixed 4)", "Beam Search (sqrt N)",
+                                         "DVTS (fixed 4)", "DVTS (sqrt N)", "REBASE", "ETS"};
+    for (int m = 0; m < 6; m++) {
+        fprintf(af.fp, "%s\"%s\" width accuracy kv_tokens runtime_s\n", m ? "\n\n" : "", names[m]);
+        for (int w = 0; w < 3; w++) {
+            int32_t width = ETSIM_PAPER_WIDTHS[w];
+            const etsim_report_row *row = NULL;
+            if (m < 4) row = row_find(r->main, m < 2 ? "beam" : "dvts", spec, width, "fixedwidth",
+                                      m % 2 == 0 ? 4 : 0);
+            else if (m == 4) row = row_find(r->main, "rebase", spec, width, NULL, 0);
+            else {
+                const etsim_pick *pk = etsim_pick_find(r->picks, "ets", spec, width);
+                row = pk ? pk->chosen : NULL;
+            }
+            if (!row || row->n_gpu < 1) {
+                etsim_atomic_abort(&af);
+                return etsim_errf(err, "Figure 3: missing %s at width %d", names[m], width);
+            }
+            fprintf(af.fp, "%d %.2f %.1f %.1f\n", width, row->acc_weighted, row->mean_kv,
+                    row->gpu[0].makespan_s);
+        }
+    }
+    return etsim_atomic_commit(&af, err);
+}
+
+/* ---- gnuplot ---------------------------------------------------------------------------------------- */
+
+static int write_scripts(const char *dir, etsim_err *err) {
+    char *pdir = etsim_paper_path(dir, "plots");
+    mkdir(pdir, 0755);
+    int rc = 0;
+    for (int i = 0; i < etsim_plot_script_count && rc == 0; i++) {
+        char *p = etsim_paper_path(pdir, etsim_plot_scripts[i].name);
+        etsim_atomic_file af;
+        rc = etsim_atomic_open(&af, p, err);
+        if (rc == 0) {
+            fputs(etsim_plot_scripts[i].text, af.fp);
+            rc = etsim_atomic_commit(&af, err);
+        }
+        free(p);
+    }
+    free(pdir);
+    return rc;
+}
+
+static int have_program(const char *name) {
+    const char *path = getenv("PATH");
+    if (!path) return 0;
+    char *dup = etsim_strdup(path), *save = NULL;
+    int found = 0;
+    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+        char *p = etsim_paper_path(d, name);
+        found = access(p, X_OK) == 0;
+        free(p);
+    }
+    free(dup);
+    return found;
+}
+
+/* Run `gnuplot -e "datafile='D'; outbase='O'" plots/S` in dir. */
+static int render(const char *dir, const char *script, const char *data, const char *outbase,
+                  etsim_err *err) {
+    char expr[512], spath[256];
+    snprintf(expr, sizeof expr, "datafile='%s'; outbase='%s'", data, outbase);
+    snprintf(spath, sizeof spath, "plots/%s", script);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    /* gnuplot has no option to change directory; run it through sh -c cd */
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "cd \"$0\" && exec gnuplot -e \"$1\" \"$2\"");
+    char *sh_argv[] = {"sh", "-c", cmd, (char *)dir, expr, spath, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "sh", &fa, NULL, sh_argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc != 0) return etsim_errf(err, "cannot run gnuplot: %s", strerror(rc));
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0) {
+    }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return etsim_errf(err, "gnuplot failed on %s/plots/%s (exit status %d)", dir, script,
+                          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return 0;
+}
+
+/* ---- paper.md ------------------------------------------------------------------------------------ */
+
+static void write_overview(FILE *fp, const etsim_paper_results *r, const tbl *t1, const tbl *t2,
+                           const tbl *t3, const char *ref_path, const etsim_paper_stats *st) {
+    const etsim_paper_opts *o = r->o;
+    fprintf(fp, "# ETS paper regeneration (etsim paper)\n\n");
+    fprintf(fp, "Source: %s.\n\n", o->trace_dir ? "recorded traces" : "the synthetic model");
+    fprintf(fp, "**What is measured, simulated and fitted.** ");
+    if (o->trace_dir)
+        fprintf(fp, "Trees, step lengths and PRM scores are *measured* (recorded traces); ");
+    else
+        fprintf(fp, "Everything here is *simulated*: trees, step lengths, PRM scores and answers "
+                    "come from synthetic profiles whose parameters were *fitted* (`etsim fit`) "
+                    "to the paper's published REBASE/ETS accuracies and KV reductions, so "
+                    "agreement with the paper's accuracies is by construction, not evidence; ");
+    fprintf(fp, "the search decisions, counters (model calls, tokens, the ETS KV metric) and "
+                "accuracies are *computed* exactly as the reference harness computes them; "
+                "FLOPs, runtimes and throughput are *simulated* by the GPU cost model (H100 NVL, "
+                "Llemma-34B policy and PRM; gpu_model/README.md).\n\n");
+    fprintf(fp, "Settings: REBASE T = 0.2; ETS T = %g, lambda_d (lambdas) = %g, lambda_b "
+                "(lambdac) swept over {", o->ets_temperature, o->ets_lambdas_s);
+    for (int i = 0; i < o->n_ets; i++) fprintf(fp, "%s%g", i ? ", " : "", o->ets_lambdas[i]);
+    fprintf(fp, "}; ETS-KV lambda_b over {");
+    for (int i = 0; i < o->n_kv; i++) fprintf(fp, "%s%g", i ? ", " : "", o->kv_lambdas[i]);
+    fprintf(fp, "}; picked per width by the paper's rule (largest lambda_b within 0.2 points "
+                "of REBASE). Accuracy: weighted majority vote, weight = last-step PRM score.\n\n");
+    fprintf(fp, "Problems per setup:");
+    for (int s = 0; s < ETSIM_PAPER_N_SETUPS; s++)
+        if (r->src[s].present)
+            fprintf(fp, " %s/%s %d;", r->src[s].setup->model_name, r->src[s].setup->dataset_name,
+                    o->problems > 0 && o->problems < r->src[s].n_problems ? o->problems
+                                                                          : r->src[s].n_problems);
+    fprintf(fp, "\n\nPublished values: %s.\n\n", ref_path ? ref_path : "not found (no comparison)");
+    tbl_write_md(fp, t1);
+    if (r->main_src) {
+        fputc('\n', fp);
+        tbl_write_md(fp, t2);
+        fputc('\n', fp);
+        tbl_write_md(fp, t3);
+        fprintf(fp, "\n![Figure 2](fig2.png)\n\n![Figure 3](fig3.png)\n\n");
+        fprintf(fp, "Figure data: fig2.dat, fig3.dat; scripts: plots/fig2.gp, plots/fig3.gp.\n");
+    }
+    fprintf(fp, "\nTimes: main sweep %.1f s, throughput sweep %.1f s.\n", st->seconds_main,
+            st->seconds_throughput);
+}
+
+int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
+                              etsim_paper_stats *st, etsim_err *err) {
+    const etsim_paper_opts *o = r->o;
+    char *ref_path = NULL;
+    cJSON *ref = load_reference(o, &ref_path);
+    st->reference_found = ref != NULL;
+    if (!ref && o->notice)
+        o->notice(o->notice_ctx, "ets_paper.json not found (set ETSIM_SHARED_DIR or --reference "
+                                 "FILE): tables are written without the paper's values");
+    tbl *t1 = etsim_calloc(1, sizeof *t1), *t2 = etsim_calloc(1, sizeof *t2),
+        *t3 = etsim_calloc(1, sizeof *t3);
+    int rc = -1;
+    table1(r, ref, t1);
+    if (write_table(o->out_dir, "table1", t1, err) < 0) goto out;
+    if (r->main_src) {
+        table2(r, ref, t2);
+        table3(r, ref, t3);
+        if (write_table(o->out_dir, "table2", t2, err) < 0 ||
+            write_table(o->out_dir, "table3", t3, err) < 0)
+            goto out;
+        char *f2 = etsim_paper_path(o->out_dir, "fig2.dat");
+        char *f3 = etsim_paper_path(o->out_dir, "fig3.dat");
+        int frc = write_fig2(r, f2, err);
+        if (frc == 0) frc = write_fig3(r, f3, err);
+        free(f2);
+        free(f3);
+        if (frc < 0 || write_scripts(o->out_dir, err) < 0) goto out;
+        if (o->render && have_program("gnuplot")) {
+            if (render(o->out_dir, "fig2.gp", "fig2.dat", "fig2", err) < 0 ||
+                render(o->out_dir, "fig3.gp", "fig3.dat", "fig3", err) < 0)
+                goto out;
+            st->rendered = 1;
+        } else if (o->notice) {
+            char msg[ETSIM_ERR_MAX];
+            snprintf(msg, sizeof msg, "gnuplot %s: render with: cd %s && gnuplot plots/fig2.gp "
+                                      "&& gnuplot plots/fig3.gp",
+                     o->render ? "not found" : "skipped", o->out_dir);
+            o->notice(o->notice_ctx, msg);
+        }
+    }
+    char *md = etsim_paper_path(o->out_dir, "paper.md");
+    etsim_atomic_file af;
+    int mrc = etsim_atomic_open(&af, md, err);
+    free(md);
+    if (mrc < 0) goto out;
+    write_overview(af.fp, r, t1, t2, t3, ref_path, st);
+    if (etsim_atomic_commit(&af, err) < 0) goto out;
+    if (table_out) tbl_write_md(table_out, t1);
+    rc = 0;
+out:
+    free(t1);
+    free(t2);
+    free(t3);
+    free(ref_path);
+    cJSON_Delete(ref);
+    return rc;
+}
