@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "sim/oracle.h"
+#include "sim/live/live.h"
 #include "sim/synthetic/synthetic.h"
 #include "traces/oracle_trace.h"
 
 static const etsim_oracle_kind *const registry[] = {
     &etsim_oracle_kind_trace,
     &etsim_oracle_kind_synthetic,
+    &etsim_oracle_kind_live,
     NULL,
 };
 

@@ -42,6 +42,15 @@ int etsim_cli_source_arg(etsim_cli_source *s, int argc, char **argv, int *i) {
         s->spec = argv[++*i];
         return 1;
     }
+    if (!strcmp(a, "--live")) {
+        if (*i + 1 >= argc) {
+            etsim_cli_fail(2, "--live needs a capture config file");
+            return -1;
+        }
+        s->kind = "live";
+        s->spec = argv[++*i];
+        return 1;
+    }
     if (!strcmp(a, "--synthetic")) {
         s->kind = "synthetic";
         s->spec = "default";

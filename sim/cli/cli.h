@@ -14,12 +14,12 @@ int etsim_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf,
 int etsim_cli_int(const char *flag, const char *value, int min, int max, int *out);
 
 typedef struct etsim_cli_source {
-    const char *kind;   /* "trace" or "synthetic", NULL if not given */
+    const char *kind;   /* "trace", "synthetic" or "live"; NULL if not given */
     const char *spec;   /* path or profile name                     */
 } etsim_cli_source;
 
 void etsim_cli_source_init(etsim_cli_source *s);
-/* If argv[*i] is --trace/--synthetic, consume it (and its value) and
+/* If argv[*i] is --trace/--synthetic/--live, consume it (and its value) and
  * return 1; return 0 if it is another flag; -1 (message printed) on error. */
 int etsim_cli_source_arg(etsim_cli_source *s, int argc, char **argv, int *i);
 

@@ -7,6 +7,7 @@
  *   trace-io     trace write/read speed and bytes per node (traces/)
  *   select       one ETS selection step at 64..1024 candidates (selectors/)
  *   grade        grading 1M answer pairs (sim/eval/)
+ *   capture      HTTP client overhead against an instant loopback server
  * The module benchmarks live beside their code; this file only calls them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "selectors/sel_bench.h"
 #include "sim/cli/cli.h"
 #include "sim/eval/eval_bench.h"
+#include "sim/live/bench.h"
 #include "sim/util.h"
 #include "traces/trace_bench.h"
 
@@ -116,7 +118,7 @@ static int bench_memory(const char *dir, int width) {
 }
 
 static void usage(FILE *fp) {
-    fprintf(fp, "usage: etsim bench [--part replay|determinism|memory|trace-io|select|grade|all]\n"
+    fprintf(fp, "usage: etsim bench [--part replay|determinism|memory|trace-io|select|grade|capture|all]\n"
                 "                   [--problems N]\n"
                 "                   [--width N] [--selector S] [--threads T]\n"
                 "Prints Markdown table rows with the measured figures.\n");
@@ -166,6 +168,9 @@ int etsim_cmd_bench(int argc, char **argv) {
     }
     if (all || !strcmp(part, "grade")) {
         if (etsim_eval_bench(stdout, &err) < 0) rc |= etsim_cli_fail(1, "bench grade: %s", err.msg);
+    }
+    if (all || !strcmp(part, "capture")) {
+        if (etsim_live_bench(stdout, &err) < 0) rc |= etsim_cli_fail(1, "bench capture: %s", err.msg);
     }
     char cmd[600];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);

@@ -15,6 +15,7 @@ static void usage(FILE *fp) {
         "                    --width N --out RESULT.json [options]\n"
         "  --trace FILE          replay a recorded trace\n"
         "  --synthetic [P]       use the synthetic model (default profile if P omitted)\n"
+        "  --live CONFIG         ask live servers (a capture config, see traces/CAPTURE.md)\n"
         "  --selector NAME       rebase | beam | dvts | ets | ets-kv (see --list)\n"
         "  --width N             initial width N (> 0)\n"
         "  --set KEY=VALUE       selector or engine parameter (repeatable):\n"
@@ -190,7 +191,7 @@ int etsim_cmd_replay(int argc, char **argv) {
         }
     }
     if (!src.kind) {
-        etsim_cli_fail(2, "replay: give --trace FILE or --synthetic [PROFILE]");
+        etsim_cli_fail(2, "replay: give --trace FILE, --synthetic [PROFILE] or --live CONFIG");
         goto done;
     }
     if (!selector || !out) {

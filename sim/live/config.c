@@ -114,7 +114,7 @@ static int set_bool(int *dst, const char *key, const cJSON *v, etsim_err *err) {
 
 int etsim_live_config_key(etsim_live_config *c, const char *key, const cJSON *v,
                           etsim_err *err) {
-    long l;
+    long l = 0;
     int rc;
     static const struct { const char *key; size_t off; } strs[] = {
         {"policy_url", offsetof(etsim_live_config, policy_url)},
