@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# cli_replay.sh -- `etsim replay` end to end: the synthetic default with and
+# without a profile name, byte-identical output across thread counts, a
+# synth trace replayed like the model itself, and bad input (unknown
+# selector or parameter, width <= 0, missing / truncated / flipped trace,
+# wrong version): one line on stderr, non-zero exit, no output file.
+set -u
+bin=${ETSIM_BIN:?}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 passes=0
+ok() { passes=$((passes + 1)); }
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# expect_error CODE NEEDLE -- args...: exit CODE, one stderr line with NEEDLE, no $tmp/out.json
+expect_error() {
+  local code=$1 needle=$2; shift 3
+  rm -f "$tmp/out.json"
+  "$bin" "$@" >/dev/null 2>"$tmp/err"
+  local rc=$?
+  if [ "$rc" -ne "$code" ]; then fail "$*: exit $rc, want $code ($(cat "$tmp/err"))"; return; fi
+  if [ "$(wc -l <"$tmp/err")" -ne 1 ]; then fail "$*: not one line: $(cat "$tmp/err")"; return; fi
+  grep -qF -- "$needle" "$tmp/err" || { fail "$*: '$needle' not in: $(cat "$tmp/err")"; return; }
+  ls "$tmp"/out.json* >/dev/null 2>&1 && { fail "$*: output file left behind"; return; }
+  ok
+}
+
+# --synthetic alone means the default profile
+"$bin" replay --synthetic --selector rebase --width 8 --problems 4 --out "$tmp/a.json" >/dev/null || fail "default replay"
+"$bin" replay --synthetic default --selector rebase --width 8 --problems 4 --out "$tmp/b.json" >/dev/null || fail "named default"
+cmp -s "$tmp/a.json" "$tmp/b.json" && ok || fail "--synthetic and --synthetic default differ"
+grep -q '"accuracy":{"problems":4' "$tmp/a.json" && ok || fail "summary has no accuracy"
+
+# thread count never changes a byte
+for sel in rebase beam dvts ets ets-kv; do
+  "$bin" replay --synthetic --selector $sel --width 16 --problems 12 --threads 1 --out "$tmp/t1.json" >/dev/null &&
+  "$bin" replay --synthetic --selector $sel --width 16 --problems 12 --threads 2 --out "$tmp/t2.json" >/dev/null &&
+  "$bin" replay --synthetic --selector $sel --width 16 --problems 12 --threads 3 --out "$tmp/t3.json" >/dev/null ||
+    { fail "$sel replay"; continue; }
+  cmp -s "$tmp/t1.json" "$tmp/t2.json" && cmp -s "$tmp/t1.json" "$tmp/t3.json" && ok || fail "$sel: threads change output"
+done
+
+# a synthetic trace replays exactly like the model (apart from the source line)
+printf '[{"selector":"rebase","width":8},{"selector":"ets","width":8}]' > "$tmp/cfg.json"
+"$bin" synth --profile default --problems 4 --configs "$tmp/cfg.json" --out "$tmp/s.trace" >/dev/null || fail "synth"
+for sel in rebase ets; do
+  "$bin" replay --trace "$tmp/s.trace" --selector $sel --width 8 --out "$tmp/tr.json" >/dev/null || { fail "trace replay $sel"; continue; }
+  "$bin" replay --synthetic --selector $sel --width 8 --problems 4 --out "$tmp/sy.json" >/dev/null
+  cmp -s <(sed 's/"source":{[^}]*}//; s/"meta":{[^}]*}//' "$tmp/tr.json") \
+         <(sed 's/"source":{[^}]*}//; s/"meta":{[^}]*}//' "$tmp/sy.json") && ok || fail "$sel: trace replay differs from the model"
+done
+# asking for more children than recorded: error by default, truncate / resample on request
+expect_error 1 "children requested" -- replay --trace "$tmp/s.trace" --selector rebase --width 16 --out "$tmp/out.json"
+"$bin" replay --trace "$tmp/s.trace" --selector rebase --width 16 --on-missing truncate --out "$tmp/m.json" >/dev/null &&
+  grep -q '"missing_children":[1-9]' "$tmp/m.json" && ok || fail "truncate does not count missing children"
+"$bin" replay --trace "$tmp/s.trace" --selector rebase --width 16 --on-missing resample --out "$tmp/m.json" >/dev/null &&
+  grep -q '"resampled_children":[1-9]' "$tmp/m.json" && ok || fail "resample does not count clones"
+
+# bad input
+expect_error 2 "unknown selector 'nope'" -- replay --synthetic --selector nope --width 8 --out "$tmp/out.json"
+expect_error 2 "unknown parameter 'temp'" -- replay --synthetic --selector rebase --width 8 --set temp=1 --out "$tmp/out.json"
+expect_error 2 "not a finite number" -- replay --synthetic --selector rebase --width 8 --set softmax_temperature=x --out "$tmp/out.json"
+expect_error 2 "width must be > 0" -- replay --synthetic --selector rebase --width 0 --out "$tmp/out.json"
+expect_error 2 "width must be > 0" -- replay --synthetic --selector rebase --width -3 --out "$tmp/out.json"
+expect_error 1 "missing.trace" -- replay --trace "$tmp/missing.trace" --selector rebase --width 8 --out "$tmp/out.json"
+size=$(stat -c %s "$tmp/s.trace")
+head -c $((size / 2)) "$tmp/s.trace" > "$tmp/cut.trace"
+expect_error 1 "cut.trace" -- replay --trace "$tmp/cut.trace" --selector rebase --width 8 --out "$tmp/out.json"
+cp "$tmp/s.trace" "$tmp/flip.trace"
+printf '\xff\xff\xff\xff' | dd of="$tmp/flip.trace" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+expect_error 1 "flip.trace" -- replay --trace "$tmp/flip.trace" --selector rebase --width 8 --out "$tmp/out.json"
+cp "$tmp/s.trace" "$tmp/ver.trace"
+printf '\x02' | dd of="$tmp/ver.trace" bs=1 seek=8 conv=notrunc 2>/dev/null
+expect_error 1 "version" -- replay --trace "$tmp/ver.trace" --selector rebase --width 8 --out "$tmp/out.json"
+expect_error 2 "--out is required" -- replay --synthetic --selector rebase --width 8
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
