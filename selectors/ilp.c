@@ -159,18 +159,48 @@ static int solve_lp(glp_prob *P, etsim_err *err) {
     return 0;
 }
 
-static int solve_mip(glp_prob *P, int presolve, etsim_err *err) {
+/* A probe of the tie rule only asks whether some selection reaches the
+ * floor: the callback stops the search at the first incumbent whose exact
+ * objective (etsim_ilp_objective) does. */
+typedef struct probe_stop {
+    const etsim_ilp_model *m;
+    uint8_t *x;                   /* scratch, n_cand; NULL: never stop early */
+    double floor_v;
+    int64_t *nodes;               /* branch-and-bound subproblems selected */
+} probe_stop;
+
+static void probe_callback(glp_tree *T, void *info) {
+    probe_stop *ps = info;
+    if (glp_ios_reason(T) == GLP_ISELECT) (*ps->nodes)++;
+    if (glp_ios_reason(T) != GLP_IBINGO || !ps->x) return;
+    glp_prob *P = glp_ios_get_prob(T);
+    for (int32_t i = 0; i < ps->m->n_cand; i++) ps->x[i] = glp_mip_col_val(P, i + 1) > 0.5;
+    if (etsim_ilp_objective(ps->m, ps->x) >= ps->floor_v) glp_ios_terminate(T);
+}
+
+/* Branch and cut to proven optimality, or (stop->x != NULL) until an incumbent
+ * reaches stop->floor_v: then returns 1 instead of 0. Gomory mixed integer
+ * cuts are on: the LP relaxation of the coverage rows is weak when a
+ * cluster's worth and the cost of the path to its members are close
+ * (lambda_c = 2 at lambda_s ~ 1.45), and without the cuts GLPK's branch and
+ * bound ran for minutes on such instances; with them the root gap closes in a
+ * few rounds. */
+static int solve_mip(glp_prob *P, int presolve, probe_stop *stop, etsim_err *err) {
     glp_iocp q;
     glp_init_iocp(&q);
     q.msg_lev = GLP_MSG_OFF;
     q.presolve = presolve ? GLP_ON : GLP_OFF;
+    q.gmi_cuts = GLP_ON;
     q.mip_gap = 0.0;
     /* Branch-and-bound pruning tolerance well below the tie tolerance, so
      * that a "proven" optimum is optimal at the precision ties are judged. */
     q.tol_obj = 1e-11;
+    q.cb_func = probe_callback;
+    q.cb_info = stop;
     int rc = glp_intopt(P, &q);
+    if (stop->x && rc == GLP_ESTOP) return 1;
     if (rc != 0) return etsim_errf(err, "ILP: GLPK branch and cut failed (code %d)", rc);
-    if (glp_mip_status(P) != GLP_OPT)
+    if (glp_mip_status(P) != GLP_OPT && !(stop->x && glp_mip_status(P) == GLP_NOFEAS))
         return etsim_errf(err, "ILP: no proven optimum (GLPK status %d)", glp_mip_status(P));
     return 0;
 }
@@ -250,6 +280,9 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
     glp_add_cols(P, n_cols);
     for (int32_t i = 0; i < N; i++) glp_set_col_kind(P, i + 1, GLP_BV);
     for (int c = N + 1; c <= n_cols; c++) glp_set_col_bnds(P, c, GLP_DB, 0.0, 1.0);
+    /* y binary too: branching on a shared branch node decides a whole
+     * subtree's cost at once, which the x alone cannot express. */
+    for (int c = N + 1; c <= N + n_y; c++) glp_set_col_kind(P, c, GLP_BV);
     for (int c = 1; c <= n_cols; c++) glp_set_obj_coef(P, c, obj[c]);
     int row = 0;
     for (int c = 1; c <= N + n_y; c++) { /* y_parent - child >= 0 */
@@ -323,7 +356,8 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
     for (int32_t i = 0; i < N; i++) dj[i] = glp_get_col_dual(P, i + 1);
     st.lp_integral = lp_x_integral(P, N, x);
     if (!st.lp_integral) {
-        if (solve_mip(P, 0, err) < 0) goto done;
+        probe_stop root = {m, NULL, 0.0, &st.bb_nodes};
+        if (solve_mip(P, 0, &root, err) < 0) goto done;
         for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
     }
     double best = etsim_ilp_objective(m, x);
@@ -353,8 +387,12 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
             int take = 0;
             if (glp_get_obj_val(P) >= floor_v) {
                 if (!lp_x_integral(P, N, xt)) {
-                    if (solve_mip(P, 0, err) < 0) goto done;
-                    for (int32_t q = 0; q < N; q++) xt[q] = glp_mip_col_val(P, q + 1) > 0.5;
+                    probe_stop ps = {m, xt, floor_v, &st.bb_nodes};
+                    int found = solve_mip(P, 0, &ps, err);
+                    if (found < 0) goto done;
+                    if (found == 0 && glp_mip_status(P) == GLP_NOFEAS) memset(xt, 0, (size_t)N);
+                    else if (found == 0)
+                        for (int32_t q = 0; q < N; q++) xt[q] = glp_mip_col_val(P, q + 1) > 0.5;
                 }
                 take = xt[i] && etsim_ilp_objective(m, xt) >= floor_v;
             }
@@ -433,7 +471,9 @@ int etsim_ilp_solve_literal(const etsim_ilp_model *m, uint8_t *x, double *object
         for (int32_t i = 0; i < N; i++) put(&t, first + m->cluster[i], i + 1, -1.0);
     }
     glp_load_matrix(P, (int)t.n, t.ia, t.ja, t.ar);
-    if (solve_mip(P, 1, err) < 0) goto done;
+    int64_t lit_nodes = 0;
+    probe_stop lit = {m, NULL, 0.0, &lit_nodes};
+    if (solve_mip(P, 1, &lit, err) < 0) goto done;
     for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
     *objective = etsim_ilp_objective(m, x);
     rc = 0;

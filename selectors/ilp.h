@@ -47,6 +47,7 @@ typedef struct etsim_ilp_stats {
     int lp_integral;              /* the root LP optimum was integral          */
     int32_t open_cands;           /* candidates the reduced-cost test left open */
     int32_t tie_solves;           /* extra solves spent on the tie rule        */
+    int64_t bb_nodes;             /* branch-and-bound subproblems, all solves  */
 } etsim_ilp_stats;
 
 /* Solve; x[N] gets the selection, *objective its value (etsim_ilp_objective).
