@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # demo.sh -- build etsim (Release) and run the main job on the embedded
-# synthetic default: no GPU, no data files needed.
+# synthetic model: regenerate the ETS paper's Figures 2-3 and Tables 1-3
+# (both datasets, both model setups; no GPU, no data files needed). Prints
+# Table 1 and writes everything under paper-out/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/deps.sh build
+bash scripts/deps.sh demo
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DETSIM_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" --target etsim_cli
-mkdir -p out
-./build/etsim replay --synthetic default --selector rebase --width 64 --threads "$(nproc)" --out out/rebase_w64.json
+./build/etsim paper --synthetic --out paper-out --threads "$(nproc)"

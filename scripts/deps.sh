@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # deps.sh -- install the Debian 12 packages etsim needs, only those missing.
-# Usage: scripts/deps.sh [build|test]   (test adds the test-only packages)
+# Usage: scripts/deps.sh [build|test|demo]
+#   test adds the test-only packages, demo adds gnuplot (the figures)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libzstd-dev libglpk-dev libcurl4-openssl-dev)
-if [ "${1:-build}" = test ]; then
-  pkgs+=(libcmocka-dev python3)
-fi
+case "${1:-build}" in
+  test) pkgs+=(libcmocka-dev python3) ;;
+  demo) pkgs+=(gnuplot-nox) ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

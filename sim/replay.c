@@ -3,6 +3,7 @@
  * the in-order sink; whichever worker completes the oldest pending problem
  * delivers every consecutive finished one. */
 #include "sim/replay.h"
+#include "sim/eval/grader.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -71,7 +72,8 @@ static void *worker(void *arg) {
         emit_ready(d);
     }
     pthread_mutex_unlock(&d->lock);
-    etsim_selector_thread_cleanup();
+    etsim_selector_thread_cleanup(); /* GLPK environment */
+    etsim_grade_thread_cleanup();    /* the grader's scratch (the sink scores) */
     return NULL;
 }
 

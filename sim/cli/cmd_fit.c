@@ -109,8 +109,13 @@ int etsim_cmd_fit(int argc, char **argv) {
     char name[128];
     int paper = !strcmp(o.target, "paper");
     if (paper) {
-        if (!o.setup) {
-            rc = etsim_cli_fail(2, "fit: --target paper needs --setup");
+        static const char *const setups[] = {"llemma34b-math500", "mistral7b-math500",
+                                             "llemma34b-gsm8k", "mistral7b-gsm8k", NULL};
+        int known = 0;
+        for (int i = 0; o.setup && setups[i]; i++) known |= !strcmp(o.setup, setups[i]);
+        if (!known) {
+            rc = etsim_cli_fail(2, "fit: --setup must be one of llemma34b-math500, "
+                                   "mistral7b-math500, llemma34b-gsm8k, mistral7b-gsm8k");
             goto out;
         }
         if (!o.base)

@@ -65,6 +65,7 @@ static void *rep_worker(void *arg) {
     pthread_mutex_unlock(&c->lock);
     free(acc);
     etsim_grade_thread_cleanup();
+    etsim_selector_thread_cleanup(); /* GLPK environment */
     return NULL;
 }
 

@@ -134,11 +134,11 @@ const etsim_pick *etsim_pick_find(const etsim_pick_set *s, const char *selector,
 void etsim_pick_print(FILE *fp, const etsim_pick_set *s, int verbose) {
     fprintf(fp, "rule: largest %s with accuracy >= REBASE - %g points (weighted majority)\n",
             s->param, s->tolerance);
-    fprintf(fp, "%-16s %-8s %5s %10s %8s %8s %8s %6s  %s\n", "source", "selector", "width",
+    fprintf(fp, "%-24s %-8s %5s %10s %8s %8s %8s %6s  %s\n", "source", "selector", "width",
             "REBASE%", s->param, "acc%", "diff", "KVred", "config");
     for (int32_t i = 0; i < s->n; i++) {
         const etsim_pick *p = &s->picks[i];
-        fprintf(fp, "%-16.16s %-8s %5d %10.2f %8g %8.2f %+8.2f %6.2f  %s%s\n",
+        fprintf(fp, "%-24.24s %-8s %5d %10.2f %8g %8.2f %+8.2f %6.2f  %s%s\n",
                 p->chosen->source_spec, p->chosen->selector, p->chosen->width,
                 p->rebase->acc_weighted, p->value, p->chosen->acc_weighted,
                 p->chosen->acc_weighted - p->rebase->acc_weighted, p->kv_reduction,
@@ -146,7 +146,7 @@ void etsim_pick_print(FILE *fp, const etsim_pick_set *s, int verbose) {
         if (verbose)
             for (int32_t k = 0; k < p->n_series; k++) {
                 const etsim_report_row *c = p->series[k];
-                fprintf(fp, "%40s %8g %8.2f %+8.2f %6.2f  %s\n", "",
+                fprintf(fp, "%48s %8g %8.2f %+8.2f %6.2f  %s\n", "",
                         etsim_report_param(c, s->param), c->acc_weighted,
                         c->acc_weighted - p->rebase->acc_weighted,
                         c->mean_kv > 0 ? p->rebase->mean_kv / c->mean_kv : NAN, c->hash);

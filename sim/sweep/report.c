@@ -279,7 +279,7 @@ void etsim_report_print(FILE *fp, const etsim_report *rep) {
     for (int32_t i = 0; i < rep->n_rows; i++)
         if (rep->rows[i].has_summary) v[n++] = &rep->rows[i];
     qsort(v, (size_t)n, sizeof *v, cmp_print);
-    fprintf(fp, "%-16s %-14s %-8s %5s %-28s %5s %6s %9s %10s %10s %9s\n", "config", "source",
+    fprintf(fp, "%-16s %-24s %-8s %5s %-28s %5s %6s %9s %10s %10s %9s\n", "config", "source",
             "selector", "width", "params", "probs", "acc%", "calls/p", "tokens/p", "KV/p",
             "runtime_s");
     for (int32_t i = 0; i < n; i++) {
@@ -300,7 +300,7 @@ void etsim_report_print(FILE *fp, const etsim_report *rep) {
         }
         char rt[32] = "-";
         if (r->n_gpu > 0) snprintf(rt, sizeof rt, "%.1f", r->gpu[0].makespan_s);
-        fprintf(fp, "%-16s %-14.14s %-8s %5d %-28.28s %5d %6.2f %9.1f %10.1f %10.1f %9s\n",
+        fprintf(fp, "%-16s %-24.24s %-8s %5d %-28.28s %5d %6.2f %9.1f %10.1f %10.1f %9s\n",
                 r->hash, r->source_spec, r->selector, r->width, params, r->problems,
                 r->acc_weighted, r->mean_calls, r->mean_tokens, r->mean_kv, rt);
     }

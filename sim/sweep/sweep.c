@@ -416,6 +416,7 @@ static void *worker(void *arg) {
         }
     }
     etsim_grade_thread_cleanup(); /* the grader's per-thread scratch */
+    etsim_selector_thread_cleanup(); /* GLPK environment */
     return NULL;
 }
 

@@ -1,0 +1,95 @@
+#!/bin/bash
+# cli_paper.sh -- `etsim paper --synthetic` end to end on the paper-fitted
+# Llemma-34B / MATH500 profile (first 24 problems, one lambda_b, to stay
+# fast; under ASan too), then the
+# paper's qualitative findings, read from the files it writes:
+#   Figure 2: REBASE's FLOPs and model calls within 15% of beam search, but
+#             a larger KV cache and a longer simulated runtime;
+#   Table 1:  ETS's KV reduction over REBASE > 1 at every width and growing
+#             from width 16 to 256; ETS accuracy within 1 point of REBASE
+#             (on 24 problems one problem is 4.2 points: within one problem).
+# Also: outputs complete, rerunning resumes (recomputes nothing), tables
+# carry the published values, bad options are usage errors.
+# With ETSIM_PAPER_FULL_DIR set to the output of a full run, the findings
+# are checked on it too, with the strict 1-point accuracy bound.
+set -u
+BIN=${ETSIM_BIN:?ETSIM_BIN must point at the etsim binary}
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+"$BIN" paper --synthetic --out "$T/p" --problems 24 --setups llemma34b-math500 --threads 2 --lambdas 1 --kv-lambdas 1 \
+  --no-render > "$T/stdout" 2> "$T/stderr" || { fail "paper run: $(cat "$T/stderr")"; echo "$fails failure(s)"; exit 1; }
+for f in table1.md table1.csv table1.tex table2.md table3.md fig2.dat fig3.dat plots/fig2.gp \
+         plots/fig3.gp paper.md grid-main.json sweep-main/summary.jsonl; do
+  [ -s "$T/p/$f" ] || fail "missing $f"
+done
+grep -q "Table 1" "$T/stdout" && ok "Table 1 printed" || fail "Table 1 not printed"
+
+check_findings() { # dir, accuracy tolerance
+  python3 - "$1" "$2" <<'EOF'
+import csv, sys
+d, tol = sys.argv[1], float(sys.argv[2])
+bad = 0
+def check(cond, what):
+    global bad
+    print(("ok: " if cond else "FAIL: ") + what)
+    bad += not cond
+fig2 = {}
+for line in open(d + "/fig2.dat"):
+    if line.startswith("#") or not line.strip():
+        continue
+    name = line.split('"')[1] if line.startswith('"') else line.split()[0]
+    vals = [float(x) for x in line.rsplit('"', 1)[-1].split()[-3:]]
+    fig2[name] = vals
+f, c, k, r = fig2["FLOPs"][2], fig2["Model calls"][2], fig2["KV cache size"][2], fig2["Runtime (simulated)"][2]
+check(abs(f - 1) <= 0.15, "REBASE FLOPs within 15%% of beam search (%.3f)" % f)
+check(abs(c - 1) <= 0.15, "REBASE model calls within 15%% of beam search (%.3f)" % c)
+check(k > 1, "REBASE KV cache larger than beam search (%.3f)" % k)
+check(r > 1, "REBASE simulated runtime longer than beam search (%.3f)" % r)
+rows = list(csv.DictReader(open(d + "/table1.csv")))
+main = [x for x in rows if x["Dataset"] == "MATH500" and x["Model"] == "Llemma-34B"]
+acc = {(x["Method"], int(x["Width"])): float(x["Accuracy (%)"]) for x in main}
+kv = {int(x["Width"]): float(x["KV reduction"]) for x in main if x["Method"] == "ETS"}
+for w in (16, 64, 256):
+    check(kv[w] > 1, "ETS KV reduction > 1 at width %d (%.2f)" % (w, kv[w]))
+    diff = acc[("ETS", w)] - acc[("REBASE", w)]
+    check(abs(diff) <= tol + 1e-9, "ETS accuracy within %.1f points of REBASE at width %d (%+.1f)" % (tol, w, diff))
+check(kv[256] > kv[16], "ETS KV reduction grows from width 16 to 256 (%.2f -> %.2f)" % (kv[16], kv[256]))
+sys.exit(1 if bad else 0)
+EOF
+}
+check_findings "$T/p" 4.2 || fail "qualitative findings (24 problems)"
+
+grep -q "| 47.2 |" "$T/p/table1.md" && ok "published values beside ours" || fail "no published values in table1.md"
+
+# rerun: everything is already there, nothing is recomputed, same tables
+cp "$T/p/table1.md" "$T/t1.md"
+"$BIN" paper --synthetic --out "$T/p" --problems 24 --setups llemma34b-math500 --threads 2 --lambdas 1 --kv-lambdas 1 \
+  --no-render > /dev/null 2> "$T/stderr2" || fail "rerun"
+grep -q "already done" "$T/stderr2" && ! grep -q "(0 already done)" "$T/stderr2" \
+  && ok "rerun resumed" || fail "rerun did not resume: $(cat "$T/stderr2")"
+cmp -s "$T/t1.md" "$T/p/table1.md" && ok "rerun: identical Table 1" || fail "rerun changed Table 1"
+
+# without the reference: tables without comparison columns, and said so
+ETSIM_SHARED_DIR=/nonexistent "$BIN" paper --synthetic --out "$T/p" --problems 24 \
+  --setups llemma34b-math500 --lambdas 1 --kv-lambdas 1 --reference /nonexistent/ets_paper.json --no-render \
+  > "$T/noref.out" 2> "$T/noref.err" || fail "run without reference"
+grep -q "not found" "$T/noref.err" && ! grep -q "paper" <(head -3 "$T/p/table1.csv") \
+  && ok "no reference: comparison omitted and said so" || fail "no-reference handling"
+
+"$BIN" paper --synthetic --trace-dir /tmp --out "$T/x" 2> /dev/null
+[ $? -eq 2 ] && ok "--synthetic with --trace-dir is a usage error" || fail "exclusive sources"
+"$BIN" paper --synthetic --out "$T/x" --setups llemma34b-math999 2> "$T/bad.err"
+[ $? -eq 1 ] && grep -q "unknown setup" "$T/bad.err" && ok "unknown setup named" || fail "unknown setup"
+
+if [ -n "${ETSIM_PAPER_FULL_DIR:-}" ]; then
+  check_findings "$ETSIM_PAPER_FULL_DIR" 1.0 || fail "qualitative findings (full run)"
+else
+  echo "skip: full-run findings (set ETSIM_PAPER_FULL_DIR to an etsim paper --synthetic output)"
+fi
+
+echo "$fails failure(s)"
+[ $fails -eq 0 ]
