@@ -5,24 +5,7 @@
 # byte-identical rerun, and bad input (one clear line, the right exit
 # status, no partial report file).
 set -u
-BIN=${ETSIM_BIN:?ETSIM_BIN not set}
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect STATUS NEEDLE CMD...: exit status and a one-line message containing NEEDLE
-expect() {
-    local want=$1 needle=$2
-    shift 2
-    "$@" >"$DIR/out.txt" 2>"$DIR/err.txt"
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got (want $want): $*: $(cat "$DIR/err.txt")"
-    if [ -n "$needle" ]; then
-        grep -q -- "$needle" "$DIR/err.txt" || fail "'$needle' not in stderr of: $*: $(cat "$DIR/err.txt")"
-        [ "$(wc -l <"$DIR/err.txt")" -eq 1 ] || fail "not one line: $*: $(cat "$DIR/err.txt")"
-    fi
-}
+. "${ETSIM_SOURCE_DIR:?}/tests/lib_cli.sh"
 
 expect 0 "" "$BIN" gpu --help
 grep -q -- "--tokens" "$DIR/out.txt" || fail "gpu help lacks --tokens"

@@ -4,24 +4,7 @@
 # covers, byte-identical reruns, and bad input (each a clear error, the
 # right exit status, no output file).
 set -u
-BIN=${ETSIM_BIN:?ETSIM_BIN not set}
-DIR=$(mktemp -d)
-trap 'rm -rf "$DIR"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# expect STATUS NEEDLE CMD...: exit status and a one-line message containing NEEDLE
-expect() {
-    local want=$1 needle=$2
-    shift 2
-    "$@" >"$DIR/out.txt" 2>"$DIR/err.txt"
-    local got=$?
-    [ "$got" -eq "$want" ] || fail "exit $got (want $want): $*: $(cat "$DIR/err.txt")"
-    if [ -n "$needle" ]; then
-        grep -q -- "$needle" "$DIR/err.txt" || fail "'$needle' not in stderr of: $*: $(cat "$DIR/err.txt")"
-        [ "$(wc -l <"$DIR/err.txt")" -eq 1 ] || fail "not one line: $*: $(cat "$DIR/err.txt")"
-    fi
-}
+. "${ETSIM_SOURCE_DIR:?}/tests/lib_cli.sh"
 
 expect 0 "" "$BIN" synth --help
 grep -q -- "--configs" "$DIR/out.txt" || fail "help lacks --configs"
