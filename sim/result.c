@@ -282,17 +282,9 @@ static void writer_free_buffers(etsim_result_writer *w) {
     w->score_off = NULL;
     etsim_sbuf_free(&w->buf);
     etsim_sbuf_free(&w->scores);
-    etsim_sbuf_free(&w->summary_extra);
     etsim_eval_acc_free(&w->acc);
     free(w->answer_format);
     w->answer_format = NULL;
-}
-
-void etsim_result_writer_summary_add(etsim_result_writer *w, const char *key, const char *json) {
-    etsim_sbuf_putc(&w->summary_extra, ',');
-    etsim_sbuf_json_string(&w->summary_extra, key);
-    etsim_sbuf_putc(&w->summary_extra, ':');
-    etsim_sbuf_puts(&w->summary_extra, json);
 }
 
 int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err) {
@@ -305,7 +297,6 @@ int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err) {
     put_counters(b, &w->total);
     etsim_sbuf_puts(b, ",\"accuracy\":");
     etsim_eval_acc_json(b, &w->acc);
-    if (w->summary_extra.len) etsim_sbuf_put(b, w->summary_extra.data, (size_t)w->summary_extra.len);
     etsim_sbuf_puts(b, "}}\n");
     fwrite(b->data, 1, (size_t)b->len, fp);
     writer_free_buffers(w);

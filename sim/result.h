@@ -48,7 +48,6 @@ typedef struct etsim_result_writer {
     int64_t cap_remap;
     etsim_sbuf buf;          /* one problem's JSON, written at once */
     etsim_sbuf scores;       /* formatted scores of the problem's nodes */
-    etsim_sbuf summary_extra; /* ,"key":value pairs for the summary      */
     etsim_eval_acc acc;       /* accuracy over the problems written      */
     char *answer_format;      /* extraction profile of the source        */
     int64_t *score_off;      /* gen id -> offset in scores (n_gen + 1) */
@@ -62,9 +61,6 @@ int etsim_result_writer_open(etsim_result_writer *w, const char *path, int flags
                              etsim_err *err);
 int etsim_result_writer_add(etsim_result_writer *w, const etsim_problem_result *res,
                             etsim_err *err);
-/* Add `"key": json` to the summary object (e.g. the evaluator's accuracy);
- * json must be a complete JSON value. Call before commit. */
-void etsim_result_writer_summary_add(etsim_result_writer *w, const char *key, const char *json);
 int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err);
 void etsim_result_writer_abort(etsim_result_writer *w);
 
