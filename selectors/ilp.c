@@ -18,17 +18,30 @@
  * at the bound its objective sign prefers); when its x is integral that is
  * the ILP optimum, else GLPK's branch and cut finishes the job.
  *
- * The tie rule. Let v* be the optimal value and tol the tie tolerance. A
- * candidate is "decided" when no selection within tol of v* can flip it,
- * which the root LP proves from its reduced costs: for any feasible point,
- * value <= v_LP - |d_i| + (dual infeasibility slack) if x_i leaves its
- * nonbasic bound. The rest ("open") are walked in preference order: an open
- * candidate that the incumbent keeps is fixed to 1; one it drops is probed
- * by fixing it to 1 and re-solving, and kept if that optimum is still
- * within tol of v*, else fixed to 0. This is the textbook lexicographic
- * optimisation restricted to the open candidates, and every accepted
- * selection is within tol of v*, so the value reported never moves off the
- * optimum. Probes start from the basis the previous one left (bound changes
+ * The tie rule (ilp.h). Let v* be the optimal value and tol the tie
+ * tolerance. A candidate is "decided" when no selection within tol of v*
+ * can flip it, which the root LP proves from its reduced costs: for any
+ * feasible point, value <= v_LP - |d_i| + (dual infeasibility slack) if x_i
+ * leaves its nonbasic bound. When some are left "open" (always, when the
+ * root LP is fractional), the decided ones are fixed and a row "objective
+ * >= v* - tol" confines the problem to the tied optima. Then:
+ *   1. one feasibility search asks whether any other selection is tied
+ *      (a no-good row excludes x). Usually none is: x is the answer.
+ *   2. Else the preference weight sum (N - rank_i) x_i is maximised over
+ *      the tied optima (one branch and cut), a row fixes it at its maximum,
+ *      and step 1 asks again.
+ *   3. Only if a tie survives both, the open candidates are walked in
+ *      preference order (the lexicographic step): one the incumbent keeps is
+ *      fixed to 1; one it drops is probed by fixing it to 1 and searching,
+ *      kept if some selection still satisfies every row, else fixed to 0.
+ * Exact duplicates make many ties that are pure symmetry (same parent, same
+ * cluster, same outcome weight): rows x_a >= x_b for a preferred to b remove
+ * those before any search (add_symmetry_rows). Every accepted selection is
+ * checked with the exact objective against v* - tol, so the value reported
+ * never moves off the optimum. Step 3 used to be the whole rule; on
+ * fractional roots it probed most candidates, and steps 1-2 cut the cost of
+ * lambda_c = 2 at width 256 by about 40%. Probes start from the basis the
+ * previous one left (bound changes
  * keep it dual feasible), so each costs a few dual simplex pivots. */
 #include <glpk.h>
 #include <math.h>
@@ -142,7 +155,9 @@ static glp_prob *new_prob(void) {
     return P;
 }
 
-static int solve_lp(glp_prob *P, etsim_err *err) {
+/* Solve the LP relaxation by the dual simplex. Returns 0 at an optimum;
+ * when the rows admit no point at all, 1 if may_be_empty, else -1. */
+static int solve_lp(glp_prob *P, int may_be_empty, etsim_err *err) {
     glp_smcp p;
     glp_init_smcp(&p);
     p.msg_lev = GLP_MSG_OFF;
@@ -154,6 +169,7 @@ static int solve_lp(glp_prob *P, etsim_err *err) {
         rc = glp_simplex(P, &p);
     }
     if (rc != 0) return etsim_errf(err, "ILP: GLPK simplex failed (code %d)", rc);
+    if (may_be_empty && glp_get_status(P) == GLP_NOFEAS) return 1;
     if (glp_get_status(P) != GLP_OPT)
         return etsim_errf(err, "ILP: LP relaxation not optimal (GLPK status %d)", glp_get_status(P));
     return 0;
@@ -215,6 +231,172 @@ static int lp_x_integral(glp_prob *P, int32_t n, uint8_t *x) {
     return 1;
 }
 
+/* Symmetry. Candidates with the same parent, the same cluster and
+ * bit-identical outcome weights (exact duplicates: the same step sampled
+ * twice) are interchangeable: swapping them never changes the objective, so
+ * every optimum that keeps some of them ties with the one keeping others.
+ * The tie rule's answer keeps the most preferred members of such a group
+ * (else a swap would give a tied, lexicographically greater selection), so
+ * rows x_a >= x_b for a preferred to b within a group leave it feasible and
+ * remove these ties before the search sees them. Returns the last row. */
+typedef struct sym_key {
+    int32_t parent, cluster, rank, cand;
+    double outcome;
+} sym_key;
+
+static int sym_cmp(const void *pa, const void *pb) {
+    const sym_key *a = pa, *b = pb;
+    if (a->parent != b->parent) return a->parent < b->parent ? -1 : 1;
+    if (a->cluster != b->cluster) return a->cluster < b->cluster ? -1 : 1;
+    if (a->outcome != b->outcome) return a->outcome < b->outcome ? -1 : 1;
+    return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+static int add_symmetry_rows(const etsim_ilp_model *m, triplets *t, int row, double *row_range) {
+    int32_t N = m->n_cand;
+    sym_key *keys = etsim_malloc((size_t)N * sizeof *keys);
+    for (int32_t r = 0; r < N; r++) {
+        int32_t i = m->prefer ? m->prefer[r] : r;
+        keys[i] = (sym_key){m->cand_parent[i], m->n_clusters > 0 ? m->cluster[i] : 0, r, i,
+                            m->outcome[i]};
+    }
+    qsort(keys, (size_t)N, sizeof *keys, sym_cmp);
+    for (int32_t k = 1; k < N; k++) {
+        const sym_key *a = &keys[k - 1], *b = &keys[k];
+        if (a->parent != b->parent || a->cluster != b->cluster || a->outcome != b->outcome)
+            continue;
+        row++; /* x_a - x_b >= 0 */
+        put(t, row, a->cand + 1, 1.0);
+        put(t, row, b->cand + 1, -1.0);
+        row_range[row] = 2;
+    }
+    free(keys);
+    return row;
+}
+
+/* Append the row sum_c coef[c] col_c >= lb over columns 1..n_cols. */
+static int add_row_lo(glp_prob *P, const double *coef, int n_cols, double lb, int *ind,
+                      double *val) {
+    int len = 0;
+    for (int c = 1; c <= n_cols; c++)
+        if (coef[c] != 0.0) {
+            ind[++len] = c;
+            val[len] = coef[c];
+        }
+    int r = glp_add_rows(P, 1);
+    glp_set_mat_row(P, r, len, ind, val);
+    glp_set_row_bnds(P, r, GLP_LO, lb, 0.0);
+    return r;
+}
+
+/* Is there a selection other than x that satisfies every row and bound now
+ * in P (the objective floor row among them) and reaches floor_v exactly?
+ * One feasibility search answers it for all open candidates at once: a
+ * no-good row "differ from x in at least one open candidate" is added, and
+ * branch and cut stops at the first such point. The row is removed and the
+ * basis restored before returning. Returns 1 (another selection ties), 0
+ * (x is the only one) or -1. */
+static int tie_exists(glp_prob *P, const etsim_ilp_model *m, int n_cols, const uint8_t *open,
+                      const uint8_t *x, uint8_t *xt, double floor_v, etsim_ilp_stats *st,
+                      etsim_err *err) {
+    int32_t N = m->n_cand;
+    int n_rows = glp_get_num_rows(P);
+    int *row_stat = etsim_malloc(((size_t)n_rows + 1) * sizeof *row_stat);
+    int *col_stat = etsim_malloc(((size_t)n_cols + 1) * sizeof *col_stat);
+    int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
+    double *coef = etsim_calloc((size_t)n_cols + 1, sizeof *coef);
+    double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
+    for (int r = 1; r <= n_rows; r++) row_stat[r] = glp_get_row_stat(P, r);
+    for (int c = 1; c <= n_cols; c++) col_stat[c] = glp_get_col_stat(P, c);
+    int kept_open = 0;
+    for (int32_t i = 0; i < N; i++)
+        if (open[i]) {
+            coef[i + 1] = x[i] ? -1.0 : 1.0;
+            kept_open += x[i];
+        }
+    int nogood = add_row_lo(P, coef, n_cols, 1.0 - kept_open, ind, val);
+    st->tie_solves++;
+    int rc = -1;
+    int empty = solve_lp(P, 1, err);
+    if (empty < 0) goto out;
+    if (empty) {
+        rc = 0;
+    } else if (lp_x_integral(P, N, xt) && etsim_ilp_objective(m, xt) >= floor_v) {
+        rc = 1;
+    } else {
+        probe_stop ps = {m, xt, floor_v, &st->bb_nodes};
+        int found = solve_mip(P, 0, &ps, err);
+        if (found < 0) goto out;
+        /* An optimum GLPK accepts only within its feasibility tolerance
+         * counts as a tie: the walk that follows checks values exactly. */
+        rc = found == 1 || glp_mip_status(P) == GLP_OPT;
+    }
+out:;
+    int del[2] = {0, nogood};
+    glp_del_rows(P, 1, del);
+    for (int r = 1; r <= n_rows; r++) glp_set_row_stat(P, r, row_stat[r]);
+    for (int c = 1; c <= n_cols; c++) glp_set_col_stat(P, c, col_stat[c]);
+    free(row_stat);
+    free(col_stat);
+    free(ind);
+    free(coef);
+    free(val);
+    return rc;
+}
+
+/* The tie rule's first stage: among the selections P admits (the objective
+ * floor row among its rows), the one with the greatest preference weight
+ * sum_i w_i x_i, w_i = N - rank_i over the open candidates. Replaces x with
+ * it, adds the row "weight >= that maximum" and restores the objective.
+ * Returns 0, or -1. If GLPK's answer is not within the tie tolerance of the
+ * optimum when valued exactly (it accepts rows within its own feasibility
+ * tolerance, 1e-7), x is left as it was and no row is added: the walk that
+ * follows then decides among all ties (counted in stats). */
+static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const double *obj,
+                               int n_cols, const uint8_t *open, uint8_t *x, uint8_t *xt,
+                               double floor_v, etsim_ilp_stats *st, etsim_err *err) {
+    int32_t N = m->n_cand;
+    int rc = -1;
+    int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
+    double *w = etsim_calloc((size_t)n_cols + 1, sizeof *w);
+    double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
+    for (int32_t r = 0; r < N; r++) {
+        int32_t i = m->prefer ? m->prefer[r] : r;
+        if (open[i]) w[i + 1] = (double)(N - r);
+    }
+    for (int c = 1; c <= n_cols; c++) glp_set_obj_coef(P, c, w[c]);
+    st->tie_solves++;
+    glp_smcp p;
+    glp_init_smcp(&p);
+    p.msg_lev = GLP_MSG_OFF;
+    p.meth = GLP_PRIMAL; /* the current basis stays primal feasible */
+    int src = glp_simplex(P, &p);
+    if (src != 0 || glp_get_status(P) != GLP_OPT) {
+        etsim_errf(err, "ILP: tie rule LP failed (code %d, status %d)", src, glp_get_status(P));
+        goto out;
+    }
+    if (!lp_x_integral(P, N, xt)) {
+        probe_stop ps = {m, NULL, 0.0, &st->bb_nodes};
+        if (solve_mip(P, 0, &ps, err) < 0) goto out;
+        for (int32_t i = 0; i < N; i++) xt[i] = glp_mip_col_val(P, i + 1) > 0.5;
+    }
+    if (etsim_ilp_objective(m, xt) >= floor_v) {
+        double weight = 0.0;
+        for (int32_t i = 0; i < N; i++) weight += xt[i] ? w[i + 1] : 0.0;
+        add_row_lo(P, w, n_cols, weight - 0.5, ind, val); /* integer weights */
+        memcpy(x, xt, (size_t)N);
+    } else {
+        st->tie_fallbacks++;
+    }
+    rc = 0;
+out:
+    for (int c = 1; c <= n_cols; c++) glp_set_obj_coef(P, c, obj[c]);
+    free(ind);
+    free(w);
+    free(val);
+    return rc;
+}
+
 /* ---- the edge model ------------------------------------------------------------- */
 
 int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
@@ -250,7 +432,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
     int upper_rows = m->unit_cost > 0.0;
     /* rows: one edge per column below a kept branch, the upper rows, sum x,
      * coverage. At most N + n_y edges. */
-    int max_rows = N + n_y + (upper_rows ? n_y : 0) + 1 + K;
+    int max_rows = N + n_y + (upper_rows ? n_y : 0) + 1 + K + N;
     double *obj = etsim_calloc((size_t)n_cols + 1, sizeof *obj);
     double *row_range = etsim_calloc((size_t)max_rows + 1, sizeof *row_range);
     int *row_stat = etsim_malloc(((size_t)max_rows + 1) * sizeof *row_stat);
@@ -323,10 +505,12 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
             row_range[first + m->cluster[i]] += 1;
         }
     }
+    int cover_end = row;
+    row = add_symmetry_rows(m, &t, row, row_range);
     int n_rows = row;
     glp_add_rows(P, n_rows);
     for (int r = 1; r <= n_rows; r++) {
-        if (r <= edge_rows) glp_set_row_bnds(P, r, GLP_LO, 0.0, 0.0);
+        if (r <= edge_rows || r > cover_end) glp_set_row_bnds(P, r, GLP_LO, 0.0, 0.0);
         else if (r <= upper_end) glp_set_row_bnds(P, r, GLP_UP, 0.0, 0.0);
         else if (r == sum_row) glp_set_row_bnds(P, r, GLP_LO, 1.0, 0.0);
         else glp_set_row_bnds(P, r, GLP_UP, 0.0, 0.0);
@@ -336,7 +520,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
     for (int c = 1; c <= n_cols; c++)
         if (obj[c] > 0.0) glp_set_col_stat(P, c, GLP_NU);
 
-    if (solve_lp(P, err) < 0) goto done;
+    if (solve_lp(P, 0, err) < 0) goto done;
     double v_lp = glp_get_obj_val(P);
     st.lp_bound = v_lp;
     for (int r = 1; r <= n_rows; r++) row_stat[r] = glp_get_row_stat(P, r);
@@ -374,6 +558,22 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
         /* Decided candidates keep their value in every tied optimum. */
         for (int32_t i = 0; i < N; i++)
             if (!open[i]) glp_set_col_bnds(P, i + 1, GLP_FX, x[i], x[i]);
+        /* From here on P admits only selections within tol of the optimum. */
+        int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
+        double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
+        add_row_lo(P, obj, n_cols, floor_v, ind, val);
+        free(ind);
+        free(val);
+        int tied = tie_exists(P, m, n_cols, open, x, xt, floor_v, &st, err);
+        if (tied > 0) {
+            if (maximize_preference(P, m, obj, n_cols, open, x, xt, floor_v, &st, err) < 0)
+                goto done;
+            tied = tie_exists(P, m, n_cols, open, x, xt, floor_v, &st, err);
+        }
+        if (tied < 0) goto done;
+        if (!tied) st.open_cands = 0; /* x is the rule's answer: nothing to walk */
+    }
+    if (st.open_cands > 0) {
         for (int32_t r = 0; r < N; r++) {
             int32_t i = m->prefer ? m->prefer[r] : r;
             if (!open[i]) continue;
@@ -383,9 +583,10 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
              * from the basis the last one left (still dual feasible after
              * bound changes), so it costs a few dual simplex pivots. */
             st.tie_solves++;
-            if (solve_lp(P, err) < 0) goto done;
+            int empty = solve_lp(P, 1, err);
+            if (empty < 0) goto done;
             int take = 0;
-            if (glp_get_obj_val(P) >= floor_v) {
+            if (!empty && glp_get_obj_val(P) >= floor_v) {
                 if (!lp_x_integral(P, N, xt)) {
                     probe_stop ps = {m, xt, floor_v, &st.bb_nodes};
                     int found = solve_mip(P, 0, &ps, err);

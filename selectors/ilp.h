@@ -36,9 +36,10 @@ typedef struct etsim_ilp_model {
     const int32_t *cluster;       /* [N] in [0, K) when K > 0                  */
     double coverage;              /* v: weight of every z_k                    */
     /* Tie rule: candidate indices, most preferred first (NULL = 0, 1, ...).
-     * Among selections tied at the optimum, the chosen one is the
-     * lexicographically greatest x read in this order: it keeps the most
-     * preferred candidate any tied optimum keeps, then the next, ... */
+     * Among selections tied at the optimum, the chosen one has the greatest
+     * preference weight sum_i (N - rank_i) x_i; among those still tied, it
+     * is the lexicographically greatest x read in this order (it keeps the
+     * most preferred candidate any of them keeps, then the next, ...). */
     const int32_t *prefer;
 } etsim_ilp_model;
 
@@ -47,6 +48,7 @@ typedef struct etsim_ilp_stats {
     int lp_integral;              /* the root LP optimum was integral          */
     int32_t open_cands;           /* candidates the reduced-cost test left open */
     int32_t tie_solves;           /* extra solves spent on the tie rule        */
+    int32_t tie_fallbacks;        /* preference stage skipped (GLPK tolerance)  */
     int64_t bb_nodes;             /* branch-and-bound subproblems, all solves  */
 } etsim_ilp_stats;
 
