@@ -19,6 +19,14 @@ cp "$DIR/out.txt" "$DIR/shown.json"
 expect 0 "" "$BIN" synth --profile "$DIR/shown.json" --show-profile
 cmp -s "$DIR/out.txt" "$DIR/shown.json" || fail "--show-profile output does not round-trip"
 
+# fitted profiles load by name wherever a profile is named, like built-ins
+expect 0 "" "$BIN" synth --profile paper-llemma34b-math500 --show-profile
+grep -q '"name":"paper-llemma34b-math500"' "$DIR/out.txt" || fail "fitted profile by name"
+expect 0 "" "$BIN" replay --synthetic paper-mistral7b-gsm8k --selector rebase --width 4 \
+    --problems 2 --out "$DIR/fitted.json"
+grep -q "\"dataset\":\"gsm8k\"" "$DIR/fitted.json" || fail "replay on a fitted profile by name"
+expect 1 "paper-llemma34b-math500" "$BIN" synth --profile no-such-profile --show-profile
+
 cat >"$DIR/configs.json" <<'EOF'
 [{"selector": "rebase", "width": 8},
  {"selector": "rebase", "width": 16, "params": {"softmax_temperature": 0.5}}]

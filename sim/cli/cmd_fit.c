@@ -1,8 +1,8 @@
 /* cmd_fit.c -- `etsim fit`: fit synthetic-profile parameters to the ETS
  * paper's published numbers for one model setup, or to real
  * search-and-learn outputs (sim/sweep/fit.h), and write the fitted profile.
- * Fitted profiles that ship with etsim live in sim/sweep/profiles/ (after
- * writing one there, run sim/sweep/profiles/embed.sh and rebuild). */
+ * Fitted profiles that ship with etsim live in sim/synthetic/fitted/ (after
+ * writing one there, run sim/synthetic/fitted/embed.sh and rebuild). */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>

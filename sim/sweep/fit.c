@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "sim/eval/grader.h"
-#include "sim/sweep/fitted.h"
 #include "sim/sweep/metrics.h"
 
 /* ---- multi-config replay ---------------------------------------------------------------- */
@@ -214,12 +213,6 @@ static char *describe(const etsim_fit_opts *o, const etsim_synth_profile *p,
     return out;
 }
 
-/* A built-in, a fitted profile shipped with etsim, or a file. */
-static int load_base(const char *base, etsim_synth_profile *p, etsim_err *err) {
-    const char *json = etsim_fitted_profile_json(base);
-    if (json) return etsim_synth_profile_parse(json, strlen(json), base, base, p, err);
-    return etsim_synth_profile_load(base, p, err);
-}
 
 int etsim_fit_run(const etsim_fit_opts *o, etsim_fit_result *res, etsim_err *err) {
     memset(res, 0, sizeof *res);
@@ -241,7 +234,7 @@ int etsim_fit_run(const etsim_fit_opts *o, etsim_fit_result *res, etsim_err *err
     etsim_synth_profile p, q;
     memset(&p, 0, sizeof p);
     memset(&q, 0, sizeof q);
-    if (load_base(o->base, &p, err) < 0) goto out_obj;
+    if (etsim_synth_profile_load(o->base, &p, err) < 0) goto out_obj;
     double x[ETSIM_FIT_MAX_PARAMS], step[ETSIM_FIT_MAX_PARAMS];
     for (int i = 0; i < np; i++) {
         x[i] = profile_get(&p, par[i].name);

@@ -17,7 +17,6 @@
 
 #include "gpu_model/cost.h"
 #include "sim/result.h"
-#include "sim/sweep/fitted.h"
 
 /* ---- small helpers ------------------------------------------------------------ */
 
@@ -44,7 +43,6 @@ static int ends_with(const char *s, const char *suffix) {
 etsim_oracle *etsim_sweep_source_open(const char *kind, const char *spec,
                                       const char *base_dir, etsim_err *err) {
     if (!strcmp(kind, "synthetic")) {
-        if (etsim_fitted_profile_json(spec)) return etsim_fitted_open(spec, err);
         if (ends_with(spec, ".json")) {
             char *path = path_join(base_dir, spec);
             etsim_oracle *o = etsim_oracle_open("synthetic", path, err);

@@ -20,7 +20,7 @@
  *     plots/fig3.gp; without gnuplot, the commands to run are printed).
  *
  * Sources. --synthetic uses the paper-fitted profiles shipped with etsim
- * (sim/sweep/profiles: paper-llemma34b-math500, ...). --trace-dir DIR uses
+ * (sim/synthetic/fitted: paper-llemma34b-math500, ...). --trace-dir DIR uses
  * DIR/<setup>-<dataset>.trace (also .etr), setup llemma34b | mistral7b,
  * dataset math500 | gsm8k; missing setups are skipped and said so. */
 #ifndef ETSIM_SWEEP_PAPER_H

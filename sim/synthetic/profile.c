@@ -9,12 +9,14 @@
  * profile starts from its "base" (a built-in name, "default" when absent)
  * and overrides some keys. Unknown keys, duplicate keys, wrong types and
  * out-of-range values are errors naming the profile and the key. */
+#include "sim/synthetic/fitted.h"
 #include "sim/synthetic/synthetic.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -379,17 +381,25 @@ int etsim_synth_profile_load(const char *spec, etsim_synth_profile *p, etsim_err
         }
         return 0;
     }
+    const char *fitted = etsim_fitted_profile_json(spec);
+    if (fitted) {
+        char origin[160];
+        snprintf(origin, sizeof origin, "fitted:%s", spec);
+        return etsim_synth_profile_parse(fitted, strlen(fitted), origin, spec, p, err);
+    }
     size_t len = 0;
     etsim_err ferr;
     char *text = etsim_read_file(spec, &len, &ferr);
     if (!text) {
-        char names[256] = "";
-        for (const char *const *n = etsim_synth_builtin_names(); *n; n++) {
-            if (*names) strncat(names, ", ", sizeof names - strlen(names) - 1);
-            strncat(names, *n, sizeof names - strlen(names) - 1);
-        }
-        return etsim_errf(err, "synthetic profile '%s' is neither a built-in (%s) nor a readable file: %s",
-                          spec, names, ferr.msg);
+        char names[768] = "";
+        for (int pass = 0; pass < 2; pass++)
+            for (const char *const *n = pass ? etsim_fitted_profile_names()
+                                             : etsim_synth_builtin_names(); *n; n++) {
+                if (*names) strncat(names, ", ", sizeof names - strlen(names) - 1);
+                strncat(names, *n, sizeof names - strlen(names) - 1);
+            }
+        return etsim_errf(err, "synthetic profile '%s' is neither a built-in or fitted profile (%s) "
+                               "nor a readable file: %s", spec, names, ferr.msg);
     }
     char *name = base_name(spec);
     int rc = etsim_synth_profile_parse(text, len, spec, name, p, err);
