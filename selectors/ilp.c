@@ -178,15 +178,98 @@ static int solve_lp(glp_prob *P, int may_be_empty, etsim_err *err) {
 /* A probe of the tie rule only asks whether some selection reaches the
  * floor: the callback stops the search at the first incumbent whose exact
  * objective (etsim_ilp_objective) does. */
+typedef struct cut_store cut_store;
+
 typedef struct probe_stop {
     const etsim_ilp_model *m;
     uint8_t *x;                   /* scratch, n_cand; NULL: never stop early */
     double floor_v;
     int64_t *nodes;               /* branch-and-bound subproblems selected */
+    cut_store *cuts;              /* keep the root's cuts here (or NULL)    */
 } probe_stop;
+
+/* Cutting planes GLPK generated at the root of a solve. They are valid for
+ * every integer point of the model, so once copied into the problem they
+ * stay valid under the tie rule's extra rows and fixings, and its searches
+ * start from the tightened relaxation instead of generating the same cuts
+ * again (cut generation is most of GLPK's time on fractional roots). */
+struct cut_store {
+    int n, cap_rows;
+    int64_t n_nz, cap_nz;
+    int *start, *type;            /* [n + 1] offsets (>= 1) into ind/val; type */
+    double *lb, *ub;
+    int *ind;
+    double *val;
+};
+
+static void harvest_cuts(glp_tree *T, cut_store *cs) {
+    if (glp_ios_curr_node(T) == 0 || glp_ios_node_level(T, glp_ios_curr_node(T)) != 0) return;
+    glp_prob *P = glp_ios_get_prob(T);
+    int n_rows = glp_get_num_rows(P), n_cols = glp_get_num_cols(P);
+    int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
+    double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
+    cs->n = 0;
+    cs->n_nz = 1; /* slot 0 unused: GLPK reads rows from index 1 */
+    for (int i = 1; i <= n_rows; i++) {
+        glp_attr a;
+        glp_ios_row_attr(T, i, &a);
+        if (a.origin != GLP_RF_CUT) continue;
+        int len = glp_get_mat_row(P, i, ind, val);
+        int64_t rows_cap = cs->cap_rows;
+        etsim_grow((void **)&cs->start, &rows_cap, cs->n + 2, sizeof *cs->start);
+        rows_cap = cs->cap_rows;
+        etsim_grow((void **)&cs->type, &rows_cap, cs->n + 2, sizeof *cs->type);
+        rows_cap = cs->cap_rows;
+        etsim_grow((void **)&cs->lb, &rows_cap, cs->n + 2, sizeof *cs->lb);
+        rows_cap = cs->cap_rows;
+        etsim_grow((void **)&cs->ub, &rows_cap, cs->n + 2, sizeof *cs->ub);
+        cs->cap_rows = (int)rows_cap;
+        int64_t nz_cap = cs->cap_nz;
+        etsim_grow((void **)&cs->ind, &nz_cap, cs->n_nz + len + 1, sizeof *cs->ind);
+        nz_cap = cs->cap_nz;
+        etsim_grow((void **)&cs->val, &nz_cap, cs->n_nz + len + 1, sizeof *cs->val);
+        cs->cap_nz = nz_cap;
+        cs->start[cs->n] = (int)cs->n_nz;
+        cs->type[cs->n] = glp_get_row_type(P, i);
+        cs->lb[cs->n] = glp_get_row_lb(P, i);
+        cs->ub[cs->n] = glp_get_row_ub(P, i);
+        for (int k = 1; k <= len; k++) {
+            cs->ind[cs->n_nz] = ind[k];
+            cs->val[cs->n_nz++] = val[k];
+        }
+        cs->n++;
+        cs->start[cs->n] = (int)cs->n_nz;
+    }
+    free(ind);
+    free(val);
+}
+
+/* Append the stored cuts to P as ordinary rows (basic: the basis stays valid). */
+static void add_cuts(glp_prob *P, const cut_store *cs) {
+    if (cs->n == 0) return;
+    int first = glp_add_rows(P, cs->n);
+    for (int c = 0; c < cs->n; c++) {
+        int len = cs->start[c + 1] - cs->start[c];
+        /* GLPK's row arrays are 1-based: pass the slot before the row */
+        glp_set_mat_row(P, first + c, len, cs->ind + cs->start[c] - 1, cs->val + cs->start[c] - 1);
+        glp_set_row_bnds(P, first + c, cs->type[c], cs->lb[c], cs->ub[c]);
+    }
+}
+
+static void cut_store_free(cut_store *cs) {
+    free(cs->start);
+    free(cs->type);
+    free(cs->lb);
+    free(cs->ub);
+    free(cs->ind);
+    free(cs->val);
+}
 
 static void probe_callback(glp_tree *T, void *info) {
     probe_stop *ps = info;
+    int why = glp_ios_reason(T);
+    if (ps->cuts && (why == GLP_IBRANCH || why == GLP_IBINGO || why == GLP_IHEUR))
+        harvest_cuts(T, ps->cuts);
     if (glp_ios_reason(T) == GLP_ISELECT) (*ps->nodes)++;
     if (glp_ios_reason(T) != GLP_IBINGO || !ps->x) return;
     glp_prob *P = glp_ios_get_prob(T);
@@ -324,7 +407,7 @@ static int tie_exists(glp_prob *P, const etsim_ilp_model *m, int n_cols, const u
     } else if (lp_x_integral(P, N, xt) && etsim_ilp_objective(m, xt) >= floor_v) {
         rc = 1;
     } else {
-        probe_stop ps = {m, xt, floor_v, &st->bb_nodes};
+        probe_stop ps = {m, xt, floor_v, &st->bb_nodes, NULL};
         int found = solve_mip(P, 0, &ps, err);
         if (found < 0) goto out;
         /* An optimum GLPK accepts only within its feasibility tolerance
@@ -376,7 +459,7 @@ static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const doub
         goto out;
     }
     if (!lp_x_integral(P, N, xt)) {
-        probe_stop ps = {m, NULL, 0.0, &st->bb_nodes};
+        probe_stop ps = {m, NULL, 0.0, &st->bb_nodes, NULL};
         if (solve_mip(P, 0, &ps, err) < 0) goto out;
         for (int32_t i = 0; i < N; i++) xt[i] = glp_mip_col_val(P, i + 1) > 0.5;
     }
@@ -418,6 +501,8 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
      * (their y equals it), so columns are: x_1..x_N, then one y per branch
      * node with two or more children, then z_1..z_K. */
     int rc = -1;
+    cut_store cuts;
+    memset(&cuts, 0, sizeof cuts);
     glp_prob *P = new_prob();
     triplets t;
     memset(&t, 0, sizeof t);
@@ -540,8 +625,9 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
     for (int32_t i = 0; i < N; i++) dj[i] = glp_get_col_dual(P, i + 1);
     st.lp_integral = lp_x_integral(P, N, x);
     if (!st.lp_integral) {
-        probe_stop root = {m, NULL, 0.0, &st.bb_nodes};
+        probe_stop root = {m, NULL, 0.0, &st.bb_nodes, &cuts};
         if (solve_mip(P, 0, &root, err) < 0) goto done;
+        add_cuts(P, &cuts);
         for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
     }
     double best = etsim_ilp_objective(m, x);
@@ -588,7 +674,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
             int take = 0;
             if (!empty && glp_get_obj_val(P) >= floor_v) {
                 if (!lp_x_integral(P, N, xt)) {
-                    probe_stop ps = {m, xt, floor_v, &st.bb_nodes};
+                    probe_stop ps = {m, xt, floor_v, &st.bb_nodes, NULL};
                     int found = solve_mip(P, 0, &ps, err);
                     if (found < 0) goto done;
                     if (found == 0 && glp_mip_status(P) == GLP_NOFEAS) memset(xt, 0, (size_t)N);
@@ -605,6 +691,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
     if (stats) *stats = st;
     rc = 0;
 done:
+    cut_store_free(&cuts);
     glp_delete_prob(P);
     triplets_free(&t);
     free(nchild);
@@ -673,7 +760,7 @@ int etsim_ilp_solve_literal(const etsim_ilp_model *m, uint8_t *x, double *object
     }
     glp_load_matrix(P, (int)t.n, t.ia, t.ja, t.ar);
     int64_t lit_nodes = 0;
-    probe_stop lit = {m, NULL, 0.0, &lit_nodes};
+    probe_stop lit = {m, NULL, 0.0, &lit_nodes, NULL};
     if (solve_mip(P, 1, &lit, err) < 0) goto done;
     for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
     *objective = etsim_ilp_objective(m, x);

@@ -5,7 +5,8 @@
  *         published REBASE and ETS accuracies and ETS KV reductions at
  *         widths 16, 64, 256 (ets_paper.json Table 1). The model is run
  *         exactly as `etsim paper` runs it (REBASE T 0.2; ETS T 0.2,
- *         lambda_d 1, lambda_b 1) on the first `problems` problems.
+ *         lambda_d 1, lambda_b swept and picked by the paper's rule) on
+ *         the first `problems` problems.
  *  real   search-and-learn outputs (the .jsonl files in ../shared/data/real/): steps
  *         per completion, tokens per step, single-completion accuracy,
  *         PRM scores along correct and wrong completions (last step and

@@ -482,9 +482,11 @@ static void write_overview(FILE *fp, const etsim_paper_results *r, const tbl *t1
         fprintf(fp, "Trees, step lengths and PRM scores are *measured* (recorded traces); ");
     else
         fprintf(fp, "Everything here is *simulated*: trees, step lengths, PRM scores and answers "
-                    "come from synthetic profiles whose parameters were *fitted* (`etsim fit`) "
-                    "to the paper's published REBASE/ETS accuracies and KV reductions, so "
-                    "agreement with the paper's accuracies is by construction, not evidence; ");
+                    "come from synthetic profiles whose error rates were *calibrated* to the "
+                    "paper's published REBASE accuracies (sim/synthetic/fitted/README.md), so "
+                    "agreement with those accuracies is by construction, not evidence; the "
+                    "differences between methods are not calibrated and come out of the "
+                    "model; ");
     fprintf(fp, "the search decisions, counters (model calls, tokens, the ETS KV metric) and "
                 "accuracies are *computed* exactly as the reference harness computes them; "
                 "FLOPs, runtimes and throughput are *simulated* by the GPU cost model (H100 NVL, "

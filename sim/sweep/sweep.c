@@ -51,8 +51,10 @@ typedef struct run {
     int32_t *len;
     etsim_sweep_log log;
     pthread_mutex_t lock;
-    task *tasks;
-    int64_t n_tasks, cap_tasks, next_task;
+    pthread_cond_t more;      /* a task was queued or one finished         */
+    task *tasks;              /* compute tasks, then finalize tasks queued  */
+    int64_t n_tasks, cap_tasks, next_task;  /* as configs complete        */
+    int in_flight;            /* tasks being run                           */
     int failed;
     etsim_err err;
     etsim_progress prog;
@@ -391,30 +393,46 @@ static int run_task(run *r, const task *t, etsim_err *err) {
         int done = record_line(r, ci, t->problem, line, len, err);
         free(line);
         if (done < 0) rc = -1;
-        else if (done) rc = finalize(r, ci, err);
+        else if (done) { /* summarise it on whichever worker is free next */
+            task f = {-1, -1, ci, 0, NULL};
+            pthread_mutex_lock(&r->lock);
+            push_task(r, &f);
+            pthread_cond_signal(&r->more);
+            pthread_mutex_unlock(&r->lock);
+        }
     }
     etsim_problem_result_free(&shared);
     etsim_problem_result_free(&own);
     return rc;
 }
 
+/* Workers take tasks in order; a config's summary (which may run the GPU
+ * simulation over all its problems, seconds) is queued when its last
+ * problem lands, so summaries spread over the workers instead of trailing
+ * on the one that finished the source. A worker leaves when nothing is
+ * queued and nothing is running that could queue more. */
 static void *worker(void *arg) {
     run *r = arg;
+    pthread_mutex_lock(&r->lock);
     for (;;) {
-        pthread_mutex_lock(&r->lock);
-        if (r->failed || r->next_task >= r->n_tasks) {
-            pthread_mutex_unlock(&r->lock);
-            break;
+        if (r->failed) break;
+        if (r->next_task >= r->n_tasks) {
+            if (r->in_flight == 0) break;
+            pthread_cond_wait(&r->more, &r->lock);
+            continue;
         }
-        const task *t = &r->tasks[r->next_task++];
+        task t = r->tasks[r->next_task++]; /* by value: queueing may move the array */
+        r->in_flight++;
         pthread_mutex_unlock(&r->lock);
         etsim_err e = {{0}};
-        if (run_task(r, t, &e) < 0) {
-            pthread_mutex_lock(&r->lock);
-            set_failed(r, &e);
-            pthread_mutex_unlock(&r->lock);
-        }
+        int rc = run_task(r, &t, &e);
+        pthread_mutex_lock(&r->lock);
+        if (rc < 0) set_failed(r, &e);
+        r->in_flight--;
+        pthread_cond_broadcast(&r->more);
     }
+    pthread_cond_broadcast(&r->more);
+    pthread_mutex_unlock(&r->lock);
     etsim_grade_thread_cleanup(); /* the grader's per-thread scratch */
     etsim_selector_thread_cleanup(); /* GLPK environment */
     return NULL;
@@ -482,6 +500,7 @@ static void run_free(run *r) {
     if (r->log.path) etsim_sweep_log_close(&r->log, NULL);
     etsim_sweep_grid_free(&r->g);
     pthread_mutex_destroy(&r->lock);
+    pthread_cond_destroy(&r->more);
 }
 
 /* Set up state, open the log; the grid is parsed already. */
@@ -489,6 +508,7 @@ static int run_open(run *r, const etsim_sweep_opts *opt, etsim_sweep_stats *st, 
     r->opt = opt;
     r->st = st;
     pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->more, NULL);
     const etsim_sweep_grid *g = &r->g;
     r->cs = etsim_calloc((size_t)(g->n_configs > 0 ? g->n_configs : 1), sizeof *r->cs);
     r->off = etsim_malloc((size_t)(g->n_units > 0 ? g->n_units : 1) * sizeof *r->off);

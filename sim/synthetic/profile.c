@@ -65,6 +65,7 @@ static const pdef PARAMS[] = {
     NUM(prm_mean_correct, -20, 20, "PRM logit mean on a correct track"),
     NUM(prm_mean_wrong, -20, 20, "PRM logit mean on a wrong track, once detected"),
     NUM(prm_detect_lag, 0, 1, "fraction of the gap still undetected k+1 steps after an error: lag^(k+1)"),
+    NUM(prm_subtle_rate, 0, 1, "share of errors the PRM never notices (scored as correct steps)"),
     NUM(prm_noise_sd, 0, 10, "sd of the PRM logit noise"),
     NUM(prm_rho, 0, 0.999, "correlation of the noise between a node and its parent"),
     NUM(prm_depth_drift, -5, 5, "added to the PRM logit per depth step"),

@@ -45,6 +45,7 @@ static const char PROFILE_DEFAULT[] =
     "  \"prm_mean_correct\": 3.5,\n"
     "  \"prm_mean_wrong\": 1.5,\n"
     "  \"prm_detect_lag\": 0.5,\n"
+    "  \"prm_subtle_rate\": 0,\n"
     "  \"prm_noise_sd\": 1.0,\n"
     "  \"prm_rho\": 0.6,\n"
     "  \"prm_depth_drift\": -0.05,\n"

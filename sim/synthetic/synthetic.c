@@ -34,7 +34,8 @@
  *   bit   29     exact duplicate of its sibling cluster representative
  *   bit   30     exact copy of its common step
  *   bits 31..38  common step: 0 none, k+1 = the k-th common step
- *   bits 39..63  ordinal of the sibling cluster representative */
+ *   bits 39..62  ordinal of the sibling cluster representative
+ *   bit   63     the error is subtle: the PRM never notices it */
 #include "sim/synthetic/synthetic.h"
 
 #include <math.h>
@@ -53,7 +54,7 @@ enum {
 };
 
 #define WRONG_TAIL 31u
-#define REP_BITS 25
+#define REP_BITS 24
 #define REP_LIMIT ((1 << REP_BITS) - 1) /* children past this never duplicate */
 
 typedef struct synth_impl {
@@ -91,6 +92,7 @@ typedef struct hstate {
     int exact;                /* exact copy of the sibling representative   */
     int sexact;               /* exact copy of the common step              */
     int shared;               /* common step index + 1, 0 none              */
+    int subtle;               /* on a wrong track: the PRM never notices     */
     int32_t rep;
 } hstate;
 
@@ -106,7 +108,8 @@ static uint64_t pack(const hstate *s) {
     return (uint64_t)(uint16_t)(int16_t)q | (uint64_t)(s->wrong ? 1 : 0) << 16 |
            (uint64_t)(s->since > 127 ? 127 : s->since) << 17 | (uint64_t)(s->widx & 31u) << 24 |
            (uint64_t)(s->exact ? 1 : 0) << 29 | (uint64_t)(s->sexact ? 1 : 0) << 30 |
-           (uint64_t)(s->shared & 255) << 31 | (uint64_t)((uint32_t)s->rep & REP_LIMIT) << 39;
+           (uint64_t)(s->shared & 255) << 31 | (uint64_t)((uint32_t)s->rep & REP_LIMIT) << 39 |
+           (uint64_t)(s->subtle ? 1 : 0) << 63;
 }
 
 static hstate unpack(uint64_t a) {
@@ -119,6 +122,7 @@ static hstate unpack(uint64_t a) {
     s.sexact = (int)(a >> 30 & 1);
     s.shared = (int)(a >> 31 & 255);
     s.rep = (int32_t)(a >> 39 & REP_LIMIT);
+    s.subtle = (int)(a >> 63 & 1);
     return s;
 }
 
@@ -216,7 +220,7 @@ static double prm_logit(const synth_impl *im, const synth_problem *pr, const hst
     const etsim_synth_profile *P = &im->prof;
     double mid = 0.5 * (P->prm_mean_correct + P->prm_mean_wrong);
     double m = P->prm_mean_correct;
-    if (s->wrong)
+    if (s->wrong && !s->subtle)
         m = P->prm_mean_wrong +
             (P->prm_mean_correct - P->prm_mean_wrong) * pow(P->prm_detect_lag, s->since + 1);
     double dev = (m - mid) * pr->gap_scale * (leaf ? P->prm_leaf_sharpen : 1.0);
@@ -369,6 +373,9 @@ static void make_child(const synth_impl *im, const synth_problem *pr, etsim_tree
                 s.wrong = 1;
                 s.since = 0;
                 s.widx = draw_wrong_index(im, &r);
+                /* drawn only when enabled: profiles without subtle errors
+                 * keep the random streams (and trees) they always had */
+                s.subtle = P->prm_subtle_rate > 0 && etsim_rng_uniform(&r) < P->prm_subtle_rate;
             }
         } else if (etsim_rng_uniform(&r) < P->recover_prob * (1 - e)) {
             /* Noticing and fixing a mistake takes the skill the problem
@@ -376,6 +383,7 @@ static void make_child(const synth_impl *im, const synth_problem *pr, etsim_tree
             s.wrong = 0;
             s.since = 0;
             s.widx = 0;
+            s.subtle = 0;
         } else {
             s.since = s.since < 127 ? s.since + 1 : 127;
             if (etsim_rng_uniform(&r) < P->wrong_answer_redraw) s.widx = draw_wrong_index(im, &r);

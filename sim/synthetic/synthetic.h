@@ -54,7 +54,7 @@ typedef struct etsim_synth_profile {
     double leaf_logit_base, leaf_depth_slope, leaf_problem_sd;
     double leaf_difficulty_slope, leaf_wrong_offset;
     /* PRM */
-    double prm_mean_correct, prm_mean_wrong, prm_detect_lag, prm_noise_sd;
+    double prm_mean_correct, prm_mean_wrong, prm_detect_lag, prm_subtle_rate, prm_noise_sd;
     double prm_rho, prm_depth_drift, prm_problem_sd, prm_gap_difficulty;
     double prm_leaf_sharpen, prm_dup_noise_sd, unscored_rate;
     /* answers */
