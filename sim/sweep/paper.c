@@ -36,7 +36,7 @@ void etsim_paper_opts_init(etsim_paper_opts *o) {
     o->throughput_problems = 100;
     /* The paper sweeps lambda_b over [1, 2] for ETS and [0.75, 1.25] for
      * ETS-KV and keeps the largest within 0.2 points of REBASE; both ranges
-     * are swept at three points by default (--lambdas changes ETS's). */
+     * are swept at their ends and middle (--lambdas changes ETS's). */
     o->ets_lambdas[0] = 1.0;
     o->ets_lambdas[1] = 1.5;
     o->ets_lambdas[2] = 2.0;
