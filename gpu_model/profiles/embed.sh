@@ -5,10 +5,11 @@
 # while the embedded copy and the files differ.
 set -eu
 dir=$(cd "$(dirname "$0")" && pwd)
+. "$dir/../../scripts/embed_lib.sh"
 out="$dir/../profiles_data.c"
 emit() { # $1 = C symbol, $2 = file
     printf 'const char %s[] =\n' "$1"
-    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/    "/' -e 's/$/\\n"/' "$2"
+    c_string "$2" '    '
     printf '    ;\n\n'
 }
 {
