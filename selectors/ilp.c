@@ -198,14 +198,18 @@ typedef struct probe_stop {
  * that are valid only for strictly better points. So the store freezes at
  * the first incumbent, and add_cuts also drops any cut the optimum itself
  * violates (numerical safety). */
+typedef struct cut_row {
+    int64_t first;                /* first entry in cut_store.nz (>= 1)      */
+    int len, type;
+    double lb, ub;
+} cut_row;
+
 struct cut_store {
     int frozen;
-    int n, cap_rows;
-    int64_t n_nz, cap_nz;
-    int *start, *type;            /* [n + 1] offsets (>= 1) into ind/val; type */
-    double *lb, *ub;
-    int *ind;
-    double *val;
+    int n;
+    int64_t cap;
+    cut_row *rows;
+    triplets nz;                  /* ja = column, ar = coefficient            */
 };
 
 static void harvest_cuts(glp_tree *T, cut_store *cs) {
@@ -217,36 +221,17 @@ static void harvest_cuts(glp_tree *T, cut_store *cs) {
     int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
     double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
     cs->n = 0;
-    cs->n_nz = 1; /* slot 0 unused: GLPK reads rows from index 1 */
+    cs->nz.n = 0;
     for (int i = 1; i <= n_rows; i++) {
         glp_attr a;
         glp_ios_row_attr(T, i, &a);
         if (a.origin != GLP_RF_CUT) continue;
         int len = glp_get_mat_row(P, i, ind, val);
-        int64_t rows_cap = cs->cap_rows;
-        etsim_grow((void **)&cs->start, &rows_cap, cs->n + 2, sizeof *cs->start);
-        rows_cap = cs->cap_rows;
-        etsim_grow((void **)&cs->type, &rows_cap, cs->n + 2, sizeof *cs->type);
-        rows_cap = cs->cap_rows;
-        etsim_grow((void **)&cs->lb, &rows_cap, cs->n + 2, sizeof *cs->lb);
-        rows_cap = cs->cap_rows;
-        etsim_grow((void **)&cs->ub, &rows_cap, cs->n + 2, sizeof *cs->ub);
-        cs->cap_rows = (int)rows_cap;
-        int64_t nz_cap = cs->cap_nz;
-        etsim_grow((void **)&cs->ind, &nz_cap, cs->n_nz + len + 1, sizeof *cs->ind);
-        nz_cap = cs->cap_nz;
-        etsim_grow((void **)&cs->val, &nz_cap, cs->n_nz + len + 1, sizeof *cs->val);
-        cs->cap_nz = nz_cap;
-        cs->start[cs->n] = (int)cs->n_nz;
-        cs->type[cs->n] = glp_get_row_type(P, i);
-        cs->lb[cs->n] = glp_get_row_lb(P, i);
-        cs->ub[cs->n] = glp_get_row_ub(P, i);
-        for (int k = 1; k <= len; k++) {
-            cs->ind[cs->n_nz] = ind[k];
-            cs->val[cs->n_nz++] = val[k];
-        }
+        etsim_grow((void **)&cs->rows, &cs->cap, cs->n + 1, sizeof *cs->rows);
+        cs->rows[cs->n] = (cut_row){cs->nz.n + 1, len, glp_get_row_type(P, i),
+                                    glp_get_row_lb(P, i), glp_get_row_ub(P, i)};
+        for (int k = 1; k <= len; k++) put(&cs->nz, cs->n, ind[k], val[k]);
         cs->n++;
-        cs->start[cs->n] = (int)cs->n_nz;
     }
     free(ind);
     free(val);
@@ -256,31 +241,28 @@ static void harvest_cuts(glp_tree *T, cut_store *cs) {
  * ordinary rows (basic: the basis stays valid). */
 static void add_cuts(glp_prob *P, const cut_store *cs) {
     for (int c = 0; c < cs->n; c++) {
-        int len = cs->start[c + 1] - cs->start[c];
-        const int *ind = cs->ind + cs->start[c] - 1; /* 1-based, as GLPK reads rows */
-        const double *val = cs->val + cs->start[c] - 1;
+        const cut_row *cr = &cs->rows[c];
+        int len = cr->len;
+        const int *ind = cs->nz.ja + cr->first - 1; /* 1-based, as GLPK reads rows */
+        const double *val = cs->nz.ar + cr->first - 1;
         double act = 0.0, scale = 1.0;
         for (int k = 1; k <= len; k++) {
             act += val[k] * glp_mip_col_val(P, ind[k]);
             scale += fabs(val[k]);
         }
         double slack = 1e-7 * scale;
-        int t = cs->type[c];
-        if ((t == GLP_LO || t == GLP_DB || t == GLP_FX) && act < cs->lb[c] - slack) continue;
-        if ((t == GLP_UP || t == GLP_DB || t == GLP_FX) && act > cs->ub[c] + slack) continue;
+        int t = cr->type;
+        if ((t == GLP_LO || t == GLP_DB || t == GLP_FX) && act < cr->lb - slack) continue;
+        if ((t == GLP_UP || t == GLP_DB || t == GLP_FX) && act > cr->ub + slack) continue;
         int row = glp_add_rows(P, 1);
         glp_set_mat_row(P, row, len, ind, val);
-        glp_set_row_bnds(P, row, t, cs->lb[c], cs->ub[c]);
+        glp_set_row_bnds(P, row, t, cr->lb, cr->ub);
     }
 }
 
 static void cut_store_free(cut_store *cs) {
-    free(cs->start);
-    free(cs->type);
-    free(cs->lb);
-    free(cs->ub);
-    free(cs->ind);
-    free(cs->val);
+    free(cs->rows);
+    triplets_free(&cs->nz);
 }
 
 static void probe_callback(glp_tree *T, void *info) {
@@ -377,8 +359,9 @@ static int add_symmetry_rows(const etsim_ilp_model *m, triplets *t, int row, dou
 }
 
 /* Append the row sum_c coef[c] col_c >= lb over columns 1..n_cols. */
-static int add_row_lo(glp_prob *P, const double *coef, int n_cols, double lb, int *ind,
-                      double *val) {
+static int add_row_lo(glp_prob *P, const double *coef, int n_cols, double lb) {
+    int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
+    double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
     int len = 0;
     for (int c = 1; c <= n_cols; c++)
         if (coef[c] != 0.0) {
@@ -388,6 +371,8 @@ static int add_row_lo(glp_prob *P, const double *coef, int n_cols, double lb, in
     int r = glp_add_rows(P, 1);
     glp_set_mat_row(P, r, len, ind, val);
     glp_set_row_bnds(P, r, GLP_LO, lb, 0.0);
+    free(ind);
+    free(val);
     return r;
 }
 
@@ -405,9 +390,7 @@ static int tie_exists(glp_prob *P, const etsim_ilp_model *m, int n_cols, const u
     int n_rows = glp_get_num_rows(P);
     int *row_stat = etsim_malloc(((size_t)n_rows + 1) * sizeof *row_stat);
     int *col_stat = etsim_malloc(((size_t)n_cols + 1) * sizeof *col_stat);
-    int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
     double *coef = etsim_calloc((size_t)n_cols + 1, sizeof *coef);
-    double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
     for (int r = 1; r <= n_rows; r++) row_stat[r] = glp_get_row_stat(P, r);
     for (int c = 1; c <= n_cols; c++) col_stat[c] = glp_get_col_stat(P, c);
     int kept_open = 0;
@@ -416,7 +399,7 @@ static int tie_exists(glp_prob *P, const etsim_ilp_model *m, int n_cols, const u
             coef[i + 1] = x[i] ? -1.0 : 1.0;
             kept_open += x[i];
         }
-    int nogood = add_row_lo(P, coef, n_cols, 1.0 - kept_open, ind, val);
+    int nogood = add_row_lo(P, coef, n_cols, 1.0 - kept_open);
     st->tie_solves++;
     int rc = -1;
     int empty = solve_lp(P, 1, err);
@@ -440,9 +423,7 @@ out:;
     for (int c = 1; c <= n_cols; c++) glp_set_col_stat(P, c, col_stat[c]);
     free(row_stat);
     free(col_stat);
-    free(ind);
     free(coef);
-    free(val);
     return rc;
 }
 
@@ -459,9 +440,7 @@ static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const doub
                                double floor_v, etsim_ilp_stats *st, etsim_err *err) {
     int32_t N = m->n_cand;
     int rc = -1;
-    int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
     double *w = etsim_calloc((size_t)n_cols + 1, sizeof *w);
-    double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
     for (int32_t r = 0; r < N; r++) {
         int32_t i = m->prefer ? m->prefer[r] : r;
         if (open[i]) w[i + 1] = (double)(N - r);
@@ -485,7 +464,7 @@ static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const doub
     if (etsim_ilp_objective(m, xt) >= floor_v) {
         double weight = 0.0;
         for (int32_t i = 0; i < N; i++) weight += xt[i] ? w[i + 1] : 0.0;
-        add_row_lo(P, w, n_cols, weight - 0.5, ind, val); /* integer weights */
+        add_row_lo(P, w, n_cols, weight - 0.5); /* integer weights */
         memcpy(x, xt, (size_t)N);
     } else {
         st->tie_fallbacks++;
@@ -493,9 +472,7 @@ static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const doub
     rc = 0;
 out:
     for (int c = 1; c <= n_cols; c++) glp_set_obj_coef(P, c, obj[c]);
-    free(ind);
     free(w);
-    free(val);
     return rc;
 }
 
@@ -664,11 +641,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
         for (int32_t i = 0; i < N; i++)
             if (!open[i]) glp_set_col_bnds(P, i + 1, GLP_FX, x[i], x[i]);
         /* From here on P admits only selections within tol of the optimum. */
-        int *ind = etsim_malloc(((size_t)n_cols + 1) * sizeof *ind);
-        double *val = etsim_malloc(((size_t)n_cols + 1) * sizeof *val);
-        add_row_lo(P, obj, n_cols, floor_v, ind, val);
-        free(ind);
-        free(val);
+        add_row_lo(P, obj, n_cols, floor_v);
         int tied = tie_exists(P, m, n_cols, open, x, xt, floor_v, &st, err);
         if (tied > 0) {
             if (maximize_preference(P, m, obj, n_cols, open, x, xt, floor_v, &st, err) < 0)

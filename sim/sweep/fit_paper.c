@@ -21,6 +21,7 @@
 
 #include "sim/sweep/fit.h"
 #include "sim/sweep/paper_int.h"
+#include "sim/sweep/pick.h"
 
 struct etsim_fit_paper {
     int threads;
@@ -181,13 +182,11 @@ int etsim_fit_paper_eval(etsim_fit_paper *fp, const etsim_synth_profile *p, etsi
         /* the paper's rule (pick.h): the largest lambda_b within 0.2 points
          * of REBASE, else the most accurate (the larger on ties) */
         double rebase_acc = (double)cfgs[w].correct * 100.0 / np;
-        int pick = -1, best = 0;
-        for (int l = 0; l < n_lambda; l++) {
-            const etsim_fit_run_cfg *c = &cfgs[ets0 + 3 * l + w];
-            if ((double)c->correct * 100.0 / np >= rebase_acc - 0.2 - 1e-9) pick = l;
-            if (c->correct >= cfgs[ets0 + 3 * best + w].correct) best = l;
-        }
-        const etsim_fit_run_cfg *e = &cfgs[ets0 + 3 * (pick >= 0 ? pick : best) + w];
+        double acc[ETSIM_PAPER_MAX_LAMBDAS];
+        for (int l = 0; l < n_lambda; l++) acc[l] = (double)cfgs[ets0 + 3 * l + w].correct * 100.0 / np;
+        int within;
+        const etsim_fit_run_cfg *e =
+            &cfgs[ets0 + 3 * etsim_pick_rule(acc, n_lambda, rebase_acc, 0.2, &within) + w];
         st->name[w] = names[w];
         st->model[w] = rebase_acc;
         st->target[w] = fp->acc[0][w];

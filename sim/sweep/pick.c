@@ -57,6 +57,20 @@ static int cmp_pick(const void *pa, const void *pb) {
     return c;
 }
 
+int etsim_pick_rule(const double *acc, int n, double rebase_acc, double tolerance, int *within) {
+    double floor_acc = rebase_acc - tolerance - 1e-9;
+    for (int k = n - 1; k >= 0; k--)
+        if (acc[k] >= floor_acc) {
+            *within = 1;
+            return k;
+        }
+    int best = 0; /* fallback: the most accurate, largest value on ties */
+    for (int k = 1; k < n; k++)
+        if (acc[k] >= acc[best]) best = k;
+    *within = 0;
+    return best;
+}
+
 int etsim_pick_paper(const etsim_report *rep, const char *param, double tolerance,
                      etsim_pick_set *out, etsim_err *err) {
     memset(out, 0, sizeof *out);
@@ -92,17 +106,11 @@ int etsim_pick_paper(const etsim_report *rep, const char *param, double toleranc
                                    "width, engine settings and problems to compare with",
                               r->selector, r->width, r->source_spec);
         }
-        double floor_acc = pk.rebase->acc_weighted - tolerance - 1e-9;
-        for (int32_t k = pk.n_series - 1; k >= 0 && !pk.chosen; k--)
-            if (pk.series[k]->acc_weighted >= floor_acc) {
-                pk.chosen = pk.series[k];
-                pk.within = 1;
-            }
-        if (!pk.chosen) { /* fallback: the most accurate, largest value on ties */
-            for (int32_t k = 0; k < pk.n_series; k++)
-                if (!pk.chosen || pk.series[k]->acc_weighted >= pk.chosen->acc_weighted)
-                    pk.chosen = pk.series[k];
-        }
+        double *acc = etsim_malloc((size_t)pk.n_series * sizeof *acc);
+        for (int32_t k = 0; k < pk.n_series; k++) acc[k] = pk.series[k]->acc_weighted;
+        pk.chosen = pk.series[etsim_pick_rule(acc, pk.n_series, pk.rebase->acc_weighted,
+                                              tolerance, &pk.within)];
+        free(acc);
         pk.value = etsim_report_param(pk.chosen, param);
         pk.kv_reduction = pk.chosen->mean_kv > 0 ? pk.rebase->mean_kv / pk.chosen->mean_kv : NAN;
         etsim_grow((void **)&out->picks, &cap, out->n + 1, sizeof *out->picks);

@@ -40,6 +40,12 @@ typedef struct etsim_pick_set {
  * without a REBASE reference are an error naming them. */
 int etsim_pick_paper(const etsim_report *rep, const char *param, double tolerance,
                      etsim_pick_set *out, etsim_err *err);
+
+/* The rule itself, on accuracies acc[0..n) (percent) of one series ordered
+ * by increasing parameter value: the index of the largest value whose
+ * accuracy is within `tolerance` points of rebase_acc (*within = 1), else of
+ * the most accurate, the larger value on ties (*within = 0). n >= 1. */
+int etsim_pick_rule(const double *acc, int n, double rebase_acc, double tolerance, int *within);
 void etsim_pick_set_free(etsim_pick_set *s);
 
 /* Find the pick for (selector, source spec, width); NULL if none. */
