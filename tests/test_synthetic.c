@@ -274,6 +274,47 @@ static void test_common_steps(void **state) {
     etsim_oracle_close(o);
 }
 
+/* Common steps from the pool all tracks share (common_step_any_track):
+ * correct and wrong candidates then meet in one cluster; with per-track
+ * pools (the default) a cluster never mixes tracks. */
+static int64_t mixed_track_pairs(const char *any_track) {
+    const char *sets[] = {"common_step_rate", "1",   "common_steps", "2", "dup_rate", "0",
+                          "error_logit_mean", "0",   "recover_prob", "0", "common_step_any_track",
+                          any_track,          NULL};
+    etsim_oracle *o = open_profile("default", sets);
+    int64_t mixed = 0;
+    for (int32_t p = 0; p < 4; p++) {
+        etsim_tree t;
+        open_tree(o, p, &t);
+        expand(o, &t, 0, 16);
+        for (int32_t k = 0; k < 16; k++) {
+            int32_t v = t.nodes[0].kids[k];
+            if (!(t.nodes[v].flags & ETSIM_NODE_LEAF)) expand(o, &t, v, 8);
+        }
+        for (int32_t a = 1; a < t.n_nodes; a++)
+            for (int32_t b = a + 1; b < t.n_nodes; b++) {
+                int ea = 0, eb = 0;
+                if (!etsim_synth_node_common(&t, a, &ea) || !etsim_synth_node_common(&t, b, &eb))
+                    continue;
+                if (etsim_synth_node_cluster_key(&t, a) == etsim_synth_node_cluster_key(&t, b) &&
+                    etsim_synth_node_correct(&t, a) != etsim_synth_node_correct(&t, b)) {
+                    assert_int_equal(t.nodes[a].depth, t.nodes[b].depth);
+                    mixed++;
+                }
+            }
+        etsim_tree_free(&t);
+    }
+    etsim_oracle_close(o);
+    return mixed;
+}
+
+static void test_common_steps_any_track(void **state) {
+    (void)state;
+    assert_int_equal(mixed_track_pairs("0"), 0);
+    int64_t m1 = mixed_track_pairs("1");
+    assert_true(m1 > 500);
+}
+
 /* Walk child-0 chains (fresh samples of the policy) to leaves. */
 static void test_statistics(void **state) {
     (void)state;
@@ -446,6 +487,7 @@ int main(void) {
         cmocka_unit_test(test_order_independent),
         cmocka_unit_test(test_clusters_and_duplicates),
         cmocka_unit_test(test_common_steps),
+        cmocka_unit_test(test_common_steps_any_track),
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_switches),
         cmocka_unit_test(test_meta_and_problems),

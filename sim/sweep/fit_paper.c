@@ -33,9 +33,12 @@ struct etsim_fit_paper {
 
 /* The PRM parameters beyond the noise decide whether pruning on its
  * scores pays (greedy selectors win on a PRM that is never fooled):
- * prm_subtle_rate is the share of errors it never notices. */
+ * prm_subtle_rate is the share of errors it never notices. The spread of
+ * difficulty decides how many problems sit on the edge, where pruning's
+ * concentration of the budget flips the vote. */
 static const etsim_fit_param PAPER_PARAMS[] = {
-    {"error_logit_mean", -8, 4, 0.4, 0.05},
+    {"error_logit_mean", -10, 4, 0.4, 0.05},
+    {"error_logit_sd", 0.5, 8, 0.5, 0.1},
     {"prm_subtle_rate", 0, 1, 0.1, 0.02},
     {"prm_noise_sd", 0.05, 4, 0.3, 0.04},
     {"prm_detect_lag", 0, 0.95, 0.15, 0.02},

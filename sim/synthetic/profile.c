@@ -86,6 +86,8 @@ static const pdef PARAMS[] = {
     NUM(common_step_rate, 0, 1, "chance that a fresh non-final step is one of the problem's common steps"),
     INT(common_steps, 1, 255, "common steps per depth and track"),
     NUM(common_step_skew, 0, 10, "Zipf exponent over the common steps"),
+    NUM(common_step_any_track, 0, 1,
+        "share of common steps drawn from one pool shared by correct and wrong tracks"),
 };
 #define N_PARAMS ((int32_t)(sizeof PARAMS / sizeof PARAMS[0]))
 

@@ -65,7 +65,8 @@ static const char PROFILE_DEFAULT[] =
     "  \"dup_tokens_jitter\": 0.1,\n"
     "  \"common_step_rate\": 0.5,\n"
     "  \"common_steps\": 8,\n"
-    "  \"common_step_skew\": 1.0\n"
+    "  \"common_step_skew\": 1.0,\n"
+    "  \"common_step_any_track\": 0\n"
     "}\n";
 
 /* An easier grade-school setting (GSM8K, 1,319 problems): REBASE

@@ -29,7 +29,8 @@
  * Hidden state per node, packed into node->aux:
  *   bits  0..15  PRM noise residual, fixed point (1/1024 logit units)
  *   bit   16     wrong track
- *   bits 17..23  steps since the error (saturating at 127)
+ *   bits 17..22  steps since the error (saturating at 63)
+ *   bit   23     its common step comes from the pool every track shares
  *   bits 24..28  wrong-answer index (TAIL = a rare, per-leaf answer)
  *   bit   29     exact duplicate of its sibling cluster representative
  *   bit   30     exact copy of its common step
@@ -93,6 +94,7 @@ typedef struct hstate {
     int sexact;               /* exact copy of the common step              */
     int shared;               /* common step index + 1, 0 none              */
     int subtle;               /* on a wrong track: the PRM never notices     */
+    int any_track;            /* common step from the pool all tracks share  */
     int32_t rep;
 } hstate;
 
@@ -106,7 +108,8 @@ static float quantize_resid(double r) {
 static uint64_t pack(const hstate *s) {
     int32_t q = (int32_t)lroundf(s->resid * RESID_SCALE);
     return (uint64_t)(uint16_t)(int16_t)q | (uint64_t)(s->wrong ? 1 : 0) << 16 |
-           (uint64_t)(s->since > 127 ? 127 : s->since) << 17 | (uint64_t)(s->widx & 31u) << 24 |
+           (uint64_t)(s->since > 63 ? 63 : s->since) << 17 |
+           (uint64_t)(s->any_track ? 1 : 0) << 23 | (uint64_t)(s->widx & 31u) << 24 |
            (uint64_t)(s->exact ? 1 : 0) << 29 | (uint64_t)(s->sexact ? 1 : 0) << 30 |
            (uint64_t)(s->shared & 255) << 31 | (uint64_t)((uint32_t)s->rep & REP_LIMIT) << 39 |
            (uint64_t)(s->subtle ? 1 : 0) << 63;
@@ -116,7 +119,8 @@ static hstate unpack(uint64_t a) {
     hstate s;
     s.resid = (float)(int16_t)(uint16_t)(a & 0xffff) / RESID_SCALE;
     s.wrong = (int)(a >> 16 & 1);
-    s.since = (int)(a >> 17 & 127);
+    s.since = (int)(a >> 17 & 63);
+    s.any_track = (int)(a >> 23 & 1);
     s.widx = (unsigned)(a >> 24 & 31);
     s.exact = (int)(a >> 29 & 1);
     s.sexact = (int)(a >> 30 & 1);
@@ -288,9 +292,10 @@ static int clamp_tokens(double x, int32_t cap, int *capped) {
 
 /* Centroid key of a common step: shared by every node of the problem at
  * that depth and track class that takes common step k (the centroid RNG
- * adds seed and problem). */
+ * adds seed and problem). Class 0 is the correct track, 1 + w the wrong
+ * track leading to wrong answer w, and 63 the pool all tracks share. */
 static uint64_t common_key(int32_t depth, const hstate *s) {
-    uint64_t cls = s->wrong ? 1u + s->widx : 0u;
+    uint64_t cls = s->any_track ? 63u : s->wrong ? 1u + s->widx : 0u;
     return etsim_mix64(0x636f6d6d6f6eULL ^ (uint64_t)(uint32_t)depth << 40 ^ cls << 16 ^
                        (uint64_t)(uint32_t)s->shared);
 }
@@ -366,6 +371,7 @@ static void make_child(const synth_impl *im, const synth_problem *pr, etsim_tree
         s = ps;
         s.exact = s.sexact = 0;
         s.shared = 0;
+        s.any_track = 0;
         s.rep = i < REP_LIMIT ? i : REP_LIMIT;
         double e = sigmoid(pr->err_logit + P->error_depth_slope * (depth - 1));
         if (!s.wrong) {
@@ -385,7 +391,7 @@ static void make_child(const synth_impl *im, const synth_problem *pr, etsim_tree
             s.widx = 0;
             s.subtle = 0;
         } else {
-            s.since = s.since < 127 ? s.since + 1 : 127;
+            s.since = s.since < 63 ? s.since + 1 : 63;
             if (etsim_rng_uniform(&r) < P->wrong_answer_redraw) s.widx = draw_wrong_index(im, &r);
         }
         double leaf_logit = P->leaf_logit_base + P->leaf_depth_slope * (depth - 1) + pr->leaf_off +
@@ -394,6 +400,9 @@ static void make_child(const synth_impl *im, const synth_problem *pr, etsim_tree
         if (!leaf && etsim_rng_uniform(&r) < P->common_step_rate) {
             s.shared = 1 + (int)draw_common(im, &r);
             s.sexact = etsim_rng_uniform(&r) < P->exact_dup_frac;
+            /* drawn only when enabled, as the subtle flag above */
+            s.any_track = P->common_step_any_track > 0 &&
+                          etsim_rng_uniform(&r) < P->common_step_any_track;
         }
         double mu = pr->tok_mu + (leaf ? log(P->leaf_tokens_scale) : 0);
         double zt = etsim_rng_normal(&r);

@@ -64,6 +64,7 @@ typedef struct etsim_synth_profile {
     double dup_rate, dup_depth_slope, exact_dup_frac, cluster_cos_dist;
     double dup_tokens_jitter;
     double common_step_rate, common_step_skew;
+    double common_step_any_track; /* share of common steps from a pool every track shares */
     int32_t common_steps;
 } etsim_synth_profile;
 
