@@ -450,8 +450,17 @@ static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const doub
     glp_smcp p;
     glp_init_smcp(&p);
     p.msg_lev = GLP_MSG_OFF;
-    p.meth = GLP_PRIMAL; /* the current basis stays primal feasible */
+    p.meth = GLP_PRIMAL; /* the current basis is usually primal feasible */
     int src = glp_simplex(P, &p);
+    if (src != 0 || glp_get_status(P) != GLP_OPT) {
+        /* The rows admit the incumbent, so the LP is feasible; from the
+         * basis the last search restored, GLPK's primal simplex has (rarely)
+         * declared it infeasible within its tolerances. Start over from the
+         * slack basis. */
+        st->tie_restarts++;
+        glp_std_basis(P);
+        src = glp_simplex(P, &p);
+    }
     if (src != 0 || glp_get_status(P) != GLP_OPT) {
         etsim_errf(err, "ILP: tie rule LP failed (code %d, status %d)", src, glp_get_status(P));
         goto out;

@@ -56,6 +56,14 @@ expect_error 1 "children requested" -- replay --trace "$tmp/s.trace" --selector 
 "$bin" replay --trace "$tmp/s.trace" --selector rebase --width 16 --on-missing resample --out "$tmp/m.json" >/dev/null &&
   grep -q '"resampled_children":[1-9]' "$tmp/m.json" && ok || fail "resample does not count clones"
 
+# regression: on this instance GLPK's primal simplex declared the tie rule's
+# preference LP infeasible from the basis a tie search had restored
+# (selectors/ilp.c restarts it from a slack basis)
+here=$(cd "$(dirname "$0")" && pwd)
+"$bin" replay --synthetic "$here/data/ilp-restart-profile.json" --selector ets --set lambdac=2 \
+  --set lambdas=1 --width 64 --first 3 --problems 1 --out "$tmp/ilp.json" >/dev/null 2>"$tmp/err" &&
+  grep -q '"selector":"ets"' "$tmp/ilp.json" && ok || fail "ETS ILP restart instance: $(cat "$tmp/err")"
+
 # bad input
 expect_error 2 "unknown selector 'nope'" -- replay --synthetic --selector nope --width 8 --out "$tmp/out.json"
 expect_error 2 "unknown parameter 'temp'" -- replay --synthetic --selector rebase --width 8 --set temp=1 --out "$tmp/out.json"

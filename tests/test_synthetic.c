@@ -315,6 +315,38 @@ static void test_common_steps_any_track(void **state) {
     assert_true(m1 > 500);
 }
 
+/* level_noise_sd: levels stay quintiles (about 100 of 500 problems each)
+ * but are only a noisy guide to difficulty; 0 keeps the exact quintile. */
+static void levels_of(const char *noise, int32_t *levels, int32_t n) {
+    const char *sets[] = {"level_noise_sd", noise, NULL};
+    etsim_oracle *o = open_profile("default", sets);
+    for (int32_t p = 0; p < n; p++) {
+        etsim_tree t;
+        open_tree(o, p, &t);
+        levels[p] = t.prob.level;
+        etsim_tree_free(&t);
+    }
+    etsim_oracle_close(o);
+}
+
+static void test_level_noise(void **state) {
+    (void)state;
+    enum { N = 500 };
+    int32_t exact[N], noisy[N], count[6] = {0};
+    levels_of("0", exact, N);
+    levels_of("1", noisy, N);
+    int32_t moved = 0, far = 0;
+    for (int32_t p = 0; p < N; p++) {
+        assert_true(noisy[p] >= 1 && noisy[p] <= 5);
+        count[noisy[p]]++;
+        moved += noisy[p] != exact[p];
+        far += abs(noisy[p] - exact[p]) >= 3;
+    }
+    for (int l = 1; l <= 5; l++) assert_true(count[l] > 60 && count[l] < 140);
+    assert_true(moved > N / 3); /* a noisy guide ...                   */
+    assert_true(far < N / 10);  /* ... but still a guide               */
+}
+
 /* Walk child-0 chains (fresh samples of the policy) to leaves. */
 static void test_statistics(void **state) {
     (void)state;
@@ -488,6 +520,7 @@ int main(void) {
         cmocka_unit_test(test_clusters_and_duplicates),
         cmocka_unit_test(test_common_steps),
         cmocka_unit_test(test_common_steps_any_track),
+        cmocka_unit_test(test_level_noise),
         cmocka_unit_test(test_statistics),
         cmocka_unit_test(test_switches),
         cmocka_unit_test(test_meta_and_problems),

@@ -35,10 +35,12 @@ struct etsim_fit_paper {
  * scores pays (greedy selectors win on a PRM that is never fooled):
  * prm_subtle_rate is the share of errors it never notices. The spread of
  * difficulty decides how many problems sit on the edge, where pruning's
- * concentration of the budget flips the vote. */
+ * concentration of the budget flips the vote, and the error's growth with
+ * depth how much subtrees under one prefix share their fate. */
 static const etsim_fit_param PAPER_PARAMS[] = {
     {"error_logit_mean", -10, 4, 0.4, 0.05},
     {"error_logit_sd", 0.5, 8, 0.5, 0.1},
+    {"error_depth_slope", -1, 1, 0.1, 0.02},
     {"prm_subtle_rate", 0, 1, 0.1, 0.02},
     {"prm_noise_sd", 0.05, 4, 0.3, 0.04},
     {"prm_detect_lag", 0, 0.95, 0.15, 0.02},

@@ -88,6 +88,7 @@ static const pdef PARAMS[] = {
     NUM(common_step_skew, 0, 10, "Zipf exponent over the common steps"),
     NUM(common_step_any_track, 0, 1,
         "share of common steps drawn from one pool shared by correct and wrong tracks"),
+    NUM(level_noise_sd, 0, 10, "sd of noise added to difficulty before it sets the level (1..5)"),
 };
 #define N_PARAMS ((int32_t)(sizeof PARAMS / sizeof PARAMS[0]))
 

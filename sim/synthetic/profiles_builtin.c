@@ -66,7 +66,8 @@ static const char PROFILE_DEFAULT[] =
     "  \"common_step_rate\": 0.5,\n"
     "  \"common_steps\": 8,\n"
     "  \"common_step_skew\": 1.0,\n"
-    "  \"common_step_any_track\": 0\n"
+    "  \"common_step_any_track\": 0,\n"
+    "  \"level_noise_sd\": 0\n"
     "}\n";
 
 /* An easier grade-school setting (GSM8K, 1,319 problems): REBASE

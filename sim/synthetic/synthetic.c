@@ -177,7 +177,14 @@ static void problem_compute(const synth_impl *im, int32_t index, synth_problem *
     pr->subject = P->n_subjects > 0
                       ? (int32_t)(etsim_rng_uniform(&r) * P->n_subjects) % P->n_subjects
                       : -1;
-    int lvl = 1 + (int)(5.0 * phi_cdf(pr->z));
+    /* The level is the quintile of difficulty, seen through noise when
+     * level_noise_sd > 0 (drawn only then: other profiles keep their
+     * streams); dividing by the combined sd keeps the quintiles equal. */
+    double level_score = pr->z;
+    if (P->level_noise_sd > 0)
+        level_score = (pr->z + P->level_noise_sd * etsim_rng_normal(&r)) /
+                      sqrt(1 + P->level_noise_sd * P->level_noise_sd);
+    int lvl = 1 + (int)(5.0 * phi_cdf(level_score));
     pr->level = lvl > 5 ? 5 : lvl;
 }
 

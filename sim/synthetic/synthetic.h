@@ -65,6 +65,7 @@ typedef struct etsim_synth_profile {
     double dup_tokens_jitter;
     double common_step_rate, common_step_skew;
     double common_step_any_track; /* share of common steps from a pool every track shares */
+    double level_noise_sd;        /* noise between difficulty and the reported level */
     int32_t common_steps;
 } etsim_synth_profile;
 
