@@ -102,8 +102,12 @@ int etsim_cmd_fit(int argc, char **argv) {
             goto out;
         }
     }
-    if (!o.target || (strcmp(o.target, "paper") && strcmp(o.target, "real"))) {
+    if (!o.target) {
         rc = etsim_cli_fail(2, "fit: --target paper or --target real is required");
+        goto out;
+    }
+    if (strcmp(o.target, "paper") && strcmp(o.target, "real")) {
+        rc = etsim_cli_fail(2, "fit: unknown target '%s' (paper or real)", o.target);
         goto out;
     }
     char name[128];
@@ -114,8 +118,10 @@ int etsim_cmd_fit(int argc, char **argv) {
         int known = 0;
         for (int i = 0; o.setup && setups[i]; i++) known |= !strcmp(o.setup, setups[i]);
         if (!known) {
-            rc = etsim_cli_fail(2, "fit: --setup must be one of llemma34b-math500, "
-                                   "mistral7b-math500, llemma34b-gsm8k, mistral7b-gsm8k");
+            rc = etsim_cli_fail(2, "fit: %s%s%s--setup must be one of llemma34b-math500, "
+                                   "mistral7b-math500, llemma34b-gsm8k, mistral7b-gsm8k",
+                                o.setup ? "unknown setup '" : "", o.setup ? o.setup : "",
+                                o.setup ? "': " : "");
             goto out;
         }
         if (!o.base)

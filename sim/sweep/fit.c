@@ -188,7 +188,7 @@ static char *describe(const etsim_fit_opts *o, const etsim_synth_profile *p,
                  "FITTED by etsim fit --target paper --setup %s --base %s (%d problems, %d "
                  "evaluations, loss %.3g from %.3g) to the ETS paper's Table 1: REBASE and ETS "
                  "accuracy and ETS KV reduction at widths 16/64/256 (REBASE T 0.2; ETS T 0.2, "
-                 "lambdas 1, lambdac 1)",
+                 "lambdas 1, lambdac the paper's rule picks from etsim paper's default list)",
                  o->setup, o->base, o->problems, res->evals, res->loss, res->start_loss);
     else
         snprintf(desc, sizeof desc,
