@@ -169,6 +169,12 @@ static int solve_lp(glp_prob *P, int may_be_empty, etsim_err *err) {
         glp_std_basis(P);
         rc = glp_simplex(P, &p);
     }
+    if (rc == 0 && !may_be_empty && glp_get_status(P) != GLP_OPT) {
+        /* These rows always admit a point; a start basis left by an earlier
+         * search can make GLPK conclude otherwise (see maximize_preference). */
+        glp_std_basis(P);
+        rc = glp_simplex(P, &p);
+    }
     if (rc != 0) return etsim_errf(err, "ILP: GLPK simplex failed (code %d)", rc);
     if (may_be_empty && glp_get_status(P) == GLP_NOFEAS) return 1;
     if (glp_get_status(P) != GLP_OPT)
