@@ -42,8 +42,9 @@
  * fractional roots it probed most candidates. The cutting planes the root
  * solve made before its first incumbent are kept as rows (harvest_cuts), so
  * steps 1-3 start from a tighter relaxation; together that took lambda_c = 2
- * at width 256 from about 0.18 to 0.10 s per problem. Probes start from the basis the previous one left (bound
- * changes keep it dual feasible), so each costs a few dual simplex pivots. */
+ * at width 256 from about 0.18 to 0.10 s per problem. Probes start from the
+ * basis the previous one left (bound changes keep it dual feasible), so each
+ * costs a few dual simplex pivots. */
 #include <glpk.h>
 #include <math.h>
 #include <stdlib.h>
@@ -156,6 +157,24 @@ static glp_prob *new_prob(void) {
     return P;
 }
 
+/* glp_simplex from the basis P holds, once more from the slack basis when
+ * that basis is unusable (singular, ill-conditioned) or, for an LP known to
+ * have a point (must_be_feasible), when GLPK still reports no optimum: a
+ * basis restored after an earlier search has made its primal simplex
+ * declare a feasible LP infeasible (the instance in tests/cli_replay.sh).
+ * Counts restarts in *restarts when not NULL; returns glp_simplex's code. */
+static int simplex_restarting(glp_prob *P, const glp_smcp *p, int must_be_feasible,
+                              int32_t *restarts) {
+    int rc = glp_simplex(P, p);
+    int bad_basis = rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND;
+    if (bad_basis || (rc == 0 && must_be_feasible && glp_get_status(P) != GLP_OPT)) {
+        if (restarts) (*restarts)++;
+        glp_std_basis(P);
+        rc = glp_simplex(P, p);
+    }
+    return rc;
+}
+
 /* Solve the LP relaxation by the dual simplex. Returns 0 at an optimum;
  * when the rows admit no point at all, 1 if may_be_empty, else -1. */
 static int solve_lp(glp_prob *P, int may_be_empty, etsim_err *err) {
@@ -164,17 +183,7 @@ static int solve_lp(glp_prob *P, int may_be_empty, etsim_err *err) {
     p.msg_lev = GLP_MSG_OFF;
     p.meth = GLP_DUALP;
     p.presolve = GLP_OFF;
-    int rc = glp_simplex(P, &p);
-    if (rc == GLP_EBADB || rc == GLP_ESING || rc == GLP_ECOND) {
-        glp_std_basis(P);
-        rc = glp_simplex(P, &p);
-    }
-    if (rc == 0 && !may_be_empty && glp_get_status(P) != GLP_OPT) {
-        /* These rows always admit a point; a start basis left by an earlier
-         * search can make GLPK conclude otherwise (see maximize_preference). */
-        glp_std_basis(P);
-        rc = glp_simplex(P, &p);
-    }
+    int rc = simplex_restarting(P, &p, !may_be_empty, NULL);
     if (rc != 0) return etsim_errf(err, "ILP: GLPK simplex failed (code %d)", rc);
     if (may_be_empty && glp_get_status(P) == GLP_NOFEAS) return 1;
     if (glp_get_status(P) != GLP_OPT)
@@ -457,16 +466,8 @@ static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const doub
     glp_init_smcp(&p);
     p.msg_lev = GLP_MSG_OFF;
     p.meth = GLP_PRIMAL; /* the current basis is usually primal feasible */
-    int src = glp_simplex(P, &p);
-    if (src != 0 || glp_get_status(P) != GLP_OPT) {
-        /* The rows admit the incumbent, so the LP is feasible; from the
-         * basis the last search restored, GLPK's primal simplex has (rarely)
-         * declared it infeasible within its tolerances. Start over from the
-         * slack basis. */
-        st->tie_restarts++;
-        glp_std_basis(P);
-        src = glp_simplex(P, &p);
-    }
+    /* the rows admit the incumbent, so the LP has a point */
+    int src = simplex_restarting(P, &p, 1, &st->tie_restarts);
     if (src != 0 || glp_get_status(P) != GLP_OPT) {
         etsim_errf(err, "ILP: tie rule LP failed (code %d, status %d)", src, glp_get_status(P));
         goto out;

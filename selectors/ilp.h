@@ -49,7 +49,7 @@ typedef struct etsim_ilp_stats {
     int32_t open_cands;           /* candidates the reduced-cost test left open */
     int32_t tie_solves;           /* extra solves spent on the tie rule        */
     int32_t tie_fallbacks;        /* preference stage skipped (GLPK tolerance)  */
-    int32_t tie_restarts;         /* preference LP restarted from a slack basis */
+    int32_t tie_restarts;         /* preference LP restarted from the slack basis */
     int64_t bb_nodes;             /* branch-and-bound subproblems, all solves  */
 } etsim_ilp_stats;
 
