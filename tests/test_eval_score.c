@@ -154,13 +154,20 @@ static void test_text_only_leaves(void **state) {
     etsim_eval_opts o = etsim_eval_opts_default();
     etsim_problem_eval e;
     assert_int_equal(etsim_eval_rr_problem(p, NULL, &o, &e, &err), 0);
-    /* 7 (.9) first; 8 (.3) and node 4's "[invalid]" (its text is only the
-     * question: no answer line) start classes of their own, which never
-     * replace a choice once the maximum is above 0 (math_evaluate.py) */
+    /* 7 (.9) first; 8 (.3) starts a class of its own and stays below;
+     * node 4's "[invalid]" (its text is only the question: no answer line)
+     * starts a class whose .95 outweighs .9, so it wins (math_evaluate.py's
+     * `if weight > max_vote`) */
     assert_int_equal(e.n_no_answer, 0);
     assert_int_equal(e.n_leaves, 3);
+    assert_string_equal(e.answer, ETSIM_INVALID_ANSWER);
+    assert_false(e.correct);
+    etsim_problem_eval_free(&e);
+    o.vote = ETSIM_VOTE_MAJORITY; /* one vote each: the first class keeps it */
+    assert_int_equal(etsim_eval_rr_problem(p, NULL, &o, &e, &err), 0);
     assert_string_equal(e.answer, "7");
     assert_true(e.correct);
+    o.vote = ETSIM_VOTE_WEIGHTED;
     etsim_problem_eval_free(&e);
     /* without texts, answer-less leaves give "[invalid]" and are counted */
     assert_int_equal(etsim_result_reader_next(&rr, &p, &err), 1);
@@ -355,9 +362,10 @@ static void test_answers_json(void **state) {
     etsim_eval_opts o = etsim_eval_opts_default();
     etsim_problem_eval e;
     assert_int_equal(etsim_eval_rr_problem(p, NULL, &o, &e, &err), 0);
-    /* weighted: "4" (.25) comes first; "5" (.3) starts its own class */
-    assert_string_equal(e.answer, "4");
-    assert_true(e.correct);
+    /* weighted: "4" (.25) comes first; "5" (.3) starts its own class,
+     * which outweighs it and wins */
+    assert_string_equal(e.answer, "5");
+    assert_false(e.correct);
     assert_int_equal(e.n_no_answer, 1);
     etsim_problem_eval_free(&e);
     o.vote = ETSIM_VOTE_BEST; /* last: 5 (.3) beats 4 (.25) */

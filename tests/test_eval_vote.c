@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "sim/eval/extract.h"
+#include "sim/eval/jsonl.h"
 #include "sim/eval/vote.h"
 
 #define KI " \xd0\xba\xd0\xb8"
@@ -100,18 +101,28 @@ static void test_votes(void **state) {
     leafdef t[] = {{"4", 0.5}, {"5", 0.5}};
     r = run(t, 2, ETSIM_VOTE_WEIGHTED, R, "5");
     assert_int_equal(r.chosen, 0);
-    /* all-zero weights: math_evaluate.py still sets max_rep for every new
-     * class while max_vote == 0, so the last distinct answer is chosen */
+    /* all-zero weights: math_evaluate.py's `if weight > max_vote` never
+     * fires, max_rep stays None and "None" is graded: no answer, wrong */
     leafdef z[] = {{"4", 0}, {"4", 0}, {"5", 0}};
     r = run(z, 3, ETSIM_VOTE_WEIGHTED, R, "5");
-    assert_int_equal(r.chosen, 2);
-    assert_true(r.correct);
+    assert_int_equal(r.chosen, -1);
+    assert_null(r.answer);
+    assert_false(r.correct);
     assert_true(r.support == 0);
-    /* first class weight 0, then a new class: it takes over while max is 0 */
+    r = run(z, 3, ETSIM_VOTE_WEIGHTED, R, "None"); /* str(None) is graded */
+    assert_true(r.correct);
+    /* first class weight 0, then a new class that outweighs it */
     leafdef z2[] = {{"4", 0}, {"6", 0.3}};
     r = run(z2, 2, ETSIM_VOTE_WEIGHTED, R, "6");
     assert_int_equal(r.chosen, 1);
     assert_true(r.correct);
+    /* a later class whose first leaf outweighs the leader wins */
+    leafdef later[] = {{"3", 0.07}, {"1", 0.75}};
+    r = run(later, 2, ETSIM_VOTE_WEIGHTED, R, "1");
+    assert_int_equal(r.chosen, 1);
+    assert_true(r.correct);
+    r = run(later, 2, ETSIM_VOTE_MAJORITY, R, "1"); /* 1 vote each: the first keeps it */
+    assert_int_equal(r.chosen, 0);
     /* "[invalid]" answers vote together in the reference, not in clean mode */
     leafdef inv[] = {{"[invalid]", 0.4}, {"7", 0.5}, {"[invalid]", 0.4}};
     r = run(inv, 3, ETSIM_VOTE_WEIGHTED, R, "7");
@@ -148,12 +159,76 @@ static void test_text_leaves(void **state) {
     etsim_arena_free(&a);
 }
 
+static char *testdata(const char *name) {
+    const char *src = getenv("ETSIM_SOURCE_DIR");
+    static char path[1024];
+    snprintf(path, sizeof path, "%s/sim/eval/testdata/%s", src ? src : "..", name);
+    return path;
+}
+
+/* vote_golden.jsonl holds the choices of the unmodified math_evaluate.py
+ * (SqueezeAILab/ETS @ ac937a7, its own sympy grader) on crafted and random
+ * cases; sim/eval/tools/gen_vote_golden.py wrote it. */
+static void test_golden_votes(void **state) {
+    (void)state;
+    etsim_jsonl r;
+    etsim_err err = {{0}};
+    assert_int_equal(etsim_jsonl_open(&r, testdata("vote_golden.jsonl"), &err), 0);
+    etsim_arena a;
+    etsim_arena_init(&a);
+    cJSON *o;
+    int n = 0, bad = 0, n_none = 0, n_later = 0;
+    static const char *const kinds[3] = {"best", "majority", "weighted"};
+    while (etsim_jsonl_next(&r, &o, &err) == 1) {
+        const cJSON *answers = cJSON_GetObjectItem(o, "answers"), *scores = cJSON_GetObjectItem(o, "scores");
+        int nl = cJSON_GetArraySize(answers);
+        etsim_leaf L[16];
+        double sc[16][4];
+        assert_true(nl <= 16);
+        for (int i = 0; i < nl; i++) {
+            const cJSON *ss = cJSON_GetArrayItem(scores, i);
+            int ns = cJSON_GetArraySize(ss);
+            assert_true(ns <= 4);
+            for (int k = 0; k < ns; k++) {
+                const cJSON *v = cJSON_GetArrayItem(ss, k);
+                sc[i][k] = cJSON_IsNumber(v) ? v->valuedouble : NAN;
+            }
+            L[i] = (etsim_leaf){NULL, cJSON_GetArrayItem(answers, i)->valuestring, sc[i], ns};
+        }
+        etsim_eval_opts opt = etsim_eval_opts_default();
+        opt.agg = etsim_agg_parse(cJSON_GetObjectItem(o, "agg")->valuestring);
+        const char *gt = cJSON_GetObjectItem(o, "gt")->valuestring;
+        for (int k = 0; k < 3; k++) {
+            const cJSON *e = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "expect"), kinds[k]);
+            const cJSON *want = cJSON_GetObjectItem(e, "answer");
+            opt.vote = etsim_vote_parse(kinds[k]);
+            etsim_vote_result vr;
+            etsim_vote_select(&a, L, nl, gt, &opt, &vr);
+            bool ok = vr.correct == cJSON_IsTrue(cJSON_GetObjectItem(e, "correct"));
+            if (cJSON_IsNull(want)) ok = ok && vr.answer == NULL, n_none++;
+            else ok = ok && vr.answer && !strcmp(vr.answer, want->valuestring);
+            if (!ok && bad++ < 5) print_message("case %d %s: got %s\n", n + 1, kinds[k], vr.answer ? vr.answer : "(none)");
+            /* weighted picks a class other than the first one formed */
+            if (k == 2 && vr.answer && nl > 1 && vr.chosen > 0) n_later++;
+        }
+        n++;
+        cJSON_Delete(o);
+        etsim_arena_reset(&a);
+    }
+    etsim_jsonl_close(&r);
+    etsim_arena_free(&a);
+    etsim_grade_thread_cleanup();
+    assert_int_equal(n, 413);
+    assert_true(n_none >= 3 && n_later >= 50); /* both rules really exercised */
+    assert_int_equal(bad, 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_extract),
         cmocka_unit_test(test_aggregation),
         cmocka_unit_test(test_votes),
-        cmocka_unit_test(test_text_leaves),
+        cmocka_unit_test(test_text_leaves), cmocka_unit_test(test_golden_votes),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     etsim_grade_thread_cleanup();

@@ -124,15 +124,14 @@ static void test_reference_vote(void **state) {
     assert_string_equal(v.answer[2], "3");
     assert_int_equal(v.correct[2], 1);
     etsim_problem_result_free(&r);
-    /* all-zero weights: as math_evaluate.py's code does, every new class
-     * replaces the choice while the maximum is 0, so the last distinct
-     * answer wins the weighted vote */
+    /* all-zero weights: math_evaluate.py's `if weight > max_vote` never
+     * fires, so the weighted vote has no answer (max_rep stays None) */
     const double z[2] = {0, 0};
     leaves(&r, ans, z, 2);
     etsim_sweep_vote(&r, &v);
-    assert_string_equal(v.answer[0], "4");
+    assert_null(v.answer[0]);
     assert_int_equal(v.correct[0], 0);
-    assert_string_equal(v.answer[1], "3");
+    assert_string_equal(v.answer[1], "3"); /* majority: 1 vote each, first class */
     assert_int_equal(v.correct[1], 1);
     etsim_problem_result_free(&r);
     /* no leaves: no answer at all */

@@ -113,14 +113,21 @@ void etsim_vote_select(etsim_arena *a, const etsim_leaf *leaves, int n, const ch
         if (matched) continue;
         reps[nclass] = ans;
         weights[nclass++] = w;
-        if (max_vote == 0) {
+        if (w > max_vote) { /* math_evaluate.py: `if weight > max_vote` */
             max_vote = w;
             chosen = ans;
             out->chosen = i;
         }
     }
     out->support = max_vote;
-    if (out->chosen < 0) return; /* all-zero weights: no answer */
+    if (out->chosen < 0) {
+        /* No class ever exceeded 0 (no leaves, or all-zero weights): the
+         * reference keeps max_rep = None and grades str(None), "None". */
+        etsim_prepared none;
+        etsim_grade_prepare(a, "None", &none);
+        out->correct = gt && etsim_grade_prepared(a, &none, &pgt, o->grader);
+        return;
+    }
     out->answer = chosen.raw;
     out->correct = gt && etsim_grade_prepared(a, &chosen, &pgt, o->grader);
 }

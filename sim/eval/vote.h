@@ -16,13 +16,16 @@
  *   majority  / weighted: each answer is graded against every existing
  *             class representative and adds its weight (1, or the
  *             aggregate) to EVERY class it matches; when a class total
- *             strictly exceeds the running maximum the answer currently
- *             voting becomes the chosen one; an answer matching no class
- *             starts a new one and, while the maximum is still 0, becomes
- *             the chosen one. So with all-zero weights every new class
- *             replaces the choice and the last distinct answer wins (the
- *             issue text says "no answer"; math_evaluate.py's code does
- *             this); only zero leaves give no answer (graded false).
+ *             strictly exceeds the running maximum (which starts at 0)
+ *             the answer currently voting becomes the chosen one. An
+ *             answer matching no class starts a new one and becomes the
+ *             chosen one when its own weight strictly exceeds the running
+ *             maximum (math_evaluate.py's `if weight > max_vote`), so a
+ *             later class whose first leaf outweighs the leader wins, and
+ *             ties keep the earlier choice. When nothing ever exceeds 0
+ *             (all-zero weights, or no leaves) there is no answer: the
+ *             reference keeps max_rep = None and grades the string "None"
+ *             (wrong unless the truth itself reads "None").
  * Clean grader mode: "[invalid]" answers do not vote. */
 #ifndef ETSIM_EVAL_VOTE_H
 #define ETSIM_EVAL_VOTE_H
