@@ -386,11 +386,59 @@ static void test_answers_json(void **state) {
     free(path);
 }
 
+/* Strings that cross the reader's 1 MiB buffer boundary: every string byte
+ * after a refill is string content, whatever it is (a bug once read the
+ * first byte of a new buffer as an escape, so a string whose last byte
+ * opened the next buffer ate its closing quote: a result file over 1 MiB
+ * was rejected or misread). Problem 0's question is sized so that its last
+ * byte is the first of the second buffer; the others put boundaries at
+ * other offsets. Each must read back exactly. */
+static void test_buffer_boundaries(void **state) {
+    (void)state;
+    enum { NPROB = 24 };
+    static const char head[] = "[{\"id\": 0, \"question\": \"";
+    size_t qlen[NPROB];
+    char *path = strdup("evalx_bound_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *fp = fdopen(fd, "w");
+    for (int p = 0; p < NPROB; p++) {
+        qlen[p] = p ? 90000 + (size_t)p * 997 : ((size_t)1 << 20) + 1 - (sizeof head - 1);
+        fprintf(fp, "%s{\"id\": %d, \"question\": \"", p ? "," : "[", p);
+        for (size_t k = 0; k < qlen[p]; k++) fputc("abntu0123x"[(k + (size_t)p) % 10], fp);
+        fprintf(fp, "\", \"model_answer\": [{\"text\": \"The answer is: %d \\u043a\\u0438\", \"step_scores\": [0.5]}],"
+                    " \"ground_truth_answer\": \"%d\"}\n", p, p);
+    }
+    fputs("]\n", fp);
+    fclose(fp);
+    etsim_err err = {{0}};
+    etsim_result_reader rr;
+    assert_int_equal(etsim_result_reader_open(&rr, path, 0, &err), 0);
+    etsim_rr_problem *pr;
+    etsim_eval_opts o = etsim_eval_opts_default();
+    int n = 0;
+    while (etsim_result_reader_next(&rr, &pr, &err) == 1) {
+        assert_int_equal(strlen(pr->question), qlen[n]);
+        for (size_t k = 0; k < qlen[n]; k++)
+            if (pr->question[k] != "abntu0123x"[(k + (size_t)n) % 10]) fail_msg("problem %d byte %zu", n, k);
+        etsim_problem_eval e;
+        assert_int_equal(etsim_eval_rr_problem(pr, NULL, &o, &e, &err), 0);
+        assert_true(e.correct);
+        etsim_problem_eval_free(&e);
+        n++;
+    }
+    assert_string_equal(err.msg, "");
+    assert_int_equal(n, NPROB);
+    etsim_result_reader_close(&rr);
+    unlink(path);
+    free(path);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_built_accuracy), cmocka_unit_test(test_text_only_leaves),
         cmocka_unit_test(test_in_process_equals_file), cmocka_unit_test(test_bad_input),
-        cmocka_unit_test(test_answers_json),
+        cmocka_unit_test(test_answers_json), cmocka_unit_test(test_buffer_boundaries),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

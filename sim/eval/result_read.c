@@ -87,6 +87,9 @@ static int scan_string(etsim_result_reader *r, etsim_sbuf *raw, etsim_err *err) 
         }
         if (raw) etsim_sbuf_put(raw, m->buf + m->pos, i - m->pos);
         m->pos = i;
+        /* the buffer ended inside the string: refill and scan on (the next
+         * byte may be any string byte, not only a quote or a backslash) */
+        if (i == m->len && peekc(m) >= 0) continue;
         int c = nextc(m);
         if (c < 0) return malformed(r, err, "unterminated string");
         if (c == '"') return 0;
