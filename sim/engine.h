@@ -15,6 +15,12 @@
  *      fork order;
  *   5. stop after max_expansions selections (25).
  *
+ * A problem that ends without any scored leaf is counted by the limit that
+ * ended it (counters no_leaf_*): max_expansions when the cap stopped a
+ * search that still had live candidates, else max_tokens when a path was
+ * retired by length; otherwise (children unscored or not recorded) only
+ * no_leaf counts it.
+ *
  * The result keeps the problem's tree (the generated part is what the
  * result file, the evaluator and the cost model read) until freed. */
 #ifndef ETSIM_ENGINE_H
@@ -75,6 +81,11 @@ typedef struct etsim_counters {
     int64_t retired_length;
     int64_t missing_children;   /* requested beyond what the oracle had     */
     int64_t resampled_children; /* clones made under --on-missing resample  */
+    /* Problems (0 or 1 per problem) that ended without any scored leaf: in
+     * all, and those ended by max_expansions / by max_tokens (see above). */
+    int64_t no_leaf;
+    int64_t no_leaf_max_expansions;
+    int64_t no_leaf_max_tokens;
 } etsim_counters;
 
 void etsim_counters_add(etsim_counters *acc, const etsim_counters *c);

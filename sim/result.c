@@ -58,6 +58,9 @@ static void put_counters(etsim_sbuf *b, const etsim_counters *c) {
         {"retired_leaf", c->retired_leaf},     {"retired_length", c->retired_length},
         {"missing_children", c->missing_children},
         {"resampled_children", c->resampled_children},
+        {"no_leaf", c->no_leaf},
+        {"no_leaf_max_expansions", c->no_leaf_max_expansions},
+        {"no_leaf_max_tokens", c->no_leaf_max_tokens},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         etsim_sbuf_puts(b, i ? ",\"" : "{\"");

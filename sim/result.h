@@ -13,7 +13,10 @@
  *     "prompt_tokens",
  *     "counters": {model_calls, tokens_generated, kv_tokens, selections,
  *                  nodes_generated, dropped_unscored, retired_leaf,
- *                  retired_length, missing_children, resampled_children},
+ *                  retired_length, missing_children, resampled_children,
+ *                  no_leaf, no_leaf_max_expansions, no_leaf_max_tokens:
+ *                  1 when the problem ended without any scored leaf, in
+ *                  all / because of that limit (sim/engine.h)},
  *     "nodes": {          generated nodes; id = position, root = 0
  *        "parent": [...], "tokens": [...] (step tokens; root: prompt),
  *        "score": [...] (null when unscored), "flags": [...] (ETSIM_NODE_*),
@@ -25,7 +28,8 @@
  *     "leaves": [ {"node", "answer", "tokens" (cumulative, prompt included),
  *                  "step_scores": [root-to-leaf scores, root excluded]} ]
  *  } ... ],
- *  "summary": {"problems", "counters": summed, "accuracy": the paper's
+ *  "summary": {"problems", "counters": summed (no_leaf*: problems),
+ *              "accuracy": the paper's
  *              default vote (weighted majority, last step score) with
  *              per-subject and per-level breakdowns}
  * }
