@@ -49,6 +49,12 @@ int etsim_search_config_set(etsim_search_config *c, const char *key, const char 
         else return etsim_errf(err, "parameter root_tokens: '%s' is not prompt|reference", value);
         return 0;
     }
+    if (!strcmp(key, "kv_metric")) {
+        if (!strcmp(value, "union")) c->kv_metric = ETSIM_KV_UNION;
+        else if (!strcmp(value, "reference")) c->kv_metric = ETSIM_KV_REFERENCE;
+        else return etsim_errf(err, "parameter kv_metric: '%s' is not union|reference", value);
+        return 0;
+    }
     if (!strcmp(key, "on_missing")) {
         if (!strcmp(value, "error")) c->on_missing = ETSIM_MISSING_ERROR;
         else if (!strcmp(value, "truncate")) c->on_missing = ETSIM_MISSING_TRUNCATE;
@@ -414,6 +420,9 @@ static int run_search(search_state *s, int32_t problem, etsim_err *err) {
             goto done;
         }
         int64_t kv = etsim_kv_union_tokens(t, s->cand, n_cand, root_tokens, s->mark);
+        if (cfg->kv_metric == ETSIM_KV_REFERENCE) /* see etsim_kv_metric */
+            for (int32_t i = 0; i < n_cand; i++)
+                kv += (int64_t)out.kv_extra[i] * t->nodes[s->cand[i]].step_tokens;
         r->c.kv_tokens += kv;
         r->c.selections++;
         log_decision(s, &in, &out, kv);

@@ -40,19 +40,28 @@ typedef enum {
     ETSIM_ROOT_REFERENCE,       /* root = 2 tokens, as rebase.py counts it  */
 } etsim_root_tokens_mode;
 
+typedef enum {
+    ETSIM_KV_UNION = 0,         /* unique tokens of the candidates' paths    */
+    ETSIM_KV_REFERENCE,         /* rebase.py get_kv_size: a candidate the
+                                 * reference lists k times counts its own
+                                 * tokens k times (DVTS's cycled depth 1)    */
+} etsim_kv_metric;
+
 typedef struct etsim_search_config {
     int32_t width;              /* N > 0                                    */
     int32_t max_tokens;         /* retire at cum_tokens >= this (1024)      */
     int32_t max_expansions;     /* selections per problem (25)              */
     etsim_missing_policy on_missing;
     etsim_root_tokens_mode root_tokens;
+    etsim_kv_metric kv_metric;
     etsim_sel_config sel;       /* selector and its resolved parameters     */
 } etsim_search_config;
 
 void etsim_search_config_init(etsim_search_config *c, const etsim_selector *sel,
                               int32_t width);
 /* Apply "key=value": engine keys (max_tokens, max_expansions, root_tokens
- * = prompt|reference, on_missing = error|truncate|resample) or the
+ * = prompt|reference, kv_metric = union|reference, on_missing =
+ * error|truncate|resample) or the
  * selector's parameters. Unknown keys are an error. */
 int etsim_search_config_set(etsim_search_config *c, const char *key,
                             const char *value, etsim_err *err);

@@ -30,9 +30,13 @@ void etsim_result_write_config(FILE *fp, const etsim_search_config *cfg) {
         put_double(fp, cfg->sel.v[i]);
     }
     fprintf(fp, "},\"max_tokens\":%d,\"max_expansions\":%d,\"on_missing\":\"%s\","
-                "\"root_tokens\":\"%s\"}",
+                "\"root_tokens\":\"%s\"",
             cfg->max_tokens, cfg->max_expansions, missing_name(cfg->on_missing),
             cfg->root_tokens == ETSIM_ROOT_REFERENCE ? "reference" : "prompt");
+    /* Written only when not the default, so that results and sweep keys of
+     * the default metric stay as they were. */
+    if (cfg->kv_metric == ETSIM_KV_REFERENCE) fputs(",\"kv_metric\":\"reference\"", fp);
+    putc('}', fp);
 }
 
 static void write_meta(FILE *fp, const etsim_meta *m) {

@@ -7,6 +7,7 @@
  *  "etsim_result": 1,
  *  "config": {"selector", "width", "params": {...}, "max_tokens",
  *             "max_expansions", "on_missing", "root_tokens",
+ *             "kv_metric" (only when "reference"),
  *             "source": {"kind", "spec"}, "meta": {trace header fields}},
  *  "problems": [ {
  *     "index", "id", "answer" (ground truth), "subject", "level",

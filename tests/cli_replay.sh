@@ -73,6 +73,11 @@ grep -qF "(max_expansions 3: 1, max_tokens 1024: 0)" "$tmp/err" && ok || fail "m
   --set max_tokens=689 --out "$tmp/lim.json" >/dev/null 2>"$tmp/err" || fail "limits replay 3"
 grep -q '"summary":.*"no_leaf":0,' "$tmp/lim.json" && [ ! -s "$tmp/err" ] && ok || fail "suggested limits leave problems without a leaf: $(cat "$tmp/err")"
 
+# --set kv_metric=reference is recorded in the result's config (only then)
+"$bin" replay --synthetic --selector dvts --width 16 --problems 2 --set kv_metric=reference \
+  --out "$tmp/kv.json" >/dev/null && grep -q '"root_tokens":"prompt","kv_metric":"reference"}' "$tmp/kv.json" &&
+  ! grep -q kv_metric "$tmp/a.json" && ok || fail "kv_metric not recorded as expected"
+
 # regression: on this instance GLPK's primal simplex declared the tie rule's
 # preference LP infeasible from the basis a tie search had restored
 # (selectors/ilp.c restarts it from a slack basis)
