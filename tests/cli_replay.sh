@@ -75,7 +75,7 @@ grep -q '"summary":.*"no_leaf":0,' "$tmp/lim.json" && [ ! -s "$tmp/err" ] && ok 
 
 # --set kv_metric=reference is recorded in the result's config (only then)
 "$bin" replay --synthetic --selector dvts --width 16 --problems 2 --set kv_metric=reference \
-  --out "$tmp/kv.json" >/dev/null && grep -q '"root_tokens":"prompt","kv_metric":"reference"}' "$tmp/kv.json" &&
+  --out "$tmp/kv.json" >/dev/null && grep -q '"root_tokens":"prompt","kv_metric":"reference"' "$tmp/kv.json" &&
   ! grep -q kv_metric "$tmp/a.json" && ok || fail "kv_metric not recorded as expected"
 
 # regression: on this instance GLPK's primal simplex declared the tie rule's
