@@ -56,6 +56,8 @@ static double dot2d(const double *u, const double *v, int32_t dim) {
 }
 
 static double cosine_distance(double dot, double nu, double nv) {
+    /* Zero vectors (README "Zero vectors"): one point, orthogonal to all. */
+    if (nu == 0.0 || nv == 0.0) return nu == nv ? 0.0 : 1.0;
     double c = dot / (nu * nv);
     if (fabs(c) > 1.0) c = copysign(1.0, c); /* scipy clips rounding error */
     return 1.0 - c;
@@ -79,12 +81,7 @@ int etsim_cluster_cosine_distances(const float *const *vecs, int32_t n, int32_t 
                 goto done;
             }
         }
-        norm[j] = sqrt(dot2d(row, row, dim));
-        if (!(norm[j] > 0.0)) {
-            etsim_errf(err, "node %d: field embedding: zero vector has no cosine distance",
-                       names ? names[j] : j);
-            goto done;
-        }
+        norm[j] = sqrt(dot2d(row, row, dim)); /* 0 only for a zero vector */
     }
     for (int32_t i = 0; i < n; i++) {
         const double *u = xd + (size_t)i * dd;

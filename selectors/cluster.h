@@ -27,9 +27,12 @@
 #define ETSIM_CLUSTER_CUT 0.05
 
 /* Full n x n cosine distance matrix (row-major, zero diagonal) of the
- * vectors vecs[0..n-1], each `dim` floats. Fails on a non-finite value or a
- * zero vector (scipy's linkage refuses the resulting NaN distances);
- * `names` (may be NULL) gives the node id to cite for each vector. */
+ * vectors vecs[0..n-1], each `dim` floats. Fails on a non-finite value;
+ * `names` (may be NULL) gives the node id to cite for each vector.
+ * A zero vector (all components 0: what `etsim embed` gives a blank step)
+ * has no cosine (scipy's pdist gives NaN and its linkage refuses it), so
+ * it follows etsim's rule (selectors/README.md, "Zero vectors"): distance
+ * 0 to every other zero vector, 1 to every nonzero one. */
 int etsim_cluster_cosine_distances(const float *const *vecs, int32_t n, int32_t dim,
                                    const int32_t *names, double *dist, etsim_err *err);
 

@@ -18,6 +18,7 @@ void etsim_sel_output_init(etsim_sel_output *out, int32_t n_cand) {
     out->tags = etsim_calloc((size_t)(n_cand > 0 ? n_cand : 1), sizeof *out->tags);
     out->kept = etsim_calloc((size_t)(n_cand > 0 ? n_cand : 1), sizeof *out->kept);
     out->cluster = etsim_calloc((size_t)(n_cand > 0 ? n_cand : 1), sizeof *out->cluster);
+    out->kv_extra = etsim_calloc((size_t)(n_cand > 0 ? n_cand : 1), sizeof *out->kv_extra);
 }
 
 void etsim_sel_output_free(etsim_sel_output *out) {
@@ -26,6 +27,7 @@ void etsim_sel_output_free(etsim_sel_output *out) {
     free(out->tags);
     free(out->kept);
     free(out->cluster);
+    free(out->kv_extra);
     memset(out, 0, sizeof *out);
 }
 

@@ -19,7 +19,9 @@
  * kept one gets tree_width children. The reference's per-subtree remaining
  * width is never decremented (retired nodes never carry a subtree id), so
  * every kept node gets the same tree_width; the subtree id is kept in the
- * tag for the decision log only. The remaining width B is not used. */
+ * tag for the decision log only. The remaining width B is not used.
+ * The cycled list's repeats are reported in out->kv_extra for the engine's
+ * kv_metric=reference. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,9 @@ static int dvts_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
         }
         for (int32_t k = 0; k < len; k++)
             if (kept[list[k]] && tree_width > 0) etsim_sel_expand(out, list[k], tree_width);
+        /* The reference's get_kv_size(nodes) gets the cycled list and
+         * counts a repeated entry's own tokens each time. */
+        for (int32_t k = n; k < len; k++) out->kv_extra[list[k]]++;
         free(list);
     } else {
         /* best child per parent, indexed by the parent's view index */

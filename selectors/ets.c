@@ -10,7 +10,8 @@
  *     included), M of them; node cost c = 1 / (M + N); cost weight
  *     -lambda_c, or +1e-4 when lambda_c = 0 (the reference's guard).
  *  3. Coverage, only when lambda_s > 0, N > 1 and the candidates' step
- *     texts are not all equal: average-linkage clusters of the step
+ *     texts are not all equal (with lambda_s > 0 a source without any
+ *     embeddings is refused at every step): average-linkage clusters of the step
  *     embeddings cut at cosine distance 0.05 (cluster.h), K clusters, each
  *     covered cluster worth lambda_s / K.
  *  4. The ILP (ilp.h) picks the kept set x; ties between optimal selections
@@ -75,6 +76,14 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
     if (!(T > 0) || !(lambdac >= 0) || !(lambdas >= 0))
         return etsim_errf(err, "ets: softmax_temperature %g, lambdac %g, lambdas %g out of range",
                           T, lambdac, lambdas);
+    /* A source without embeddings cannot run ETS's coverage term. Refuse at
+     * every step, not only where the texts differ: otherwise steps whose
+     * texts happen to be equal (clones under --on-missing resample, say)
+     * would run as ETS-KV without a word. */
+    if (lambdas > 0 && in->emb_dim <= 0)
+        return etsim_errf(err, "field embedding: missing (the source has no step embeddings), "
+                          "and lambdas = %g needs step embeddings (use ets-kv, or --set "
+                          "lambdas=0)", lambdas);
     int rc = -1;
     size_t nz = (size_t)N;
     double *scores = etsim_malloc(nz * sizeof *scores);

@@ -55,6 +55,9 @@ typedef struct etsim_sel_output {
     int32_t *tags;          /* new tag per candidate; preset to the input tag */
     uint8_t *kept;          /* ILP selectors: x_i; others leave has_kept 0  */
     int32_t *cluster;       /* ILP selectors: cluster index per candidate   */
+    int32_t *kv_extra;      /* times the reference's node list repeats the
+                             * candidate beyond once (DVTS's cycled depth 1);
+                             * read by --set kv_metric=reference only      */
     int has_kept, has_clusters, has_objective;
     double objective;
 } etsim_sel_output;

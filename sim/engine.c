@@ -49,6 +49,12 @@ int etsim_search_config_set(etsim_search_config *c, const char *key, const char 
         else return etsim_errf(err, "parameter root_tokens: '%s' is not prompt|reference", value);
         return 0;
     }
+    if (!strcmp(key, "kv_metric")) {
+        if (!strcmp(value, "union")) c->kv_metric = ETSIM_KV_UNION;
+        else if (!strcmp(value, "reference")) c->kv_metric = ETSIM_KV_REFERENCE;
+        else return etsim_errf(err, "parameter kv_metric: '%s' is not union|reference", value);
+        return 0;
+    }
     if (!strcmp(key, "on_missing")) {
         if (!strcmp(value, "error")) c->on_missing = ETSIM_MISSING_ERROR;
         else if (!strcmp(value, "truncate")) c->on_missing = ETSIM_MISSING_TRUNCATE;
@@ -72,6 +78,9 @@ void etsim_counters_add(etsim_counters *acc, const etsim_counters *c) {
     acc->retired_length += c->retired_length;
     acc->missing_children += c->missing_children;
     acc->resampled_children += c->resampled_children;
+    acc->no_leaf += c->no_leaf;
+    acc->no_leaf_max_expansions += c->no_leaf_max_expansions;
+    acc->no_leaf_max_tokens += c->no_leaf_max_tokens;
 }
 
 void etsim_problem_result_init(etsim_problem_result *r, int32_t emb_dim) {
@@ -364,6 +373,9 @@ static int run_search(search_state *s, int32_t problem, etsim_err *err) {
     int32_t root_tokens = cfg->root_tokens == ETSIM_ROOT_REFERENCE ? 2 : prompt_tokens;
     etsim_sel_output out;
     int rc = -1;
+    /* Nodes left at the depth where max_expansions stopped the search:
+     * would-be candidates, and nodes the length limit would have retired. */
+    int32_t live_at_cut = 0, long_at_cut = 0;
 
     s->n_frontier = 0;
     push_i32(&s->frontier, &s->cap_frontier, &s->n_frontier, 0);
@@ -408,6 +420,9 @@ static int run_search(search_state *s, int32_t problem, etsim_err *err) {
             goto done;
         }
         int64_t kv = etsim_kv_union_tokens(t, s->cand, n_cand, root_tokens, s->mark);
+        if (cfg->kv_metric == ETSIM_KV_REFERENCE) /* see etsim_kv_metric */
+            for (int32_t i = 0; i < n_cand; i++)
+                kv += (int64_t)out.kv_extra[i] * t->nodes[s->cand[i]].step_tokens;
         r->c.kv_tokens += kv;
         r->c.selections++;
         log_decision(s, &in, &out, kv);
@@ -438,7 +453,16 @@ static int run_search(search_state *s, int32_t problem, etsim_err *err) {
         s->n_frontier = s->n_next;
         s->next = tmp;
         s->cap_next = tcap;
-        if (depth + 1 >= cfg->max_expansions) break;
+        if (depth + 1 >= cfg->max_expansions) {
+            for (int32_t i = 0; i < s->n_frontier; i++) {
+                const etsim_node *nd = &t->nodes[s->frontier[i]];
+                int64_t cum = (int64_t)nd->cum_tokens - prompt_tokens + root_tokens;
+                if (nd->flags & ETSIM_NODE_LEAF) continue;
+                if (cum >= cfg->max_tokens) long_at_cut++;
+                else live_at_cut++;
+            }
+            break;
+        }
     }
     /* Answers: every scored leaf generated, in generation order, as the
      * reference collects them from all its nodes (leaves of the last
@@ -447,6 +471,11 @@ static int run_search(search_state *s, int32_t problem, etsim_err *err) {
         const etsim_node *nd = &t->nodes[r->gen_order[i]];
         if ((nd->flags & ETSIM_NODE_LEAF) && (nd->flags & ETSIM_NODE_SCORED))
             push_i32(&r->leaves, &r->cap_leaves, &r->n_leaves, r->gen_order[i]);
+    }
+    if (r->n_leaves == 0) {
+        r->c.no_leaf = 1;
+        if (live_at_cut > 0) r->c.no_leaf_max_expansions = 1;
+        else if (r->c.retired_length > 0 || long_at_cut > 0) r->c.no_leaf_max_tokens = 1;
     }
     rc = 0;
 done:

@@ -15,6 +15,12 @@
  *      fork order;
  *   5. stop after max_expansions selections (25).
  *
+ * A problem that ends without any scored leaf is counted by the limit that
+ * ended it (counters no_leaf_*): max_expansions when the cap stopped a
+ * search that still had live candidates, else max_tokens when a path was
+ * retired by length; otherwise (children unscored or not recorded) only
+ * no_leaf counts it.
+ *
  * The result keeps the problem's tree (the generated part is what the
  * result file, the evaluator and the cost model read) until freed. */
 #ifndef ETSIM_ENGINE_H
@@ -34,19 +40,28 @@ typedef enum {
     ETSIM_ROOT_REFERENCE,       /* root = 2 tokens, as rebase.py counts it  */
 } etsim_root_tokens_mode;
 
+typedef enum {
+    ETSIM_KV_UNION = 0,         /* unique tokens of the candidates' paths    */
+    ETSIM_KV_REFERENCE,         /* rebase.py get_kv_size: a candidate the
+                                 * reference lists k times counts its own
+                                 * tokens k times (DVTS's cycled depth 1)    */
+} etsim_kv_metric;
+
 typedef struct etsim_search_config {
     int32_t width;              /* N > 0                                    */
     int32_t max_tokens;         /* retire at cum_tokens >= this (1024)      */
     int32_t max_expansions;     /* selections per problem (25)              */
     etsim_missing_policy on_missing;
     etsim_root_tokens_mode root_tokens;
+    etsim_kv_metric kv_metric;
     etsim_sel_config sel;       /* selector and its resolved parameters     */
 } etsim_search_config;
 
 void etsim_search_config_init(etsim_search_config *c, const etsim_selector *sel,
                               int32_t width);
 /* Apply "key=value": engine keys (max_tokens, max_expansions, root_tokens
- * = prompt|reference, on_missing = error|truncate|resample) or the
+ * = prompt|reference, kv_metric = union|reference, on_missing =
+ * error|truncate|resample) or the
  * selector's parameters. Unknown keys are an error. */
 int etsim_search_config_set(etsim_search_config *c, const char *key,
                             const char *value, etsim_err *err);
@@ -75,6 +90,11 @@ typedef struct etsim_counters {
     int64_t retired_length;
     int64_t missing_children;   /* requested beyond what the oracle had     */
     int64_t resampled_children; /* clones made under --on-missing resample  */
+    /* Problems (0 or 1 per problem) that ended without any scored leaf: in
+     * all, and those ended by max_expansions / by max_tokens (see above). */
+    int64_t no_leaf;
+    int64_t no_leaf_max_expansions;
+    int64_t no_leaf_max_tokens;
 } etsim_counters;
 
 void etsim_counters_add(etsim_counters *acc, const etsim_counters *c);

@@ -63,4 +63,8 @@ void etsim_meta_copy(etsim_meta *dst, const etsim_meta *src) {
     dst->emb_dim = src->emb_dim;
     dst->tokens_estimated = src->tokens_estimated;
     dst->n_problems = src->n_problems;
+    dst->has_longest_path = src->has_longest_path;
+    dst->longest_steps = src->longest_steps;
+    dst->longest_tokens = src->longest_tokens;
+    dst->longest_step_tokens = src->longest_step_tokens;
 }

@@ -35,6 +35,14 @@ typedef struct etsim_meta {
     int32_t emb_dim;        /* 0 = no embeddings                             */
     int32_t tokens_estimated; /* token counts are estimates (e.g. imported)  */
     int32_t n_problems;
+    /* The longest root-to-leaf path of the trace's trees (header key
+     * "longest_path", traces/FORMAT.md), when has_longest_path: most steps
+     * of any leaf, most tokens of any leaf counting the root's (the
+     * engine's cumulative count), and the same without the root's. */
+    int32_t has_longest_path;
+    int32_t longest_steps;
+    int32_t longest_tokens;
+    int32_t longest_step_tokens;
 } etsim_meta;
 
 /* Free the strings and zero m. */

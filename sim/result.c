@@ -30,9 +30,13 @@ void etsim_result_write_config(FILE *fp, const etsim_search_config *cfg) {
         put_double(fp, cfg->sel.v[i]);
     }
     fprintf(fp, "},\"max_tokens\":%d,\"max_expansions\":%d,\"on_missing\":\"%s\","
-                "\"root_tokens\":\"%s\"}",
+                "\"root_tokens\":\"%s\"",
             cfg->max_tokens, cfg->max_expansions, missing_name(cfg->on_missing),
             cfg->root_tokens == ETSIM_ROOT_REFERENCE ? "reference" : "prompt");
+    /* Written only when not the default, so that results and sweep keys of
+     * the default metric stay as they were. */
+    if (cfg->kv_metric == ETSIM_KV_REFERENCE) fputs(",\"kv_metric\":\"reference\"", fp);
+    putc('}', fp);
 }
 
 static void write_meta(FILE *fp, const etsim_meta *m) {
@@ -58,6 +62,9 @@ static void put_counters(etsim_sbuf *b, const etsim_counters *c) {
         {"retired_leaf", c->retired_leaf},     {"retired_length", c->retired_length},
         {"missing_children", c->missing_children},
         {"resampled_children", c->resampled_children},
+        {"no_leaf", c->no_leaf},
+        {"no_leaf_max_expansions", c->no_leaf_max_expansions},
+        {"no_leaf_max_tokens", c->no_leaf_max_tokens},
     };
     for (size_t i = 0; i < sizeof f / sizeof f[0]; i++) {
         etsim_sbuf_puts(b, i ? ",\"" : "{\"");

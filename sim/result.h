@@ -7,13 +7,17 @@
  *  "etsim_result": 1,
  *  "config": {"selector", "width", "params": {...}, "max_tokens",
  *             "max_expansions", "on_missing", "root_tokens",
+ *             "kv_metric" (only when "reference"),
  *             "source": {"kind", "spec"}, "meta": {trace header fields}},
  *  "problems": [ {
  *     "index", "id", "answer" (ground truth), "subject", "level",
  *     "prompt_tokens",
  *     "counters": {model_calls, tokens_generated, kv_tokens, selections,
  *                  nodes_generated, dropped_unscored, retired_leaf,
- *                  retired_length, missing_children, resampled_children},
+ *                  retired_length, missing_children, resampled_children,
+ *                  no_leaf, no_leaf_max_expansions, no_leaf_max_tokens:
+ *                  1 when the problem ended without any scored leaf, in
+ *                  all / because of that limit (sim/engine.h)},
  *     "nodes": {          generated nodes; id = position, root = 0
  *        "parent": [...], "tokens": [...] (step tokens; root: prompt),
  *        "score": [...] (null when unscored), "flags": [...] (ETSIM_NODE_*),
@@ -25,7 +29,8 @@
  *     "leaves": [ {"node", "answer", "tokens" (cumulative, prompt included),
  *                  "step_scores": [root-to-leaf scores, root excluded]} ]
  *  } ... ],
- *  "summary": {"problems", "counters": summed, "accuracy": the paper's
+ *  "summary": {"problems", "counters": summed (no_leaf*: problems),
+ *              "accuracy": the paper's
  *              default vote (weighted majority, last step score) with
  *              per-subject and per-level breakdowns}
  * }

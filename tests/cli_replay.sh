@@ -56,6 +56,28 @@ expect_error 1 "children requested" -- replay --trace "$tmp/s.trace" --selector 
 "$bin" replay --trace "$tmp/s.trace" --selector rebase --width 16 --on-missing resample --out "$tmp/m.json" >/dev/null &&
   grep -q '"resampled_children":[1-9]' "$tmp/m.json" && ok || fail "resample does not count clones"
 
+# problems ended by the engine's limits without any leaf: counted per problem
+# and in the summary, reported on stderr with the limits that fit the
+# trace's recorded longest path (its header's longest_path)
+"$bin" replay --trace "$tmp/s.trace" --selector rebase --width 8 --set max_expansions=6 \
+  --set max_tokens=300 --out "$tmp/lim.json" >/dev/null 2>"$tmp/err" || fail "limits replay"
+grep -q '"summary":.*"no_leaf":1,"no_leaf_max_expansions":0,"no_leaf_max_tokens":1' "$tmp/lim.json" &&
+  ok || fail "no_leaf counters not in the summary"
+[ "$(grep -c '"no_leaf":1' "$tmp/lim.json")" -eq 2 ] && ok || fail "no per-problem no_leaf"
+grep -qF "1 of 4 problems ended without a leaf (max_expansions 6: 0, max_tokens 300: 1); the trace's longest path is 10 steps / 688 tokens: try --set max_expansions=10 --set max_tokens=689" "$tmp/err" &&
+  ok || fail "limit note: $(cat "$tmp/err")"
+"$bin" replay --trace "$tmp/s.trace" --selector rebase --width 8 --set max_expansions=3 \
+  --out "$tmp/lim.json" >/dev/null 2>"$tmp/err" || fail "limits replay 2"
+grep -qF "(max_expansions 3: 1, max_tokens 1024: 0)" "$tmp/err" && ok || fail "max_expansions note: $(cat "$tmp/err")"
+"$bin" replay --trace "$tmp/s.trace" --selector rebase --width 8 --set max_expansions=10 \
+  --set max_tokens=689 --out "$tmp/lim.json" >/dev/null 2>"$tmp/err" || fail "limits replay 3"
+grep -q '"summary":.*"no_leaf":0,' "$tmp/lim.json" && [ ! -s "$tmp/err" ] && ok || fail "suggested limits leave problems without a leaf: $(cat "$tmp/err")"
+
+# --set kv_metric=reference is recorded in the result's config (only then)
+"$bin" replay --synthetic --selector dvts --width 16 --problems 2 --set kv_metric=reference \
+  --out "$tmp/kv.json" >/dev/null && grep -q '"root_tokens":"prompt","kv_metric":"reference"' "$tmp/kv.json" &&
+  ! grep -q kv_metric "$tmp/a.json" && ok || fail "kv_metric not recorded as expected"
+
 # regression: on this instance GLPK's primal simplex declared the tie rule's
 # preference LP infeasible from the basis a tie search had restored
 # (selectors/ilp.c restarts it from a slack basis)

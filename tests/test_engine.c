@@ -131,6 +131,54 @@ static void test_root_tokens_reference(void **state) {
     etsim_problem_result_free(&r);
 }
 
+/* --set kv_metric=reference against rebase.py (SqueezeAILab/ETS @ac937a7),
+ * DVTS at width 9 on the toy tree, worked by hand from the reference code:
+ * subtrees = ceil(sqrt(9)) = 3 (select_dvts, line 274). Depth 0: the root
+ * asks 9 children, the toy has 4 (truncate): 1, 2, 3, 4; 3 is unscored.
+ * Depth 1: 2 is a leaf; candidates [1, 4] are fewer than 3 subtrees, so
+ * the list is cycled to [1, 4, 1] (lines 282-290), and `nodes` gets every
+ * entry of it (lines 355-357) before get_kv_size(nodes) (line 366).
+ * get_kv_size (lines 208-227) appends each entry's own num_step_tokens
+ * (line 215: node 1 twice) and each ancestor once (the dict of line 220):
+ * 5 + 8 + 5 + root. Root = 10 (prompt) or 2 (root_tokens=reference, the
+ * len() of the tokenizer's BatchEncoding, line 107).
+ *   union:     depth 0: 10, depth 1: 10 + 5 + 8 = 23           -> 33
+ *   reference: depth 0: 10, depth 1: 10 + 5 + 8 + 5 = 28       -> 38
+ *   both reference: 2 + (2 + 5 + 8 + 5) = 22.
+ * Depth 2: 5, 6, 7, 8 are leaves: stop. Other counters do not change.
+ * tests/data/kv_reference_dvts.py runs the reference's own functions on
+ * this tree and prints the same 38 and 22. */
+static void test_kv_metric_reference_dvts(void **state) {
+    (void)state;
+    etsim_problem_result r;
+    etsim_err err = {{0}};
+    const char *u[] = {"on_missing=truncate"};
+    run("dvts", 9, u, 1, &r, 0, &err);
+    assert_int_equal(r.c.kv_tokens, 33);
+    assert_int_equal(r.logs[1].kv_tokens, 23);
+    int64_t calls = r.c.model_calls;
+    etsim_problem_result_free(&r);
+    const char *ref[] = {"on_missing=truncate", "kv_metric=reference"};
+    run("dvts", 9, ref, 2, &r, 0, &err);
+    assert_int_equal(r.c.kv_tokens, 38);
+    assert_int_equal(r.logs[0].kv_tokens, 10);
+    assert_int_equal(r.logs[1].kv_tokens, 28);
+    assert_int_equal(r.c.model_calls, calls);
+    etsim_problem_result_free(&r);
+    const char *both[] = {"on_missing=truncate", "kv_metric=reference", "root_tokens=reference"};
+    run("dvts", 9, both, 3, &r, 0, &err);
+    assert_int_equal(r.c.kv_tokens, 22);
+    etsim_problem_result_free(&r);
+    /* no repeats (beam, REBASE, or DVTS without cycling): the same number */
+    run("rebase", 4, ref + 1, 1, &r, 0, &err);
+    assert_int_equal(r.c.kv_tokens, 33);
+    etsim_problem_result_free(&r);
+    etsim_search_config cfg;
+    etsim_search_config_init(&cfg, etsim_selector_find("dvts"), 4);
+    assert_int_equal(etsim_search_config_set(&cfg, "kv_metric", "both", &err), -1);
+    assert_non_null(strstr(err.msg, "kv_metric: 'both' is not union|reference"));
+}
+
 static void test_retire_by_length(void **state) {
     (void)state;
     etsim_problem_result r;
@@ -286,6 +334,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rebase_hand_worked),
         cmocka_unit_test(test_root_tokens_reference),
+        cmocka_unit_test(test_kv_metric_reference_dvts),
         cmocka_unit_test(test_retire_by_length),
         cmocka_unit_test(test_max_expansions),
         cmocka_unit_test(test_missing_error),

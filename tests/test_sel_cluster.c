@@ -98,16 +98,43 @@ static void test_matches_scipy_with_ties(void **state) {
 
 static void test_bad_embeddings(void **state) {
     (void)state;
-    const float ok[] = {1, 2}, zero[] = {0, 0}, nan_v[] = {1, NAN};
-    const float *vecs[] = {ok, zero};
+    const float ok[] = {1, 2}, nan_v[] = {1, NAN};
+    const float *vecs[] = {ok, nan_v};
     int32_t names[] = {41, 42}, labels[2];
     etsim_err err;
     assert_int_equal(etsim_cluster_embeddings(vecs, 2, 2, 0.05, names, labels, &err), -1);
     assert_non_null(strstr(err.msg, "node 42"));
-    assert_non_null(strstr(err.msg, "zero vector"));
-    vecs[1] = nan_v;
-    assert_int_equal(etsim_cluster_embeddings(vecs, 2, 2, 0.05, names, labels, &err), -1);
     assert_non_null(strstr(err.msg, "not finite"));
+}
+
+/* The zero-vector rule (selectors/README.md, "Zero vectors"): zero vectors
+ * are at distance 0 from each other and 1 from everything else, so blank
+ * steps form one cluster of their own, as identical blank texts would under
+ * the reference's sentence embedder. Worked by hand: a = (1, 0),
+ * b = (0.6, 0.8) (cos 0.6, distance 0.4), z1 = z2 = (0, 0); c = (1, 0.01)
+ * (distance 1 - 1/sqrt(1.0001) = 4.99963e-5 from a). Clusters at the 0.05
+ * cut: {a, c}, {b}, {z1, z2}. */
+static void test_zero_vectors(void **state) {
+    (void)state;
+    const float a[] = {1, 0}, b[] = {0.6f, 0.8f}, z[] = {0, 0}, c[] = {1, 0.01f};
+    const float *vecs[] = {a, z, b, z, c};
+    double d[25];
+    etsim_err err;
+    assert_int_equal(etsim_cluster_cosine_distances(vecs, 5, 2, NULL, d, &err), 0);
+    assert_true(d[0 * 5 + 1] == 1.0 && d[1 * 5 + 0] == 1.0); /* a - z1 */
+    assert_true(d[1 * 5 + 3] == 0.0 && d[3 * 5 + 1] == 0.0); /* z1 - z2 */
+    assert_true(d[2 * 5 + 3] == 1.0);                       /* b - z2 */
+    assert_true(d[1 * 5 + 1] == 0.0);
+    assert_true(fabs(d[0 * 5 + 2] - 0.4) < 1e-7);
+    int32_t labels[5];
+    int32_t k = etsim_cluster_embeddings(vecs, 5, 2, 0.05, NULL, labels, &err);
+    assert_int_equal(k, 3);
+    assert_int_equal(labels[0], labels[4]);
+    assert_int_equal(labels[1], labels[3]);
+    assert_true(labels[0] != labels[1] && labels[0] != labels[2] && labels[1] != labels[2]);
+    /* only zero vectors: one cluster */
+    const float *zeros[] = {z, z, z};
+    assert_int_equal(etsim_cluster_embeddings(zeros, 3, 2, 0.05, NULL, labels, &err), 1);
 }
 
 static void test_single_and_duplicates(void **state) {
@@ -131,6 +158,7 @@ int main(void) {
         cmocka_unit_test(test_cosine_distances),
         cmocka_unit_test(test_matches_scipy_with_ties),
         cmocka_unit_test(test_bad_embeddings),
+        cmocka_unit_test(test_zero_vectors),
         cmocka_unit_test(test_single_and_duplicates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

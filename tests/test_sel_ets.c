@@ -184,6 +184,22 @@ static void test_ets_identical_texts_skip_clustering(void **state) {
     assert_int_equal(run(&v, &err), 0);
     assert_false(v.out.has_clusters);
     etsim_sel_output_free(&v.out);
+    /* ...but a source with no embeddings at all is refused even here (the
+     * clones of --on-missing resample have equal texts: issue 12 saw ETS
+     * run as ETS-KV on 97 of 97 problems that way), and at depth 0. */
+    v.in.emb_dim = 0;
+    assert_int_equal(run(&v, &err), -1);
+    assert_non_null(strstr(err.msg, "no step embeddings"));
+    etsim_sel_output_free(&v.out);
+    view d0;
+    view_init(&d0, "ets", 16, 16, 0);
+    d0.cand[d0.in.n_cand++] = 0;
+    d0.in.emb_dim = 0;
+    assert_int_equal(run(&d0, &err), -1);
+    etsim_sel_output_free(&d0.out);
+    set(&d0, "lambdas", "0");
+    assert_int_equal(run(&d0, &err), 0);
+    etsim_sel_output_free(&d0.out);
 }
 
 static void test_ets_depth0(void **state) {
@@ -213,6 +229,8 @@ static void test_ets_bad_input(void **state) {
     build_small(&v, "ets");
     v.in.emb_dim = 0;
     assert_int_equal(run(&v, &err), -1);
+    assert_non_null(strstr(err.msg, "field embedding: missing (the source has no step "
+                                    "embeddings), and lambdas = 1.5 needs step embeddings"));
     etsim_sel_output_free(&v.out);
     build_small(&v, "ets");
     v.nodes[v.cand[2]].score = INFINITY;

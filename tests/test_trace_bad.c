@@ -212,12 +212,30 @@ static void test_header_json(void **state) {
         {"{\"format\":\"etsim-trace\",\"version\":1,\"settings\":[]}", "field 'settings'"},
         {"{\"format\":\"etsim-trace\",\"version\":1,\"tokens_estimated\":1}", "field 'tokens_estimated'"},
         {"{\"format\":", "header: not a JSON object"},
+        {"{\"format\":\"etsim-trace\",\"version\":1,\"longest_path\":[]}",
+         "header: field 'longest_path' is not an object"},
+        {"{\"format\":\"etsim-trace\",\"version\":1,\"longest_path\":{\"steps\":-1,"
+         "\"tokens\":5,\"step_tokens\":3}}", "field 'longest_path.steps' is not a count"},
+        {"{\"format\":\"etsim-trace\",\"version\":1,\"longest_path\":{\"steps\":2,"
+         "\"step_tokens\":3}}", "field 'longest_path.tokens' is not a count"},
+        {"{\"format\":\"etsim-trace\",\"version\":1,\"longest_path\":{\"steps\":2,"
+         "\"tokens\":3,\"step_tokens\":4.5}}", "field 'longest_path.step_tokens' is not a count"},
+        {"{\"format\":\"etsim-trace\",\"version\":1,\"longest_path\":{\"steps\":2,"
+         "\"tokens\":3,\"step_tokens\":4}}", "'longest_path.step_tokens' exceeds its 'tokens'"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         tr_buf f = build_file(cases[i].json, NULL, NULL, 0);
         expect_open_error_mem(f.p, (size_t)f.len, cases[i].needle);
         free(f.p);
     }
+    /* A header from before longest_path existed reads as "unknown". */
+    tr_buf f = build_file(JSON0, NULL, NULL, 0);
+    etsim_err err = {{0}};
+    etsim_trace *tr = etsim_trace_open_mem(f.p, (size_t)f.len, "old.trace", 0, 0, &err);
+    if (!tr) fail_msg("%s", err.msg);
+    assert_int_equal(etsim_trace_meta(tr)->has_longest_path, 0);
+    etsim_trace_close(tr);
+    free(f.p);
 }
 
 /* ---- damaging a real file ------------------------------------------------------ */

@@ -219,6 +219,77 @@ static void test_hand_worked_columns(void **state) {
     tt_rmdir(dir);
 }
 
+/* The header's longest_path, worked by hand: problem 0 is root(10) ->
+ * a(5) -> b(300, leaf); problem 1 is root(50) -> c(1) -> d(2) -> e(3, leaf)
+ * -> f(7) -> g(9) (f, g not leaves). Deepest leaf: e, 3 steps; most
+ * tokens: b, 315 with the root's, 305 without. A trace written before the
+ * field existed (header without it) reads as "unknown". */
+static void test_longest_path(void **state) {
+    (void)state;
+    char *dir = tt_tmpdir(), *path = tt_path(dir, "lp.trace");
+    etsim_err err = {{0}};
+    etsim_meta m = tt_meta(0, NULL);
+    m.has_longest_path = 1; /* ignored: the writer computes its own */
+    m.longest_steps = 99;
+    etsim_trace_writer *w = etsim_trace_writer_open(path, &m, 0, &err);
+    assert_non_null(w);
+    etsim_tree t;
+    etsim_tree_init(&t, 0);
+    t.prob.index = 0;
+    etsim_problem_set(&t.prob, "p0", NULL, NULL, NULL, 0);
+    etsim_tree_add_root(&t, 10);
+    int32_t a = etsim_tree_add_child(&t, 0, 5);
+    int32_t b = etsim_tree_add_child(&t, a, 300);
+    t.nodes[b].flags |= ETSIM_NODE_LEAF;
+    assert_int_equal(etsim_trace_writer_add(w, &t, &err), 0);
+    etsim_tree_reset(&t);
+    t.prob.index = 1;
+    etsim_problem_set(&t.prob, "p1", NULL, NULL, NULL, 0);
+    etsim_tree_add_root(&t, 50);
+    int32_t c = etsim_tree_add_child(&t, 0, 1);
+    int32_t d = etsim_tree_add_child(&t, c, 2);
+    int32_t e = etsim_tree_add_child(&t, d, 3);
+    int32_t f = etsim_tree_add_child(&t, e, 7);
+    etsim_tree_add_child(&t, f, 9);
+    t.nodes[e].flags |= ETSIM_NODE_LEAF;
+    assert_int_equal(etsim_trace_writer_add(w, &t, &err), 0);
+    assert_int_equal(etsim_trace_writer_finish(w, &err), 0);
+    etsim_tree_free(&t);
+    etsim_trace *tr = etsim_trace_open(path, &err);
+    if (!tr) fail_msg("%s", err.msg);
+    const etsim_meta *got = etsim_trace_meta(tr);
+    assert_int_equal(got->has_longest_path, 1);
+    assert_int_equal(got->longest_steps, 3);
+    assert_int_equal(got->longest_tokens, 315);
+    assert_int_equal(got->longest_step_tokens, 305);
+    assert_int_equal(etsim_trace_n_problems(tr), 2);
+    etsim_tree back;
+    etsim_tree_init(&back, 0);
+    etsim_trace_scratch *s = etsim_trace_scratch_new();
+    assert_int_equal(etsim_trace_load(tr, 1, &back, s, &err), 0); /* offsets shifted right */
+    assert_int_equal(back.n_nodes, 6);
+    etsim_trace_scratch_free(s);
+    etsim_tree_free(&back);
+    etsim_trace_close(tr);
+
+    /* no leaf at all: the key is left out */
+    w = etsim_trace_writer_open(path, &m, 0, &err);
+    etsim_tree_init(&t, 0);
+    t.prob.index = 0;
+    etsim_problem_set(&t.prob, "p0", NULL, NULL, NULL, 0);
+    etsim_tree_add_root(&t, 10);
+    etsim_tree_add_child(&t, 0, 5);
+    assert_int_equal(etsim_trace_writer_add(w, &t, &err), 0);
+    assert_int_equal(etsim_trace_writer_finish(w, &err), 0);
+    etsim_tree_free(&t);
+    tr = etsim_trace_open(path, &err);
+    if (!tr) fail_msg("%s", err.msg);
+    assert_int_equal(etsim_trace_meta(tr)->has_longest_path, 0);
+    etsim_trace_close(tr);
+    free(path);
+    tt_rmdir(dir);
+}
+
 /* A reader shared by threads, each with its own scratch, is covered by
  * the oracle; here: same trace from memory equals from file. */
 static void test_open_mem(void **state) {
@@ -381,6 +452,7 @@ int main(void) {
         cmocka_unit_test(test_oracle),
         cmocka_unit_test(test_oracle_threads),
         cmocka_unit_test(test_hand_worked_columns),
+        cmocka_unit_test(test_longest_path),
         cmocka_unit_test(test_open_mem),
         cmocka_unit_test(test_emb_encodings_error),
         cmocka_unit_test(test_bench_smoke),

@@ -136,6 +136,12 @@ char *tr_meta_to_json(const etsim_meta *m, int emb_enc, etsim_err *err) {
     if (m->emb_dim > 0) cJSON_AddStringToObject(o, "embed_encoding", enc_names[emb_enc]);
     cJSON_AddBoolToObject(o, "tokens_estimated", m->tokens_estimated != 0);
     if (m->n_problems > 0) cJSON_AddNumberToObject(o, "problems_planned", m->n_problems);
+    if (m->has_longest_path) {
+        cJSON *lp = cJSON_AddObjectToObject(o, "longest_path");
+        cJSON_AddNumberToObject(lp, "steps", m->longest_steps);
+        cJSON_AddNumberToObject(lp, "tokens", m->longest_tokens);
+        cJSON_AddNumberToObject(lp, "step_tokens", m->longest_step_tokens);
+    }
     if (m->settings_json) {
         cJSON *s = cJSON_Parse(m->settings_json);
         if (!cJSON_IsObject(s)) {
@@ -223,6 +229,27 @@ int tr_meta_from_json(const char *json, size_t len, etsim_meta *m, int32_t *plan
             goto err;
         }
         *planned = (int32_t)iv;
+    }
+    v = cJSON_GetObjectItemCaseSensitive(o, "longest_path");
+    if (v && !cJSON_IsNull(v)) { /* optional: traces written before it lack it */
+        static const char *const keys[3] = {"steps", "tokens", "step_tokens"};
+        int32_t *dst[3] = {&m->longest_steps, &m->longest_tokens, &m->longest_step_tokens};
+        if (!cJSON_IsObject(v)) {
+            etsim_errf(err, "header: field 'longest_path' is not an object");
+            goto err;
+        }
+        for (int k = 0; k < 3; k++) {
+            if (json_int(cJSON_GetObjectItemCaseSensitive(v, keys[k]), 0, INT32_MAX, &iv) < 0) {
+                etsim_errf(err, "header: field 'longest_path.%s' is not a count", keys[k]);
+                goto err;
+            }
+            *dst[k] = (int32_t)iv;
+        }
+        if (m->longest_step_tokens > m->longest_tokens) {
+            etsim_errf(err, "header: field 'longest_path.step_tokens' exceeds its 'tokens'");
+            goto err;
+        }
+        m->has_longest_path = 1;
     }
     v = cJSON_GetObjectItemCaseSensitive(o, "settings");
     if (v) {

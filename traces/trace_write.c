@@ -7,7 +7,15 @@
  * finish() appends the index and the trailer, then renames the temporary
  * file <path>.tmp.<pid> onto <path>. resume() reopens the temporary file of
  * an interrupted capture through the reader's scan mode, truncates what
- * follows the last valid frame and continues. */
+ * follows the last valid frame and continues.
+ *
+ * The header's "longest_path" (the deepest / longest root-to-leaf path of
+ * all trees written) is only known at the end, while the header record
+ * comes first and its compressed size depends on its content. So finish()
+ * writes the final file afresh: file header, the header record with
+ * longest_path, the problem records copied byte for byte (they hold no
+ * offsets), then the index with offsets shifted by the header's change in
+ * size. Until then the temporary file is a valid partial trace. */
 #include "traces/trace_internal.h"
 
 #include <dirent.h>
@@ -32,7 +40,23 @@ struct etsim_trace_writer {
     etsim_trace_counters c;
     tr_buf raw, comp;
     int64_t dropped;
+    etsim_meta meta;            /* the header, rewritten by finish()   */
+    int32_t lp_steps, lp_tokens, lp_step_tokens; /* longest path so far */
+    int has_leaf;
 };
+
+/* Fold a tree's root-to-leaf paths into the writer's longest path. */
+static void note_longest_path(etsim_trace_writer *w, const etsim_tree *t) {
+    for (int32_t i = 1; i < t->n_nodes; i++) {
+        const etsim_node *nd = &t->nodes[i];
+        if (!(nd->flags & ETSIM_NODE_LEAF)) continue;
+        int32_t gen = nd->cum_tokens - t->nodes[0].cum_tokens;
+        if (nd->depth > w->lp_steps) w->lp_steps = nd->depth;
+        if (nd->cum_tokens > w->lp_tokens) w->lp_tokens = nd->cum_tokens;
+        if (gen > w->lp_step_tokens) w->lp_step_tokens = gen;
+        w->has_leaf = 1;
+    }
+}
 
 /* ---- payload encoding ------------------------------------------------------ */
 
@@ -195,6 +219,7 @@ static etsim_trace_writer *writer_new(const char *path, int zstd_level) {
 }
 
 static void writer_free(etsim_trace_writer *w) {
+    etsim_meta_free(&w->meta);
     ZSTD_freeCCtx(w->cctx);
     free(w->name);
     free(w->entries);
@@ -222,7 +247,9 @@ etsim_trace_writer *etsim_trace_writer_open(const char *path, const etsim_meta *
             goto err;
         }
     }
-    json = tr_meta_to_json(meta, w->emb_enc, err);
+    etsim_meta_copy(&w->meta, meta);
+    w->meta.has_longest_path = 0; /* finish() writes the one of these trees */
+    json = tr_meta_to_json(&w->meta, w->emb_enc, err);
     if (!json) {
         etsim_err_prefix(err, "%s", path);
         goto err;
@@ -263,6 +290,7 @@ int etsim_trace_writer_add(etsim_trace_writer *w, const etsim_tree *t, etsim_err
     e->problem = t->prob.index;
     e->n_nodes = t->n_nodes;
     e->raw_len = r.raw_len;
+    note_longest_path(w, t);
     w->c.n_nodes += t->n_nodes;
     for (int32_t i = 0; i < t->n_nodes; i++) {
         const etsim_node *nd = &t->nodes[i];
@@ -281,8 +309,72 @@ int32_t etsim_trace_writer_last_index(const etsim_trace_writer *w) {
 }
 int64_t etsim_trace_writer_dropped_bytes(const etsim_trace_writer *w) { return w->dropped; }
 
+/* Copy bytes [from, to) of the file `src` to the writer's file. */
+static int copy_range(etsim_trace_writer *w, FILE *src, int64_t from, int64_t to,
+                      etsim_err *err) {
+    char buf[1 << 16];
+    if (fseeko(src, (off_t)from, SEEK_SET) != 0)
+        return etsim_errf(err, "%s: cannot reread the written problems: %s", w->name,
+                          strerror(errno));
+    for (int64_t left = to - from; left > 0;) {
+        size_t want = left < (int64_t)sizeof buf ? (size_t)left : sizeof buf;
+        if (fread(buf, 1, want, src) != want)
+            return etsim_errf(err, "%s: cannot reread the written problems", w->name);
+        if (write_bytes(w, buf, want, err) < 0) return -1;
+        left -= (int64_t)want;
+    }
+    return 0;
+}
+
 int etsim_trace_writer_finish(etsim_trace_writer *w, etsim_err *err) {
     tr_buf *b = &w->raw;
+    char *src_path = NULL, *json = NULL;
+    FILE *src = NULL;
+    int64_t old_start = w->data_start, old_end = w->off;
+    unsigned char fh[TR_FILE_HEADER_LEN] = TR_FILE_MAGIC;
+
+    /* Move the problems written so far aside (still a valid partial trace
+     * under <path>.tmp.*, so a crash here loses nothing) and start the
+     * final file with the completed header. */
+    if (fflush(w->af.fp) != 0) {
+        etsim_errf(err, "%s: write failed: %s", w->name, strerror(errno));
+        goto err;
+    }
+    fclose(w->af.fp);
+    w->af.fp = NULL;
+    size_t n = strlen(w->af.tmp_path) + 8;
+    src_path = etsim_malloc(n);
+    snprintf(src_path, n, "%s.data", w->af.tmp_path);
+    if (rename(w->af.tmp_path, src_path) != 0) {
+        etsim_errf(err, "%s: cannot rename %s: %s", w->name, w->af.tmp_path, strerror(errno));
+        free(src_path);
+        src_path = NULL;
+        goto err;
+    }
+    src = fopen(src_path, "rb");
+    if (!src) {
+        etsim_errf(err, "%s: cannot reopen %s: %s", w->name, src_path, strerror(errno));
+        goto err;
+    }
+    free(w->af.path);
+    free(w->af.tmp_path);
+    if (etsim_atomic_open(&w->af, w->name, err) < 0) goto err;
+    w->meta.has_longest_path = w->has_leaf;
+    w->meta.longest_steps = w->lp_steps;
+    w->meta.longest_tokens = w->lp_tokens;
+    w->meta.longest_step_tokens = w->lp_step_tokens;
+    json = tr_meta_to_json(&w->meta, w->emb_enc, err);
+    if (!json) goto err;
+    w->off = 0;
+    tr_put_u32(fh + 8, ETSIM_TRACE_VERSION);
+    tr_put_u32(fh + 12, 0);
+    if (write_bytes(w, fh, sizeof fh, err) < 0) goto err;
+    b->len = 0;
+    tr_buf_bytes(b, json, strlen(json));
+    if (write_record(w, 'H', 0, 0, 0, NULL, err) < 0) goto err;
+    int64_t shift = w->off - old_start;
+    if (copy_range(w, src, old_start, old_end, err) < 0) goto err;
+
     int64_t index_off = w->off;
     b->len = 0;
     tr_buf_u32(b, (uint32_t)w->n);
@@ -295,7 +387,7 @@ int etsim_trace_writer_finish(etsim_trace_writer *w, etsim_err *err) {
     tr_buf_u64(b, (uint64_t)w->c.n_emb);
     for (int32_t k = 0; k < w->n; k++) {
         const etsim_trace_entry *e = &w->entries[k];
-        tr_buf_u64(b, (uint64_t)e->offset);
+        tr_buf_u64(b, (uint64_t)(e->offset + shift));
         tr_buf_u32(b, e->record_len);
         tr_buf_u32(b, (uint32_t)e->problem);
         tr_buf_u32(b, (uint32_t)e->n_nodes);
@@ -308,20 +400,37 @@ int etsim_trace_writer_finish(etsim_trace_writer *w, etsim_err *err) {
     tr_put_u32(tl + 24, ETSIM_TRACE_VERSION);
     tr_put_u32(tl + 28, (uint32_t)etsim_trace_xxh64(tl, 28, TR_HEADER_SEED));
     if (write_bytes(w, tl, sizeof tl, err) < 0) goto err;
+    fclose(src);
+    src = NULL;
     if (etsim_atomic_commit(&w->af, err) < 0) {
+        unlink(src_path);
+        free(src_path);
+        free(json);
         writer_free(w);
         return -1;
     }
+    unlink(src_path);
+    free(src_path);
+    free(json);
     writer_free(w);
     return 0;
 err:
+    if (src) fclose(src);
+    if (src_path) unlink(src_path);
+    free(src_path);
+    free(json);
     etsim_trace_writer_abort(w);
     return -1;
 }
 
 void etsim_trace_writer_abort(etsim_trace_writer *w) {
     if (!w) return;
-    etsim_atomic_abort(&w->af);
+    if (w->af.fp) {
+        etsim_atomic_abort(&w->af);
+    } else { /* finish() failed between its two files */
+        free(w->af.path);
+        free(w->af.tmp_path);
+    }
     writer_free(w);
 }
 
@@ -395,6 +504,24 @@ etsim_trace_writer *etsim_trace_writer_resume(const char *path, const char *part
         fseeko(w->af.fp, (off_t)w->off, SEEK_SET) != 0) {
         etsim_errf(err, "%s: cannot reopen for appending: %s", w->af.tmp_path, strerror(errno));
         goto err;
+    }
+    /* The longest path of the problems kept: read back from their frames
+     * (the partial header cannot hold it; see the top of this file). */
+    etsim_meta_copy(&w->meta, &tr->meta);
+    w->meta.n_problems = tr->planned; /* the reader's n_problems counts the file's */
+    w->meta.has_longest_path = 0;
+    {
+        etsim_trace_scratch *sc = etsim_trace_scratch_new();
+        etsim_tree t;
+        etsim_tree_init(&t, tr->meta.emb_dim);
+        int bad = 0;
+        for (int32_t k = 0; k < tr->n && !bad; k++) {
+            bad = etsim_trace_load(tr, k, &t, sc, err) < 0;
+            if (!bad) note_longest_path(w, &t);
+        }
+        etsim_tree_free(&t);
+        etsim_trace_scratch_free(sc);
+        if (bad) goto err;
     }
     if (meta_out) etsim_meta_copy(meta_out, &tr->meta);
     etsim_trace_close(tr);

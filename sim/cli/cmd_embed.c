@@ -18,6 +18,8 @@ static void usage(FILE *fp) {
         "  --model NAME    embedding model (http; default: the server's first model)\n"
         "  --encoding E    storage encoding of the vectors (default: the trace's, else f16)\n"
         "  --batch N       texts per HTTP request (64)\n"
+        "Blank steps (empty or whitespace) are not embedded: they get the zero vector,\n"
+        "with a warning (ETS clusters zero vectors together, apart from other steps).\n"
         "fastText vectors trained on step text stand in for the ETS paper's math BERT\n"
         "embedder: they are not the same vectors, and ETS clustering thresholds tuned\n"
         "on one do not carry over to the other.\n");
@@ -58,5 +60,15 @@ int etsim_cmd_embed(int argc, char **argv) {
     if (etsim_embed_trace(&o, &rep, &err) < 0) return etsim_cli_fail(1, "%s", err.msg);
     printf("embed: %d problems, %lld of %lld nodes embedded (%d-d) into %s\n", rep.problems,
            (long long)rep.embedded, (long long)rep.nodes, rep.dim, o.out ? o.out : o.in);
+    /* Zero vectors have no cosine; ETS clusters them by a fixed rule. */
+    if (rep.blank)
+        fprintf(stderr, "etsim embed: warning: %lld blank steps (first: problem %d, node %d) were "
+                        "given the zero vector; ETS clusters zero vectors together, apart from "
+                        "every other step (selectors/README.md, \"Zero vectors\")\n",
+                (long long)rep.blank, rep.blank_problem, rep.blank_node);
+    if (rep.zero)
+        fprintf(stderr, "etsim embed: warning: %lld steps with text got a zero vector from the "
+                        "backend (first: problem %d, node %d); ETS treats them as blank steps\n",
+                (long long)rep.zero, rep.zero_problem, rep.zero_node);
     return 0;
 }

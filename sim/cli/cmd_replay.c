@@ -20,7 +20,8 @@ static void usage(FILE *fp) {
         "  --width N             initial width N (> 0)\n"
         "  --set KEY=VALUE       selector or engine parameter (repeatable):\n"
         "                        engine keys: max_tokens (1024), max_expansions (25),\n"
-        "                        root_tokens (prompt|reference), on_missing\n"
+        "                        root_tokens (prompt|reference), kv_metric\n"
+        "                        (union|reference), on_missing\n"
         "  --on-missing M        error | truncate | resample (default error)\n"
         "  --problems N          first N problems (default all)\n"
         "  --first K             start at problem K (default 0)\n"
@@ -53,6 +54,60 @@ static int sink(void *ctx, etsim_problem_result *res, etsim_err *err) {
     replay_ctx *c = ctx;
     if (c->costs && etsim_cost_traces_add(c->costs, res, err) < 0) return -1;
     return etsim_result_writer_add(c->w, res, err);
+}
+
+/* n with thousands separators ("1,870"). */
+static const char *fmt_count(char *buf, size_t size, int64_t n) {
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)(n < 0 ? -n : n));
+    size_t o = 0;
+    if (n < 0 && o + 1 < size) buf[o++] = '-';
+    for (int i = 0; i < len && o + 1 < size; i++) {
+        if (i > 0 && (len - i) % 3 == 0 && o + 1 < size) buf[o++] = ',';
+        if (o + 1 < size) buf[o++] = digits[i];
+    }
+    buf[o] = 0;
+    return buf;
+}
+
+/* Problems that ended without any leaf are graded wrong; say how many and
+ * which limit ended them, and, when the trace records its longest path
+ * (traces/FORMAT.md), the limits that would let every recorded leaf be
+ * reached: max_expansions = the deepest leaf's steps (the leaves generated
+ * by the last selection are kept), max_tokens = the longest leaf's
+ * cumulative count + 1 (a node is retired at cum >= max_tokens, so every
+ * ancestor of that leaf then stays below it). */
+static void print_no_leaf_note(FILE *fp, const etsim_search_config *cfg, int problems,
+                               const etsim_counters *c, const etsim_meta *meta) {
+    if (c->no_leaf == 0) return;
+    int64_t other = c->no_leaf - c->no_leaf_max_expansions - c->no_leaf_max_tokens;
+    char a[32], b[32];
+    fprintf(fp, "etsim replay: %lld of %d problems ended without a leaf (max_expansions %d: %lld, "
+                "max_tokens %d: %lld",
+            (long long)c->no_leaf, problems, cfg->max_expansions,
+            (long long)c->no_leaf_max_expansions, cfg->max_tokens,
+            (long long)c->no_leaf_max_tokens);
+    if (other > 0) fprintf(fp, ", other causes: %lld", (long long)other);
+    fputc(')', fp);
+    if (!meta || !meta->has_longest_path) {
+        fputs(meta ? "; the source does not record its longest path\n" : "\n", fp);
+        return;
+    }
+    int64_t tokens = cfg->root_tokens == ETSIM_ROOT_REFERENCE
+                         ? (int64_t)meta->longest_step_tokens + 2
+                         : (int64_t)meta->longest_tokens;
+    fprintf(fp, "; the trace's longest path is %s steps / %s tokens", fmt_count(a, sizeof a,
+            meta->longest_steps), fmt_count(b, sizeof b, tokens));
+    int want_exp = meta->longest_steps > cfg->max_expansions;
+    int want_tok = tokens + 1 > cfg->max_tokens;
+    if (!want_exp && !want_tok) {
+        fputs(", within the limits\n", fp);
+        return;
+    }
+    fputs(": try", fp);
+    if (want_exp) fprintf(fp, " --set max_expansions=%d", meta->longest_steps);
+    if (want_tok) fprintf(fp, " --set max_tokens=%lld", (long long)(tokens + 1));
+    fputc('\n', fp);
 }
 
 /* Price the replay on the simulated GPUs and report. */
@@ -108,6 +163,8 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
     etsim_counters total_c = w.total;
     etsim_cli_print_summary(stdout, cfg, problems, &total_c);
     etsim_eval_acc_print(stdout, &w.acc, 0);
+    print_no_leaf_note(stderr, cfg, problems, &total_c,
+                       !strcmp(src->kind, "trace") ? &o->meta : NULL);
     if (etsim_result_writer_commit(&w, &err) < 0) {
         rc = etsim_cli_fail(1, "%s", err.msg);
         goto done;

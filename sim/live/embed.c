@@ -7,7 +7,8 @@
  * client in batches all in flight at once, or through one long-lived
  * fastText process fed by a writer thread while this thread reads one
  * vector line per text -- and the problem is written to the output trace
- * with the new vectors replacing any old ones. The output is written to a
+ * with the new vectors replacing any old ones. Blank steps are not sent:
+ * they get the zero vector and are counted (embed.h). The output is written to a
  * temporary file and renamed into place, so a failure leaves the input as
  * it was. */
 #include "sim/live/embed.h"
@@ -229,6 +230,20 @@ static int fasttext_embed(backend *b, char *const *texts, int32_t n, float *out,
 
 /* ---- driver -------------------------------------------------------------------------- */
 
+/* Text empty or only whitespace: nothing to embed (see embed.h). */
+static int blank_text(const char *s) {
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r' && *s != '\f' && *s != '\v')
+            return 0;
+    return 1;
+}
+
+static int zero_vector(const float *v, int32_t dim) {
+    for (int32_t k = 0; k < dim; k++)
+        if (v[k] != 0.0f) return 0;
+    return 1;
+}
+
 static int backend_embed(backend *b, char *const *texts, int32_t n, float *out, etsim_err *err) {
     if (n == 0) return 0;
     return b->fasttext ? fasttext_embed(b, texts, n, out, err) : http_embed(b, texts, n, out, err);
@@ -332,7 +347,11 @@ static char *settings_with_embed(const char *settings, const etsim_embed_opts *o
 
 int etsim_embed_trace(const etsim_embed_opts *o, etsim_embed_report *rep, etsim_err *err) {
     memset(rep, 0, sizeof *rep);
+    rep->blank_problem = rep->blank_node = rep->zero_problem = rep->zero_node = -1;
     backend b;
+    float *zeros = NULL;
+    int32_t *blank_ids = NULL;
+    int64_t cap_b = 0;
     etsim_trace *tr = NULL;
     etsim_trace_writer *w = NULL;
     etsim_trace_scratch *sc = NULL;
@@ -371,12 +390,23 @@ int etsim_embed_trace(const etsim_embed_opts *o, etsim_embed_report *rep, etsim_
     if (!w) goto done;
     sc = etsim_trace_scratch_new();
     rep->dim = b.dim;
+    zeros = etsim_calloc((size_t)(b.dim > 0 ? b.dim : 1), sizeof *zeros);
     for (int32_t k = 0; k < etsim_trace_n_problems(tr); k++) {
         if (etsim_trace_load(tr, k, &t, sc, err) < 0) goto done;
-        int32_t n = 0;
+        int32_t n = 0, n_blank = 0;
         for (int32_t i = 1; i < t.n_nodes; i++) {
             const char *s = etsim_tree_text(&t, i);
             if (!s) continue;
+            if (blank_text(s)) {
+                etsim_grow((void **)&blank_ids, &cap_b, n_blank + 1, sizeof *blank_ids);
+                blank_ids[n_blank++] = i;
+                if (rep->blank == 0) {
+                    rep->blank_problem = t.prob.index;
+                    rep->blank_node = i;
+                }
+                rep->blank++;
+                continue;
+            }
             etsim_grow((void **)&texts, &cap_t, n + 1, sizeof *texts);
             etsim_grow((void **)&ids, &cap_i, n + 1, sizeof *ids);
             texts[n] = (char *)s;
@@ -390,11 +420,22 @@ int etsim_embed_trace(const etsim_embed_opts *o, etsim_embed_report *rep, etsim_
         t.emb_dim = b.dim;
         t.emb_rows = 0;
         for (int32_t i = 0; i < t.n_nodes; i++) t.nodes[i].emb_row = -1;
-        for (int32_t i = 0; i < n; i++) etsim_tree_set_embedding(&t, ids[i], vec + (size_t)i * b.dim);
+        for (int32_t i = 0; i < n; i++) {
+            const float *v = vec + (size_t)i * b.dim;
+            if (zero_vector(v, b.dim)) {
+                if (rep->zero == 0) {
+                    rep->zero_problem = t.prob.index;
+                    rep->zero_node = ids[i];
+                }
+                rep->zero++;
+            }
+            etsim_tree_set_embedding(&t, ids[i], v);
+        }
+        for (int32_t i = 0; i < n_blank; i++) etsim_tree_set_embedding(&t, blank_ids[i], zeros);
         if (etsim_trace_writer_add(w, &t, err) < 0) goto done;
         rep->problems++;
         rep->nodes += t.n_nodes;
-        rep->embedded += n;
+        rep->embedded += n + n_blank;
     }
     etsim_trace_close(tr);
     tr = NULL;
@@ -411,5 +452,7 @@ done:
     free(texts);
     free(ids);
     free(vec);
+    free(zeros);
+    free(blank_ids);
     return rc;
 }

@@ -26,11 +26,22 @@ typedef struct etsim_embed_opts {
     int32_t batch;            /* texts per HTTP request (64)                   */
 } etsim_embed_opts;
 
+/* Blank steps (text empty or only whitespace) are not sent to the backend
+ * (fastText gives them a zero vector, HTTP servers may refuse them): they
+ * get the zero vector, which ETS's clustering treats by a fixed rule (one
+ * cluster of all zero vectors, apart from every other step; see
+ * selectors/README.md, "Zero vectors"). Steps with text for which the
+ * backend returned a zero vector are counted too. Problems are named by
+ * their index in the problem set, nodes by their id in the trace. */
 typedef struct etsim_embed_report {
     int32_t problems;
     int64_t nodes, embedded;  /* nodes, nodes with text that got a vector     */
     int32_t dim;
     int64_t requests;
+    int64_t blank;            /* blank steps given the zero vector            */
+    int32_t blank_problem, blank_node;     /* the first one (-1 if none)    */
+    int64_t zero;             /* non-blank steps the backend gave 0 vectors   */
+    int32_t zero_problem, zero_node;       /* the first one (-1 if none)    */
 } etsim_embed_report;
 
 int etsim_embed_trace(const etsim_embed_opts *o, etsim_embed_report *rep, etsim_err *err);
