@@ -2,7 +2,13 @@
 # cli_import.sh -- `etsim import sal` (agreement, tree import, the
 # step/score mismatch skip, report) on a small file written here and, when
 # ETSIM_SHARED_DIR has them, on a real search-and-learn file; `etsim import
-# ets` on a two-question node dump; bad input never leaves a trace behind.
+# ets` on a two-question node dump and on the public rebase.py's own output
+# (tests/data/ets_rebase, written by make_fixture.py running rebase.py
+# @ac937a7): answers.json and its answer_q{id}.json copies import alike,
+# and a replay that reaches every leaf, exported, evaluates exactly as the
+# original under every vote and aggregation, with the same leaf texts and
+# step scores. An import that imports nothing (wrong --dataset, every row
+# skipped) exits 1 saying why, and no input ever leaves a trace behind.
 set -u
 B=${ETSIM_BIN:?}
 T=$(mktemp -d)
@@ -39,7 +45,7 @@ cat > "$T/ets/answer_q1.json" <<'JSON'
  {"id": 1, "text": "The answer is: 3 ки", "score": 0.4, "parent_id": 0, "depth": 1, "leaf": true}]}
 JSON
 "$B" import ets "$T/ets" --out "$T/e.trace" > "$T/out" 2>"$T/err" || fail "import ets: $(cat "$T/err")"
-grep -q "imported 2 questions, 5 nodes" "$T/out" || fail "ets counts: $(cat "$T/out")"
+grep -q "imported 2 questions, 2 leaves, 5 nodes" "$T/out" || fail "ets counts: $(cat "$T/out")"
 # the harness dumps whole texts: q0's steps are cut at the parent's text;
 # q1's leaf does not extend its root's text and is counted
 grep -q "do not extend their parent's (kept whole): 1" "$T/out" || fail "ets prefix count: $(cat "$T/out")"
