@@ -668,7 +668,7 @@ int etsim_import_ets(const char *in, const etsim_import_opts *o, etsim_import_st
     } else if (ets_read_file(&c, in, err)) {
         goto err;
     }
-    qsort(c.recs, (size_t)c.n, sizeof *c.recs, ets_rec_cmp);
+    if (c.n) qsort(c.recs, (size_t)c.n, sizeof *c.recs, ets_rec_cmp);
     etsim_meta meta;
     fill_meta(&meta, o->dataset ? (c.ds.kind == ETSIM_BENCH_GSM8K ? "gsm8k" : "math500") : "math500",
               c.answers_form ? STEP_TAG : NULL, (char *)etsim_extract_profile_name(o->extract),
