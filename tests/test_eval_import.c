@@ -118,8 +118,8 @@ static void test_dataset(void **state) {
     char *in = tt_path(dir, "answers.json"), *out = tt_path(dir, "a.trace"), *ds = tt_path(dir, "ds.jsonl");
     FILE *fp = fopen(ds, "w");
     assert_non_null(fp);
-    fputs("{\"problem\": \"X\", \"answer\": \"0\", \"unique_id\": \"test/a/1.json\", \"subject\": \"Algebra\", \"level\": 1}\n"
-          "{\"problem\": \"Q\", \"answer\": \"7\", \"unique_id\": \"test/a/2.json\", \"subject\": \"Algebra\", \"level\": 3}\n",
+    fputs("{\"problem\": \"X\", \"answer\": \"0\", \"unique_id\": \"test/a/1.json\", \"level\": 1}\n"
+          "{\"problem\": \"Q\", \"answer\": \"7\", \"unique_id\": \"test/a/2.json\", \"level\": 3}\n",
           fp);
     fclose(fp);
     fp = fopen(in, "w");
@@ -178,8 +178,9 @@ static void test_replay_empty_trace(void **state) {
     char *tr = tt_path(dir, "empty.trace"), *errp = tt_path(dir, "stderr"), *res = tt_path(dir, "r.json");
     tt_write_trace(tr, 0, 0, 0, NULL, 0, 1);
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "\"%s\" replay --trace \"%s\" --selector rebase --width 4 --out \"%s\" >/dev/null 2>\"%s\"",
-             bin, tr, res, errp);
+    snprintf(cmd, sizeof cmd,
+             "\"%s\" replay --trace \"%s\" --selector rebase --width 4 --out \"%s\" >/dev/null 2>\"%s\"", bin, tr,
+             res, errp);
     int st = system(cmd);
     assert_true(WIFEXITED(st));
     assert_int_equal(WEXITSTATUS(st), 1);

@@ -154,6 +154,9 @@ int etsim_cmd_import(int argc, char **argv) {
     if (st.first_skip[0]) printf("  first skipped: %s\n", st.first_skip);
     if (st.first_unknown[0]) printf("  first not in the dataset: %s\n", st.first_unknown);
     if (st.merged_steps) printf("  steps merged into shared prefixes: %ld\n", st.merged_steps);
+    if (st.from_answers)
+        printf("  answers.json holds the leaves' paths only (rebase.py writes no pruned branch): a replay\n"
+               "  asking for more children than were kept needs --on-missing truncate|resample\n");
     if (st.no_leaves)
         printf("  questions without any leaf: %d (replaying them needs --on-missing truncate)\n", st.no_leaves);
     if (st.text_not_prefix)

@@ -194,7 +194,8 @@ int etsim_import_sal(const char *in, const etsim_import_opts *o, etsim_import_st
             if (idx < 0) {
                 st->skipped_unknown++;
                 const char *uid = f.rows[i].unique_id ? f.rows[i].unique_id : "(no unique_id)";
-                note_first(st->first_unknown, sizeof st->first_unknown, "line %ld, problem %.120s", f.rows[i].line, uid);
+                note_first(st->first_unknown, sizeof st->first_unknown, "line %ld, problem %.120s", f.rows[i].line,
+                           uid);
                 if (o->report)
                     fprintf(o->report, "skipped: %s:%ld: problem %s not found in %s\n", in, f.rows[i].line, uid,
                             o->dataset);
@@ -224,8 +225,8 @@ int etsim_import_sal(const char *in, const etsim_import_opts *o, etsim_import_st
         int bad = -1;
         if (etsim_sal_build_tree(r, ord[k].index, &t, st, &bad)) {
             st->skipped_mismatch++;
-            note_first(st->first_skip, sizeof st->first_skip, "line %ld: completion %d has %d steps but %d scores", r->line,
-                       bad, count_steps(r->completions[bad]), r->n_scores[bad]);
+            note_first(st->first_skip, sizeof st->first_skip, "line %ld: completion %d has %d steps but %d scores",
+                       r->line, bad, count_steps(r->completions[bad]), r->n_scores[bad]);
             if (o->report)
                 fprintf(o->report, "skipped: %s:%ld: completion %d has %d steps but %d scores\n", in, r->line, bad,
                         count_steps(r->completions[bad]), r->n_scores[bad]);
@@ -357,6 +358,7 @@ static int ets_answers_tree(const char *where, const cJSON *q, int32_t index, co
         etsim_arena_reset(&a);
     }
     st->leaves += n;
+    st->from_answers++;
     if (n == 0) st->no_leaves++;
     st->nodes += t->n_nodes;
     rc = 0;

@@ -60,6 +60,7 @@ typedef struct etsim_import_stats {
     long text_not_prefix; /* ETS dumps: a node's text does not extend its
                            * parent's, so it is kept whole as the step   */
     long leaves;          /* ETS: leaves imported                        */
+    int from_answers;     /* ETS: questions imported from the answers form */
     int no_leaves;        /* ETS: questions imported without any leaf    */
     long text_not_rejoined; /* ETS answers: leaves whose text the steps,
                            * joined as `etsim export` joins them
