@@ -495,7 +495,9 @@ typedef struct ets_rec {
 } ets_rec;
 static int ets_rec_cmp(const void *x, const void *y) {
     const ets_rec *a = x, *b = y;
-    return a->index != b->index ? (a->index < b->index ? -1 : 1) : (a->pos < b->pos ? -1 : a->pos > b->pos);
+    if (a->index != b->index) return a->index < b->index ? -1 : 1;
+    int c = a->path && b->path ? strcmp(a->path, b->path) : 0; /* not readdir's order */
+    return c ? c : (a->pos < b->pos ? -1 : a->pos > b->pos);
 }
 
 static cJSON *load_json(const char *path, etsim_err *err) {
@@ -565,9 +567,11 @@ static int ets_add_rec(ets_ctx *c, const char *where, long qid, char *path, cons
 /* The question number in a file name answer_q{id}.json, or -1. */
 static long qid_of_name(const char *name) {
     const char *base = strrchr(name, '/');
+    const char *s = base ? base + 1 : name;
     long q;
-    char tail[8];
-    if (sscanf(base ? base + 1 : name, "answer_q%ld.jso%1[n]", &q, tail) != 2 || q < 0) return -1;
+    int end = 0;
+    if (strncmp(s, "answer_q", 8) || s[8] < '0' || s[8] > '9') return -1;
+    if (sscanf(s, "answer_q%ld.json%n", &q, &end) != 1 || end == 0 || s[end] || q < 0) return -1;
     return q;
 }
 
