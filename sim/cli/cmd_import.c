@@ -1,10 +1,11 @@
 /* cmd_import.c -- `etsim import`: bring search results recorded by other
  * tools into etsim traces.
  *   etsim import sal FILE.jsonl [--dataset B.jsonl] [--out TRACE] [--report R]
- *   etsim import ets DIR [--dataset B.jsonl] --out TRACE [--extract P]
+ *   etsim import ets ANSWERS.json|DIR [--dataset B.jsonl] --out TRACE [--extract P]
  * The sal form also re-derives search-and-learn's stored votes and prints
  * how many agree; the report lists every disagreement with its reason and
- * every skipped row. */
+ * every skipped row. Both exit 1 without writing a trace when nothing
+ * could be imported, saying why. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +18,22 @@
 static void usage(FILE *fp) {
     fprintf(fp,
             "usage: etsim import sal FILE.jsonl [--dataset BENCH.jsonl] [--out TRACE] [--report FILE]\n"
-            "       etsim import ets DIR --out TRACE [--dataset BENCH.jsonl] [--extract PROFILE]\n"
+            "       etsim import ets ANSWERS.json|DIR --out TRACE [--dataset BENCH.jsonl] [--extract PROFILE]\n"
             "  sal   search-and-learn results: completions split on blank lines into steps\n"
             "        aligned with their scores, equal prefixes merged into one tree per problem;\n"
             "        prints agreement of our pred_naive/maj/weighted@k with the stored ones.\n"
             "        Without --out only the agreement is checked. The report (default\n"
             "        TRACE.report.txt, or standard error without --out) explains every\n"
             "        disagreement and lists skipped rows.\n"
-            "  ets   ETS harness dumps answer_q{id}.json (nodes_info) into one trace.\n"
-            "  --dataset   MATH500 or GSM8K JSON lines: problem data and ordering\n"
-            "  --extract   ets leaves' answer profile: shepherd (default), gsm8k, boxed, sal\n");
+            "  ets   the ETS harness's output (rebase.py): answers.json, or a directory of its\n"
+            "        answer_q{id}.json files (or of node dumps with nodes_info). Each leaf's\n"
+            "        text is cut after every step tag \"\xd0\xba\xd0\xb8\" into one step per step score,\n"
+            "        equal prefixes merged into one tree per question.\n"
+            "  --dataset   MATH500 or GSM8K JSON lines: problem data and ordering (rows or\n"
+            "              questions not in it are skipped and counted)\n"
+            "  --extract   ets leaves' answer profile: shepherd (default), gsm8k, boxed, sal\n"
+            "  Nothing imported (every row skipped or not in the dataset) is an error: exit 1,\n"
+            "  no trace written.\n");
 }
 
 static int report_open(etsim_atomic_file *af, const char *path, FILE **fp, etsim_err *err) {
@@ -75,8 +82,10 @@ static int run_sal(const char *in, const etsim_import_opts *o, const char *repor
         if (etsim_import_sal(in, &oo, &st, &err)) goto fail;
         printf("  imported %d problems, %ld nodes (%ld steps merged into shared prefixes) -> %s\n", st.imported,
                st.nodes, st.merged_steps, o->out);
-        printf("  skipped: %d rows with step/score count mismatch, %d rows not in the dataset\n",
+        printf("  skipped: %d rows with step/score count mismatch, %d rows not in the dataset",
                st.skipped_mismatch, st.skipped_unknown);
+        if (st.skipped_duplicate) printf(", %d duplicate rows", st.skipped_duplicate);
+        printf("\n");
         if (st.score_conflicts) printf("  merged steps whose scores differed (first kept): %ld\n", st.score_conflicts);
         fprintf(rep, "skipped rows: %d step/score mismatch, %d not in dataset\n", st.skipped_mismatch,
                 st.skipped_unknown);
@@ -138,9 +147,23 @@ int etsim_cmd_import(int argc, char **argv) {
     etsim_err err = {{0}};
     etsim_import_stats st;
     if (etsim_import_ets(in, &o, &st, &err)) return etsim_cli_fail(1, "%s", err.msg);
-    printf("%s: imported %d questions, %ld nodes -> %s\n", in, st.imported, st.nodes, o.out);
+    printf("%s: imported %d questions, %ld leaves, %ld nodes -> %s\n", in, st.imported, st.leaves, st.nodes, o.out);
+    if (st.skipped_mismatch || st.skipped_unknown || st.skipped_duplicate)
+        printf("  skipped: %d questions whose texts do not split into their step scores, %d not in the dataset, "
+               "%d duplicates\n", st.skipped_mismatch, st.skipped_unknown, st.skipped_duplicate);
+    if (st.first_skip[0]) printf("  first skipped: %s\n", st.first_skip);
+    if (st.first_unknown[0]) printf("  first not in the dataset: %s\n", st.first_unknown);
+    if (st.merged_steps) printf("  steps merged into shared prefixes: %ld\n", st.merged_steps);
+    if (st.from_answers)
+        printf("  answers.json holds the leaves' paths only (rebase.py writes no pruned branch): a replay\n"
+               "  asking for more children than were kept needs --on-missing truncate|resample\n");
+    if (st.no_leaves)
+        printf("  questions without any leaf: %d (replaying them needs --on-missing truncate)\n", st.no_leaves);
     if (st.text_not_prefix)
         printf("  nodes whose texts do not extend their parent's (kept whole): %ld\n",
                st.text_not_prefix);
+    if (st.text_not_rejoined)
+        printf("  leaves whose text an export would join differently from the original: %ld\n",
+               st.text_not_rejoined);
     return 0;
 }

@@ -137,9 +137,15 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
     etsim_oracle *o = etsim_oracle_open(src->kind, src->spec, &err);
     if (!o) return etsim_cli_fail(1, "%s", err.msg);
     int32_t total = o->meta.n_problems;
+    if (total <= 0) { /* say what is empty, not which flag cannot be met */
+        etsim_oracle_close(o);
+        return etsim_cli_fail(1, "%s%sthe %s holds no problems: nothing to replay", src->spec ? src->spec : "",
+                              src->spec ? ": " : "", src->kind);
+    }
     if (first >= total) {
         etsim_oracle_close(o);
-        return etsim_cli_fail(1, "--first %d: the source has only %d problems", first, total);
+        return etsim_cli_fail(1, "--first %d: the %s holds only %d problems (0..%d)", first, src->kind, total,
+                              total - 1);
     }
     if (problems < 0 || first + problems > total) problems = total - first;
 
