@@ -353,6 +353,9 @@ void etsim_sbuf_json_string(etsim_sbuf *b, const char *s) {
                                 : snprintf(esc, sizeof esc, "\\u%04x", c);
             etsim_sbuf_put(b, esc, (size_t)n);
             p++;
+        } else if (c == 0xC0 && p[1] == 0x80) { /* U+0000 as the eval code carries it (pystr.h) */
+            etsim_sbuf_puts(b, "\\u0000");
+            p += 2;
         } else {
             int n = utf8_len(p);
             if (n == 0) {

@@ -99,8 +99,9 @@ double etsim_now_s(void); /* monotonic seconds */
 void etsim_fmt_double(char *buf, double v);
 
 /* Write s as a JSON string literal (quotes included, control characters,
- * quotes and backslashes escaped; invalid UTF-8 bytes become U+FFFD).
- * NULL writes `null`. */
+ * quotes and backslashes escaped; invalid UTF-8 bytes become U+FFFD, except
+ * C0 80, the eval code's carrier for U+0000 (sim/eval/pystr.h), which is
+ * written \u0000). NULL writes `null`. */
 void etsim_json_write_string(FILE *fp, const char *s);
 
 /* ---- string buffer ---------------------------------------------------------

@@ -32,6 +32,23 @@ cmp -s "$T/got" "$T/want" || { diff "$T/got" "$T/want"; fail "known cases"; }
 cmp -s "$T/got2" "$T/want" || fail "stdin output differs"
 "$B" grade --grader clean "$T/in.jsonl" | tail -1 | grep -qx true || fail "clean mode: (5) vs 5"
 
+# issue 12: Unicode decimal digits as Python's float() reads them, and a
+# JSON \u0000 kept inside the string (expected values: the ETS grader,
+# see sim/eval/testdata/grade_golden.jsonl)
+cat > "$T/uni.jsonl" <<'JSON'
+{"given": "６", "gt": "6"}
+{"given": "１２", "gt": "12"}
+{"given": "٣", "gt": "3"}
+{"given": "６.0", "gt": "6"}
+{"given": "²", "gt": "2"}
+{"given": "6\u0000", "gt": "6"}
+{"given": "6\u0000", "gt": "6\u0000"}
+{"given": "6\\u0000", "gt": "6\\u0000"}
+JSON
+printf 'true\ntrue\ntrue\ntrue\nfalse\nfalse\ntrue\ntrue\n' > "$T/uni_want"
+"$B" grade "$T/uni.jsonl" > "$T/uni_got" || fail "grade (unicode) exited $?"
+cmp -s "$T/uni_got" "$T/uni_want" || { diff "$T/uni_got" "$T/uni_want"; fail "unicode digits / NUL"; }
+
 printf '{"given":"1","gt":"1"}\n{"given": 1, "gt": "1"}\n' > "$T/num.jsonl"
 out=$("$B" grade "$T/num.jsonl" 2>"$T/err"); rc=$?
 [ $rc -eq 1 ] || fail "non-string given: rc $rc"

@@ -11,9 +11,9 @@
  * pylatexenc's own tables by tools/gen_l2t_table.py).
  *
  * Known differences (documented, rare in answers): accents compose (NFC)
- * only over ASCII letters; Python's Unicode
- * isalpha()/\w are approximated by etsim_py_isalpha; comments ('%') never
- * reach this code in the grader (the caller removes '%'). */
+ * only over ASCII letters; comments ('%') never reach this code in the
+ * grader (the caller removes '%'). Python's Unicode isalpha() and \w are
+ * the generated tables of pystr.h. */
 #ifndef ETSIM_EVAL_LATEX2TEXT_H
 #define ETSIM_EVAL_LATEX2TEXT_H
 

@@ -65,18 +65,18 @@ const char *etsim_norm_strip_thousands(etsim_arena *a, const char *expr) {
         while (*p) {
             size_t l0, l1, l2, l3;
             uint32_t c0 = etsim_utf8_decode(p, &l0);
-            if (etsim_py_isdigit_cp(c0) && p[l0] == ',') {
+            if (etsim_py_isdecimal_cp(c0) && p[l0] == ',') {
                 const char *d = p + l0 + 1;
                 uint32_t d1 = *d ? etsim_utf8_decode(d, &l1) : 0;
-                uint32_t d2 = d1 && etsim_py_isdigit_cp(d1) && d[l1] ? etsim_utf8_decode(d + l1, &l2) : 0;
-                uint32_t d3 = d2 && etsim_py_isdigit_cp(d2) && d[l1 + l2] ? etsim_utf8_decode(d + l1 + l2, &l3) : 0;
-                if (d3 && etsim_py_isdigit_cp(d3)) {
+                uint32_t d2 = d1 && etsim_py_isdecimal_cp(d1) && d[l1] ? etsim_utf8_decode(d + l1, &l2) : 0;
+                uint32_t d3 = d2 && etsim_py_isdecimal_cp(d2) && d[l1 + l2] ? etsim_utf8_decode(d + l1 + l2, &l3) : 0;
+                if (d3 && etsim_py_isdecimal_cp(d3)) {
                     const char *after = d + l1 + l2 + l3;
                     size_t la = 0;
                     bool ok = !*after || (after[0] == '\n' && !after[1]);
                     if (*after && !ok) {
                         uint32_t c4 = etsim_utf8_decode(after, &la);
-                        ok = !etsim_py_isdigit_cp(c4);
+                        ok = !etsim_py_isdecimal_cp(c4);
                     } else {
                         la = 0; /* $ matched empty */
                     }

@@ -112,7 +112,8 @@ void etsim_sb_putc(etsim_sb *b, char c) {
 void etsim_sb_put_cp(etsim_sb *b, uint32_t cp) {
     char u[4];
     size_t n;
-    if (cp < 0x80) { u[0] = (char)cp; n = 1; }
+    if (cp == 0) { u[0] = (char)0xC0; u[1] = (char)0x80; n = 2; } /* U+0000 kept in a C string */
+    else if (cp < 0x80) { u[0] = (char)cp; n = 1; }
     else if (cp < 0x800) { u[0] = (char)(0xC0 | (cp >> 6)); u[1] = (char)(0x80 | (cp & 0x3F)); n = 2; }
     else if (cp < 0x10000) {
         u[0] = (char)(0xE0 | (cp >> 12)); u[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
@@ -177,25 +178,43 @@ bool etsim_py_isspace_at(const char *s, size_t *len) {
     uint32_t cp = etsim_utf8_decode(s, len);
     return cp_isspace(cp);
 }
-bool etsim_py_isalpha(uint32_t cp) {
-    if (cp < 0x80) return isalpha((int)cp) != 0;
-    if (cp == 0xAA || cp == 0xB5 || cp == 0xBA) return true;
-    if (cp >= 0xC0 && cp <= 0x24F) return cp != 0xD7 && cp != 0xF7;
-    if (cp >= 0x370 && cp <= 0x3FF) return cp != 0x375 && cp != 0x37E && cp != 0x384 && cp != 0x385 && cp != 0x387 && cp != 0x3F6;
-    if (cp >= 0x400 && cp <= 0x481) return true;
-    if (cp >= 0x48A && cp <= 0x52F) return true;
-    if (cp >= 0x4E00 && cp <= 0x9FFF) return true; /* CJK ideographs are Lo */
+/* Binary search in a generated range table (py_unicode_table.c). */
+static bool in_ranges(const etsim_uc_range *r, size_t n, uint32_t cp) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < r[mid].lo) hi = mid;
+        else if (cp > r[mid].hi) lo = mid + 1;
+        else return true;
+    }
     return false;
 }
+bool etsim_py_isalpha(uint32_t cp) {
+    if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
+    return in_ranges(etsim_uc_alpha, etsim_uc_alpha_n, cp);
+}
+int etsim_py_decimal(uint32_t cp) {
+    if (cp < 0x80) return cp >= '0' && cp <= '9' ? (int)(cp - '0') : -1;
+    size_t lo = 0, hi = etsim_uc_decimal_zero_n; /* the last zero <= cp */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (etsim_uc_decimal_zero[mid] <= cp) lo = mid + 1;
+        else hi = mid;
+    }
+    if (lo == 0) return -1;
+    uint32_t d = cp - etsim_uc_decimal_zero[lo - 1];
+    return d <= 9 ? (int)d : -1;
+}
+bool etsim_py_isdecimal_cp(uint32_t cp) { return etsim_py_decimal(cp) >= 0; }
 bool etsim_py_isdigit_cp(uint32_t cp) {
     if (cp < 0x80) return cp >= '0' && cp <= '9';
-    static const uint32_t zeros[] = {0x660, 0x6F0, 0x7C0, 0x966, 0x9E6, 0xA66, 0xAE6, 0xB66, 0xBE6,
-                                     0xC66, 0xCE6, 0xD66, 0xE50, 0xED0, 0xF20, 0x1040, 0xFF10};
-    for (size_t i = 0; i < sizeof zeros / sizeof zeros[0]; i++)
-        if (cp >= zeros[i] && cp <= zeros[i] + 9) return true;
-    return false;
+    return in_ranges(etsim_uc_digit, etsim_uc_digit_n, cp);
 }
-bool etsim_py_isalnum(uint32_t cp) { return etsim_py_isalpha(cp) || etsim_py_isdigit_cp(cp); }
+bool etsim_py_isalnum(uint32_t cp) {
+    if (cp < 0x80) return ((cp | 32) >= 'a' && (cp | 32) <= 'z') || (cp >= '0' && cp <= '9');
+    return in_ranges(etsim_uc_alnum, etsim_uc_alnum_n, cp);
+}
+bool etsim_py_isword(uint32_t cp) { return cp == '_' || etsim_py_isalnum(cp); }
 
 /* ---- replace / count / strip / lower --------------------------------------- */
 const char *etsim_py_replace(etsim_arena *a, const char *s, const char *from, const char *to) {
@@ -269,7 +288,13 @@ static bool cp_cased(uint32_t cp) {
                                              cp == 0x2126 || cp == 0x2128 || (cp >= 0x212A && cp <= 0x212D) ||
                                              (cp >= 0x212F && cp <= 0x2134) || cp == 0x2139;
     if (cp >= 0x1D400 && cp <= 0x1D7CB) return true;
-    return etsim_py_isalpha(cp);
+    /* the cased letters of Latin-1, Latin Extended-A/B, Greek and Cyrillic
+     * (the scripts etsim_py_lower maps) */
+    if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
+    if (cp == 0xAA || cp == 0xB5 || cp == 0xBA) return true;
+    if (cp >= 0xC0 && cp <= 0x24F) return cp != 0xD7 && cp != 0xF7;
+    if (cp >= 0x370 && cp <= 0x3FF) return cp != 0x375 && cp != 0x37E && cp != 0x384 && cp != 0x385 && cp != 0x387 && cp != 0x3F6;
+    return (cp >= 0x400 && cp <= 0x481) || (cp >= 0x48A && cp <= 0x52F);
 }
 static bool cp_case_ignorable(uint32_t cp) {
     return cp == '\'' || cp == '.' || cp == ':' || cp == '^' || cp == '`' || cp == 0xA8 || cp == 0xAD ||
@@ -278,23 +303,17 @@ static bool cp_case_ignorable(uint32_t cp) {
            cp == 0x2024 || cp == 0x2027 || (cp >= 0x20D0 && cp <= 0x20FF) || (cp >= 0xFE20 && cp <= 0xFE2F);
 }
 
+/* str.lower() of one character (the generated table; U+0130 and the
+ * final sigma are handled by the caller) */
 static uint32_t cp_lower(uint32_t cp) {
     if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
-    if ((cp >= 0xC0 && cp <= 0xDE) && cp != 0xD7) return cp + 32;
-    if (cp >= 0x100 && cp <= 0x17F) {
-        if (cp == 0x130) return 'i'; /* Python gives "i̇"; the dot is dropped here */
-        if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E)) return (cp & 1) ? cp + 1 : cp;
-        if (cp == 0x178) return 0xFF;
-        if (cp == 0x149 || cp == 0x138 || cp == 0x17F) return cp;
-        return (cp & 1) ? cp : cp + 1;
+    size_t lo = 0, hi = etsim_uc_lower_n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (cp < etsim_uc_lower[mid].lo) hi = mid;
+        else if (cp > etsim_uc_lower[mid].lo) lo = mid + 1;
+        else return etsim_uc_lower[mid].hi;
     }
-    if (cp >= 0x391 && cp <= 0x3AB && cp != 0x3A2) return cp + 32;
-    if (cp == 0x386) return 0x3AC;
-    if (cp >= 0x388 && cp <= 0x38A) return cp + 37;
-    if (cp == 0x38C) return 0x3CC;
-    if (cp == 0x38E || cp == 0x38F) return cp + 63;
-    if (cp >= 0x410 && cp <= 0x42F) return cp + 32;
-    if (cp >= 0x400 && cp <= 0x40F) return cp + 80;
     return cp;
 }
 const char *etsim_py_lower(etsim_arena *a, const char *s) {
@@ -325,6 +344,11 @@ const char *etsim_py_lower(etsim_arena *a, const char *s) {
             if (prev_cased && !(next && cp_cased(next))) lo = 0x3C2;
         }
         if (!cp_case_ignorable(cp)) prev_cased = cp_cased(cp);
+        if (cp == 0x130) { /* "İ".lower() is two characters: i + combining dot above */
+            etsim_sb_puts(&b, "i\xcc\x87");
+            s += n;
+            continue;
+        }
         if (lo == cp) etsim_sb_putn(&b, s, n);
         else etsim_sb_put_cp(&b, lo);
         s += n;
@@ -333,31 +357,44 @@ const char *etsim_py_lower(etsim_arena *a, const char *s) {
 }
 
 /* ---- numbers ------------------------------------------------------------------ */
-/* Copy s without surrounding whitespace and without the single underscores
- * Python allows between digits; false when an underscore is misplaced. */
+/* What float() and int() parse: CPython first maps every character
+ * >= 127 to ASCII (_PyUnicode_TransformDecimalAndSpaceToASCII): Unicode
+ * whitespace to ' ', a decimal digit of any script (category Nd) to its
+ * ASCII digit, anything else to '?' (which then fails to parse); ASCII is
+ * kept as is (so "\x1c5" fails: 0x1C is str.isspace() but not a C space).
+ * Then surrounding C whitespace goes, and the single underscores allowed
+ * between digits. U+0000 never parses (Python: "embedded null"). */
+static bool py_is_c_space(char c) { return c == ' ' || (c >= 9 && c <= 13); }
 static bool py_num_clean(const char *s, char *buf, size_t cap) {
-    size_t n = strlen(s), l;
-    size_t i = 0;
-    while (i < n && etsim_py_isspace_at(s + i, &l)) i += l;
-    size_t end = n;
-    while (end > i) {
-        size_t last = i + etsim_utf8_last(s + i, end - i);
-        size_t ll;
-        if (!etsim_py_isspace_at(s + last, &ll) || last + ll != end) break;
-        end = last;
+    size_t o = 0, l;
+    while (*s) {
+        uint32_t cp = etsim_utf8_decode(s, &l);
+        char c;
+        if (cp == 0) c = '?';
+        else if (cp < 127) c = (char)cp;
+        else if (cp_isspace(cp)) c = ' ';
+        else {
+            int d = etsim_py_decimal(cp);
+            c = d >= 0 ? (char)('0' + d) : '?';
+        }
+        if (o + 1 >= cap) return false;
+        buf[o++] = c;
+        s += l;
     }
-    if (end - i + 1 > cap) return false;
-    size_t o = 0;
-    for (size_t k = i; k < end; k++) {
-        char c = s[k];
+    size_t st = 0, end = o;
+    while (st < end && py_is_c_space(buf[st])) st++;
+    while (end > st && py_is_c_space(buf[end - 1])) end--;
+    size_t w = 0;
+    for (size_t k = st; k < end; k++) {
+        char c = buf[k];
         if (c == '_') {
-            if (k == i || k + 1 >= end || !isdigit((unsigned char)s[k - 1]) || !isdigit((unsigned char)s[k + 1]))
+            if (k == st || k + 1 >= end || !isdigit((unsigned char)buf[k - 1]) || !isdigit((unsigned char)buf[k + 1]))
                 return false;
             continue;
         }
-        buf[o++] = c;
+        buf[w++] = c;
     }
-    buf[o] = 0;
+    buf[w] = 0;
     return true;
 }
 

@@ -2,8 +2,9 @@
  * not plain string rewriting:
  *
  *  - etsim_sal_word_to_num: word2number's word_to_num as strip_string calls
- *    it (a digit-only string becomes int(s), so "01" -> "1"; number words
- *    anywhere among the whitespace-separated tokens become their value;
+ *    it (a str.isdigit() string becomes int(s), so "01" -> "1" and
+ *    "６" -> "6"; number words anywhere among the whitespace-separated
+ *    tokens become their value;
  *    anything it rejects leaves the string unchanged).
  *  - etsim_sal_canonical: the grouping key of search-and-learn's votes
  *    (sympy canonical forms there, a numeric evaluation here; see
@@ -46,9 +47,15 @@ static bool formation(const long *v, int n, long *out) {
 
 const char *etsim_sal_word_to_num(etsim_arena *a, const char *s) {
     const char *t = etsim_py_lower(a, etsim_py_replace(a, s, "-", " "));
+    /* `if number_sentence.isdigit(): return int(number_sentence)`: str.isdigit
+     * (any script's digits, also "²"); int() then takes only decimal digits
+     * ("６" -> 6) and raises on the others, which leaves the text as it was */
     bool digits = *t != 0;
-    for (const char *p = t; *p; p++)
-        if (!isdigit((unsigned char)*p)) digits = false;
+    for (const char *p = t; *p && digits;) {
+        size_t l;
+        digits = etsim_py_isdigit_cp(etsim_utf8_decode(p, &l));
+        p += l;
+    }
     if (digits) {
         const char *c;
         return etsim_py_int_canon(a, t, &c) ? c : s;
@@ -162,7 +169,7 @@ static cval ev_atom(ev *e) {
     if (isdigit((unsigned char)*p) || (*p == '.' && isdigit((unsigned char)p[1]))) {
         const char *q = p;
         while (isdigit((unsigned char)*q)) q++;
-        if (*q == '.') {
+        if (*q == '.' && isdigit((unsigned char)q[1])) { /* NUMBER: "5." is 5 then a "." */
             q++;
             while (isdigit((unsigned char)*q)) q++;
         }
@@ -220,8 +227,8 @@ static cval ev_atom(ev *e) {
 
 static bool ev_starts_atom(const ev *e) {
     char c = *e->p;
-    return isdigit((unsigned char)c) || c == '(' || c == '{' || c == '.' || c == '\\' ||
-           (c == 'i' && !isalpha((unsigned char)e->p[1]));
+    return isdigit((unsigned char)c) || c == '(' || c == '{' || (c == '.' && isdigit((unsigned char)e->p[1])) ||
+           (c == '\\' && e->p[1] != '\\') || (c == 'i' && !isalpha((unsigned char)e->p[1]));
 }
 
 static cval ev_term(ev *e) {
@@ -247,26 +254,96 @@ static cval ev_sum(ev *e) {
     return v;
 }
 
+/* latex2sympy's grammar has no end-of-input rule: where the expression
+ * could end and the next token cannot continue it -- a subscript on a
+ * number ("4333_6", "42210_{5}": NUMBER takes no subscript), a stray
+ * ")", "]", "}", "&", "'", "." or "\\\\" -- ANTLR stops and the rest is
+ * ignored ("4333_6" -> 4333, "2+4333_6" -> 4335, "7)+1" -> 7,
+ * "\\sqrt{5}.Therefore" -> sqrt(5)). Inside brackets the same tokens are
+ * syntax errors (the evaluator fails there). */
+static bool ev_stop_at(const char *p) {
+    char c = *p;
+    return c == '_' || c == ')' || c == ']' || c == '}' || c == '&' || c == '\'' || c == '.' ||
+           (c == '\\' && p[1] == '\\');
+}
+
 static bool ev_const(const char *s, cval *out) {
     ev e = {s, true, 0};
     if (!*s) return false;
     cval v = ev_sum(&e);
-    if (!e.ok || *e.p || !isfinite(creal(v)) || !isfinite(cimag(v))) return false;
+    if (!e.ok || (*e.p && !ev_stop_at(e.p)) || !isfinite(creal(v)) || !isfinite(cimag(v))) return false;
     *out = v;
     return true;
+}
+
+static void num_key(char *buf, size_t n, cval v) {
+    double re = creal(v), im = cimag(v);
+    if (fabs(im) <= 1e-12 * fmax(1, fabs(re))) im = 0;
+    if (re == 0) re = 0; /* -0 */
+    if (im == 0) snprintf(buf, n, "%.10g", re);
+    else snprintf(buf, n, "%.10g%+.10gi", re, im);
+}
+
+/* A matrix of constants, as latex2sympy reads \begin{pmatrix} (also
+ * matrix; strip_string already turned bmatrix and array into pmatrix):
+ * rows split at "\\" (a trailing one is allowed), cells at "&", every
+ * row as long as the first. Keyed "mat:RxC:" + the cells' values, so
+ * "16/49" and "\frac{16}{49}" cells agree, as the simplified sympy
+ * Matrix does. NULL when it is not such a matrix. */
+static const char *matrix_key(etsim_arena *a, const char *s) {
+    static const char *const kinds[] = {"pmatrix", "matrix"};
+    for (size_t k = 0; k < 2; k++) {
+        char open[32], close[32];
+        snprintf(open, sizeof open, "\\begin{%s}", kinds[k]);
+        snprintf(close, sizeof close, "\\end{%s}", kinds[k]);
+        size_t lo = strlen(open), lc = strlen(close), n = strlen(s);
+        if (n < lo + lc || strncmp(s, open, lo) || strcmp(s + n - lc, close)) continue;
+        const char *body = etsim_arena_strndup(a, s + lo, n - lo - lc);
+        etsim_sb key;
+        etsim_sb_init(&key, a, 64);
+        int rows = 0, cols = -1, c = 0;
+        const char *cell = body;
+        int depth = 0;
+        char vbuf[80];
+        for (const char *p = body;; p++) {
+            bool row_end = depth == 0 && p[0] == '\\' && p[1] == '\\';
+            bool col_end = depth == 0 && *p == '&';
+            bool end = !*p;
+            if (*p == '{') depth++;
+            if (*p == '}') depth--;
+            if (!(row_end || col_end || end)) continue;
+            if (end && c == 0 && p == cell && rows > 0) break; /* trailing "\\" */
+            cval v;
+            if (!ev_const(etsim_arena_strndup(a, cell, (size_t)(p - cell)), &v)) return NULL;
+            num_key(vbuf, sizeof vbuf, v);
+            etsim_sb_puts(&key, c ? "&" : rows ? ";" : "");
+            etsim_sb_puts(&key, vbuf);
+            c++;
+            if (row_end || end) {
+                if (cols >= 0 && c != cols) return NULL; /* ragged: sympy raises */
+                cols = c;
+                c = 0;
+                rows++;
+            }
+            if (end) break;
+            if (row_end) p++;
+            cell = p + 1;
+        }
+        snprintf(vbuf, sizeof vbuf, "mat:%dx%d:", rows, cols);
+        return etsim_arena_concat(a, vbuf, etsim_sb_str(&key));
+    }
+    return NULL;
 }
 
 const char *etsim_sal_canonical(etsim_arena *a, const char *answer) {
     cval v, w;
     char buf[96];
     if (ev_const(answer, &v)) {
-        double re = creal(v), im = cimag(v);
-        if (fabs(im) <= 1e-12 * fmax(1, fabs(re))) im = 0;
-        if (re == 0) re = 0; /* -0 */
-        if (im == 0) snprintf(buf, sizeof buf, "num:%.10g", re);
-        else snprintf(buf, sizeof buf, "num:%.10g%+.10gi", re, im);
-        return etsim_arena_strdup(a, buf);
+        num_key(buf, sizeof buf, v);
+        return etsim_arena_concat(a, "num:", buf);
     }
+    const char *mk = matrix_key(a, answer);
+    if (mk) return mk;
     const char *eq = strchr(answer, '=');
     if (eq && !strchr(eq + 1, '=')) {
         const char *lhs = etsim_arena_strndup(a, answer, (size_t)(eq - answer));
@@ -275,5 +352,16 @@ const char *etsim_sal_canonical(etsim_arena *a, const char *answer) {
             return same ? "bool:True" : "bool:False";
         }
     }
-    return etsim_arena_concat(a, "str:", etsim_sal_strip_string(a, answer));
+    /* the fallback is strip_string(answer), compared as a string with the
+     * other answers' latex() forms: an integer there ("６" -> "6" by its
+     * word2number step) equals latex() of that integer */
+    const char *st = etsim_sal_strip_string(a, answer);
+    const char *d = st + (*st == '-');
+    bool integer = (*d >= '1' && *d <= '9') || (d[0] == '0' && !d[1] && d == st);
+    for (const char *p = d; integer && *p; p++) integer = *p >= '0' && *p <= '9';
+    if (integer) {
+        num_key(buf, sizeof buf, strtod(st, NULL));
+        return etsim_arena_concat(a, "num:", buf);
+    }
+    return etsim_arena_concat(a, "str:", st);
 }

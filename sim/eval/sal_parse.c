@@ -26,10 +26,8 @@ static const char *const unit_texts[] = {
 };
 #define N_UNITS ((int)(sizeof unit_texts / sizeof unit_texts[0]))
 
-static bool is_word_at(const char *s, size_t *l) {
-    uint32_t cp = etsim_utf8_decode(s, l);
-    return etsim_py_isalnum(cp) || cp == '_';
-}
+/* re's \w for str patterns at s (Unicode letters and numbers, '_') */
+static bool is_word_at(const char *s, size_t *l) { return etsim_py_isword(etsim_utf8_decode(s, l)); }
 
 /* does the unit pattern (plus optional "s") match at p? returns its length */
 static size_t unit_match(const char *p, const char *unit, bool plural) {
@@ -118,13 +116,13 @@ static const char *drop_point_zeros(etsim_arena *a, const char *s, bool at_end) 
     size_t i = 0, n = strlen(s), l;
     bool changed = false;
     while (i < n) {
-        if (etsim_py_isdigit_cp(etsim_utf8_decode(s + i, &l))) {
+        if (etsim_py_isdecimal_cp(etsim_utf8_decode(s + i, &l))) {
             size_t j = i;
-            while (j < n && etsim_py_isdigit_cp(etsim_utf8_decode(s + j, &l))) j += l;
+            while (j < n && etsim_py_isdecimal_cp(etsim_utf8_decode(s + j, &l))) j += l;
             if (s[j] == '.') {
                 size_t k = j + 1;
                 while (s[k] == '0') k++;
-                if (at_end ? k == n : (k < n && !etsim_py_isdigit_cp(etsim_utf8_decode(s + k, &l)))) {
+                if (at_end ? k == n : (k < n && !etsim_py_isdecimal_cp(etsim_utf8_decode(s + k, &l)))) {
                     size_t tl = at_end ? 0 : l;
                     etsim_sb_putn(&b, s + i, j - i);
                     etsim_sb_putn(&b, s + k, tl);
@@ -283,11 +281,11 @@ static const char *last_number(etsim_arena *a, const char *s) {
         size_t st = i, j = i;
         if (s[j] == '-') j++;
         size_t d1 = j;
-        while (j < n && etsim_py_isdigit_cp(etsim_utf8_decode(s + j, &l))) j += l;
+        while (j < n && etsim_py_isdecimal_cp(etsim_utf8_decode(s + j, &l))) j += l;
         size_t e = 0;
-        if (s[j] == '.' && j + 1 < n && etsim_py_isdigit_cp(etsim_utf8_decode(s + j + 1, &l))) {
+        if (s[j] == '.' && j + 1 < n && etsim_py_isdecimal_cp(etsim_utf8_decode(s + j + 1, &l))) {
             size_t k = j + 1;
-            while (k < n && etsim_py_isdigit_cp(etsim_utf8_decode(s + k, &l))) k += l;
+            while (k < n && etsim_py_isdecimal_cp(etsim_utf8_decode(s + k, &l))) k += l;
             e = k;
         } else if (j > d1) {
             e = j;

@@ -12,12 +12,22 @@
  *    trailing ".000" removal, all spaces removed, ...).
  *  - etsim_sal_canonical: the grouping key used by its majority and
  *    weighted votes. search-and-learn groups by sympy canonical forms
- *    (latex2sympy + simplify); we approximate: an expression that
- *    evaluates to a real constant (numbers, + - * / ^, \frac, \sqrt, \pi,
+ *    (latex(simplify(latex2sympy(answer))), math.py
+ *    memoized_canonical_form); we approximate: an expression that
+ *    evaluates to a constant (numbers, + - * / ^, \frac, \sqrt, \pi, i,
  *    \cdot, \times, implicit products, sin/cos/tan/ln/log/exp) is keyed by
- *    its value to 10 significant digits; an equation of two constants by
- *    its truth value; everything else by strip_string(answer), which is
- *    search-and-learn's own fallback when sympy fails. */
+ *    its value to 10 significant digits -- where latex2sympy's parse ends
+ *    early (a subscript on a number, a stray ")" "]" "}" "&" "'" "." or
+ *    "\\\\" at the top level) the rest is ignored as there, so "4333_6"
+ *    is 4333 and "42210_{5}" is "42210_5"; a pmatrix/matrix of constants
+ *    by its shape and cell values ("16/49" = "\frac{16}{49}"); an
+ *    equation of two constants by its truth value; everything else by
+ *    strip_string(answer), search-and-learn's own fallback when sympy
+ *    fails, where an integer result ("６" -> "6") equals that integer's
+ *    latex() form. Measured against the reference on every row of the
+ *    real files (sim/eval/testdata/sal_golden.jsonl, see test_eval_sal.c);
+ *    known differences: symbolic answers ("x+1" vs "1+x", "\cscx" vs
+ *    "\cscx.Therefore...") and decimals vs fractions beyond 10 digits. */
 #ifndef ETSIM_EVAL_SAL_PARSE_H
 #define ETSIM_EVAL_SAL_PARSE_H
 
