@@ -112,6 +112,16 @@ for x, y in zip(a, b):
 PY
 fi
 
+# a JSON \u0000 inside a step survives import, replay, export (Python keeps it)
+cat > "$T/nul.json" <<'JSON'
+[{"id": 0, "question": "R", "model_answer": [{"text": "R\nStep 1: 2\u0000x \u043a\u0438\nThe answer is: 2 \u043a\u0438", "step_scores": [0.5, 0.9]}], "ground_truth_answer": "2", "total_tokens": 3}]
+JSON
+"$B" import ets "$T/nul.json" --out "$T/nul.trace" >/dev/null 2>"$T/err" || fail "import nul: $(cat "$T/err")"
+"$B" replay --trace "$T/nul.trace" --selector beam --width 4 --on-missing truncate --with-text --out "$T/nul.r.json" \
+  >/dev/null 2>"$T/err" || fail "replay nul: $(cat "$T/err")"
+"$B" export "$T/nul.r.json" --out "$T/nulx" >/dev/null 2>"$T/err" || fail "export nul: $(cat "$T/err")"
+grep -q 'Step 1: 2\\u0000x ' "$T/nulx/answers.json" || fail "NUL lost in the round trip: $(cat "$T/nulx/answers.json")"
+
 # nothing imported from a harness file: wrong dataset, texts that cannot be split
 "$B" import ets "$F/answers.json" --dataset "$T/other.jsonl" --out "$T/n.trace" >/dev/null 2>"$T/err"; rc=$?
 [ $rc -eq 1 ] || fail "ets wrong dataset: rc $rc"

@@ -110,6 +110,11 @@ void etsim_py_json_string(etsim_sbuf *b, const char *str) {
             p++;
             continue;
         }
+        if (c == 0xC0 && p[1] == 0x80) { /* U+0000 as the eval code carries it (jsonl.h) */
+            put_u(b, 0);
+            p += 2;
+            continue;
+        }
         uint32_t cp;
         int n = c < 0x80 ? 1 : utf8_seq(p, &cp);
         if (c < 0x80) cp = c;

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "sim/eval/bench_data.h"
+#include "sim/eval/jsonl.h"
 #include "sim/eval/sal_parse.h"
 #include "sim/eval/score.h"
 #include "traces/trace.h"
@@ -504,6 +505,7 @@ static cJSON *load_json(const char *path, etsim_err *err) {
     size_t len;
     char *buf = etsim_read_file(path, &len, err);
     if (!buf) return NULL;
+    len = etsim_json_decode_nul_escapes(buf, len); /* keep a text's \u0000, as Python does */
     cJSON *doc = cJSON_ParseWithLength(buf, len);
     free(buf);
     if (!doc) etsim_errf(err, "%s: malformed JSON", path);

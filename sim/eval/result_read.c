@@ -8,6 +8,7 @@
  * (decisions, node tokens and scores) is only scanned. Strings and arrays
  * of one problem go into an arena that is reset for the next problem. */
 #include "sim/eval/result_read.h"
+#include "sim/eval/jsonl.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -215,10 +216,12 @@ static int arr_next(etsim_result_reader *r, int *first, etsim_err *err) {
 
 static int key_is(const etsim_rr_impl *m, const char *k) { return !strcmp(m->key.data, k); }
 
-/* Parse the captured value with cJSON. */
+/* Parse the captured value with cJSON; a \u0000 inside a string is kept
+ * (as C0 80, see jsonl.h) instead of ending the string there. */
 static cJSON *parse_val(etsim_result_reader *r, etsim_err *err) {
     etsim_rr_impl *m = r->impl;
-    cJSON *v = cJSON_ParseWithLength(m->val.data, (size_t)m->val.len);
+    size_t n = etsim_json_decode_nul_escapes(m->val.data, (size_t)m->val.len);
+    cJSON *v = cJSON_ParseWithLength(m->val.data, n);
     if (!v) malformed(r, err, "bad value");
     return v;
 }
