@@ -106,13 +106,14 @@ static void find_dups(const cJSON *v, dup_find *d) {
 }
 
 cJSON *etsim_json_parse(const char *text, size_t len, const char *name, etsim_err *err) {
-    const char *nm = name ? name : "JSON";
+    char nm[300] = "";
+    if (name) snprintf(nm, sizeof nm, "%s: ", name);
     const char *end = NULL;
     if (!text) text = "";
     cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
     if (!root) {
         size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : 0;
-        etsim_errf(err, "%s: line %d: invalid JSON%s", nm, etsim_json_line_of(text, len, off),
+        etsim_errf(err, "%sline %d: invalid JSON%s", nm, etsim_json_line_of(text, len, off),
                    len == 0 ? " (empty)" : "");
         return NULL;
     }
@@ -132,7 +133,7 @@ cJSON *etsim_json_parse(const char *text, size_t len, const char *name, etsim_er
             what[0] = '\'';
             strcat(what, "'");
         }
-        etsim_errf(err, "%s: line %d: unexpected content after the JSON value: %s", nm,
+        etsim_errf(err, "%sline %d: unexpected content after the JSON value: %s", nm,
                    etsim_json_line_of(text, len, after), what);
         cJSON_Delete(root);
         return NULL;
@@ -145,13 +146,13 @@ cJSON *etsim_json_parse(const char *text, size_t len, const char *name, etsim_er
         char key[64];
         printable(key, sizeof key, d.dup_name);
         size_t off = d.dup_key < n_keys ? (size_t)keys[d.dup_key] : 0;
-        etsim_errf(err, "%s: line %d: duplicate key '%s'", nm, etsim_json_line_of(text, len, off),
+        etsim_errf(err, "%sline %d: duplicate key '%s'", nm, etsim_json_line_of(text, len, off),
                    key);
         goto fail;
     }
     if (nul_at >= 0) {
-        etsim_errf(err, "%s: line %d: a string holds a NUL character (\\u0000), which is not "
-                        "allowed", nm, etsim_json_line_of(text, len, (size_t)nul_at));
+        etsim_errf(err, "%sline %d: a string holds a NUL character (\\u0000), "
+                        "which is not allowed", nm, etsim_json_line_of(text, len, (size_t)nul_at));
         goto fail;
     }
     free(keys);

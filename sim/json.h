@@ -27,7 +27,8 @@
 #include "sim/util.h"
 
 /* Parse text[0..len) (need not be NUL-terminated) under the policy above.
- * `name` labels errors (a file name, "header", ...). Returns the tree
+ * `name` prefixes errors (a file name, "header", ...; NULL: no prefix, for
+ * callers that add their own). Returns the tree
  * (free with cJSON_Delete) or NULL with err set. */
 cJSON *etsim_json_parse(const char *text, size_t len, const char *name, etsim_err *err);
 

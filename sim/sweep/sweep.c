@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sim/eval/grader.h"
+#include "sim/json.h"
 #include "sim/lock.h"
 #include "sim/sweep/grid.h"
 #include "sim/sweep/log.h"
@@ -168,8 +169,8 @@ static int read_dir_info(const char *dir, dir_info *d, etsim_err *err) {
     size_t len;
     char *text = etsim_read_file(path, &len, err);
     int rc = -1;
-    cJSON *j = text ? cJSON_ParseWithLength(text, len) : NULL;
-    if (!text) goto out;
+    cJSON *j = text ? etsim_json_parse(text, len, path, err) : NULL;
+    if (!j) goto out;
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "grid_hash");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "shard");
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "grid_text");
