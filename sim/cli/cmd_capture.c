@@ -67,8 +67,10 @@ static void print_report(const etsim_capture_report *r) {
         printf("problems: %d reused, 0 computed\n", r->resumed);
         return;
     }
-    if (r->restarted)
+    if (r->restarted == 1)
         printf("capture: the interrupted run had finished no problem; started afresh\n");
+    if (r->restarted == 2)
+        printf("capture: nothing to resume (no partial file of %s); started afresh\n", r->out);
     printf("capture: %d problems written to %s", r->written, r->out);
     if (r->resumed) printf(" (%d kept from the interrupted run)", r->resumed);
     printf(" in %.1f s\n", r->seconds);

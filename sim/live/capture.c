@@ -613,12 +613,11 @@ static int open_writer(driver *D, const char *out, etsim_err *err) {
                               out, (unsigned long long)other, (unsigned long long)D->cfg.hash);
         if (!partial) {
             /* Killed before its first problem (a partial file without a
-             * header, or only the journal or the lock record of a dead
-             * capture): nothing to keep, start afresh. */
-            if (!D->n_stale && access(D->journal_path, F_OK) != 0 && !D->lock.previous)
-                return etsim_errf(err, "%s: no interrupted capture to resume (no %s.tmp.* file)",
-                                  out, out);
-            D->rep->restarted = 1;
+             * header, only the journal or the lock record of a dead
+             * capture, or nothing at all: killed while starting): nothing
+             * to keep, start afresh. */
+            int traces = D->n_stale || access(D->journal_path, F_OK) == 0 || D->lock.previous;
+            D->rep->restarted = traces ? 1 : 2;
             remove_stale(D);
         }
     }

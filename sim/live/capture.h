@@ -66,7 +66,8 @@ typedef struct etsim_capture_report {
     double seconds;
     char *out;                /* the trace written                           */
     int partial_kept;         /* stopped or failed: a partial file awaits --resume */
-    int restarted;            /* --resume found nothing finished: started afresh */
+    int restarted;            /* --resume found nothing finished: started afresh
+                                 (1: an interrupted run's files, 2: no file at all) */
     int already_complete;     /* --resume found the finished trace in place  */
 } etsim_capture_report;
 
