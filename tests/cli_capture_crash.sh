@@ -145,6 +145,17 @@ wait "$a" || fail "the first resume failed: $(cat "$DIR/a.err")"
 grep -q "^problems: 3 reused, $((N - 3)) computed$" "$DIR/a.out" || fail "first resume: $(cat "$DIR/a.out")"
 cmp -s "$DIR/ref.trace" "$DIR/cap.trace" || fail "two resumes: trace differs"
 
+rm -f "$DIR"/cap.trace*
+
+# ---- F6: the capture config under the shared JSON policy -------------------------------------------
+printf '{"problems": [0, 2], "selectors": [{"selector": "rebase", "width": 4}]}\n}' >"$DIR/trail.json"
+expect 1 "trail.json: line 2: unexpected content after the JSON value" \
+    "$BIN" capture --config "$DIR/trail.json" --synthetic --out "$DIR/x.trace"
+printf '{"problems": [0, 2],\n "problems": [0, 3], "selectors": [{"selector": "rebase", "width": 4}]}' >"$DIR/dup.json"
+expect 1 "dup.json: line 2: duplicate key 'problems'" \
+    "$BIN" capture --config "$DIR/dup.json" --synthetic --out "$DIR/x.trace"
+ls "$DIR"/x.trace* >/dev/null 2>&1 && fail "a bad config left files: $(ls "$DIR" | grep x.trace)"
+
 if [ "$fails" -gt 0 ]; then
     echo "$fails failure(s)"
     exit 1
