@@ -93,7 +93,7 @@ for k in $(seq 40); do
     [ "$landed" -ge 13 ] && break
     capture_bg >/dev/null 2>&1
     pid=$!
-    ms=$((RANDOM % (full_ms + 1)))
+    ms=$((RANDOM % (full_ms * 3 / 4 + 1)))
     sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     kill -9 "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
