@@ -3,6 +3,7 @@
  * type, range and finiteness, and unknown keys are rejected so that a typo
  * in a user file ("hbm_byte") is an error rather than a silent default. */
 #include "gpu_model/profiles.h"
+#include "sim/json.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
@@ -231,13 +232,7 @@ static int model_from_obj(const cJSON *obj, const char *src, etsim_model_profile
 /* ---- text entry points ------------------------------------------------ */
 
 static cJSON *parse_text(const char *json, const char *src, etsim_err *err) {
-    cJSON *root = cJSON_Parse(json);
-    if (!root) {
-        const char *at = cJSON_GetErrorPtr();
-        long off = at && at >= json ? (long)(at - json) : -1;
-        etsim_errf(err, "%s: invalid JSON near byte %ld", src, off);
-    }
-    return root;
+    return etsim_json_parse(json, strlen(json), src, err);
 }
 
 int etsim_gpu_profile_parse(const char *json, const char *src, etsim_gpu_profile *out,

@@ -2,8 +2,10 @@
  * output files and terminal progress. See util.h for the contracts. */
 #include "sim/util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -145,6 +147,34 @@ int etsim_atomic_open(etsim_atomic_file *af, const char *path, etsim_err *err) {
         return -1;
     }
     return 0;
+}
+
+int etsim_atomic_clean_stale(const char *path) {
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? etsim_strdup(path) : etsim_strdup(".");
+    if (slash) dir[slash - path + (slash == path)] = 0;
+    const char *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    int removed = 0;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        const char *s = de->d_name;
+        if (strncmp(s, base, blen) || strncmp(s + blen, ".tmp.", 5)) continue;
+        const char *digits = s + blen + 5;
+        char *end = NULL;
+        long pid = strtol(digits, &end, 10);
+        if (!*digits || *end || pid <= 0 || pid == (long)getpid()) continue;
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to ask */
+        size_t n = strlen(dir) + strlen(s) + 2;
+        char *full = etsim_malloc(n);
+        snprintf(full, n, "%s/%s", dir, s);
+        removed += unlink(full) == 0;
+        free(full);
+    }
+    if (d) closedir(d);
+    free(dir);
+    return removed;
 }
 
 int etsim_atomic_commit(etsim_atomic_file *af, etsim_err *err) {

@@ -72,6 +72,12 @@ typedef struct etsim_atomic_file {
 int etsim_atomic_open(etsim_atomic_file *af, const char *path, etsim_err *err);
 int etsim_atomic_commit(etsim_atomic_file *af, etsim_err *err);
 void etsim_atomic_abort(etsim_atomic_file *af);
+/* Remove "<path>.tmp.<pid>" files left by processes of this host that no
+ * longer run (killed with SIGKILL, which no handler can catch, or by a
+ * crash). Returns how many were removed. For outputs whose temporary file
+ * is worthless once its writer is gone (synth, results); NOT for capture
+ * traces, whose temporary files are the partial captures --resume keeps. */
+int etsim_atomic_clean_stale(const char *path);
 
 /* Read a whole file into memory (NUL-terminated). *len_out gets its size. */
 char *etsim_read_file(const char *path, size_t *len_out, etsim_err *err);

@@ -82,4 +82,26 @@ if "$BIN" capture --config "$DIR/odd.json" --results "$DIR/odd" >/dev/null 2>"$D
 else
     fail "capture with odd replies: $(cat "$DIR/err.txt")"
 fi
+
+# ---- impossible PRM probabilities (issue 13, F5): stop, naming server, problem and node ----------
+# "+" with logprob 5.0 (a probability of 148) and 1e999 (+inf): one line, exit 1, no
+# finished trace. The label must not be taken as missing (that records another tree).
+for bad in 5.0 1e999; do
+    start_server --prm-bad "3:$bad"
+    make_config "$DIR/imp.json" "$PORT" "{$SMALL, \"out\": \"imp.trace\"}"
+    "$BIN" capture --config "$DIR/imp.json" >/dev/null 2>"$DIR/err.txt"
+    rc=$?
+    expect_fail "prm http://127.0.0.1:$PORT/v1/completions" "problem 0 node" \
+        "not a probability in [0, 1]" "token '+'"
+    [ ! -e "$DIR/imp.trace" ] || fail "an impossible logprob ($bad) left a finished trace"
+    stop_server "$SRV"
+    rm -f "$DIR"/imp.trace*
+done
+# the chat PRM format too
+start_server --prm-bad "2:0.5"
+make_config "$DIR/imp.json" "$PORT" "{$SMALL, \"out\": \"imp.trace\", \"prm_kind\": \"rlhflow\"}"
+"$BIN" capture --config "$DIR/imp.json" >/dev/null 2>"$DIR/err.txt"
+rc=$?
+expect_fail "prm http://127.0.0.1:$PORT/v1/chat/completions" "problem 0 node" "not a probability in [0, 1]"
+stop_server "$SRV"
 finish

@@ -3,7 +3,9 @@
 # capture itself killed with SIGKILL, and Ctrl-C (SIGINT) each leave the
 # finished problems in a partial file, and `--resume` keeps them, redoes
 # the rest and writes exactly the trace an uninterrupted capture writes.
-# A resume with changed settings, or with nothing to resume, is refused.
+# A kill before the first problem or during the final header rewrite
+# (issue 13, F1/F2) loses nothing either. A resume with changed settings
+# is refused; one with nothing to resume starts afresh.
 set -u
 . "${ETSIM_SOURCE_DIR:?}/tests/fake_servers.sh"
 need_data
@@ -73,6 +75,28 @@ for sig in KILL INT; do
     resume_and_compare "SIG$sig"
 done
 
+# ---- issue 13 (F1, F2): killed before the first problem, during the final rewrite, after it ------
+# The header's counters come from the journal: the resumed trace must still be byte-identical.
+for point in start rewrite:1 rewrite:3 renamed; do
+    start_server --port "$P"
+    ETSIM_TEST_KILL_AT=$point "$BIN" capture --config "$DIR/cap.json" >/dev/null 2>&1
+    rc=$?
+    [ "$rc" -eq 137 ] || fail "kill at $point: want SIGKILL (137), got $rc"
+    if "$BIN" capture --config "$DIR/cap.json" --resume >"$DIR/out.txt" 2>"$DIR/err.txt"; then
+        case $point in
+            start) want="0 reused, 3 computed" ;;
+            *) want="3 reused, 0 computed" ;;
+        esac
+        grep -q "^problems: $want$" "$DIR/out.txt" || fail "kill at $point: want '$want': $(cat "$DIR/out.txt")"
+        cmp -s "$DIR/ref.trace" "$DIR/cap.trace" || fail "kill at $point: resumed trace differs"
+        ls "$DIR"/cap.trace.tmp.* "$DIR/cap.trace.capture.jsonl" >/dev/null 2>&1 && fail "kill at $point: files left"
+    else
+        fail "kill at $point: resume: $(cat "$DIR/err.txt")"
+    fi
+    stop_server "$SRV"
+    rm -f "$DIR"/cap.trace*
+done
+
 # ---- refusals -------------------------------------------------------------------------------------
 start_server --port "$P" --die-after 40
 "$BIN" capture --config "$DIR/cap.json" >/dev/null 2>&1
@@ -83,7 +107,10 @@ make_config "$DIR/changed.json" "$P" "{$CFG, \"out\": \"cap.trace\", \"temperatu
 [ $? -eq 1 ] || fail "resume with changed settings: want exit 1"
 grep -q "different settings" "$DIR/err.txt" || fail "changed settings: $(cat "$DIR/err.txt")"
 rm -f "$DIR"/cap.trace*
-"$BIN" capture --config "$DIR/cap.json" --resume >/dev/null 2>"$DIR/err.txt"
-[ $? -eq 1 ] || fail "resume with nothing to resume: want exit 1"
-grep -q "no interrupted capture" "$DIR/err.txt" || fail "nothing to resume: $(cat "$DIR/err.txt")"
+# nothing to resume (a capture killed while starting leaves no file): --resume
+# starts afresh and says so (issue 13: resumable whenever it was killed)
+"$BIN" capture --config "$DIR/cap.json" --resume >"$DIR/out.txt" 2>"$DIR/err.txt" ||
+    fail "resume with nothing to resume: $(cat "$DIR/err.txt")"
+grep -q "nothing to resume .*started afresh" "$DIR/out.txt" || fail "nothing to resume: $(cat "$DIR/out.txt")"
+cmp -s "$DIR/ref.trace" "$DIR/cap.trace" || fail "nothing to resume: trace differs from the reference"
 finish

@@ -90,8 +90,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 expect_error 2 "unknown selector 'nope'" -- replay --synthetic --selector nope --width 8 --out "$tmp/out.json"
 expect_error 2 "unknown parameter 'temp'" -- replay --synthetic --selector rebase --width 8 --set temp=1 --out "$tmp/out.json"
 expect_error 2 "not a finite number" -- replay --synthetic --selector rebase --width 8 --set softmax_temperature=x --out "$tmp/out.json"
-expect_error 2 "width must be > 0" -- replay --synthetic --selector rebase --width 0 --out "$tmp/out.json"
-expect_error 2 "width must be > 0" -- replay --synthetic --selector rebase --width -3 --out "$tmp/out.json"
+# one range, stated the same way for every bad value (issue 13)
+for w in 0 -3 abc 1000000001; do
+  expect_error 2 "--width: '$w' is not an integer in [1, 1000000000]" -- replay --synthetic --selector rebase --width "$w" --out "$tmp/out.json"
+done
 expect_error 1 "missing.trace" -- replay --trace "$tmp/missing.trace" --selector rebase --width 8 --out "$tmp/out.json"
 size=$(stat -c %s "$tmp/s.trace")
 head -c $((size / 2)) "$tmp/s.trace" > "$tmp/cut.trace"

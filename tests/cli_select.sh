@@ -87,7 +87,7 @@ check_out rebase '{"counts": [2, 0, 2]}' "$BIN" select "$TMP/rebase.json"
 "$BIN" select "$TMP/does-not-exist.json" >"$TMP/out" 2>"$TMP/err"
 [[ $? -eq 1 && ! -s "$TMP/out" ]] && grep -q "^etsim: " "$TMP/err" && passed=$((passed + 1)) ||
     { echo "FAIL missing-file"; fails=$((fails + 1)); }
-check_bad not-json 1 "not valid JSON" '{"selector": "ets", '
+check_bad not-json 1 "<stdin>: line 1: invalid JSON" '{"selector": "ets", '
 check_bad unknown-selector 1 "unknown selector 'nope'" "$(inst nope 4 '{}')"
 check_bad width-zero 1 "field width" "$(inst ets-kv 0 '{}')"
 check_bad negative-lambdas 1 "params.lambdas" "$(inst ets 4 '{"lambdas": -1}')"
@@ -109,6 +109,9 @@ check_bad unknown-candidate 1 "no node has id 77" "$(inst ets-kv 4 '{}' | sed 's
 check_bad mixed-depths 1 "share one depth" "$(inst ets-kv 4 '{}' | sed 's/"candidates": \[10, 11, 12\]/"candidates": [10, 2]/')"
 check_bad depth-mismatch 1 "field depth" "$(inst ets-kv 4 '{}' | sed 's/"depth": 2/"depth": 3/')"
 check_bad no-candidates 1 "field candidates" "$(inst ets-kv 4 '{}' | sed 's/"candidates": \[10, 11, 12\]/"candidates": []/')"
+# issue 13: the shared JSON policy (trailing content, duplicate keys: line and key named)
+check_bad trailing-content 1 "unexpected content after the JSON value: '}'" "$(inst ets-kv 4 '{}') }"
+check_bad duplicate-key 1 "duplicate key 'width'" "$(inst ets-kv 4 '{}' | sed 's/"width": 4/"width": 4, "width": 8/')"
 
 echo "$passed passed, $fails failed"
 [[ $fails -eq 0 ]]

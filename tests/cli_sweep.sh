@@ -142,5 +142,42 @@ cmp -s "$T/bigref/summary.jsonl" "$T/ref/summary.jsonl" && ok "--force replaces 
 "$BIN" sweep "$T/grid.json" --out "$T/x" --shard 4/3 2> /dev/null
 [ $? -eq 2 ] && ok "bad --shard is a usage error" || fail "bad --shard"
 
+# ---- issue 13: one JSON policy (F6) and the directory lock (F3) -------------
+expect_bad "trailing content" '{"sources":["synthetic"],"widths":[4],"selectors":["rebase"]}
+}' "line 2: unexpected content after the JSON value"
+expect_bad "duplicate key" '{"sources":["synthetic"],
+ "widths":[4],
+ "widths":[8], "selectors":["rebase"]}' "line 3: duplicate key 'widths'"
+# A running sweep holds DIR/sweep.lock: a second sweep into the directory,
+# --force and --resume included, stops with one line naming the holder and
+# deletes nothing. Killed (the kernel drops the lock), it resumes as usual.
+"$BIN" sweep "$T/big.json" --out "$T/locked" --threads 1 --quiet 2> /dev/null &
+pid=$!
+for _ in $(seq 300); do [ -s "$T/locked/sweep.lock" ] && break; sleep 0.02; done
+for flag in --force --resume ""; do
+  "$BIN" sweep "$T/grid.json" --out "$T/locked" $flag --quiet 2> "$T/lock.err"
+  rc=$?
+  kill -0 $pid 2> /dev/null || { fail "the locked sweep ended before the check ($flag)"; break; }
+  if [ $rc -eq 1 ] && grep -q "sweep.lock: in use by pid $pid on .* (etsim sweep)" "$T/lock.err" \
+     && [ "$(wc -l < "$T/lock.err")" -eq 1 ]; then
+    ok "sweep ${flag:-(plain)} into a running sweep's directory refused: $(cat "$T/lock.err")"
+  else
+    fail "sweep ${flag:-(plain)} into a running sweep's directory: exit $rc: $(cat "$T/lock.err")"
+  fi
+done
+"$BIN" merge --out "$T/locked" "$T/s1" --quiet 2> "$T/lock.err"
+[ $? -eq 1 ] && grep -q "in use by pid $pid" "$T/lock.err" && ok "merge into a running sweep refused" \
+  || fail "merge into a running sweep: $(cat "$T/lock.err")"
+ghash() { grep -o '"grid_hash": *"[0-9a-f]*"' "$1" 2> /dev/null; }
+[ -n "$(ghash "$T/bigref/grid.json")" ] && [ "$(ghash "$T/bigref/grid.json")" = "$(ghash "$T/locked/grid.json")" ] \
+  && ok "grid.json still the running sweep's" || fail "grid.json replaced under a running sweep"
+kill -9 $pid 2> /dev/null
+wait $pid 2> /dev/null
+"$BIN" sweep "$T/big.json" --out "$T/locked" --threads 2 --resume --quiet 2> "$T/lock.err" \
+  || fail "resume after the locked sweep was killed: $(cat "$T/lock.err")"
+cmp -s "$T/bigref/summary.jsonl" "$T/locked/summary.jsonl" && ok "locked, killed, resumed: identical" \
+  || fail "locked sweep + resume differs"
+[ ! -e "$T/locked/sweep.lock" ] && ok "lock file removed at the end" || fail "sweep.lock left behind"
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

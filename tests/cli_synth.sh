@@ -81,6 +81,27 @@ expect 2 "" "$BIN" synth --bogus
 [ -e "$DIR/x.trace" ] && fail "partial trace left behind"
 ls "$DIR" | grep -q "\.tmp\." && fail "temporary file left behind: $(ls "$DIR")"
 
+# ---- issue 13: the JSON policy for --configs and profiles; stale temporary files ----------
+printf '[{"selector": "rebase", "width": 8}]\n]' >"$DIR/trail.json"
+expect 1 "trail.json: line 2: unexpected content after the JSON value" \
+    "$BIN" synth --problems 2 --configs "$DIR/trail.json" --out "$DIR/x.trace"
+printf '[{"selector": "rebase",\n  "width": 8, "width": 16}]' >"$DIR/dup.json"
+expect 1 "dup.json: line 2: duplicate key 'width'" \
+    "$BIN" synth --problems 2 --configs "$DIR/dup.json" --out "$DIR/x.trace"
+printf '{"base": "default",\n "prm_rho": 0.2,\n "prm_rho": 0.3}' >"$DIR/dup_profile.json"
+expect 1 "dup_profile.json: line 3: duplicate key 'prm_rho'" \
+    "$BIN" synth --profile "$DIR/dup_profile.json" --show-profile
+[ -e "$DIR/x.trace" ] && fail "bad JSON left an output file"
+# a synth killed with SIGKILL leaves <out>.tmp.<pid>; the next synth of that output
+# removes those of dead processes, and leaves a live one's alone
+sleep 0 & dead=$!
+wait $dead
+: >"$DIR/c.trace.tmp.$dead"
+: >"$DIR/c.trace.tmp.$$"
+expect 0 "" "$BIN" synth --problems 2 --configs "$DIR/configs.json" --out "$DIR/c.trace"
+[ -e "$DIR/c.trace.tmp.$dead" ] && fail "a dead synth's temporary file was not removed"
+[ -e "$DIR/c.trace.tmp.$$" ] || fail "a live process's temporary file was removed"
+
 if [ "$fails" -ne 0 ]; then
     echo "$fails failure(s)"
     exit 1

@@ -24,6 +24,8 @@ Faults for the error-path tests, counted over POST requests (1-based):
   --badutf8-every N   policy: a raw 0xFF byte in the text
   --noscore-every N   PRM: no label among the top tokens
   --die-after N       exit(3) on the N-th policy request, before answering
+  --prm-bad K:VALUE   PRM: the K-th scoring reply gives "+" the logprob
+                      VALUE, written as is (5.0: impossible; 1e999: +inf)
 
 Usage: fake_servers.py --data FILE.jsonl --port-file PATH [faults...]
 The chosen port is written to PATH once the server listens.
@@ -229,6 +231,7 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             st.prm += 1
             pk = st.prm
+        self.prm_k = pk
         if every(st.args.noscore_every, pk):
             return None
         return self.server.data.score(q, steps)
@@ -250,13 +253,32 @@ class Handler(BaseHTTPRequestHandler):
         if q is not None and rest.endswith(TAG):
             steps = rest[:-len(TAG)].split(TAG + "\n")
             p = self.path_score(q, steps)
-        top = self.label_logprobs(p)
-        self.send_json({"id": "cmpl-prm", "object": "text_completion", "model": "fake-prm",
-                        "choices": [{"index": 0, "text": "+",
-                                     "logprobs": {"tokens": ["+"], "token_logprobs": [-0.1],
-                                                  "top_logprobs": [top], "text_offset": [0]},
-                                     "finish_reason": "length"}],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+        top = self.bad_label(self.label_logprobs(p))
+        self.send_prm({"id": "cmpl-prm", "object": "text_completion", "model": "fake-prm",
+                       "choices": [{"index": 0, "text": "+",
+                                    "logprobs": {"tokens": ["+"], "token_logprobs": [-0.1],
+                                                 "top_logprobs": [top], "text_offset": [0]},
+                                    "finish_reason": "length"}],
+                       "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+    BAD = -12345.678  # stands for --prm-bad's VALUE until the body is serialised
+
+    def bad_label(self, top):
+        """--prm-bad: on the K-th scoring request, "+" gets the bad value."""
+        bad = self.server.state.args.prm_bad
+        if bad and getattr(self, "prm_k", 0) == int(bad.split(":")[0]):
+            top = dict(top)
+            top["+"] = self.BAD
+            self.prm_k = 0
+            self.prm_bad_now = bad.split(":", 1)[1].encode()
+        return top
+
+    def send_prm(self, body):
+        raw = json.dumps(body).encode("utf-8")
+        if getattr(self, "prm_bad_now", None):
+            raw = raw.replace(str(self.BAD).encode(), self.prm_bad_now)
+            self.prm_bad_now = None
+        self.send_json(None, raw=raw)
 
     def chat_prm(self, req):
         data = self.server.data
@@ -266,8 +288,8 @@ class Handler(BaseHTTPRequestHandler):
             q, first = data.match_prefix(users[0], " ")
             if q is not None:
                 p = self.path_score(q, [first] + users[1:])
-        top = [{"token": t, "logprob": v} for t, v in self.label_logprobs(p).items()]
-        self.send_json({"id": "chat-prm", "object": "chat.completion", "model": "fake-prm",
+        top = [{"token": t, "logprob": v} for t, v in self.bad_label(self.label_logprobs(p)).items()]
+        self.send_prm({"id": "chat-prm", "object": "chat.completion", "model": "fake-prm",
                         "choices": [{"index": 0, "message": {"role": "assistant", "content": "+"},
                                      "logprobs": {"content": [{"token": "+", "logprob": -0.1,
                                                                "top_logprobs": top}]},
@@ -325,6 +347,7 @@ def main():
               "badutf8-every", "noscore-every", "die-after"):
         ap.add_argument("--" + f, type=int, default=0)
     ap.add_argument("--slow-every", default="")
+    ap.add_argument("--prm-bad", default="")
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()

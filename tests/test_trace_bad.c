@@ -211,7 +211,14 @@ static void test_header_json(void **state) {
         {"{\"format\":\"etsim-trace\",\"version\":1,\"dataset\":3}", "field 'dataset' is not a string"},
         {"{\"format\":\"etsim-trace\",\"version\":1,\"settings\":[]}", "field 'settings'"},
         {"{\"format\":\"etsim-trace\",\"version\":1,\"tokens_estimated\":1}", "field 'tokens_estimated'"},
-        {"{\"format\":", "header: not a JSON object"},
+        {"{\"format\":", "bad.trace: header: line 1: invalid JSON"},
+        /* issue 13: the shared JSON policy (sim/json.h) */
+        {"{\"format\":\"etsim-trace\",\"version\":1,\"dataset\":\"math\\u0000500\"}",
+         "bad.trace: header: line 1: a string holds a NUL character"},
+        {"{\"format\":\"etsim-trace\",\"version\":1,\"version\":1}",
+         "bad.trace: header: line 1: duplicate key 'version'"},
+        {"{\"format\":\"etsim-trace\",\"version\":1} {}",
+         "bad.trace: header: line 1: unexpected content after the JSON value"},
         {"{\"format\":\"etsim-trace\",\"version\":1,\"longest_path\":[]}",
          "header: field 'longest_path' is not an object"},
         {"{\"format\":\"etsim-trace\",\"version\":1,\"longest_path\":{\"steps\":-1,"

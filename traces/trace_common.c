@@ -3,6 +3,7 @@
  * mapping, and the embedding encodings (f32 / f16 / i8, byte-planed).
  * See traces/FORMAT.md for the layout these implement. */
 #include "traces/trace_internal.h"
+#include "sim/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -170,9 +171,10 @@ int tr_meta_from_json(const char *json, size_t len, etsim_meta *m, int32_t *plan
                       etsim_err *err) {
     memset(m, 0, sizeof *m);
     *planned = 0;
-    cJSON *o = cJSON_ParseWithLength(json, len);
+    cJSON *o = etsim_json_parse(json, len, "header", err);
     const cJSON *v;
     int64_t iv;
+    if (!o) goto err;
     if (!cJSON_IsObject(o)) {
         etsim_errf(err, "header: not a JSON object");
         goto err;

@@ -61,9 +61,20 @@ static void draw_progress(void *ctx, const etsim_capture_progress *p) {
 }
 
 static void print_report(const etsim_capture_report *r) {
+    if (r->already_complete) {
+        printf("capture: %s is already complete (%d problems); nothing to redo\n", r->out,
+               r->resumed);
+        printf("problems: %d reused, 0 computed\n", r->resumed);
+        return;
+    }
+    if (r->restarted == 1)
+        printf("capture: the interrupted run had finished no problem; started afresh\n");
+    if (r->restarted == 2)
+        printf("capture: nothing to resume (no partial file of %s); started afresh\n", r->out);
     printf("capture: %d problems written to %s", r->written, r->out);
     if (r->resumed) printf(" (%d kept from the interrupted run)", r->resumed);
     printf(" in %.1f s\n", r->seconds);
+    printf("problems: %d reused, %d computed\n", r->resumed, r->written);
     int64_t sum = 0;
     for (int c = 0; c < r->n_configs; c++) sum += r->config_nodes[c];
     printf("nodes: union %lld, sum over %d configurations %lld", (long long)r->union_nodes,

@@ -219,7 +219,7 @@ int etsim_cmd_replay(int argc, char **argv) {
         } else if (!strcmp(a, "--selector") && i + 1 < argc) {
             selector = argv[++i];
         } else if (!strcmp(a, "--width") && i + 1 < argc) {
-            if (etsim_cli_int(a, argv[++i], -1000000, 1000000000, &width) < 0) goto done;
+            if (etsim_cli_int(a, argv[++i], 1, 1000000000, &width) < 0) goto done;
         } else if (!strcmp(a, "--threads") && i + 1 < argc) {
             if (etsim_cli_int(a, argv[++i], 1, 1024, &threads) < 0) goto done;
         } else if (!strcmp(a, "--problems") && i + 1 < argc) {

@@ -34,6 +34,7 @@
 #include "selectors/selector.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
+#include "sim/json.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -225,10 +226,9 @@ static int check_tree(instance *in, etsim_err *err) {
     return 0;
 }
 
-static int parse_instance(instance *in, const char *text, etsim_err *err) {
-    in->json = cJSON_Parse(text);
-    if (!in->json) return etsim_errf(err, "not valid JSON (near byte %ld)",
-                                     (long)(cJSON_GetErrorPtr() ? cJSON_GetErrorPtr() - text : 0));
+static int parse_instance(instance *in, const char *text, size_t len, etsim_err *err) {
+    in->json = etsim_json_parse(text, len, NULL, err);
+    if (!in->json) return -1;
     const cJSON *root = in->json;
     if (!cJSON_IsObject(root)) return etsim_errf(err, "expected a JSON object");
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "selector");
@@ -400,12 +400,12 @@ int etsim_cmd_select(int argc, char **argv) {
     }
     etsim_err err;
     char *text = NULL;
+    size_t len = 0;
     if (path && strcmp(path, "-")) {
-        size_t len;
         text = etsim_read_file(path, &len, &err);
         if (!text) return etsim_cli_fail(1, "select: %s", err.msg);
     } else {
-        size_t cap = 1 << 16, len = 0, got;
+        size_t cap = 1 << 16, got;
         text = etsim_malloc(cap);
         for (;;) {
             if (cap - len < 2) text = etsim_realloc(text, cap *= 2);
@@ -423,7 +423,7 @@ int etsim_cmd_select(int argc, char **argv) {
     int32_t *view_cand = NULL, n_view = 0;
     etsim_sel_output out;
     memset(&out, 0, sizeof out);
-    if (parse_instance(&in, text, &err) < 0) {
+    if (parse_instance(&in, text, len, &err) < 0) {
         etsim_cli_fail(1, "select: %s: %s", path, err.msg);
         goto done;
     }

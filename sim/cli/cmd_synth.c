@@ -144,6 +144,9 @@ int etsim_cmd_synth(int argc, char **argv) {
     free(meta.settings_json);
     meta.settings_json = settings_json(&prof, &cfgs);
     meta.n_problems = problems;
+    /* A synth killed with SIGKILL (no handler runs) leaves its temporary
+     * file; the next synth of the same output removes those of dead pids. */
+    etsim_atomic_clean_stale(out);
     w = etsim_trace_writer_open(out, &meta, level, &err);
     if (!w) goto fail;
 

@@ -14,18 +14,35 @@
  * flight, are on the wire together.
  *
  * Finished problems are written in problem order, each as one flushed
- * frame, and their counters journalled in <out>.capture.jsonl. At the end
- * the trace is finished and rewritten once with the summed counters in its
- * header. With another oracle (the synthetic model) passes never defer and
- * the same driver computes the union tree synchronously. */
+ * frame, and their counters journalled in <out>.capture.jsonl (the journal
+ * line first: a kill between the two leaves a journal line for a problem
+ * that is redone, and the journal's last line per problem wins). With
+ * another oracle (the synthetic model) passes never defer and the same
+ * driver computes the union tree synchronously.
+ *
+ * Crash safety. The whole run holds <out>.lock (sim/lock.h): a second
+ * capture or resume of the same trace stops, naming the holder. At the end
+ * the partial file (all frames, no index) is renamed <out>.tmp.<pid>.partial
+ * and copied, with the summed counters in its header, into a new temporary
+ * file that is renamed onto <out>; only then are the partial file and the
+ * journal removed. So at every moment a kill leaves either a complete
+ * <out> or a partial file holding every finished problem, and --resume
+ * takes, of all <out>.tmp.* files, the one with the most problems: a kill
+ * during the final copy keeps everything. A partial file without a
+ * readable header (killed before its first problem) holds nothing to keep:
+ * resume starts afresh. A complete <out> with the same settings means the
+ * kill came after the rename: resume only tidies up. */
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "sim/live/capture_internal.h"
+#include "sim/lock.h"
 #include "sim/result.h"
 #include "traces/trace.h"
 
@@ -59,7 +76,26 @@ typedef struct driver {
     int32_t next_start, next_write;
     etsim_capture_report *rep;
     double t0, last_progress;
+    etsim_lock lock;               /* <out>.lock, held for the whole run     */
+    char **stale;                  /* partial files to remove once resumed  */
+    int n_stale;
 } driver;
+
+/* Test hook for the crash-safety tests (tests/cli_capture_crash.sh): with
+ * ETSIM_TEST_KILL_AT=POINT or POINT:K in the environment, the process
+ * kills itself with SIGKILL when it reaches POINT (the K-th time). Points:
+ * "start" (trace opened, no problem yet), "frame" (after a problem's
+ * frame), "rewrite" (after a problem of the final copy), "renamed" (final
+ * trace in place, partial file and journal not yet removed). Unset, it
+ * costs one getenv per point. */
+static void kill_point(const char *point, int64_t k) {
+    const char *v = getenv("ETSIM_TEST_KILL_AT");
+    if (!v) return;
+    size_t n = strlen(point);
+    if (strncmp(v, point, n) != 0 || (v[n] != 0 && v[n] != ':')) return;
+    if (v[n] == ':' && strtoll(v + n + 1, NULL, 10) != k) return;
+    raise(SIGKILL);
+}
 
 /* ---- per-problem work ------------------------------------------------------------ */
 
@@ -172,7 +208,6 @@ static int slot_start(driver *D, slot *s, int32_t problem, etsim_err *err) {
 
 static int slot_write(driver *D, slot *s, etsim_err *err) {
     etsim_tree *t = &s->res.tree;
-    if (etsim_trace_writer_add(D->w, t, err) < 0) return -1;
     etsim_live_counts pc;
     memset(&pc, 0, sizeof pc);
     if (D->live) etsim_live_problem_counts(D->o, t, &pc);
@@ -181,6 +216,8 @@ static int slot_write(driver *D, slot *s, etsim_err *err) {
     free(cj);
     if (fflush(D->journal) != 0)
         return etsim_errf(err, "%s: write failed: %s", D->journal_path, strerror(errno));
+    if (etsim_trace_writer_add(D->w, t, err) < 0) return -1;
+    kill_point("frame", D->rep->written + 1);
     for (int c = 0; c < D->n_rw; c++) {
         etsim_problem_result view = s->logs[c];
         view.tree = s->res.tree;
@@ -262,11 +299,32 @@ static char *journal_sum(driver *D, etsim_err *err) {
     return s;
 }
 
-/* Rewrite the finished trace with the counters in its header. */
-static int finalize(driver *D, const char *out, etsim_err *err) {
+/* The writer's temporary file, renamed "<out>.tmp.<pid>.partial" out of
+ * the way of the next writer, and the writer dropped (every frame is
+ * flushed already). Returns the new name, or NULL if the rename failed
+ * (the file is then gone with the writer). */
+static char *detach_partial(driver *D, const char *out) {
+    if (!D->w) return NULL;
+    size_t n = strlen(out) + 64;
+    char *tmp = etsim_malloc(n), *keep = etsim_malloc(n);
+    snprintf(tmp, n, "%s.tmp.%ld", out, (long)getpid());
+    snprintf(keep, n, "%s.tmp.%ld.partial", out, (long)getpid());
+    int ok = rename(tmp, keep) == 0;
+    etsim_trace_writer_abort(D->w);
+    D->w = NULL;
+    free(tmp);
+    if (ok) return keep;
+    free(keep);
+    return NULL;
+}
+
+/* Copy the partial file, with the counters in its header, into a new
+ * trace renamed onto out (atomic: a kill leaves the partial file whole),
+ * then remove the partial file. */
+static int finalize(driver *D, const char *out, const char *partial, etsim_err *err) {
     char *counts = journal_sum(D, err);
     if (!counts) return -1;
-    etsim_trace *tr = etsim_trace_open(out, err);
+    etsim_trace *tr = etsim_trace_open_ex(partial, ETSIM_TRACE_SCAN, 0, err);
     etsim_trace_writer *w = NULL;
     etsim_trace_scratch *sc = NULL;
     etsim_tree t;
@@ -275,6 +333,11 @@ static int finalize(driver *D, const char *out, etsim_err *err) {
     memset(&m, 0, sizeof m);
     etsim_tree_init(&t, 0);
     if (!tr) goto done;
+    if (etsim_trace_n_problems(tr) != D->end - D->cfg.first) {
+        etsim_errf(err, "%s: holds %d problems, expected %d", partial, etsim_trace_n_problems(tr),
+                   D->end - D->cfg.first);
+        goto done;
+    }
     etsim_meta_copy(&m, etsim_trace_meta(tr));
     free(m.settings_json);
     m.settings_json = cap_settings_json(&D->cfg, counts);
@@ -282,11 +345,17 @@ static int finalize(driver *D, const char *out, etsim_err *err) {
     w = etsim_trace_writer_open(out, &m, D->cfg.zstd_level, err);
     if (!w) goto done;
     sc = etsim_trace_scratch_new();
-    for (int32_t k = 0; k < etsim_trace_n_problems(tr); k++)
+    for (int32_t k = 0; k < etsim_trace_n_problems(tr); k++) {
         if (etsim_trace_load(tr, k, &t, sc, err) < 0 || etsim_trace_writer_add(w, &t, err) < 0)
             goto done;
+        kill_point("rewrite", k + 1);
+    }
     rc = etsim_trace_writer_finish(w, err);
     w = NULL;
+    if (rc == 0) {
+        kill_point("renamed", 0);
+        unlink(partial);
+    }
 done:
     etsim_trace_writer_abort(w);
     etsim_trace_scratch_free(sc);
@@ -297,19 +366,154 @@ done:
     return rc;
 }
 
-/* Keep the partial trace for --resume: the writer's temporary file is
- * renamed out of its way before the writer is dropped. */
+/* Keep the partial trace for --resume. */
 static void keep_partial(driver *D, const char *out) {
-    if (!D->w) return;
-    size_t n = strlen(out) + 64;
-    char *tmp = etsim_malloc(n), *keep = etsim_malloc(n);
-    snprintf(tmp, n, "%s.tmp.%ld", out, (long)getpid());
-    snprintf(keep, n, "%s.tmp.%ld.partial", out, (long)getpid());
-    D->rep->partial_kept = rename(tmp, keep) == 0;
-    etsim_trace_writer_abort(D->w);
-    D->w = NULL;
-    free(tmp);
+    char *keep = detach_partial(D, out);
+    D->rep->partial_kept = keep != NULL;
     free(keep);
+}
+
+/* ---- resume: which file to continue ------------------------------------------------------ */
+
+/* Every "<out>.tmp.*" file (partial files of interrupted runs). */
+static int list_partials(const char *out, char ***paths) {
+    const char *slash = strrchr(out, '/');
+    char *dir = slash ? etsim_strdup(out) : etsim_strdup(".");
+    if (slash) dir[slash - out + (slash == out)] = 0;
+    const char *base = slash ? slash + 1 : out;
+    size_t blen = strlen(base);
+    int n = 0;
+    *paths = NULL;
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    while (d && (de = readdir(d))) {
+        if (strncmp(de->d_name, base, blen) || strncmp(de->d_name + blen, ".tmp.", 5)) continue;
+        size_t len = strlen(dir) + strlen(de->d_name) + 2;
+        char *full = etsim_malloc(len);
+        snprintf(full, len, "%s/%s", dir, de->d_name);
+        *paths = etsim_realloc(*paths, (size_t)(n + 1) * sizeof **paths);
+        (*paths)[n++] = full;
+    }
+    if (d) closedir(d);
+    free(dir);
+    return n;
+}
+
+static void free_paths(char **paths, int n) {
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+}
+
+static int settings_have_counts(const char *settings_json) {
+    cJSON *o = settings_json ? cJSON_Parse(settings_json) : NULL;
+    int has = cJSON_GetObjectItemCaseSensitive(o, "counts") != NULL;
+    cJSON_Delete(o);
+    return has;
+}
+
+static void remove_stale(driver *D) {
+    for (int i = 0; i < D->n_stale; i++) unlink(D->stale[i]);
+    free_paths(D->stale, D->n_stale);
+    D->stale = NULL;
+    D->n_stale = 0;
+}
+
+/* --resume after a kill that came once the final trace was in place: out
+ * is complete, finalised and of these settings. Tidy up; 1 if so. */
+static int already_complete(driver *D, const char *out) {
+    etsim_err e;
+    etsim_trace *tr = etsim_trace_open(out, &e);
+    if (!tr) return 0;
+    const etsim_meta *m = etsim_trace_meta(tr);
+    int32_t n = etsim_trace_n_problems(tr);
+    int done = m->settings_json && cap_settings_hash(m->settings_json) == D->cfg.hash &&
+               settings_have_counts(m->settings_json) &&
+               (D->cfg.end < 0 || n == D->cfg.end - D->cfg.first);
+    etsim_trace_close(tr);
+    if (!done) return 0;
+    char **paths;
+    int np = list_partials(out, &paths);
+    for (int i = 0; i < np; i++) {
+        etsim_trace *p = etsim_trace_open_ex(paths[i], ETSIM_TRACE_SCAN, 0, &e);
+        /* a partial file of other settings is not ours to remove */
+        int other = p && cap_settings_hash(etsim_trace_meta(p)->settings_json) != D->cfg.hash;
+        etsim_trace_close(p);
+        if (!other) unlink(paths[i]);
+    }
+    free_paths(paths, np);
+    unlink(D->journal_path);
+    D->rep->resumed = n;
+    D->rep->already_complete = 1;
+    return 1;
+}
+
+/* Pick the partial file to resume: of those with these settings, the one
+ * holding the most problems (the newest on a tie). The others of these
+ * settings, and those without a readable header (nothing finished in
+ * them), are noted for removal once the chosen one is open. Returns its
+ * path; NULL with *other_settings set when only partial files of other
+ * settings hold problems, NULL otherwise when none holds anything. */
+static char *choose_partial(driver *D, const char *out, uint64_t *other_settings) {
+    char **paths;
+    int n = list_partials(out, &paths);
+    int best = -1;
+    int32_t best_n = -1;
+    double best_t = -1;
+    *other_settings = 0;
+    int *mine = etsim_calloc((size_t)(n ? n : 1), sizeof *mine);
+    for (int i = 0; i < n; i++) {
+        etsim_err e;
+        etsim_trace *tr = etsim_trace_open_ex(paths[i], ETSIM_TRACE_SCAN, 0, &e);
+        if (!tr) {
+            mine[i] = 1; /* no header: holds nothing */
+            continue;
+        }
+        uint64_t h = cap_settings_hash(etsim_trace_meta(tr)->settings_json);
+        int32_t k = etsim_trace_n_problems(tr);
+        etsim_trace_close(tr);
+        if (h != D->cfg.hash) {
+            if (!*other_settings) *other_settings = h;
+            continue;
+        }
+        mine[i] = 1;
+        struct stat st;
+        double mt = stat(paths[i], &st) == 0 ? st.st_mtim.tv_sec + st.st_mtim.tv_nsec * 1e-9 : -1;
+        if (k > best_n || (k == best_n && mt > best_t)) {
+            best = i;
+            best_n = k;
+            best_t = mt;
+        }
+    }
+    char *chosen = NULL;
+    for (int i = 0; i < n; i++) {
+        if (i == best) {
+            chosen = paths[i];
+        } else if (mine[i]) {
+            D->stale = etsim_realloc(D->stale, (size_t)(D->n_stale + 1) * sizeof *D->stale);
+            D->stale[D->n_stale++] = paths[i];
+        } else {
+            free(paths[i]);
+        }
+    }
+    free(paths);
+    free(mine);
+    if (chosen) *other_settings = 0;
+    return chosen;
+}
+
+/* Cut a journal back to its last complete line (a kill can tear the last
+ * one; the next line appended would otherwise join it). */
+static int trim_journal(const char *path, etsim_err *err) {
+    size_t len;
+    etsim_err e;
+    char *text = etsim_read_file(path, &len, &e);
+    if (!text) return 0; /* none yet: appending creates it */
+    size_t keep = len;
+    while (keep > 0 && text[keep - 1] != '\n') keep--;
+    free(text);
+    if (keep < len && truncate(path, (off_t)keep) != 0)
+        return etsim_errf(err, "%s: cannot drop a torn last line: %s", path, strerror(errno));
+    return 0;
 }
 
 /* ---- the run ---------------------------------------------------------------------------- */
@@ -398,20 +602,33 @@ static void build_meta(driver *D) {
 }
 
 static int open_writer(driver *D, const char *out, etsim_err *err) {
-    size_t n = strlen(out) + 32;
-    D->journal_path = etsim_malloc(n);
-    snprintf(D->journal_path, n, "%s.capture.jsonl", out);
     D->start = D->cfg.first;
+    char *partial = NULL;
+    uint64_t other = 0;
     if (D->opts->resume) {
-        etsim_meta old;
-        D->w = etsim_trace_writer_resume(out, NULL, &old, D->cfg.zstd_level, err);
-        if (!D->w) return -1;
-        uint64_t h = cap_settings_hash(old.settings_json);
-        etsim_meta_free(&old);
-        if (h != D->cfg.hash)
+        partial = choose_partial(D, out, &other);
+        if (!partial && other)
             return etsim_errf(err, "%s: the interrupted capture used different settings "
                               "(config hash %016llx, now %016llx); start afresh without --resume",
-                              out, (unsigned long long)h, (unsigned long long)D->cfg.hash);
+                              out, (unsigned long long)other, (unsigned long long)D->cfg.hash);
+        if (!partial) {
+            /* Killed before its first problem (a partial file without a
+             * header, only the journal or the lock record of a dead
+             * capture, or nothing at all: killed while starting): nothing
+             * to keep, start afresh. */
+            int traces = D->n_stale || access(D->journal_path, F_OK) == 0 || D->lock.previous;
+            D->rep->restarted = traces ? 1 : 2;
+            remove_stale(D);
+        }
+    }
+    if (partial) {
+        etsim_meta old;
+        D->w = etsim_trace_writer_resume(out, partial, &old, D->cfg.zstd_level, err);
+        free(partial);
+        if (!D->w) return -1;
+        etsim_meta_free(&old);
+        remove_stale(D);
+        if (trim_journal(D->journal_path, err) < 0) return -1;
         int32_t last = etsim_trace_writer_last_index(D->w);
         if (last >= D->end)
             return etsim_errf(err, "%s: holds problem %d, outside the range [%d, %d)", out, last,
@@ -423,6 +640,7 @@ static int open_writer(driver *D, const char *out, etsim_err *err) {
         D->w = etsim_trace_writer_open(out, &D->meta, D->cfg.zstd_level, err);
         if (!D->w) return -1;
         D->journal = fopen(D->journal_path, "w");
+        kill_point("start", 0);
     }
     if (!D->journal)
         return etsim_errf(err, "%s: cannot open: %s", D->journal_path, strerror(errno));
@@ -507,10 +725,24 @@ int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
         return -1;
     }
     rep->out = etsim_strdup(out);
+    size_t jn = strlen(out) + 32;
+    D.journal_path = etsim_malloc(jn);
+    snprintf(D.journal_path, jn, "%s.capture.jsonl", out);
     rep->n_configs = D.cfg.n_sels;
     rep->config_names = etsim_calloc((size_t)D.cfg.n_sels, sizeof *rep->config_names);
     rep->config_nodes = etsim_calloc((size_t)D.cfg.n_sels, sizeof *rep->config_nodes);
     for (int c = 0; c < D.cfg.n_sels; c++) rep->config_names[c] = etsim_strdup(D.cfg.sels[c].name);
+    {
+        char *lock_path = etsim_malloc(jn);
+        snprintf(lock_path, jn, "%s.lock", out);
+        int locked = etsim_lock_take(&D.lock, lock_path, "etsim capture", err);
+        free(lock_path);
+        if (locked < 0) goto done;
+    }
+    if (opts->resume && already_complete(&D, out)) {
+        rc = 0;
+        goto done;
+    }
     if (open_oracle(&D, err) < 0) goto done;
     D.end = D.cfg.end < 0 ? D.o->meta.n_problems : D.cfg.end;
     if (D.end > D.o->meta.n_problems) {
@@ -526,10 +758,17 @@ int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
     rc = main_loop(&D, err);
     report_progress(&D, 1);
     if (rc == 0) {
-        etsim_trace_writer *w = D.w;
-        D.w = NULL;
-        if (etsim_trace_writer_finish(w, err) < 0 || finalize(&D, out, err) < 0) {
+        char *partial = detach_partial(&D, out);
+        if (!partial) {
+            etsim_errf(err, "%s.tmp.%ld: cannot rename for the final copy: %s", out,
+                       (long)getpid(), strerror(errno));
             rc = -1;
+            goto done;
+        }
+        rc = finalize(&D, out, partial, err);
+        free(partial);
+        if (rc < 0) {
+            rep->partial_kept = 1;
             goto done;
         }
         for (int c = 0; c < D.n_rw; c++)
@@ -555,6 +794,8 @@ done:
     etsim_oracle_close(D.o);
     etsim_meta_free(&D.meta);
     free(D.journal_path);
+    free_paths(D.stale, D.n_stale);
+    etsim_lock_release(&D.lock);
     cap_config_free(&D.cfg);
     rep->seconds = etsim_now_s() - D.t0;
     return rc;

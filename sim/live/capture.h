@@ -17,9 +17,11 @@
  *   "zstd_level"         trace compression level (3)
  *
  * Nothing is lost: every finished problem is one flushed frame, and an
- * interrupted capture (a stop request, a server that stays down, kill -9)
- * leaves its partial file for `resume`, which keeps every finished problem
- * and redoes only the rest. Counters (dropped children, short replies,
+ * interrupted capture (a stop request, a server that stays down, kill -9
+ * at any moment, the final header rewrite included) leaves its partial
+ * file for `resume`, which keeps every finished problem and redoes only
+ * the rest (see capture.c for how). A running capture holds <out>.lock: a
+ * second capture or resume of the same trace stops, naming the holder. Counters (dropped children, short replies,
  * repaired texts, ...) are journalled per problem next to the output and
  * written into the trace header's settings when the capture finishes. */
 #ifndef ETSIM_LIVE_CAPTURE_H
@@ -64,6 +66,9 @@ typedef struct etsim_capture_report {
     double seconds;
     char *out;                /* the trace written                           */
     int partial_kept;         /* stopped or failed: a partial file awaits --resume */
+    int restarted;            /* --resume found nothing finished: started afresh
+                                 (1: an interrupted run's files, 2: no file at all) */
+    int already_complete;     /* --resume found the finished trace in place  */
 } etsim_capture_report;
 
 void etsim_capture_report_free(etsim_capture_report *r);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/live/capture_internal.h"
+#include "sim/json.h"
 
 void cap_config_free(cap_config *c) {
     etsim_live_config_free(&c->live);
@@ -128,7 +129,8 @@ int cap_config_load(const char *path, const char *synthetic, cap_config *c, etsi
     char *text = etsim_read_file(path, &len, err);
     cJSON *j = NULL, *engine = NULL, *canon = NULL;
     if (!text) return -1;
-    j = cJSON_ParseWithLength(text, len);
+    j = etsim_json_parse(text, len, path, err);
+    if (!j) goto err;
     if (!cJSON_IsObject(j)) {
         etsim_errf(err, "%s: not a JSON object", path);
         goto err;

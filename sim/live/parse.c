@@ -177,9 +177,19 @@ err:
     return -1;
 }
 
-static void add_label(const etsim_live_labels *lab, const char *tok, double lp, double *pp,
-                      double *pm, int *found) {
-    if (!tok || !isfinite(lp) || lp > 1e-6) return;
+/* A log-probability above this is impossible (rounding in a server's
+ * log-softmax stays far below it). */
+#define LOGPROB_SLACK 1e-6
+
+/* Check one top-token logprob (NaN or > 0 is no probability: the server is
+ * broken, and taking the label as missing would silently change the tree),
+ * then add it to its label's probability. */
+static int add_label(const etsim_live_labels *lab, const char *where, const char *tok, double lp,
+                     double *pp, double *pm, int *found, etsim_err *err) {
+    if (isnan(lp) || lp > LOGPROB_SLACK)
+        return etsim_errf(err, "%s: logprob of token '%.40s' is %g: not a probability in [0, 1]",
+                          where, tok ? tok : "", lp);
+    if (!tok || isinf(lp)) return 0;
     for (int i = 0; i < lab->n_plus; i++)
         if (!strcmp(tok, lab->plus[i])) {
             *pp += exp(lp);
@@ -190,6 +200,7 @@ static void add_label(const etsim_live_labels *lab, const char *tok, double lp, 
             *pm += exp(lp);
             (*found)++;
         }
+    return 0;
 }
 
 int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_labels *lab,
@@ -226,7 +237,9 @@ int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_
                 etsim_errf(err, "choices[0].logprobs.content[0].top_logprobs: entry without token/logprob");
                 goto err;
             }
-            add_label(lab, t->valuestring, v->valuedouble, p_plus, p_minus, found);
+            if (add_label(lab, "choices[0].logprobs.content[0].top_logprobs", t->valuestring,
+                          v->valuedouble, p_plus, p_minus, found, err) < 0)
+                goto err;
         }
     } else {
         /* Completions: top_logprobs[0] = {token: logprob}. */
@@ -243,8 +256,15 @@ int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_
                            e->string ? e->string : "");
                 goto err;
             }
-            add_label(lab, e->string, e->valuedouble, p_plus, p_minus, found);
+            if (add_label(lab, "choices[0].logprobs.top_logprobs[0]", e->string, e->valuedouble,
+                          p_plus, p_minus, found, err) < 0)
+                goto err;
         }
+    }
+    if (*p_plus + *p_minus > 1 + LOGPROB_SLACK) {
+        etsim_errf(err, "choices[0].logprobs: the label tokens' probabilities sum to %g: not a "
+                        "probability in [0, 1]", *p_plus + *p_minus);
+        goto err;
     }
     cJSON_Delete(j);
     return 0;

@@ -33,10 +33,19 @@ static int head_score(const etsim_live_config *c, const char *body, size_t len, 
     (void)cnt;
     double mean, first;
     if (etsim_live_parse_pooling_last(body, len, &mean, &first, err) < 0) return -1;
-    if (!strcmp(c->prm_transform, "first")) *score = first;
-    else if (!strcmp(c->prm_transform, "mean")) *score = mean;
-    else *score = 1.0 / (1.0 + exp(-mean));
-    return isfinite(*score) ? 1 : 0;
+    /* A NaN, or a "first" output outside [0, 1], is no score: the server
+     * is broken, and dropping the child would silently change the tree. */
+    if (!strcmp(c->prm_transform, "first")) {
+        if (!(first >= 0 && first <= 1))
+            return etsim_errf(err, "data[0].data: last row's first value is %g: not a probability "
+                                   "in [0, 1]", first);
+        *score = first;
+    } else {
+        if (isnan(mean) || (!strcmp(c->prm_transform, "mean") && !isfinite(mean)))
+            return etsim_errf(err, "data[0].data: last row's mean is %g: not a score", mean);
+        *score = !strcmp(c->prm_transform, "mean") ? mean : 1.0 / (1.0 + exp(-mean));
+    }
+    return 1;
 }
 
 const etsim_live_prm etsim_live_prm_head = {

@@ -9,6 +9,7 @@
  * order only matters for error messages, since configs are kept sorted by
  * hash. Every failure names the entry by its JSON path. */
 #include "sim/sweep/grid.h"
+#include "sim/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -658,15 +659,8 @@ int etsim_sweep_grid_parse(const char *json, size_t len, const char *origin,
     memset(g, 0, sizeof *g);
     g->origin = etsim_strdup(origin ? origin : "grid");
     parse_ctx c = {g, g->origin, base_dir, err, 0, 0};
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-    if (!root) {
-        size_t off = end ? (size_t)(end - json) : 0;
-        size_t line = 1;
-        for (size_t i = 0; i < off && i < len; i++) line += json[i] == '\n';
-        etsim_errf(err, "%s: line %zu: invalid JSON", g->origin, line);
-        goto fail_out;
-    }
+    cJSON *root = etsim_json_parse(json, len, g->origin, err);
+    if (!root) goto fail_out;
     if (!cJSON_IsObject(root)) {
         etsim_errf(err, "%s: a grid is a JSON object", g->origin);
         goto fail_out;

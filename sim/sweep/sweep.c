@@ -10,7 +10,10 @@
  *
  * Locking: one mutex guards the log, the unit table and the task counter.
  * Searches, line formatting and summaries (which may run the GPU
- * simulation) happen outside it. */
+ * simulation) happen outside it. Between processes, DIR/sweep.lock
+ * (sim/lock.h) is held from the directory checks to the end, so a second
+ * sweep or merge into the same directory, --force included, stops naming
+ * the holder instead of deleting the first one's files under it. */
 #include "sim/sweep/sweep.h"
 
 #include <cjson/cJSON.h>
@@ -23,6 +26,8 @@
 #include <unistd.h>
 
 #include "sim/eval/grader.h"
+#include "sim/json.h"
+#include "sim/lock.h"
 #include "sim/sweep/grid.h"
 #include "sim/sweep/log.h"
 #include "sim/sweep/metrics.h"
@@ -50,6 +55,7 @@ typedef struct run {
     int64_t *off;             /* per unit: line offset, -1 absent          */
     int32_t *len;
     etsim_sweep_log log;
+    etsim_lock dir_lock;      /* DIR/sweep.lock, held for the whole run     */
     pthread_mutex_t lock;
     pthread_cond_t more;      /* a task was queued or one finished         */
     task *tasks;              /* compute tasks, then finalize tasks queued  */
@@ -163,8 +169,8 @@ static int read_dir_info(const char *dir, dir_info *d, etsim_err *err) {
     size_t len;
     char *text = etsim_read_file(path, &len, err);
     int rc = -1;
-    cJSON *j = text ? cJSON_ParseWithLength(text, len) : NULL;
-    if (!text) goto out;
+    cJSON *j = text ? etsim_json_parse(text, len, path, err) : NULL;
+    if (!j) goto out;
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "grid_hash");
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "shard");
     const cJSON *t = cJSON_GetObjectItemCaseSensitive(j, "grid_text");
@@ -207,6 +213,10 @@ static int prepare_dir(run *r, const char *shard, const char *grid_text, const c
     const char *dir = r->opt->out_dir;
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return etsim_errf(err, "%s: %s", dir, strerror(errno));
+    char *lock_path = join(dir, "sweep.lock");
+    int locked = etsim_lock_take(&r->dir_lock, lock_path, "etsim sweep", err);
+    free(lock_path);
+    if (locked < 0) return -1;
     dir_info d;
     int have = read_dir_info(dir, &d, err);
     if (have < 0) return -1;
@@ -498,6 +508,7 @@ static void run_free(run *r) {
     free(r->off);
     free(r->len);
     if (r->log.path) etsim_sweep_log_close(&r->log, NULL);
+    etsim_lock_release(&r->dir_lock);
     etsim_sweep_grid_free(&r->g);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->more);
@@ -599,6 +610,7 @@ int etsim_sweep_run(const char *grid_text, size_t len, const char *origin, const
     if (prepare_dir(&r, shard, text, abs_base ? abs_base : base_dir, err) < 0) {
         memset(&r.log, 0, sizeof r.log);
         r.log.fd = -1;
+        etsim_lock_release(&r.dir_lock);
         etsim_sweep_grid_free(&r.g);
         goto out;
     }
@@ -720,6 +732,7 @@ int etsim_sweep_merge(const char *const *shard_dirs, int n, const etsim_sweep_op
     }
     r.opt = &o;
     if (prepare_dir(&r, "1/1", first.grid_text, first.base_dir ? first.base_dir : "", err) < 0) {
+        etsim_lock_release(&r.dir_lock);
         etsim_sweep_grid_free(&r.g);
         goto out_info;
     }

@@ -2,6 +2,7 @@
  * configurations and run them all on one problem's tree, so the tree ends
  * up holding the union of the children they request. */
 #include "sim/synthetic/cover.h"
+#include "sim/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -79,15 +80,9 @@ static int parse_entry(const cJSON *e, int32_t k, const char *origin, etsim_sear
 int etsim_cover_configs_parse(const char *json, size_t len, const char *origin,
                               etsim_cover_configs *out, etsim_err *err) {
     memset(out, 0, sizeof *out);
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    cJSON *root = etsim_json_parse(json, len, origin, err);
     int rc = -1;
-    if (!root) {
-        int line = 1;
-        for (const char *p = json; end && p < end && p < json + len; p++) line += *p == '\n';
-        etsim_errf(err, "%s: line %d: invalid JSON", origin, line);
-        goto err;
-    }
+    if (!root) goto err;
     const cJSON *list = root;
     if (cJSON_IsObject(root)) list = cJSON_GetObjectItemCaseSensitive(root, "configs");
     if (!list || !cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0) {

@@ -9,6 +9,7 @@
  * profile starts from its "base" (a built-in name, "default" when absent)
  * and overrides some keys. Unknown keys, duplicate keys, wrong types and
  * out-of-range values are errors naming the profile and the key. */
+#include "sim/json.h"
 #include "sim/synthetic/fitted.h"
 #include "sim/synthetic/synthetic.h"
 
@@ -244,14 +245,6 @@ int etsim_synth_profile_set(etsim_synth_profile *p, const char *key, const char 
     return set_number(p, d, v, origin, err);
 }
 
-/* Line number of a byte offset, for JSON syntax errors. */
-static int line_of(const char *text, size_t off) {
-    int line = 1;
-    for (size_t i = 0; i < off && text[i]; i++)
-        if (text[i] == '\n') line++;
-    return line;
-}
-
 static int parse_into(const char *json, size_t len, const char *origin, etsim_synth_profile *p,
                       int require_all, int allow_base, int *name_set, etsim_err *err);
 
@@ -274,15 +267,10 @@ static int load_builtin(const char *name, etsim_synth_profile *p, etsim_err *err
 /* Parse `json` on top of p (already holding the base unless require_all). */
 static int parse_into(const char *json, size_t len, const char *origin, etsim_synth_profile *p,
                       int require_all, int allow_base, int *name_set, etsim_err *err) {
-    const char *end = NULL;
-    cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
+    cJSON *root = etsim_json_parse(json, len, origin, err);
     uint8_t seen[sizeof PARAMS / sizeof PARAMS[0]] = {0};
     int rc = -1;
-    if (!root) {
-        size_t off = end && end >= json ? (size_t)(end - json) : 0;
-        etsim_errf(err, "%s: line %d: invalid JSON", origin, line_of(json, off));
-        goto err;
-    }
+    if (!root) goto err;
     if (!cJSON_IsObject(root)) {
         etsim_errf(err, "%s: a profile must be a JSON object", origin);
         goto err;
