@@ -11,7 +11,11 @@
  *                 16, 32 problems in flight, relative to REBASE
  *   Figure 2      FLOPs (as in the paper: proportional to tokens
  *                 generated), model calls, KV metric and simulated runtime
- *                 at width 256, relative to beam search with sqrt(N) beams */
+ *                 at width 256, relative to beam search with sqrt(N) beams
+ *   noise bands   Table 1: each accuracy's standard error sqrt(p(1-p)/n),
+ *                 and ETS - REBASE with the paired standard error (sd of
+ *                 the per-problem differences / sqrt(n)), both from the
+ *                 problem lines of sweep-main/summary.jsonl */
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
