@@ -11,6 +11,8 @@
 #             there the bound is 1 point plus two standard errors of the
 #             paired difference (from the problems on which the two
 #             disagree); on a full run (below) it is the plain 1 point.
+#             Table 1's noise bands (each accuracy's standard error, the
+#             paired standard error of ETS - REBASE) match the problem lines.
 # Also: outputs complete, rerunning resumes (recomputes nothing), tables
 # carry the published values, bad options are usage errors.
 # With ETSIM_PAPER_FULL_DIR set to the output of a full run, the findings
@@ -77,6 +79,21 @@ for w in (16, 64, 256):
     band = tol + n_se * 100.0 * math.sqrt(disagree) / len(r)
     check(abs(diff) <= band + 1e-9, "ETS accuracy within %.1f points of REBASE at width %d "
           "(%+.1f; %d of %d problems disagree)" % (band, w, diff, disagree, len(r)))
+    # the noise bands Table 1 prints: each accuracy's standard error and the
+    # paired standard error of ETS - REBASE, recomputed from the problem lines
+    n = len(r)
+    dd = [int(e[p]) - int(r[p]) for p in r]
+    m = sum(dd) / n
+    want_pse = 100.0 * math.sqrt(sum((x - m) ** 2 for x in dd) / (n - 1) / n)
+    cell = [x for x in main if x["Method"] == "ETS" and int(x["Width"]) == w][0]["ETS - REBASE (SE)"]
+    got_d, got_se = float(cell.split()[0]), float(cell.split("(")[1].rstrip(")"))
+    check(abs(got_d - 100.0 * m) < 0.051 and abs(got_se - want_pse) < 0.051,
+          "Table 1 paired band at width %d: %s (want %+.1f (%.1f))" % (w, cell, 100.0 * m, want_pse))
+    for meth, right_of in (("REBASE", r), ("ETS", e)):
+        pa = sum(1 for p in r if right_of[p]) / n
+        se = [x for x in main if x["Method"] == meth and int(x["Width"]) == w][0]["SE"]
+        check(abs(float(se) - 100.0 * math.sqrt(pa * (1 - pa) / n)) < 0.051,
+              "Table 1 standard error of %s at width %d: %s" % (meth, w, se))
 check(kv[256] > kv[16], "ETS KV reduction grows from width 16 to 256 (%.2f -> %.2f)" % (kv[16], kv[256]))
 sys.exit(1 if bad else 0)
 EOF

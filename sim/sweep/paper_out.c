@@ -11,7 +11,12 @@
  *                 16, 32 problems in flight, relative to REBASE
  *   Figure 2      FLOPs (as in the paper: proportional to tokens
  *                 generated), model calls, KV metric and simulated runtime
- *                 at width 256, relative to beam search with sqrt(N) beams */
+ *                 at width 256, relative to beam search with sqrt(N) beams
+ *   noise bands   Table 1: each accuracy's standard error sqrt(p(1-p)/n),
+ *                 and ETS - REBASE with the paired standard error (sd of
+ *                 the per-problem differences / sqrt(n)), both from the
+ *                 problem lines of sweep-main/summary.jsonl */
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
@@ -245,25 +250,137 @@ static void heads(tbl *t, const char *const *fixed, int nf, const char *const *m
     }
 }
 
+/* ---- noise bands of Table 1 ---------------------------------------------------------------------- */
+
+/* Per-problem correctness (weighted vote) of the rows Table 1 shows, read
+ * from the main sweep's summary.jsonl, so each cell can carry its
+ * standard error and each ETS cell the paired standard error of its
+ * difference to REBASE (both run on the same problems). */
+#define T1_MAX_ROWS (ETSIM_PAPER_N_SETUPS * 3 * 2)
+
+typedef struct t1_right {
+    const etsim_report_row *row[T1_MAX_ROWS];
+    uint8_t *ok[T1_MAX_ROWS];   /* 0 wrong, 1 right, 2 not seen           */
+    int n;
+} t1_right;
+
+static void t1_want(t1_right *t, const etsim_report_row *row) {
+    if (!row || t->n == T1_MAX_ROWS || row->count <= 0) return;
+    for (int i = 0; i < t->n; i++)
+        if (t->row[i] == row) return;
+    t->row[t->n] = row;
+    t->ok[t->n] = etsim_malloc((size_t)row->count);
+    memset(t->ok[t->n], 2, (size_t)row->count);
+    t->n++;
+}
+
+static const uint8_t *t1_ok(const t1_right *t, const etsim_report_row *row) {
+    for (int i = 0; t && row && i < t->n; i++) {
+        if (t->row[i] != row) continue;
+        for (int32_t k = 0; k < row->count; k++)
+            if (t->ok[i][k] > 1) return NULL; /* incomplete: no band */
+        return t->ok[i];
+    }
+    return NULL;
+}
+
+static void t1_right_free(t1_right *t) {
+    for (int i = 0; i < t->n; i++) free(t->ok[i]);
+    t->n = 0;
+}
+
+static int t1_load(const char *path, t1_right *t, etsim_err *err) {
+    FILE *fp = fopen(path, "r");
+    if (!fp) return etsim_errf(err, "%s: %s", path, strerror(errno));
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int64_t lineno = 0;
+    int rc = 0;
+    while (rc == 0 && (len = getline(&line, &cap, fp)) > 0) {
+        lineno++;
+        /* problem lines start with their key; skip the others unparsed */
+        if (len < 28 || strncmp(line, "{\"cfg\":\"", 8) || line[24] != '"') continue;
+        int i = 0;
+        while (i < t->n && strncmp(t->row[i]->hash, line + 8, 16)) i++;
+        if (i == t->n) continue;
+        cJSON *j = cJSON_ParseWithLength(line, (size_t)len);
+        const cJSON *p = j ? cJSON_GetObjectItemCaseSensitive(j, "p") : NULL;
+        const cJSON *v = j ? cJSON_GetObjectItemCaseSensitive(j, "vote") : NULL;
+        v = v ? cJSON_GetObjectItemCaseSensitive(v, "weighted") : NULL;
+        v = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, 1) : NULL;
+        if (!j) {
+            rc = etsim_errf(err, "%s: line %lld: not valid JSON", path, (long long)lineno);
+        } else if (!p) {
+            /* a config or summary line */
+        } else if (!cJSON_IsNumber(p) || !cJSON_IsBool(v)) {
+            rc = etsim_errf(err, "%s: line %lld: field p or vote.weighted malformed", path,
+                            (long long)lineno);
+        } else {
+            double k = p->valuedouble - t->row[i]->first;
+            if (k >= 0 && k < t->row[i]->count) t->ok[i][(int32_t)k] = cJSON_IsTrue(v) ? 1 : 0;
+        }
+        cJSON_Delete(j);
+    }
+    free(line);
+    fclose(fp);
+    return rc;
+}
+
+/* Standard error (points) of an accuracy over n problems. */
+static double acc_se(const uint8_t *ok, int32_t n) {
+    if (!ok || n < 2) return NAN;
+    double k = 0;
+    for (int32_t i = 0; i < n; i++) k += ok[i];
+    double p = k / n;
+    return 100.0 * sqrt(p * (1 - p) / n);
+}
+
+/* Paired standard error (points) of mean(a - b): sd of the per-problem
+ * differences / sqrt(n). */
+static double paired_se(const uint8_t *a, const uint8_t *b, int32_t n) {
+    if (!a || !b || n < 2) return NAN;
+    double s = 0, s2 = 0;
+    for (int32_t i = 0; i < n; i++) {
+        double d = (double)a[i] - (double)b[i];
+        s += d;
+        s2 += d * d;
+    }
+    double var = (s2 - s * s / n) / (n - 1);
+    return 100.0 * sqrt(var > 0 ? var / n : 0);
+}
+
 /* ---- Tables ------------------------------------------------------------------------------------- */
 
-static void table1(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
+static const etsim_report_row *t1_row(const etsim_paper_results *r,
+                                      const etsim_paper_source *src, int ets, int32_t width) {
+    if (!ets) return row_find(r->main, "rebase", src->spec, width, NULL, 0);
+    const etsim_pick *pk = etsim_pick_find(r->picks, "ets", src->spec, width);
+    return pk ? pk->chosen : NULL;
+}
+
+static void table1(const etsim_paper_results *r, const cJSON *ref, const t1_right *right,
+                   tbl *t) {
     int wr = ref != NULL;
     static const char *const fixed[] = {"Dataset", "Model", "Method", "Width"};
     static const char *const metric[] = {"Accuracy (%)", "paper", "Δ",
                                          "KV reduction", "paper", "Δ"};
-    t->title = "Table 1: accuracy and KV cache reduction relative to REBASE";
+    t->title = "Table 1: accuracy and KV cache reduction relative to REBASE (SE: standard error "
+               "of the accuracy; ETS - REBASE: accuracy difference on the same problems, paired "
+               "standard error in brackets)";
     heads(t, fixed, 4, metric, 2, wr);
     t->head[t->ncol++] = "λ_b";
+    t->head[t->ncol++] = "SE";
+    t->head[t->ncol++] = "ETS - REBASE (SE)";
     for (int s = 0; s < ETSIM_PAPER_N_SETUPS; s++) {
         const etsim_paper_source *src = &r->src[s];
         if (!src->present) continue;
         for (int m = 0; m < 2; m++)
             for (int w = 0; w < 3; w++) {
                 int32_t width = ETSIM_PAPER_WIDTHS[w];
-                const etsim_report_row *reb = row_find(r->main, "rebase", src->spec, width, NULL, 0);
+                const etsim_report_row *reb = t1_row(r, src, 0, width);
                 const etsim_pick *pk = m ? etsim_pick_find(r->picks, "ets", src->spec, width) : NULL;
-                const etsim_report_row *row = m ? (pk ? pk->chosen : NULL) : reb;
+                const etsim_report_row *row = t1_row(r, src, m, width);
                 const char *path[3] = {src->setup->dataset_name, src->setup->model_name,
                                        m ? "ETS" : "REBASE"};
                 int row_i = t->nrow++;
@@ -276,7 +393,14 @@ static void table1(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
                                    ref_pair(t1, path, 3, width, 0), wr, "%.1f", "%+.1f");
                 c = tbl_triple(t, row_i, c, kv_red(reb, row), ref_pair(t1, path, 3, width, 1), wr,
                                "%.2f", "%+.2f");
-                tbl_num(t, row_i, c, pk ? pk->value : NAN, "%g");
+                tbl_num(t, row_i, c++, pk ? pk->value : NAN, "%g");
+                const uint8_t *ok = t1_ok(right, row), *rok = t1_ok(right, reb);
+                tbl_num(t, row_i, c++, row ? acc_se(ok, row->count) : NAN, "%.1f");
+                double pse = m && row && reb && row->count == reb->count
+                                 ? paired_se(ok, rok, row->count) : NAN;
+                if (isnan(pse)) tbl_str(t, row_i, c, "-");
+                else snprintf(t->cell[row_i][c], sizeof t->cell[row_i][c], "%+.1f (%.1f)",
+                              row->acc_weighted - reb->acc_weighted, pse);
             }
     }
 }
@@ -532,7 +656,15 @@ int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
     tbl *t1 = etsim_calloc(1, sizeof *t1), *t2 = etsim_calloc(1, sizeof *t2),
         *t3 = etsim_calloc(1, sizeof *t3);
     int rc = -1;
-    table1(r, ref, t1);
+    t1_right right = {0};
+    for (int s = 0; s < ETSIM_PAPER_N_SETUPS; s++)
+        for (int m = 0; m < 2 && r->src[s].present; m++)
+            for (int w = 0; w < 3; w++) t1_want(&right, t1_row(r, &r->src[s], m, ETSIM_PAPER_WIDTHS[w]));
+    char *sum_path = etsim_paper_path(o->out_dir, "sweep-main/summary.jsonl");
+    int lrc = t1_load(sum_path, &right, err);
+    free(sum_path);
+    if (lrc < 0) goto out;
+    table1(r, ref, &right, t1);
     if (write_table(o->out_dir, "table1", t1, err) < 0) goto out;
     if (r->main_src) {
         table2(r, ref, t2);
@@ -570,6 +702,7 @@ int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
     if (table_out) tbl_write_md(table_out, t1);
     rc = 0;
 out:
+    t1_right_free(&right);
     free(t1);
     free(t2);
     free(t3);
