@@ -50,5 +50,16 @@ printf 'ETSTRACE\001\000\000\000\000\000\000\000ETRH%028d' 0 >"$TMP/hdr.trace"
 check_bad header-checksum 1 "$TMP/hdr.trace: header: record header checksum mismatch at offset 16 (corrupted file)" "$TMP/hdr.trace"
 check_bad directory 1 "$TMP: not a regular file" "$TMP"
 
+# a good trace: the header's longest path is shown (text and --json)
+echo '[{"selector": "rebase", "width": 8}]' >"$TMP/cfg.json"
+if "$BIN" synth --configs "$TMP/cfg.json" --problems 2 --out "$TMP/ok.trace" >/dev/null 2>"$TMP/err" &&
+    "$BIN" inspect "$TMP/ok.trace" >"$TMP/out" 2>"$TMP/err" &&
+    grep -Eq "^longest path    [1-9][0-9]* steps, [1-9][0-9]* tokens \([0-9]+ without the prompt\)$" "$TMP/out" &&
+    "$BIN" inspect --json "$TMP/ok.trace" | grep -q '"longest_path"'; then
+    passed=$((passed + 1))
+else
+    echo "FAIL longest path: $(cat "$TMP/err")"; fails=$((fails + 1))
+fi
+
 echo "cli_trace_inspect: $passed passed, $fails failed"
 [[ $fails -eq 0 ]]

@@ -89,6 +89,11 @@ static void print_text(const etsim_trace *tr, const stats *st, int columns) {
         else putchar(*c);
     printf("\nanswer format   %s\n", or_dash(m->answer_format));
     printf("embeddings      %d-d %s\n", m->emb_dim, m->emb_dim ? or_dash(m->embed_encoding) : "(none)");
+    if (m->has_longest_path)
+        printf("longest path    %d steps, %d tokens (%d without the prompt)\n", m->longest_steps,
+               m->longest_tokens, m->longest_step_tokens);
+    else
+        printf("longest path    - (not recorded: a trace written before etsim recorded it)\n");
     const char *set = m->settings_json ? m->settings_json : "{}";
     if (strlen(set) > 200) printf("settings        %.200s... (--json shows all)\n", set);
     else printf("settings        %s\n", set);
@@ -138,6 +143,12 @@ static int print_json(const etsim_trace *tr, const stats *st, int columns) {
 #undef HS
     cJSON_AddNumberToObject(h, "emb_dim", m->emb_dim);
     cJSON_AddBoolToObject(h, "tokens_estimated", m->tokens_estimated != 0);
+    if (m->has_longest_path) {
+        cJSON *lp = cJSON_AddObjectToObject(h, "longest_path");
+        cJSON_AddNumberToObject(lp, "steps", m->longest_steps);
+        cJSON_AddNumberToObject(lp, "tokens", m->longest_tokens);
+        cJSON_AddNumberToObject(lp, "step_tokens", m->longest_step_tokens);
+    }
     if (etsim_trace_problems_planned(tr))
         cJSON_AddNumberToObject(h, "problems_planned", etsim_trace_problems_planned(tr));
     if (m->settings_json) cJSON_AddItemToObject(h, "settings", cJSON_Parse(m->settings_json));
