@@ -116,6 +116,17 @@ static int run_fit(const etsim_calib_data *d, const char *out, int check) {
         if (etsim_gpu_profile_find(etsim_calib_family_gpu(fams[f]), &g, &err) < 0 ||
             etsim_calib_fit_linear(d, fams[f], &g, &err) < 0)
             goto fail;
+        double sum = 0, worst = 0;
+        int32_t np = 0;
+        for (int32_t p = 0; p < d->n_pairs; p++) {
+            double mape;
+            if (strcmp(d->pairs[p].family, fams[f])) continue;
+            etsim_calib_mlp_mape(&d->pairs[p].mlp, &g, 1, 4096, &mape, NULL, NULL);
+            sum += mape, np++;
+            if (mape > worst) worst = mape;
+        }
+        fprintf(stderr, "etsim: fit: %s: block-time MAPE over %d pairs: mean %.2f%%, worst %.2f%%\n",
+                fams[f], np, sum / np, worst);
         fprintf(fp, "%s\n\"%s\": {\"gpu\": \"%s\",\n", printed++ ? "," : "", fams[f], g.name);
         etsim_calib_print_linear(fp, &g);
         fprintf(fp, "}");
@@ -127,6 +138,10 @@ static int run_fit(const etsim_calib_data *d, const char *out, int check) {
         if (etsim_gpu_profile_find(etsim_calib_family_gpu(d->attn_family), &g, &err) < 0 ||
             etsim_calib_fit_attention(d, &g, &err) < 0)
             goto fail;
+        double dec, pre;
+        etsim_calib_attn_mape(d, &g, &dec, &pre);
+        fprintf(stderr, "etsim: fit: attention (%s %s): decode MAPE %.2f%%, prefill MAPE %.2f%%\n",
+                d->attn_family, d->attn_model, dec, pre);
         fprintf(fp, ",\n\"attention\": {\"gpu\": \"%s\", \"model\": \"%s\",\n", g.name,
                 d->attn_model);
         etsim_calib_print_attention(fp, &g);
