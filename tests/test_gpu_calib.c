@@ -94,7 +94,7 @@ static void test_step_at_wave_boundary(void **state) {
 
 int main(void) {
     const char *shared = getenv("ETSIM_SHARED_DIR");
-    snprintf(dir, sizeof dir, "%s/data/gpu/vidur", shared ? shared : "../shared");
+    snprintf(dir, sizeof dir, "%s/data/gpu/vidur", shared && shared[0] ? shared : "../shared");
     struct stat st;
     if (stat(dir, &st) != 0) {
         printf("SKIP test_gpu_calib: %s absent (set ETSIM_SHARED_DIR to the shared data)\n", dir);

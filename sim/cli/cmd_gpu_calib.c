@@ -220,7 +220,7 @@ int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
     char dir[4096];
     if (!data) {
         const char *shared = getenv("ETSIM_SHARED_DIR");
-        snprintf(dir, sizeof dir, "%s/data/gpu/vidur", shared ? shared : "../shared");
+        snprintf(dir, sizeof dir, "%s/data/gpu/vidur", shared && shared[0] ? shared : "../shared");
         data = dir;
     }
     etsim_calib_data d;
