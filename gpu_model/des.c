@@ -576,6 +576,7 @@ static void server_start(sim *s, server *v) {
         sh.prefill_reqs += 1;
         sh.prefill_tokens += c;
         sh.prefill_pairs += c * (pos + (c + 1) / 2);
+        sh.prefill_causal_pairs += c * (c + 1) / 2;
         sh.prefill_ctx_tokens += pos;
         if (r->chunk == r->pf_rem) sh.logits += 1;
     }

@@ -14,16 +14,26 @@
 #include "gpu_model/profiles_data.h"
 
 /* Defaults of the optional GPU fields; README.md gives each one's source.
- * eff_weight_bw, eff_compute, smooth_p, eff_elementwise_bw, layer_fixed_s
- * are fitted to the vidur H100 CodeLlama-34B profile (test_gpu_roofline). */
+ * A file without sm_count gets the smooth roofline (no tile waves) with
+ * the large-GEMM efficiency of public measurements; the small-kernel and
+ * attention constants default to the values `etsim fit --target gpu`
+ * finds on the vidur profiles (attention: A100 Llama-2-7B). */
 void etsim_gpu_profile_defaults(etsim_gpu_profile *g) {
     g->eff_weight_bw = 0.86;
     g->eff_compute = 0.72;
-    g->eff_attn_bw = 0.70;
+    g->eff_attn_bw = 0.92;
     g->eff_attn_compute = 0.50;
     g->eff_elementwise_bw = 0.60;
     g->smooth_p = 4.0;
-    g->layer_fixed_s = 20e-6;
+    g->sm_count = 0;
+    g->n_tiles = 0;
+    g->attn_kernel = ETSIM_ATTN_FLASHATTENTION;
+    g->attn_causal_work = 1.0;
+    g->gemm_kernel_s = 3e-6;
+    g->elementwise_kernel_s = 4e-6;
+    g->attn_kernel_s = 8e-6;
+    g->attn_per_req_s = 1e-6;
+    g->layer_fixed_s = 0;
     g->iter_overhead_s = 200e-6;
     g->iter_overhead_per_req_s = 5e-6;
 }
@@ -131,8 +141,54 @@ static const field_spec gpu_fields[] = {
     {"hbm_bytes", 1}, {"bandwidth_bytes_per_s", 1}, {"bf16_flops_per_s", 1},
     {"eff_weight_bw", 0}, {"eff_compute", 0}, {"eff_attn_bw", 0}, {"eff_attn_compute", 0},
     {"eff_elementwise_bw", 0}, {"smooth_p", 0}, {"layer_fixed_s", 0},
-    {"iter_overhead_s", 0}, {"iter_overhead_per_req_s", 0}, {NULL, 0},
+    {"iter_overhead_s", 0}, {"iter_overhead_per_req_s", 0},
+    {"sm_count", 0}, {"gemm_tiles", 0}, {"gemm_kernel_s", 0}, {"elementwise_kernel_s", 0},
+    {"attn_kernel", 0}, {"attn_kernel_s", 0}, {"attn_per_req_s", 0}, {"attn_causal_work", 0},
+    {"calibration", 0}, {NULL, 0},
 };
+
+/* "gemm_tiles": [[m, n, eff], ...]: positive integer shapes, eff in (0, 1]. */
+static int get_tiles(const cJSON *obj, etsim_gpu_profile *g, const char *src, etsim_err *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "gemm_tiles");
+    if (!v) return 0;
+    int32_t cnt = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : -1;
+    if (cnt < 1 || cnt > ETSIM_GEMM_TILES_MAX)
+        return etsim_errf(err, "%s: profile '%s': field 'gemm_tiles' must be an array of 1-%d "
+                          "[m, n, eff] triples", src, g->name, ETSIM_GEMM_TILES_MAX);
+    int32_t i = 0;
+    for (const cJSON *t = v->child; t; t = t->next, i++) {
+        const cJSON *a = cJSON_GetArrayItem(t, 0), *b = cJSON_GetArrayItem(t, 1),
+                    *e = cJSON_GetArrayItem(t, 2);
+        int ok = cJSON_IsArray(t) && cJSON_GetArraySize(t) == 3 && cJSON_IsNumber(a) &&
+                 cJSON_IsNumber(b) && cJSON_IsNumber(e);
+        if (ok) {
+            double m = a->valuedouble, n = b->valuedouble, f = e->valuedouble;
+            ok = m >= 1 && m <= 4096 && m == floor(m) && n >= 1 && n <= 4096 && n == floor(n) &&
+                 isfinite(f) && f > 0 && f <= 1;
+            if (ok) g->gemm_tiles[i] = (etsim_gemm_tile){(int32_t)m, (int32_t)n, f};
+        }
+        if (!ok)
+            return etsim_errf(err, "%s: profile '%s': field 'gemm_tiles' entry %d must be "
+                              "[m, n, eff] with integer m, n in [1, 4096] and eff in (0, 1]",
+                              src, g->name, i + 1);
+    }
+    g->n_tiles = cnt;
+    return 0;
+}
+
+static int get_attn_kernel(const cJSON *obj, etsim_gpu_profile *g, const char *src,
+                           etsim_err *err) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, "attn_kernel");
+    if (!v) return 0;
+    if (cJSON_IsString(v) && !strcmp(v->valuestring, "flashattention"))
+        g->attn_kernel = ETSIM_ATTN_FLASHATTENTION;
+    else if (cJSON_IsString(v) && !strcmp(v->valuestring, "flashinfer"))
+        g->attn_kernel = ETSIM_ATTN_FLASHINFER;
+    else
+        return etsim_errf(err, "%s: profile '%s': field 'attn_kernel' must be \"flashattention\" "
+                          "or \"flashinfer\"", src, g->name);
+    return 0;
+}
 
 static int gpu_from_obj(const cJSON *obj, const char *src, etsim_gpu_profile *g, etsim_err *err) {
     memset(g, 0, sizeof *g);
@@ -154,8 +210,20 @@ static int gpu_from_obj(const cJSON *obj, const char *src, etsim_gpu_profile *g,
         get_num(obj, "layer_fixed_s", 0, 0, 1, &g->layer_fixed_s, src, n, err) < 0 ||
         get_num(obj, "iter_overhead_s", 0, 0, 10, &g->iter_overhead_s, src, n, err) < 0 ||
         get_num(obj, "iter_overhead_per_req_s", 0, 0, 1, &g->iter_overhead_per_req_s, src, n,
-                err) < 0)
+                err) < 0 ||
+        get_int(obj, "sm_count", 0, 4096, &g->sm_count, src, n, err) < 0 ||
+        get_num(obj, "gemm_kernel_s", 0, 0, 1, &g->gemm_kernel_s, src, n, err) < 0 ||
+        get_num(obj, "elementwise_kernel_s", 0, 0, 1, &g->elementwise_kernel_s, src, n, err) < 0 ||
+        get_num(obj, "attn_kernel_s", 0, 0, 1, &g->attn_kernel_s, src, n, err) < 0 ||
+        get_num(obj, "attn_per_req_s", 0, 0, 1, &g->attn_per_req_s, src, n, err) < 0 ||
+        get_num(obj, "attn_causal_work", 0, 0, 100, &g->attn_causal_work, src, n, err) < 0 ||
+        get_tiles(obj, g, src, err) < 0 || get_attn_kernel(obj, g, src, err) < 0)
         return -1;
+    const cJSON *cal = cJSON_GetObjectItemCaseSensitive(obj, "calibration");
+    if (cal && !cJSON_IsString(cal))
+        return etsim_errf(err, "%s: profile '%s': 'calibration' must be a string", src, n);
+    if (g->sm_count > 0 && g->n_tiles == 0)
+        return etsim_errf(err, "%s: profile '%s': field 'sm_count' needs 'gemm_tiles'", src, n);
     return 0;
 }
 
@@ -166,6 +234,7 @@ static const field_spec model_fields[] = {
     {"layers", 1}, {"hidden", 1}, {"heads", 1}, {"kv_heads", 1}, {"head_dim", 1},
     {"ffn", 1}, {"vocab", 1}, {"gated_mlp", 1}, {"dtype_bytes", 1},
     {"encoder_only", 0}, {"tied_embeddings", 0}, {"bias", 0}, {"max_positions", 0},
+    {"qkv_bias", 0}, {"parallel_block", 0}, {"rotary_fraction", 0},
     {NULL, 0},
 };
 
@@ -176,8 +245,10 @@ void etsim_model_derive(etsim_model_profile *m) {
     double attn = h * q + 2.0 * h * kv + q * h;
     double mlp = mlp_mats * h * f;
     m->layer_linear_params = attn + mlp;
-    double norms = (m->bias ? 4.0 : 2.0) * h;
-    double biases = m->bias ? (q + 2.0 * kv + h + (m->gated_mlp ? 2.0 : 1.0) * f + h) : 0.0;
+    double n_norms = m->parallel_block ? 1.0 : 2.0;
+    double norms = (m->bias ? 2.0 : 1.0) * n_norms * h;
+    double biases = m->bias ? (q + 2.0 * kv + h + (m->gated_mlp ? 2.0 : 1.0) * f + h)
+                  : m->qkv_bias ? q + 2.0 * kv : 0.0;
     m->layer_params = m->layer_linear_params + norms + biases;
     m->embed_params = (double)m->vocab * h + (double)m->max_positions * h;
     m->lm_head_params = (m->encoder_only || m->tied_embeddings) ? 0.0 : (double)m->vocab * h;
@@ -189,18 +260,22 @@ void etsim_model_derive(etsim_model_profile *m) {
     double head_flops = m->encoder_only ? 0.0 : (double)m->vocab * h;
     m->linear_flops_per_token = 2.0 * (L * m->layer_linear_params + head_flops);
     m->attn_flops_per_ctx_token = 4.0 * L * q;
-    /* Activation traffic of one token through one layer: two norms (read +
-     * write h), rotary on q and k (read + write), the MLP activation (read
-     * gate and up, write one: 3 ffn; 2 ffn without a gate), two residual
-     * adds (read 2h, write h). */
-    double rotary = m->max_positions ? 0.0 : 2.0 * (q + kv);
+    /* Activation traffic of one token through one layer's small kernels, as
+     * vidur's block profile has them: each norm reads and writes h (one norm
+     * in a parallel block), rotary reads and writes its fraction of q and k,
+     * the MLP activation reads gate and up and writes one (3 ffn; 2 ffn
+     * without a gate), the residual add reads 2h and writes h. */
+    int rotary_on = !m->max_positions && m->rotary_fraction > 0;
+    double rotary = rotary_on ? 2.0 * (q + kv) * m->rotary_fraction : 0.0;
     m->elementwise_bytes_per_token =
-        m->dtype_bytes * (4.0 * h + rotary + (m->gated_mlp ? 3.0 : 2.0) * f + 6.0 * h);
+        m->dtype_bytes * (2.0 * n_norms * h + rotary + (m->gated_mlp ? 3.0 : 2.0) * f + 3.0 * h);
+    m->elementwise_kernels = (int32_t)n_norms + rotary_on + 2;
 }
 
 static int model_from_obj(const cJSON *obj, const char *src, etsim_model_profile *m,
                           etsim_err *err) {
     memset(m, 0, sizeof *m);
+    m->rotary_fraction = 1.0;
     if (!cJSON_IsObject(obj)) return etsim_errf(err, "%s: model profile must be a JSON object", src);
     if (get_name_aliases(obj, m->name, m->aliases, src, "model", err) < 0) return -1;
     if (check_keys(obj, model_fields, src, "model", err) < 0) return -1;
@@ -218,10 +293,19 @@ static int model_from_obj(const cJSON *obj, const char *src, etsim_model_profile
         get_bool(obj, "gated_mlp", &m->gated_mlp, src, n, err) < 0 ||
         get_bool(obj, "encoder_only", &m->encoder_only, src, n, err) < 0 ||
         get_bool(obj, "tied_embeddings", &m->tied_embeddings, src, n, err) < 0 ||
-        get_bool(obj, "bias", &m->bias, src, n, err) < 0)
+        get_bool(obj, "bias", &m->bias, src, n, err) < 0 ||
+        get_bool(obj, "qkv_bias", &m->qkv_bias, src, n, err) < 0 ||
+        get_bool(obj, "parallel_block", &m->parallel_block, src, n, err) < 0 ||
+        get_num(obj, "rotary_fraction", 0, 0, 1, &m->rotary_fraction, src, n, err) < 0)
         return -1;
     if (m->dtype_bytes == 3)
         return etsim_errf(err, "%s: profile '%s': field 'dtype_bytes' must be 1, 2 or 4", src, n);
+    if (m->hidden % m->heads)
+        return etsim_errf(err, "%s: profile '%s': heads (%d) must divide hidden (%d)", src, n,
+                          m->heads, m->hidden);
+    if (m->kv_heads > m->heads)
+        return etsim_errf(err, "%s: profile '%s': kv_heads (%d) must not exceed heads (%d)", src,
+                          n, m->kv_heads, m->heads);
     if (m->heads % m->kv_heads)
         return etsim_errf(err, "%s: profile '%s': heads (%d) must be a multiple of kv_heads (%d)",
                           src, n, m->heads, m->kv_heads);

@@ -20,6 +20,24 @@
 
 #define ETSIM_PROFILE_NAME_MAX 64
 #define ETSIM_PROFILE_ALIASES_MAX 256
+#define ETSIM_GEMM_TILES_MAX 8
+
+/* One GEMM tile shape a GPU's kernels use: an m x n block of the output
+ * per thread block (m along tokens, n along the output features), and the
+ * fraction of the dense peak one wave of such tiles reaches. */
+typedef struct etsim_gemm_tile {
+    int32_t m, n;
+    double eff;
+} etsim_gemm_tile;
+
+/* The attention kernel family (a profile knob): FlashAttention 2 launches
+ * one thread block per (request, head, 128 query rows), so small prefill
+ * chunks leave SMs idle (quantised in waves); FlashInfer splits the KV
+ * dimension too and is modelled without that quantisation. */
+typedef enum etsim_attn_kernel {
+    ETSIM_ATTN_FLASHATTENTION = 0,
+    ETSIM_ATTN_FLASHINFER = 1,
+} etsim_attn_kernel;
 
 typedef struct etsim_gpu_profile {
     char name[ETSIM_PROFILE_NAME_MAX];
@@ -29,13 +47,25 @@ typedef struct etsim_gpu_profile {
     double bf16_flops_per_s;        /* dense BF16 tensor-core peak        */
     /* achievable fractions, all in (0, 1] */
     double eff_weight_bw;           /* streaming weights in GEMMs         */
-    double eff_compute;             /* large GEMMs                        */
+    double eff_compute;             /* large GEMMs (no tile model: sm_count 0) */
     double eff_attn_bw;             /* decode attention reading the KV    */
     double eff_attn_compute;        /* prefill (flash) attention          */
     double eff_elementwise_bw;      /* norms, rotary, activation, residual */
     double smooth_p;                /* p of the p-norm max-smoothing, >= 1 */
+    /* GEMM tiles over the SMs (sm_count 0: a smooth roofline, no waves) */
+    int32_t sm_count;               /* streaming multiprocessors          */
+    int32_t n_tiles;                /* entries of gemm_tiles              */
+    etsim_gemm_tile gemm_tiles[ETSIM_GEMM_TILES_MAX];
+    /* attention kernels */
+    etsim_attn_kernel attn_kernel;  /* FlashAttention or FlashInfer       */
+    double attn_causal_work;        /* cost of a causal (diagonal) query-key pair
+                                       relative to a pair against cached KV, >= 0 */
     /* fixed costs, >= 0 */
-    double layer_fixed_s;           /* small kernels per decoder layer    */
+    double gemm_kernel_s;           /* per GEMM (launch, epilogue)        */
+    double elementwise_kernel_s;    /* per norm / rotary / act / add kernel */
+    double attn_kernel_s;           /* per attention kernel (per layer)   */
+    double attn_per_req_s;          /* per request in an attention kernel */
+    double layer_fixed_s;           /* anything else per decoder layer    */
     double iter_overhead_s;         /* host time per iteration (a)        */
     double iter_overhead_per_req_s; /* host time per request in it (b)    */
 } etsim_gpu_profile;
@@ -51,6 +81,10 @@ typedef struct etsim_model_profile {
     int encoder_only;               /* BERT: no KV cache, no LM head      */
     int tied_embeddings;            /* LM head shares the embedding table */
     int bias;                       /* linear layers and norms have biases */
+    int qkv_bias;                   /* only q, k, v have biases (Qwen)    */
+    int parallel_block;             /* attention and MLP read one norm's output
+                                       in parallel (GPT-J, phi-2): one norm */
+    double rotary_fraction;         /* of head_dim rotated (phi-2: 0.4); 1 */
     /* derived by etsim_model_derive */
     double layer_linear_params;     /* q, k, v, o and MLP weights, 1 layer */
     double layer_params;            /* the above + norms (+ biases)       */
@@ -62,6 +96,7 @@ typedef struct etsim_model_profile {
     double linear_flops_per_token;  /* 2 x (layers x layer_linear + LM head) */
     double attn_flops_per_ctx_token;/* 4 x layers x heads x head_dim      */
     double elementwise_bytes_per_token; /* per layer, see README          */
+    int32_t elementwise_kernels;    /* norms + rotary + act + add, 1 layer */
 } etsim_model_profile;
 
 /* Fill defaults for the optional GPU fields (efficiencies, fixed costs). */

@@ -1,15 +1,19 @@
 /* roofline.h -- the time of one serving iteration on one GPU, split into
  * its terms (gpu_model/README.md has every equation):
  *
- *   linear    = layers x [ pnorm(W_l / (e_w B), 2 P_l n / (e_c F); p)
- *                          + n E_l / (e_e B) + t_fix ]
- *               + pnorm(W_head / (e_w B), 2 P_head n_logits / (e_c F); p)
- *   attention = kv_b [(1 - s) sum_ctx + s union_ctx] / (e_a B)          decode
- *               + pnorm(4 L H d pairs / (e_ac F), kv_b ctx_prefill / (e_a B); p)
+ *   linear    = layers x [ sum over qkv, o, (gate+)up, down of GEMM(n, N, K)
+ *                          + k_e t_e + n E_l / (e_e B) + t_fix ] + GEMM(logits, vocab, h)
+ *   GEMM      = min over tiles (m, n_t, e) of
+ *                 pnorm((N K + n K + n N) b / (e_w B),
+ *                       ceil(ceil(n/m) ceil(N/n_t) / SMs) 2 m n_t K / (e F / SMs); p) + t_g
+ *   attention = L (t_a + t_r D) + kv_b [(1 - s) sum_ctx + s union_ctx] / (e_a B)   decode
+ *               + L (t_a + t_r P) + max(4 L q (ctx_pairs + w causal_pairs) u / (e_ac F),
+ *                                       kv_b ctx_prefill / (e_a B))          prefill
  *   overhead  = a + b x requests
  *
  * with n the tokens of the iteration, B the peak bandwidth, F the dense
- * BF16 peak, pnorm(x, y; p) = (x^p + y^p)^(1/p) a smooth maximum. */
+ * BF16 peak, pnorm(x, y; p) = (x^p + y^p)^(1/p) a smooth maximum, u >= 1
+ * the idle SMs of a FlashAttention prefill's last wave. */
 #ifndef ETSIM_GPU_ROOFLINE_H
 #define ETSIM_GPU_ROOFLINE_H
 
@@ -23,6 +27,7 @@ typedef struct etsim_iter_shape {
     double prefill_reqs;        /* requests prefilling new tokens         */
     double prefill_tokens;      /* new tokens prefilled                   */
     double prefill_pairs;       /* sum n_i (c_i + (n_i + 1) / 2): causal query-key pairs */
+    double prefill_causal_pairs;/* of those, sum n_i (n_i + 1) / 2 inside the new chunks */
     double prefill_ctx_tokens;  /* sum c_i: cached context the prefill reads */
     double logits;              /* sequences whose LM head output is needed */
 } etsim_iter_shape;
@@ -36,6 +41,17 @@ typedef struct etsim_iter_terms {
 
 /* (x^p + y^p)^(1/p), computed without overflow; p >= 1. */
 double etsim_roofline_pnorm(double x, double y, double p);
+
+/* One GEMM of n tokens x (K -> N features), elements of `dtype_bytes`. */
+double etsim_roofline_gemm_s(const etsim_gpu_profile *g, double n, double N, double K,
+                             double dtype_bytes);
+
+/* The four GEMMs of one decoder layer; its norms, rotary, activation and
+ * residual add. */
+double etsim_roofline_layer_gemm_s(const etsim_model_profile *m, const etsim_gpu_profile *g,
+                                   double tokens);
+double etsim_roofline_layer_elementwise_s(const etsim_model_profile *m,
+                                          const etsim_gpu_profile *g, double tokens);
 
 /* One decoder layer's non-attention time for `tokens` tokens: GEMMs,
  * norms, rotary, activation, residual (what vidur's mlp.csv "all" column

@@ -13,13 +13,15 @@ expect 0 "" "$BIN" cost --help
 grep -q -- "--inflight" "$DIR/out.txt" || fail "cost help lacks --inflight"
 expect 0 "" "$BIN" gpu list
 for n in h100-sxm h100-nvl h100-pcie h200 a100-80gb llemma-34b llemma-34b-prm llemma-7b \
-         mistral-7b math-shepherd-mistral-7b math-bert; do
+         mistral-7b math-shepherd-mistral-7b phi-2 math-bert; do
     grep -q "$n" "$DIR/out.txt" || fail "gpu list lacks $n"
 done
 expect 0 "" "$BIN" gpu show --model llemma-34b --gpu h100-nvl
 grep -q "196608" "$DIR/out.txt" || fail "gpu show: KV bytes/token"
 
-# --json: exactly the four terms; they add up; batch-1 decode at 40-50 tokens/s
+# --json: exactly the four terms; they add up; batch-1 decode at 38-50 tokens/s
+# (vidur's measured H100 block at one token, x 48, plus the measured attention
+# floor, LM head and host time: 39.8 tokens/s)
 expect 0 "" "$BIN" gpu iter --model llemma-34b --gpu h100-sxm --tokens 1 --context 512 --json
 out=$(cat "$DIR/out.txt")
 for k in linear_ms attention_ms overhead_ms total_ms; do
@@ -30,14 +32,17 @@ awk -v s="$out" 'BEGIN {
     lin = v[1]; att = v[3]; ovh = v[5]; tot = v[7]
     if (lin <= 0 || tot <= 0) exit 1
     if (lin + att + ovh - tot > 1e-3 || tot - lin - att - ovh > 1e-3) exit 2
-    if (1000 / tot < 40 || 1000 / tot > 50) exit 3
-}' || fail "iter --json terms wrong or decode rate outside 40-50 tokens/s: $out"
+    if (1000 / tot < 38 || 1000 / tot > 50) exit 3
+}' || fail "iter --json terms wrong or decode rate outside 38-50 tokens/s: $out"
 # sharing: a shared prefix read once per batch costs less attention
 expect 0 "" "$BIN" gpu iter --model llemma-34b --gpu h100-nvl --tokens 64 --context 1000 --shared 900 --sharing 0 --json
 a0=$(sed 's/.*"attention_ms":\([^,]*\),.*/\1/' "$DIR/out.txt")
 expect 0 "" "$BIN" gpu iter --model llemma-34b --gpu h100-nvl --tokens 64 --context 1000 --shared 900 --sharing 1 --json
 a1=$(sed 's/.*"attention_ms":\([^,]*\),.*/\1/' "$DIR/out.txt")
-awk -v a="$a0" -v b="$a1" 'BEGIN { exit !(b < a / 5) }' || fail "sharing=1 attention $a1 not << $a0"
+# saved: 64 x 1000 - (900 + 64 x 100) = 56,700 token reads x 196,608 bytes at
+# 0.925 x 3.9 TB/s = 3.09 ms (the per-kernel and per-request terms stay)
+awk -v a="$a0" -v b="$a1" 'BEGIN { d = a - b; exit !(d > 2.9 && d < 3.3) }' ||
+    fail "sharing=1 attention $a1 does not save ~3.09 ms of $a0"
 
 # user profile files
 cat >"$DIR/gpu.json" <<'EOF2'
@@ -63,6 +68,56 @@ sed 's/"layers": 4/"layers": -4/' "$DIR/model.json" >"$DIR/neg.json"
 expect 1 "layers" "$BIN" gpu iter --model-file "$DIR/neg.json" --gpu h100 --tokens 1
 expect 1 "cannot" "$BIN" gpu iter --model-file "$DIR/missing.json" --gpu h100 --tokens 1
 expect 2 "" "$BIN" gpu frobnicate
+# impossible model shapes
+sed 's/"kv_heads": 8/"kv_heads": 16/' "$DIR/model.json" >"$DIR/kv.json"
+expect 1 "kv_heads (16) must not exceed heads (8)" "$BIN" gpu iter --model-file "$DIR/kv.json" --gpu h100 --tokens 1
+sed 's/"heads": 8,/"heads": 7,/; s/"kv_heads": 8/"kv_heads": 7/' "$DIR/model.json" >"$DIR/div.json"
+expect 1 "heads (7) must divide hidden (512)" "$BIN" gpu iter --model-file "$DIR/div.json" --gpu h100 --tokens 1
+sed 's/"layers": 4/"layers": 0/' "$DIR/model.json" >"$DIR/zero_l.json"
+expect 1 "layers" "$BIN" gpu iter --model-file "$DIR/zero_l.json" --gpu h100 --tokens 1
+# model fields for real architectures: phi-2 (parallel block, partial rotary,
+# plain MLP with biases) is built in; a parallel block has one norm
+expect 0 "" "$BIN" gpu show --model phi-2
+grep -q "phi-2" "$DIR/out.txt" || fail "gpu show phi-2"
+sed 's/"dtype_bytes": 2}/"dtype_bytes": 2, "rotary_fraction": 1.5}/' "$DIR/model.json" >"$DIR/rot.json"
+expect 1 "rotary_fraction" "$BIN" gpu iter --model-file "$DIR/rot.json" --gpu h100 --tokens 1
+# GPU tile fields
+sed 's/}$/, "sm_count": 4, "gemm_tiles": [[128, 256, 1.5]]}/' "$DIR/gpu.json" >"$DIR/tile.json"
+expect 1 "gemm_tiles" "$BIN" gpu iter --model-file "$DIR/model.json" --gpu-file "$DIR/tile.json" --tokens 1
+sed 's/}$/, "attn_kernel": "xformers"}/' "$DIR/gpu.json" >"$DIR/ak.json"
+expect 1 "attn_kernel" "$BIN" gpu iter --model-file "$DIR/model.json" --gpu-file "$DIR/ak.json" --tokens 1
+
+# calibration on vidur profiles: bad CSVs are one line naming file, row and
+# column; the fit writes nothing
+mkdir -p "$DIR/vd"
+ops="input_layernorm attn_pre_proj attn_rope attn_post_proj post_attention_layernorm mlp_up_proj mlp_act mlp_down_proj add"
+csv_hdr() { local h="" o; for o in $ops; do h="${h}time_stats.$o.median,"; done
+            echo "${h}n_head,n_kv_head,n_embd,n_expanded_embd,use_gated_mlp,num_tokens,num_tensor_parallel_workers"; }
+csv_row() { echo "0.01,0.1,0.01,0.1,0.01,0.2,0.01,0.1,0.01,8,8,1024,2048,True,$1,$2"; }
+{ csv_hdr; csv_row 1 1; csv_row 8 1; } >"$DIR/vd/h100_tiny_mlp.csv"
+expect 0 "" "$BIN" gpu calibrate --data "$DIR/vd"
+grep -q "h100 *tiny" "$DIR/out.txt" || fail "gpu calibrate: no row for h100 tiny"
+{ csv_hdr | sed 's/time_stats.mlp_act.median,//'; echo "0.01,0.1,0.01,0.1,0.01,0.2,0.1,0.01,8,8,1024,2048,True,1,1"; } >"$DIR/vd/h100_tiny_mlp.csv"
+expect 1 "h100_tiny_mlp.csv: row 1: missing column 'time_stats.mlp_act.median'" "$BIN" gpu calibrate --data "$DIR/vd"
+{ csv_hdr; csv_row 1 1 | sed 's/^0.01,0.1,/0.01,x,/'; } >"$DIR/vd/h100_tiny_mlp.csv"
+expect 1 "h100_tiny_mlp.csv: row 2, column 'time_stats.attn_pre_proj.median': 'x' is not a number" "$BIN" gpu calibrate --data "$DIR/vd"
+{ csv_hdr; csv_row 1 2; csv_row 8 4; } >"$DIR/vd/h100_tiny_mlp.csv"
+expect 1 "h100_tiny_mlp.csv: no rows with num_tensor_parallel_workers = 1" "$BIN" gpu calibrate --data "$DIR/vd"
+{ csv_hdr; csv_row 8 1; csv_row 8 1 | sed 's/0.2,/0.9,/'; } >"$DIR/vd/h100_tiny_mlp.csv"
+expect 1 "h100_tiny_mlp.csv: row 3, column 'time_stats.mlp_up_proj.median': duplicate of row 2" "$BIN" fit --target gpu --data "$DIR/vd" --out "$DIR/fit.json"
+[ -e "$DIR/fit.json" ] && fail "a failed fit left a file"
+
+# with the shared data: the report, and the refit reproduces the shipped constants
+vidur=${ETSIM_SHARED_DIR:-../shared}/data/gpu/vidur
+if [ -d "$vidur" ]; then
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur"
+    [ "$(grep -c '^h100\|^a100' "$DIR/out.txt")" -eq 7 ] || fail "gpu calibrate: not 7 pairs"
+    grep -q "decode MAPE" "$DIR/out.txt" || fail "gpu calibrate: no attention line"
+    expect 0 "" "$BIN" fit --target gpu --data "$vidur" --check --out "$DIR/fit.json"
+    grep -q '"gemm_tiles"' "$DIR/fit.json" || fail "fit --target gpu: no gemm_tiles"
+else
+    echo "SKIP calibration on vidur profiles: $vidur absent (set ETSIM_SHARED_DIR)"
+fi
 
 # etsim cost on a replay result
 expect 0 "" "$BIN" replay --synthetic --selector rebase --width 16 --problems 4 --out "$DIR/r.json"

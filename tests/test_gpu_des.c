@@ -25,6 +25,7 @@ static void toy_profiles(etsim_model_profile *m, etsim_gpu_profile *g) {
     assert_int_equal(etsim_gpu_profile_parse(
         "{\"name\":\"toy\",\"hbm_bytes\":1e12,\"bandwidth_bytes_per_s\":1e15,"
         "\"bf16_flops_per_s\":1e18,\"layer_fixed_s\":0,\"iter_overhead_s\":0.001,"
+        "\"gemm_kernel_s\":0,\"elementwise_kernel_s\":0,\"attn_kernel_s\":0,\"attn_per_req_s\":0,"
         "\"iter_overhead_per_req_s\":0}", "toy", g, &err), 0);
 }
 

@@ -56,13 +56,22 @@ static void test_builtin_gpus(void **state) {
     for (int i = 0; i < 5; i++) {
         assert_string_equal(g[i].name, want[i]);
         assert_true(g[i].bandwidth_bytes_per_s == bw[i]);
-        assert_true(g[i].eff_weight_bw == 0.86); /* default applied */
+        /* every built-in has the tile model and fitted constants in range */
+        assert_true(g[i].sm_count >= 100 && g[i].n_tiles >= 1);
+        assert_true(g[i].eff_weight_bw > 0 && g[i].eff_weight_bw <= 1);
     }
     free(g);
     etsim_gpu_profile h;
     assert_int_equal(etsim_gpu_profile_find("H100", &h, &err), 0); /* alias, any case */
     assert_string_equal(h.name, "h100-sxm");
     assert_true(h.bf16_flops_per_s == 989e12);
+    assert_int_equal(h.sm_count, 132);
+    assert_int_equal(h.gemm_tiles[0].m, 128);
+    assert_int_equal(h.gemm_tiles[0].n, 256);
+    assert_int_equal(etsim_gpu_profile_find("h100-pcie", &h, &err), 0);
+    assert_int_equal(h.sm_count, 114);
+    assert_int_equal(etsim_gpu_profile_find("a100", &h, &err), 0);
+    assert_int_equal(h.sm_count, 108);
 }
 
 static void test_unknown_names(void **state) {

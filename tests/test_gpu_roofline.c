@@ -1,12 +1,6 @@
-/* test_gpu_roofline.c -- the iteration model against the public measured
- * H100 profile and hand-worked values.
- *
- * Reference: ../shared/reference/hardware_and_models.md, "Measured H100
- * SXM linear-layer time, CodeLlama-34B, tensor parallel 1", from
- * microsoft/vidur data/profiling/compute/h100/codellama/
- * CodeLlama-34b-Instruct-hf/mlp.csv (medians, ms per decoder layer). The
- * table is copied below; the model must be within 10% MAPE of the "all"
- * column (GEMMs + norms, rotary, activation, residual) over 1..4096 tokens. */
+/* test_gpu_roofline.c -- the iteration model on hand-worked values: GEMM
+ * tiles in waves, attention terms, batch-1 decode rate. (The fit against
+ * every measured token count of the vidur profiles is test_gpu_calib.) */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,45 +12,48 @@
 
 #include "gpu_model/roofline.h"
 
-static const double vidur_tokens[] = {1, 8, 32, 64, 128, 256, 512, 1024, 2048, 4096};
-static const double vidur_gemm_ms[] = {0.478, 0.474, 0.487, 0.490, 0.520,
-                                       0.597, 1.036, 2.220, 3.956, 8.127};
-static const double vidur_all_ms[] = {0.507, 0.504, 0.518, 0.522, 0.551,
-                                      0.636, 1.113, 2.372, 4.300, 8.818};
-#define NV 10
-
 static void profiles(etsim_model_profile *m, etsim_gpu_profile *g) {
     etsim_err err = {{0}};
     assert_int_equal(etsim_model_profile_find("llemma-34b", m, &err), 0);
     assert_int_equal(etsim_gpu_profile_find("h100-sxm", g, &err), 0);
 }
 
-static void test_vidur_mape(void **state) {
+/* 4 SMs of 1e9 FLOP/s each, one 16 x 16 tile at efficiency 1, no weight
+ * stream to speak of (huge bandwidth), no launch time: a GEMM of n tokens,
+ * N = 32, K = 100 has ceil(n/16) x 2 tiles in ceil(tiles / 4) waves, each
+ * 2 x 16 x 16 x 100 / 1e9 s. */
+static void test_gemm_waves(void **state) {
     (void)state;
-    etsim_model_profile m;
     etsim_gpu_profile g;
-    profiles(&m, &g);
-    double mape = 0, mape_gemm = 0, worst = 0;
-    for (int i = 0; i < NV; i++) {
-        double n = vidur_tokens[i];
-        double pred = etsim_roofline_layer_s(&m, &g, n) * 1e3;
-        double e = fabs(pred - vidur_all_ms[i]) / vidur_all_ms[i];
-        mape += e / NV;
-        if (e > worst) worst = e;
-        /* the GEMM-only part of the model: the p-norm roofline term */
-        double w = m.layer_linear_params * m.dtype_bytes;
-        double gemm = etsim_roofline_pnorm(w / (g.eff_weight_bw * g.bandwidth_bytes_per_s),
-                                           2 * m.layer_linear_params * n /
-                                               (g.eff_compute * g.bf16_flops_per_s),
-                                           g.smooth_p) * 1e3;
-        mape_gemm += fabs(gemm - vidur_gemm_ms[i]) / vidur_gemm_ms[i] / NV;
-        print_message("tokens %5.0f  model %.4f ms  measured %.3f ms  (%+.1f%%)\n", n, pred,
-                      vidur_all_ms[i], 100 * (pred - vidur_all_ms[i]) / vidur_all_ms[i]);
+    etsim_err err = {{0}};
+    assert_int_equal(etsim_gpu_profile_parse(
+        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
+        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1]],"
+        "\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g, &err), 0);
+    double wave = 2.0 * 16 * 16 * 100 / 1e9;
+    struct { double n, waves; } c[] = {{1, 1}, {16, 1}, {17, 1}, {32, 1}, {33, 2}, {64, 2}, {65, 3}};
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        double t = etsim_roofline_gemm_s(&g, c[i].n, 32, 100, 2);
+        assert_true(fabs(t / (c[i].waves * wave) - 1) < 0.02);
     }
-    print_message("MAPE vs vidur 'all': %.2f%% (worst %.2f%%); GEMM term vs 'GEMMs': %.2f%%\n",
-                  100 * mape, 100 * worst, 100 * mape_gemm);
-    assert_true(mape < 0.10);
-    assert_true(mape_gemm < 0.10);
+    /* a second, smaller tile at half efficiency wins where it saves a wave:
+     * n = 33 with 8 x 16 tiles: 5 x 2 = 10 tiles, 3 waves of half the work
+     * at half speed = 3 x wave, more than 2 x wave: the 16 x 16 tile stays */
+    assert_int_equal(etsim_gpu_profile_parse(
+        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
+        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1],[8,16,0.5]],"
+        "\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g, &err), 0);
+    assert_true(fabs(etsim_roofline_gemm_s(&g, 33, 32, 100, 2) / (2 * wave) - 1) < 0.02);
+    /* n = 8: one 8 x 16 row of 2 tiles, 1 wave of half work at half speed = 1 wave */
+    assert_true(fabs(etsim_roofline_gemm_s(&g, 8, 32, 100, 2) / wave - 1) < 0.02);
+    /* the weight stream bounds it below: slow memory */
+    assert_int_equal(etsim_gpu_profile_parse(
+        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e3,\"eff_weight_bw\":1,"
+        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1]],"
+        "\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g, &err), 0);
+    double mem = (32.0 * 100 + 100 + 32) * 2 / 1e3;
+    assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 32, 100, 2) / mem - 1) < 0.02);
+    assert_true(etsim_roofline_gemm_s(&g, 0, 32, 100, 2) == 0);
 }
 
 static void test_batch1_decode_rate(void **state) {
@@ -72,7 +69,10 @@ static void test_batch1_decode_rate(void **state) {
     etsim_roofline_iter(&m, &g, &sh, 0.0, &t);
     double rate = 1.0 / t.total_s;
     print_message("batch-1 decode, Llemma-34B on H100 SXM, 512 context: %.1f tokens/s\n", rate);
-    assert_true(rate >= 40 && rate <= 50);
+    /* 38-50: vidur's measured H100 block at one token (0.507 ms x 48), the
+     * A100-measured attention floor (9 us x 48 layers), the LM head and
+     * 0.2 ms host time already come to 39.8 tokens/s */
+    assert_true(rate >= 38 && rate <= 50);
 }
 
 static void test_pnorm(void **state) {
@@ -95,6 +95,7 @@ static void toy(etsim_model_profile *m, etsim_gpu_profile *g) {
     assert_int_equal(etsim_gpu_profile_parse(
         "{\"name\":\"toy\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e9,"
         "\"bf16_flops_per_s\":1e12,\"eff_attn_bw\":0.5,\"eff_attn_compute\":0.25,"
+        "\"attn_kernel_s\":0,\"attn_per_req_s\":0,"
         "\"iter_overhead_s\":0.001,\"iter_overhead_per_req_s\":0.0001}", "toy", g, &err), 0);
 }
 
@@ -127,13 +128,24 @@ static void test_attention_terms(void **state) {
     pf.prefill_reqs = 1;
     pf.prefill_tokens = 10;
     pf.prefill_pairs = 10 * (20 + 5.5);
+    pf.prefill_causal_pairs = 10 * 5.5;
     pf.prefill_ctx_tokens = 20;
     etsim_iter_terms tp;
     etsim_roofline_iter(&m, &g, &pf, 0.0, &tp);
     double flops = 4.0 * 2 * 4 * 16 * 255; /* 4 L H d x pairs */
     assert_true(fabs(tp.attention_flops - flops) < 1e-6);
-    double want = etsim_roofline_pnorm(flops / (0.25 * 1e12), 20.0 * 256 / 0.5e9, g.smooth_p);
+    double want = fmax(flops / (0.25 * 1e12), 20.0 * 256 / 0.5e9); /* causal work 1 */
     assert_true(fabs(tp.attention_s - want) < 1e-15);
+    /* causal pairs at 3x the work of pairs against cached KV */
+    g.attn_causal_work = 3;
+    etsim_roofline_iter(&m, &g, &pf, 0.0, &tp);
+    want = fmax(4.0 * 2 * 4 * 16 * (200 + 3 * 55) / (0.25 * 1e12), 20.0 * 256 / 0.5e9);
+    assert_true(fabs(tp.attention_s - want) < 1e-15);
+    /* the latency floor and per-request term: L (t_a + t_r D) */
+    g.attn_kernel_s = 1e-5;
+    g.attn_per_req_s = 1e-6;
+    etsim_roofline_iter(&m, &g, &sh, 0.0, &t0);
+    assert_true(fabs(t0.attention_s - (2 * (1e-5 + 8e-6) + 800.0 * 256 / 0.5e9)) < 1e-15);
     /* linear FLOPs: 2 x layer params x layers x tokens (no logits asked) */
     assert_true(tp.linear_flops == 2.0 * m.layer_linear_params * 2 * 10);
 }
@@ -154,7 +166,7 @@ static void test_linear_monotone(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vidur_mape),      cmocka_unit_test(test_batch1_decode_rate),
+        cmocka_unit_test(test_gemm_waves),      cmocka_unit_test(test_batch1_decode_rate),
         cmocka_unit_test(test_pnorm),           cmocka_unit_test(test_attention_terms),
         cmocka_unit_test(test_linear_monotone),
     };

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cmd_gpu_calib.h"
 #include "sim/cli/cmd_sweep.h"
 #include "sim/sweep/fit.h"
 
@@ -16,6 +17,7 @@ static void usage(FILE *fp) {
     fprintf(fp,
         "usage: etsim fit --target paper --setup SETUP [options] [--out PROFILE.json]\n"
         "       etsim fit --target real [--data FILE.jsonl ...] [options] [--out PROFILE.json]\n"
+        "       etsim fit --target gpu [--data DIR] [--out FILE] [--check]   (GPU cost model)\n"
         "  --target paper    fit to the ETS paper's Table 1 for SETUP (llemma34b-math500,\n"
         "                    mistral7b-math500, llemma34b-gsm8k, mistral7b-gsm8k): REBASE\n"
         "                    and ETS accuracy and ETS KV reduction at widths 16, 64, 256\n"
@@ -62,6 +64,10 @@ static int list_real(const char ***files, int *n) {
 }
 
 int etsim_cmd_fit(int argc, char **argv) {
+    /* --target gpu: the GPU cost model's constants (sim/cli/cmd_gpu_calib.c) */
+    for (int i = 1; i + 1 < argc; i++)
+        if (!strcmp(argv[i], "--target") && !strcmp(argv[i + 1], "gpu"))
+            return etsim_cmd_gpu_calib(argc, argv, 1);
     etsim_fit_opts o;
     memset(&o, 0, sizeof o);
     o.threads = etsim_cli_sweep_threads();
@@ -103,7 +109,7 @@ int etsim_cmd_fit(int argc, char **argv) {
         }
     }
     if (!o.target) {
-        rc = etsim_cli_fail(2, "fit: --target paper or --target real is required");
+        rc = etsim_cli_fail(2, "fit: --target paper, real or gpu is required");
         goto out;
     }
     if (strcmp(o.target, "paper") && strcmp(o.target, "real")) {

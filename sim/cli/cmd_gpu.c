@@ -19,6 +19,7 @@
 #include "gpu_model/profiles.h"
 #include "gpu_model/roofline.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cmd_gpu_calib.h"
 #include "sim/cli/commands.h"
 
 static void usage(FILE *fp) {
@@ -29,6 +30,7 @@ static void usage(FILE *fp) {
         "       etsim gpu iter (--model M | --model-file F) (--gpu G | --gpu-file F)\n"
         "                      --tokens N [--requests R] [--context C] [--shared P]\n"
         "                      [--sharing S] [--json]\n"
+        "       etsim gpu calibrate [--data DIR]   (see etsim gpu calibrate --help)\n"
         "  list            the built-in GPU and model profiles\n"
         "  show            a model's derived parameters, bytes and FLOPs (and its KV pool\n"
         "                  on a GPU at --mem-fraction, default 0.88, 1 GiB context)\n"
@@ -142,6 +144,7 @@ static int cmd_iter(const gpu_args *a) {
         sh.prefill_reqs = R;
         sh.prefill_tokens = a->tokens;
         sh.prefill_pairs = R * per * (C + (per + 1) / 2);
+        sh.prefill_causal_pairs = R * per * (per + 1) / 2;
         sh.prefill_ctx_tokens = R * C;
     }
     etsim_iter_terms t;
@@ -169,6 +172,7 @@ int etsim_cmd_gpu(int argc, char **argv) {
         return argc < 2 ? 2 : 0;
     }
     const char *sub = argv[1];
+    if (!strcmp(sub, "calibrate")) return etsim_cmd_gpu_calib(argc - 1, argv + 1, 0);
     gpu_args a = {0};
     a.mem_fraction = 0.88;
     for (int i = 2; i < argc; i++) {
@@ -208,6 +212,6 @@ int etsim_cmd_gpu(int argc, char **argv) {
     if (!strcmp(sub, "list")) return cmd_list();
     if (!strcmp(sub, "show")) return cmd_show(&a);
     if (!strcmp(sub, "iter")) return cmd_iter(&a);
-    fprintf(stderr, "etsim: gpu: unknown subcommand '%s' (list, show, iter)\n", sub);
+    fprintf(stderr, "etsim: gpu: unknown subcommand '%s' (list, show, iter, calibrate)\n", sub);
     return 2;
 }

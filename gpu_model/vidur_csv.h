@@ -1,0 +1,52 @@
+/* vidur_csv.h -- read microsoft/vidur's kernel-time profiles (CSV) for the
+ * GPU model's calibration.
+ *
+ * mlp.csv: one row per (num_tokens, TP degree) with the per-op medians
+ * (ms) of ONE decoder block: input_layernorm, attn_pre_proj (qkv),
+ * attn_rope, attn_post_proj (o), post_attention_layernorm, mlp_up_proj
+ * (gate+up), mlp_act, mlp_down_proj, add; and the block's shape (n_head,
+ * n_kv_head, n_embd, n_expanded_embd, use_gated_mlp). Only TP-1 rows are
+ * kept; duplicate rows of one token count are averaged when they agree
+ * within 10% and rejected otherwise.
+ *
+ * The attention files in ../shared/data/gpu/vidur/ are three named numeric
+ * columns (after '#' comment lines): kv,b,ms (decode) or c,kv,ms (prefill).
+ *
+ * Files are untrusted: a missing column, a cell that is not a number, no
+ * TP-1 row, disagreeing duplicates are one-line errors naming the file,
+ * the row (1-based line) and the column. */
+#ifndef ETSIM_GPU_VIDUR_CSV_H
+#define ETSIM_GPU_VIDUR_CSV_H
+
+#include <stdint.h>
+
+#include "sim/util.h"
+
+typedef struct etsim_vidur_mlp_row {
+    int32_t tokens;
+    double total_ms;    /* sum of the nine medians                  */
+    double gemm_ms;     /* qkv + o + gate/up + down                 */
+    double elem_ms;     /* norms + rope + act + add                 */
+} etsim_vidur_mlp_row;
+
+typedef struct etsim_vidur_mlp {
+    int32_t heads, kv_heads, hidden, ffn;
+    int gated;
+    int32_t n;                  /* rows, ascending token count, TP 1 */
+    etsim_vidur_mlp_row *rows;
+} etsim_vidur_mlp;
+
+int etsim_vidur_mlp_read(const char *path, etsim_vidur_mlp *out, etsim_err *err);
+void etsim_vidur_mlp_free(etsim_vidur_mlp *t);
+
+/* Three numeric columns named cols[0..2] (any order in the header). */
+typedef struct etsim_vidur_points {
+    int32_t n;
+    double (*v)[3];             /* in the order of cols             */
+} etsim_vidur_points;
+
+int etsim_vidur_points_read(const char *path, const char *const cols[3],
+                            etsim_vidur_points *out, etsim_err *err);
+void etsim_vidur_points_free(etsim_vidur_points *p);
+
+#endif
