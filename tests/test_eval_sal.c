@@ -1,8 +1,8 @@
 /* test_eval_sal.c -- search-and-learn interop: its Qwen-math parser and
  * strip_string on hand-checked cases, the vote re-derivation on a hand-made
  * row, tree building (prefix merging, the step/score mismatch skip), and
- * the agreement figures on the real files in ETSIM_SHARED_DIR (skipped
- * with a message when absent). */
+ * the agreement figures on the real files in ../shared/data/real
+ * (ETSIM_SHARED_DIR; skipped, exit 77, when absent). */
 #include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#include "test_skip.h"
 
 #include "sim/eval/import.h"
 #include "sim/eval/sal.h"
@@ -126,10 +128,7 @@ static void test_real_files(void **state) {
     char dir[1024];
     snprintf(dir, sizeof dir, "%s/data/real", shared ? shared : "/nonexistent");
     DIR *d = opendir(dir);
-    if (!d) {
-        print_message("skipped: %s absent (set ETSIM_SHARED_DIR)\n", dir);
-        skip();
-    }
+    if (!d) TEST_SKIP("../shared/data/real absent (ETSIM_SHARED_DIR): it is not part of a clone");
     struct dirent *e;
     int files = 0;
     while ((e = readdir(d))) {
@@ -161,5 +160,5 @@ int main(void) {
         cmocka_unit_test(test_votes_and_tree),
         cmocka_unit_test(test_real_files),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return test_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

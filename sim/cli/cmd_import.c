@@ -1,7 +1,7 @@
 /* cmd_import.c -- `etsim import`: bring search results recorded by other
  * tools into etsim traces.
- *   etsim import sal FILE.jsonl [--dataset B.jsonl] [--out TRACE] [--report R]
- *   etsim import ets DIR [--dataset B.jsonl] --out TRACE [--extract P]
+ *   etsim import sal FILE.jsonl [--dataset math500|gsm8k|B.jsonl] [--out TRACE] [--report R]
+ *   etsim import ets DIR [--dataset math500|gsm8k|B.jsonl] --out TRACE [--extract P]
  * The sal form also re-derives search-and-learn's stored votes and prints
  * how many agree; the report lists every disagreement with its reason and
  * every skipped row. */
@@ -16,8 +16,8 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-            "usage: etsim import sal FILE.jsonl [--dataset BENCH.jsonl] [--out TRACE] [--report FILE]\n"
-            "       etsim import ets DIR --out TRACE [--dataset BENCH.jsonl] [--extract PROFILE]\n"
+            "usage: etsim import sal FILE.jsonl [--dataset BENCH] [--out TRACE] [--report FILE]\n"
+            "       etsim import ets DIR --out TRACE [--dataset BENCH] [--extract PROFILE]\n"
             "  sal   search-and-learn results: completions split on blank lines into steps\n"
             "        aligned with their scores, equal prefixes merged into one tree per problem;\n"
             "        prints agreement of our pred_naive/maj/weighted@k with the stored ones.\n"
@@ -25,7 +25,8 @@ static void usage(FILE *fp) {
             "        TRACE.report.txt, or standard error without --out) explains every\n"
             "        disagreement and lists skipped rows.\n"
             "  ets   ETS harness dumps answer_q{id}.json (nodes_info) into one trace.\n"
-            "  --dataset   MATH500 or GSM8K JSON lines: problem data and ordering\n"
+            "  --dataset   math500 or gsm8k (the built-in sets) or a MATH500/GSM8K JSON lines\n"
+            "              file: problem data and ordering\n"
             "  --extract   ets leaves' answer profile: shepherd (default), gsm8k, boxed, sal\n");
 }
 
