@@ -17,7 +17,12 @@ nblocks = STATS_blocks
 
 set grid lc rgb "#d0d0d0"
 set logscale x 2
-set key top left font ",9" opaque
+# one legend for both panels, in a row under them: inside a panel it hid
+# points (the top left is where the narrow widths of beam search land)
+key_below = 'set key at screen 0.5, screen 0.01 center bottom horizontal Left reverse maxrows 2 font ",10" samplen 4 width 3'
+set bmargin 6.5
+# points off the frame
+set offsets 0, 0, graph 0.06, graph 0.06
 set ylabel "accuracy (%)"
 set style line 1 lc rgb "#4C72B0" lw 2 pt 5 dt 2
 set style line 2 lc rgb "#4C72B0" lw 2 pt 5
@@ -32,8 +37,10 @@ do for [fmt in "png svg"] {
     set output outbase.".".fmt
     set multiplot layout 1,2 title "Accuracy vs KV cache size and simulated runtime (widths 16, 64, 256)"
     set xlabel "KV cache size (ETS metric, tokens per problem)"
+    eval key_below
     plot for [i=0:nblocks-1] datafile index i using 3:2 with linespoints ls (i+1) title columnheader(1)
     set xlabel "simulated runtime (s, whole problem set)"
+    unset key
     plot for [i=0:nblocks-1] datafile index i using 4:2 with linespoints ls (i+1) title columnheader(1)
     unset multiplot
     unset output

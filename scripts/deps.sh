@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # deps.sh -- install the Debian 12 packages etsim needs, only those missing.
 # Usage: scripts/deps.sh [build|test|demo]
-#   test adds the test-only packages, demo adds gnuplot (the figures)
+#   test adds the test-only packages (python3 runs the fake model servers,
+#   fasttext the embed test's real backend), demo adds gnuplot (the figures)
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libzstd-dev libglpk-dev libcurl4-openssl-dev)
 case "${1:-build}" in
-  test) pkgs+=(libcmocka-dev python3) ;;
+  test) pkgs+=(libcmocka-dev python3 fasttext) ;;
   demo) pkgs+=(gnuplot-nox) ;;
 esac
 missing=()

@@ -22,6 +22,19 @@ echo '{"selectors": [{"selector": "rebase", "width": 4}], "policy_ur": "x"}' >"$
 "$BIN" capture --config "$DIR/typo.json" --out "$DIR/x.trace" >/dev/null 2>"$DIR/err.txt"
 grep -q "unknown key 'policy_ur'" "$DIR/err.txt" || fail "typo key: $(cat "$DIR/err.txt")"
 [ ! -e "$DIR/x.trace" ] || fail "a bad config left an output file"
+# "dataset": "math500" is the built-in set wherever the config is: it loads,
+# so the start fails only at the servers (nobody listens on port 1); any
+# other name is a file beside the config
+mkdir "$DIR/cfgdir"
+for ds in math500 no-such-set; do
+    printf '{"dataset": "%s", "policy_url": "http://127.0.0.1:1/v1", "prm_url": "http://127.0.0.1:1/v1",
+      "probe_timeout_ms": 500, "selectors": [{"selector": "rebase", "width": 4}], "out": "x.trace"}' "$ds" \
+        >"$DIR/cfgdir/$ds.json"
+    "$BIN" capture --config "$DIR/cfgdir/$ds.json" >/dev/null 2>"$DIR/err-$ds.txt" && fail "capture with no server"
+done
+grep -q "policy server unreachable" "$DIR/err-math500.txt" || fail "built-in dataset: $(cat "$DIR/err-math500.txt")"
+grep -q "cfgdir/no-such-set: cannot open" "$DIR/err-no-such-set.txt" ||
+    fail "dataset file beside the config: $(cat "$DIR/err-no-such-set.txt")"
 
 # ---- the synthetic stand-in: same driver, no network ---------------------------------------
 cat >"$DIR/syn.json" <<'EOF'

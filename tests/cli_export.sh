@@ -5,9 +5,9 @@
 # from --with-text results, --time, and bad input (exit 1, message naming
 # file, problem and field, no output files; usage errors exit 2).
 set -u
-B=${ETSIM_BIN:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "${ETSIM_SOURCE_DIR:?}/tests/lib_cli.sh" # BIN, DIR, skip
+B=$BIN
+T=$DIR
 fail() { echo "FAIL: $*"; exit 1; }
 
 "$B" replay --synthetic default --selector rebase --width 8 --problems 12 --out "$T/s.json" >/dev/null || fail "replay"
@@ -24,7 +24,9 @@ cmp -s "$T/out/stats.log" "$T/want" || { diff "$T/out/stats.log" "$T/want"; fail
 a=$("$B" eval "$T/s.json" | head -1); b=$("$B" eval "$T/out/answers.json" | head -1)
 [ "$a" = "$b" ] || fail "answers.json scores differently: $a vs $b"
 grep -q '"text": "The answer is: .* \\u043a\\u0438",' "$T/out/answers.json" || fail "answer-line texts"
-if command -v python3 >/dev/null; then
+no_python=""
+command -v python3 >/dev/null || no_python=1
+if [ -z "$no_python" ]; then
   python3 - "$T/out/answers.json" "$tok" <<'PY' || fail "answers.json shape"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -65,4 +67,5 @@ grep -q "malformed JSON" "$T/err" || fail "truncated message: $(cat "$T/err")"
 "$B" export "$T/s.json" --out "$T/x" --time -1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --time should exit 2"
 "$B" export "$T/s.json" --out "$T/x" --extract latex >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --extract should exit 2"
 "$B" export --help | grep -q "usage: etsim export" || fail "--help"
+[ -z "$no_python" ] || skip "python3 not found: answers.json's shape was not checked"
 echo "cli_export: 1 passed, 0 failed"

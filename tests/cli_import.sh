@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # cli_import.sh -- `etsim import sal` (agreement, tree import, the
-# step/score mismatch skip, report) on a small file written here and, when
-# ETSIM_SHARED_DIR has them, on a real search-and-learn file; `etsim import
-# ets` on a two-question node dump and on the public rebase.py's own output
+# step/score mismatch skip, report) on a small file written here; the
+# built-in MATH500 copy by name (--dataset math500: the dataset's problem
+# data wins, unknown rows are counted); `etsim import ets` on a
+# two-question node dump and on the public rebase.py's own output
 # (tests/data/ets_rebase, written by make_fixture.py running rebase.py
 # @ac937a7): answers.json and its answer_q{id}.json copies import alike,
 # and a replay that reaches every leaf, exported, evaluates exactly as the
 # original under every vote and aggregation, with the same leaf texts and
 # step scores. An import that imports nothing (wrong --dataset, every row
 # skipped) exits 1 saying why, and no input ever leaves a trace behind.
+# Last, a real search-and-learn file from ../shared (skipped, exit 77, when
+# absent).
 set -u
-B=${ETSIM_BIN:?}
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
+. "${ETSIM_SOURCE_DIR:?}/tests/lib_cli.sh"
+B=$BIN
+T=$DIR
 fail() { echo "FAIL: $*"; exit 1; }
 
 cat > "$T/sal.jsonl" <<'JSON'
@@ -33,6 +36,28 @@ printf '{"problem":"x","completions":["a"],"scores":[[0.1],[0.2]]}\n' > "$T/bad.
 grep -q 'bad.jsonl:1: field "scores" has 2 entries for 1 completions' "$T/err" || fail "bad sal message: $(cat "$T/err")"
 [ ! -e "$T/bad.trace" ] || fail "partial trace left behind"
 "$B" import foo x >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown source rc"
+
+# --dataset math500: the built-in copy, found by name in any directory; the
+# first row is MATH500's first problem (its ground truth replaces the row's),
+# the second is not in the set
+cat > "$T/sal2.jsonl" <<'JSON'
+{"problem": "p", "answer": "0", "unique_id": "test/precalculus/807.json", "completions": ["A.\n\nSo $\\boxed{1}$"], "scores": [[0.5, 0.6]], "pred_naive@1": "\\boxed{1}"}
+{"problem": "q", "answer": "0", "unique_id": "not/in/math500", "completions": ["B $\\boxed{1}$"], "scores": [[0.5]], "pred_naive@1": "\\boxed{1}"}
+JSON
+(cd "$T" && "$B" import sal sal2.jsonl --dataset math500 --out m.trace) > "$T/out" 2>"$T/err" ||
+  fail "import --dataset math500: $(cat "$T/err")"
+grep -q "imported 1 problems" "$T/out" || fail "built-in dataset import count: $(cat "$T/out")"
+grep -q "1 rows not in the dataset" "$T/out" || fail "built-in dataset unknown rows: $(cat "$T/out")"
+"$B" replay --trace "$T/m.trace" --selector beam --width 1 --out "$T/m.json" >/dev/null 2>"$T/err" ||
+  fail "replay m.trace: $(cat "$T/err")"
+"$B" eval "$T/m.json" --per-problem > "$T/ev" 2>&1 || fail "eval m.json: $(cat "$T/ev")"
+grep -q 'left( 3, \\\\frac{\\\\pi}{2} \\\\right)' "$T/ev" || fail "ground truth not from math500: $(cat "$T/ev")"
+# eval --dataset: matched by id; a set without that id is one error line
+"$B" eval "$T/m.json" --dataset math500 --json > "$T/ev" 2>"$T/err" || fail "eval --dataset math500: $(cat "$T/err")"
+"$B" eval "$T/m.json" --dataset gsm8k > "$T/ev" 2>"$T/err"; [ $? -eq 1 ] || fail "eval --dataset gsm8k rc"
+grep -q 'test/precalculus/807.json" is not in the dataset gsm8k' "$T/err" || fail "eval --dataset gsm8k message: $(cat "$T/err")"
+"$B" import sal "$T/sal2.jsonl" --dataset math5000 --out "$T/x.trace" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "unknown dataset rc"
+grep -q "math5000: cannot open" "$T/err" || fail "unknown dataset message: $(cat "$T/err")"
 
 mkdir "$T/ets"
 cat > "$T/ets/answer_q0.json" <<'JSON'
@@ -145,12 +170,10 @@ echo '[{"id": 0, "question": "Q", "model_answer": [{"text": 5, "step_scores": []
 grep -q "badtext.json: record 0: model_answer\[0\]: field \"text\" missing or not a string" "$T/err" || fail "bad text message: $(cat "$T/err")"
 [ ! -e "$T/n.trace" ] || fail "bad answers left a trace"
 
-R="${ETSIM_SHARED_DIR:-}/data/real/sal_beam_llama3.1-8b_n4_math500-q100.jsonl"
-if [ -r "$R" ]; then
-  "$B" import sal "$R" --dataset "$ETSIM_SHARED_DIR/data/benchmarks/math500_test.jsonl" --out "$T/r.trace" > "$T/out" || fail "real import"
-  grep -q "pred_naive     300/300" "$T/out" || fail "real naive agreement: $(cat "$T/out")"
-  grep -q "imported 100 problems" "$T/out" || fail "real import count"
-else
-  echo "skipped real-file check: $R absent"
-fi
+# a real search-and-learn file: not part of a clone
+need_shared data/real/sal_beam_llama3.1-8b_n4_math500-q100.jsonl
+R="$SHARED/data/real/sal_beam_llama3.1-8b_n4_math500-q100.jsonl"
+"$B" import sal "$R" --dataset math500 --out "$T/r.trace" > "$T/out" || fail "real import"
+grep -q "pred_naive     300/300" "$T/out" || fail "real naive agreement: $(cat "$T/out")"
+grep -q "imported 100 problems" "$T/out" || fail "real import count"
 echo "cli_import: 1 passed, 0 failed"

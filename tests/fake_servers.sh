@@ -2,13 +2,11 @@
 # loopback stand-in servers (tests/fake_servers.py), write capture configs
 # for them, and compare decision logs. Every wait is bounded; every server
 # is killed on exit and also ends by itself after --lifetime seconds.
-BIN=${ETSIM_BIN:?ETSIM_BIN not set}
 SRC=${ETSIM_SOURCE_DIR:?ETSIM_SOURCE_DIR not set}
-SHARED=${ETSIM_SHARED_DIR:-}
-DATA="$SHARED/data/real/sal_beam_llama3.2-1b_n16_math500-q10.jsonl"
-DIR=$(mktemp -d)
+. "$SRC/tests/lib_cli.sh" # BIN, SHARED, DIR, fail, expect, skip
+DATA_REL=data/real/sal_beam_llama3.2-1b_n16_math500-q10.jsonl
+DATA="$SHARED/$DATA_REL"
 SERVERS=""
-fails=0
 export ETSIM_NO_PROGRESS=1
 
 cleanup() {
@@ -16,8 +14,6 @@ cleanup() {
     rm -rf "$DIR"
 }
 trap cleanup EXIT
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 finish() {
     if [ "$fails" -gt 0 ]; then
@@ -28,16 +24,11 @@ finish() {
     exit 0
 }
 
-# Skip (exit 0 with a message) when the recorded data or python3 is absent.
+# Skip (exit 77, lib_cli.sh) when python3 or the recorded data is absent:
+# the fake servers are Python and answer with ../shared's recorded replies.
 need_data() {
-    if ! command -v python3 >/dev/null 2>&1; then
-        echo "SKIP: python3 not found (the fake servers need it)"
-        exit 0
-    fi
-    if [ -z "$SHARED" ] || [ ! -f "$DATA" ]; then
-        echo "SKIP: recorded data not found ($DATA); set ETSIM_SHARED_DIR"
-        exit 0
-    fi
+    command -v python3 >/dev/null 2>&1 || skip "python3 not found (the fake servers need it)"
+    need_shared "$DATA_REL"
 }
 
 # start_server [--port P] [faults...]: sets PORT and SRV (pid).

@@ -1,6 +1,7 @@
 /* test_eval_data.c -- benchmark loaders on small files written here (every
- * error names file, line and field) and on the real MATH500 / GSM8K copies
- * in ETSIM_SHARED_DIR when present. */
+ * error names file, line and field) and on the built-in MATH500 / GSM8K
+ * copies, loaded by name (the eval loader and the live capture's), which
+ * must equal sim/eval/benchmarks/{math500,gsm8k}_test.jsonl byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +12,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "sim/eval/bench_builtin.h"
 #include "sim/eval/bench_data.h"
+#include "sim/live/live.h"
+#include "test_skip.h"
 
 static const char *write_tmp(const char *name, const char *content) {
     static char path[256];
@@ -67,33 +71,66 @@ static void test_small_files(void **state) {
     assert_non_null(strstr(err.msg, "/nonexistent/x.jsonl"));
 }
 
-static void test_real_copies(void **state) {
+static void test_builtin_sets(void **state) {
     (void)state;
-    const char *shared = getenv("ETSIM_SHARED_DIR");
-    char m[1024], g[1024];
-    snprintf(m, sizeof m, "%s/data/benchmarks/math500_test.jsonl", shared ? shared : "/nonexistent");
-    snprintf(g, sizeof g, "%s/data/benchmarks/gsm8k_test.jsonl", shared ? shared : "/nonexistent");
-    if (access(m, R_OK) || access(g, R_OK)) {
-        print_message("skipped: benchmark copies absent under ETSIM_SHARED_DIR\n");
-        skip();
-    }
     etsim_bench_set s;
     etsim_err err = {{0}};
-    assert_int_equal(etsim_bench_load_auto(m, &s, &err), 0);
+    assert_true(etsim_bench_builtin_is("math500") && etsim_bench_builtin_is("gsm8k"));
+    assert_false(etsim_bench_builtin_is("./math500") || etsim_bench_builtin_is("MATH500") ||
+                 etsim_bench_builtin_is(""));
+    assert_int_equal(etsim_bench_load_auto("math500", &s, &err), 0);
     assert_int_equal(s.kind, ETSIM_BENCH_MATH500);
     assert_int_equal(s.n, 500);
     assert_string_equal(s.p[0].id, "test/precalculus/807.json");
     assert_string_equal(s.p[0].answer, "\\left( 3, \\frac{\\pi}{2} \\right)");
+    assert_string_equal(s.p[0].subject, "Precalculus");
     for (int i = 0; i < s.n; i++) assert_true(s.p[i].level >= 1 && s.p[i].level <= 5);
     etsim_bench_free(&s);
-    assert_int_equal(etsim_bench_load_auto(g, &s, &err), 0);
-    assert_int_equal(s.kind, ETSIM_BENCH_GSM8K);
+    assert_int_equal(etsim_bench_load("gsm8k", ETSIM_BENCH_GSM8K, &s, &err), 0);
     assert_int_equal(s.n, 1319);
     assert_string_equal(s.p[0].answer, "18");
+    assert_string_equal(s.p[1318].id, "gsm8k/1319");
     etsim_bench_free(&s);
+    /* the live capture's loader takes the same names */
+    etsim_live_dataset d;
+    assert_int_equal(etsim_live_dataset_load("gsm8k", &d, &err), 0);
+    assert_int_equal(d.n, 1319);
+    assert_string_equal(d.p[0].answer, "18");
+    etsim_live_dataset_free(&d);
+    assert_int_equal(etsim_live_dataset_load("math500", &d, &err), 0);
+    assert_int_equal(d.n, 500);
+    assert_string_equal(d.p[499].id, "test/geometry/615.json");
+    assert_int_equal(d.p[0].level, 2);
+    etsim_live_dataset_free(&d);
+    /* not a name: an error naming it */
+    assert_null(etsim_bench_builtin_text("math", NULL, &err));
+    assert_non_null(strstr(err.msg, "math: not a built-in benchmark (math500|gsm8k)"));
+}
+
+/* The embedded copies must be the files in sim/eval/benchmarks, byte for byte. */
+static void test_builtin_matches_files(void **state) {
+    (void)state;
+    const char *src = getenv("ETSIM_SOURCE_DIR");
+    if (!src) TEST_SKIP("ETSIM_SOURCE_DIR unset (the check reads sim/eval/benchmarks/)");
+    const char *names[] = {"math500", "gsm8k"};
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/sim/eval/benchmarks/%s_test.jsonl", src, names[i]);
+        size_t flen = 0, blen = 0;
+        etsim_err err = {{0}};
+        char *file = etsim_read_file(path, &flen, &err);
+        char *builtin = etsim_bench_builtin_text(names[i], &blen, &err);
+        assert_non_null(file);
+        assert_non_null(builtin);
+        if (flen != blen || memcmp(file, builtin, flen))
+            fail_msg("%s differs from bench_builtin_data.c: run sim/eval/benchmarks/embed.sh", path);
+        free(file);
+        free(builtin);
+    }
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_small_files), cmocka_unit_test(test_real_copies)};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_small_files), cmocka_unit_test(test_builtin_sets),
+                                       cmocka_unit_test(test_builtin_matches_files)};
+    return test_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

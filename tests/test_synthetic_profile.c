@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "test_skip.h"
+
 #include "sim/synthetic/synthetic.h"
 
 static void write_text(const char *path, const char *text) {
@@ -165,10 +167,7 @@ static void test_errors(void **state) {
 static void test_readme_documents_params(void **state) {
     (void)state;
     const char *src = getenv("ETSIM_SOURCE_DIR");
-    if (!src) {
-        skip();
-        return;
-    }
+    if (!src) TEST_SKIP("ETSIM_SOURCE_DIR unset (the check reads sim/synthetic/README.md)");
     char path[1024];
     snprintf(path, sizeof path, "%s/sim/synthetic/README.md", src);
     etsim_err err = {{0}};
@@ -193,5 +192,5 @@ int main(void) {
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_readme_documents_params),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return test_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

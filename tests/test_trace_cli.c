@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_skip.h"
+
 #include <cjson/cJSON.h>
 #include <sys/wait.h>
 
@@ -79,7 +81,7 @@ static double num(const cJSON *o, const char *k) {
 
 static void test_inspect_json(void **state) {
     (void)state;
-    if (!have_bin()) skip();
+    if (!have_bin()) TEST_SKIP("ETSIM_BIN unset (the etsim program to run)");
     char *dir = tt_tmpdir(), *path = tt_path(dir, "hand.trace");
     write_hand_trace(path);
     char *out, *err;
@@ -137,7 +139,7 @@ static void test_inspect_json(void **state) {
 
 static void test_inspect_truncated(void **state) {
     (void)state;
-    if (!have_bin()) skip();
+    if (!have_bin()) TEST_SKIP("ETSIM_BIN unset (the etsim program to run)");
     char *dir = tt_tmpdir(), *path = tt_path(dir, "t.trace"), *cut = tt_path(dir, "cut.trace");
     tt_write_trace(path, 4, 30, 4, "f16", 1, 5);
     etsim_err e = {{0}};
@@ -177,5 +179,5 @@ int main(void) {
         cmocka_unit_test(test_inspect_json),
         cmocka_unit_test(test_inspect_truncated),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return test_result(cmocka_run_group_tests(tests, NULL, NULL));
 }

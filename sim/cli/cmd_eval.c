@@ -9,6 +9,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
+#include "sim/eval/bench_data.h"
 #include "sim/eval/score.h"
 
 static void usage(FILE *fp) {
@@ -26,6 +27,10 @@ static void usage(FILE *fp) {
             "  --grader reference|clean        reference: as the ETS scripts, quirks included\n"
             "                                  (default); clean: keep tuple commas, identical\n"
             "                                  tuple elements equal, [invalid] does not vote\n"
+            "  --dataset BENCH                 grade against a benchmark's ground truth (and take\n"
+            "                                  subject and level from it): math500 or gsm8k (the\n"
+            "                                  built-in sets) or a MATH500/GSM8K JSON lines file;\n"
+            "                                  each problem is matched by id, else by question\n"
             "  --json                          print the totals as one JSON object\n"
             "  --per-problem                   also list each problem: index, id, correct,\n"
             "                                  leaves, chosen answer, ground truth\n"
@@ -69,8 +74,21 @@ static void per_problem_line(etsim_sbuf *b, int json, const etsim_rr_problem *p,
     etsim_sbuf_putc(b, '\n');
 }
 
+/* --dataset: the benchmark's ground truth, subject and level for p */
+static int use_dataset(const etsim_result_reader *rr, etsim_rr_problem *p, const etsim_bench_set *ds,
+                       const char *name, etsim_err *err) {
+    int32_t i = etsim_bench_find(ds, p->id, p->question);
+    if (i < 0)
+        return etsim_errf(err, "%s:%ld: problem %d: field \"id\" %s%s%s is not in the dataset %s", rr->path, p->line,
+                          p->index, p->id ? "\"" : "", p->id ? p->id : "(absent)", p->id ? "\"" : "", name);
+    p->answer = ds->p[i].answer;
+    if (ds->p[i].subject) p->subject = ds->p[i].subject;
+    if (ds->p[i].level) p->level = ds->p[i].level;
+    return 0;
+}
+
 int etsim_cmd_eval(int argc, char **argv) {
-    const char *path = NULL, *extract = NULL;
+    const char *path = NULL, *extract = NULL, *dataset = NULL;
     int json = 0, per_problem = 0, v = 0;
     etsim_eval_opts o = etsim_eval_opts_default();
     for (int i = 1; i < argc; i++) {
@@ -90,6 +108,9 @@ int etsim_cmd_eval(int argc, char **argv) {
         } else if (!strcmp(a, "--grader")) {
             if (parse_choice(a, val, etsim_grader_mode_parse, "reference or clean", &v)) return 2;
             o.grader = (etsim_grader_mode)v, i++;
+        } else if (!strcmp(a, "--dataset")) {
+            if (!val) return etsim_cli_fail(2, "--dataset needs a value (math500, gsm8k or a file)");
+            dataset = val, i++;
         } else if (!strcmp(a, "--json")) {
             json = 1;
         } else if (!strcmp(a, "--per-problem")) {
@@ -108,8 +129,13 @@ int etsim_cmd_eval(int argc, char **argv) {
         return etsim_cli_fail(2, "eval: no result file given");
     }
     etsim_err err = {{0}};
+    etsim_bench_set ds = {0};
+    if (dataset && etsim_bench_load_auto(dataset, &ds, &err)) return etsim_cli_fail(1, "%s", err.msg);
     etsim_result_reader rr;
-    if (etsim_result_reader_open(&rr, path, ETSIM_RR_NODES, &err)) return etsim_cli_fail(1, "%s", err.msg);
+    if (etsim_result_reader_open(&rr, path, ETSIM_RR_NODES, &err)) {
+        etsim_bench_free(&ds);
+        return etsim_cli_fail(1, "%s", err.msg);
+    }
     /* --extract wins over the trace's answer_format */
     const char *fmt = extract ? NULL : rr.answer_format;
     etsim_eval_acc acc;
@@ -118,6 +144,10 @@ int etsim_cmd_eval(int argc, char **argv) {
     etsim_rr_problem *p;
     int rc;
     while ((rc = etsim_result_reader_next(&rr, &p, &err)) == 1) {
+        if (dataset && use_dataset(&rr, p, &ds, dataset, &err)) {
+            rc = -1;
+            break;
+        }
         etsim_problem_eval e;
         if (etsim_eval_rr_problem(p, fmt, &o, &e, &err)) {
             etsim_err_prefix(&err, "%s: config.meta", rr.path);
@@ -129,6 +159,7 @@ int etsim_cmd_eval(int argc, char **argv) {
         etsim_problem_eval_free(&e);
     }
     etsim_result_reader_close(&rr);
+    etsim_bench_free(&ds);
     etsim_grade_thread_cleanup();
     if (rc < 0) {
         etsim_sbuf_free(&lines);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cmd_gpu_calib.h"
@@ -21,24 +22,22 @@ static void usage(FILE *fp) {
         "  --target paper    fit to the ETS paper's Table 1 for SETUP (llemma34b-math500,\n"
         "                    mistral7b-math500, llemma34b-gsm8k, mistral7b-gsm8k): REBASE\n"
         "                    and ETS accuracy and ETS KV reduction at widths 16, 64, 256\n"
-        "  --target real     fit to search-and-learn outputs (default: every .jsonl in\n"
-        "                    $ETSIM_SHARED_DIR/data/real/)\n"
+        "  --target real     fit to search-and-learn outputs: --data FILE.jsonl (repeatable)\n"
+        "                    or --data DIR (every .jsonl in DIR)\n"
         "  --base PROFILE    starting profile (default: default, mistral7b or gsm8k by setup)\n"
         "  --problems N      problems per evaluation (default 200 paper, 100 real)\n"
         "  --max-evals K     evaluation budget (default 60)\n"
         "  --threads T       worker threads (default: all cores)\n"
-        "  --reference FILE  ets_paper.json (default: $ETSIM_SHARED_DIR/reference/)\n"
+        "  --reference FILE  the paper's numbers (default: the built-in ets_paper.json)\n"
         "  --name NAME       profile name (default paper-SETUP / real-sal-llama3-math500)\n"
         "  --out FILE        write the fitted profile (default: print it)\n"
         "The fit is deterministic: the same options give the same profile.\n");
 }
 
-static int list_real(const char ***files, int *n) {
-    const char *shared = getenv("ETSIM_SHARED_DIR");
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/data/real", shared ? shared : "../shared");
+/* every .jsonl in dir, sorted */
+static int list_real(const char *dir, const char ***files, int *n) {
     DIR *d = opendir(dir);
-    if (!d) return etsim_cli_fail(1, "%s: cannot open (set ETSIM_SHARED_DIR or give --data)", dir);
+    if (!d) return etsim_cli_fail(1, "%s: cannot open directory", dir);
     struct dirent *e;
     char **names = NULL;
     int cnt = 0;
@@ -139,10 +138,18 @@ int etsim_cmd_fit(int argc, char **argv) {
         if (!o.base) o.base = "default";
         snprintf(name, sizeof name, "real-sal-llama3-math500");
         if (!o.problems) o.problems = 100;
+        struct stat sb;
         if (!n_data) {
+            rc = etsim_cli_fail(2, "fit: --target real needs --data FILE.jsonl or --data DIR "
+                                   "(search-and-learn outputs)");
+            goto out;
+        }
+        if (n_data == 1 && stat(data[0], &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            const char *dir = data[0];
             free(data);
             data = NULL;
-            if (list_real(&data, &n_data) != 0) {
+            n_data = 0;
+            if (list_real(dir, &data, &n_data) != 0) {
                 rc = 1;
                 goto out;
             }

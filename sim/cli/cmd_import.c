@@ -1,7 +1,7 @@
 /* cmd_import.c -- `etsim import`: bring search results recorded by other
  * tools into etsim traces.
- *   etsim import sal FILE.jsonl [--dataset B.jsonl] [--out TRACE] [--report R]
- *   etsim import ets ANSWERS.json|DIR [--dataset B.jsonl] --out TRACE [--extract P]
+ *   etsim import sal FILE.jsonl [--dataset math500|gsm8k|B.jsonl] [--out TRACE] [--report R]
+ *   etsim import ets ANSWERS.json|DIR [--dataset math500|gsm8k|B.jsonl] --out TRACE [--extract P]
  * The sal form also re-derives search-and-learn's stored votes and prints
  * how many agree; the report lists every disagreement with its reason and
  * every skipped row. Both exit 1 without writing a trace when nothing
@@ -17,8 +17,8 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-            "usage: etsim import sal FILE.jsonl [--dataset BENCH.jsonl] [--out TRACE] [--report FILE]\n"
-            "       etsim import ets ANSWERS.json|DIR --out TRACE [--dataset BENCH.jsonl] [--extract PROFILE]\n"
+            "usage: etsim import sal FILE.jsonl [--dataset BENCH] [--out TRACE] [--report FILE]\n"
+            "       etsim import ets ANSWERS.json|DIR --out TRACE [--dataset BENCH] [--extract PROFILE]\n"
             "  sal   search-and-learn results: completions split on blank lines into steps\n"
             "        aligned with their scores, equal prefixes merged into one tree per problem;\n"
             "        prints agreement of our pred_naive/maj/weighted@k with the stored ones.\n"
@@ -29,8 +29,9 @@ static void usage(FILE *fp) {
             "        answer_q{id}.json files (or of node dumps with nodes_info). Each leaf's\n"
             "        text is cut after every step tag \"\xd0\xba\xd0\xb8\" into one step per step score,\n"
             "        equal prefixes merged into one tree per question.\n"
-            "  --dataset   MATH500 or GSM8K JSON lines: problem data and ordering (rows or\n"
-            "              questions not in it are skipped and counted)\n"
+            "  --dataset   math500 or gsm8k (the built-in sets) or a MATH500/GSM8K JSON lines\n"
+            "              file: problem data and ordering (rows or questions not in it are\n"
+            "              skipped and counted)\n"
             "  --extract   ets leaves' answer profile: shepherd (default), gsm8k, boxed, sal\n"
             "  Nothing imported (every row skipped or not in the dataset) is an error: exit 1,\n"
             "  no trace written.\n");

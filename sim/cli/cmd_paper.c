@@ -27,7 +27,7 @@ static void usage(FILE *fp) {
         "  --ets-lambda-d X    ETS lambda_d (lambdas), default 1\n"
         "  --ets-temperature T ETS and ETS-KV softmax temperature (default 0.2, as the\n"
         "                      public configs; the paper's text says 1.0)\n"
-        "  --reference FILE    ets_paper.json (default: $ETSIM_SHARED_DIR/reference/)\n"
+        "  --reference FILE    the paper's numbers (default: the built-in ets_paper.json)\n"
         "  --no-render         write data and gnuplot scripts, do not run gnuplot\n"
         "  --force             discard earlier results in DIR\n");
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/eval/bench_builtin.h"
 #include "sim/eval/jsonl.h"
 
 static char *dup_or_null(const char *s) { return s ? etsim_strdup(s) : NULL; }
@@ -74,7 +75,19 @@ static void problem_free(etsim_bench_problem *p) {
 static int load(const char *path, int kind, etsim_bench_set *out, etsim_err *err) {
     memset(out, 0, sizeof *out);
     etsim_jsonl jr;
-    if (etsim_jsonl_open(&jr, path, err)) return -1;
+    char *builtin = NULL; /* a built-in set's text, read through a memory stream */
+    if (etsim_bench_builtin_is(path)) {
+        size_t len;
+        if (!(builtin = etsim_bench_builtin_text(path, &len, err))) return -1;
+        FILE *fp = fmemopen(builtin, len, "rb");
+        if (!fp) {
+            free(builtin);
+            return etsim_errf(err, "%s: cannot open the built-in copy", path);
+        }
+        etsim_jsonl_from_fp(&jr, fp, path);
+    } else if (etsim_jsonl_open(&jr, path, err)) {
+        return -1;
+    }
     int64_t cap = 0;
     cJSON *o;
     int rc;
@@ -95,7 +108,9 @@ static int load(const char *path, int kind, etsim_bench_set *out, etsim_err *err
         }
         out->n++;
     }
+    if (builtin) fclose(jr.fp);
     etsim_jsonl_close(&jr);
+    free(builtin);
     out->kind = kind < 0 ? ETSIM_BENCH_MATH500 : (etsim_bench_kind)kind;
     if (rc < 0) {
         etsim_bench_free(out);

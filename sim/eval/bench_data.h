@@ -27,6 +27,8 @@ typedef struct etsim_bench_set {
     int32_t n;
 } etsim_bench_set;
 
+/* path: a JSONL file, or "math500" / "gsm8k" for the built-in copies
+ * (bench_builtin.h). */
 int etsim_bench_load(const char *path, etsim_bench_kind kind, etsim_bench_set *out, etsim_err *err);
 /* Guess the kind from the first row's fields ("problem" vs "question"). */
 int etsim_bench_load_auto(const char *path, etsim_bench_set *out, etsim_err *err);

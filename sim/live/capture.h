@@ -6,7 +6,8 @@
  *
  * The configuration file (JSON) holds the live oracle's keys (live.h,
  * documented in traces/CAPTURE.md) and:
- *   "dataset"            JSONL problem file (relative to the config file)
+ *   "dataset"            "math500" or "gsm8k" (the built-in sets), or a JSONL
+ *                        problem file (relative to the config file)
  *   "dataset_name"       name for the trace header (default: file stem)
  *   "answer_format"      header's answer extraction profile ("boxed")
  *   "problems"           [first, end): half-open range of problem indices

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/eval/bench_builtin.h"
 #include "sim/live/capture_internal.h"
 #include "sim/json.h"
 
@@ -150,10 +151,12 @@ int cap_config_load(const char *path, const char *synthetic, cap_config *c, etsi
     const cJSON *v;
     if ((v = cJSON_GetObjectItemCaseSensitive(j, "dataset"))) {
         if (!cJSON_IsString(v)) {
-            etsim_errf(err, "key dataset: expected a path");
+            etsim_errf(err, "key dataset: expected a path or " ETSIM_BENCH_BUILTIN_NAMES);
             goto err_named;
         }
-        c->dataset = resolve(path, v->valuestring);
+        /* a built-in set's name ("math500", "gsm8k") is kept as it is */
+        c->dataset = etsim_bench_builtin_is(v->valuestring) ? etsim_strdup(v->valuestring)
+                                                             : resolve(path, v->valuestring);
     } else if (!synthetic) {
         etsim_errf(err, "key dataset: required");
         goto err_named;

@@ -101,6 +101,7 @@ typedef struct etsim_live_dataset {
     int32_t n;
 } etsim_live_dataset;
 
+/* path: a JSONL file, or "math500" / "gsm8k" for the built-in sets. */
 int etsim_live_dataset_load(const char *path, etsim_live_dataset *d, etsim_err *err);
 void etsim_live_dataset_free(etsim_live_dataset *d);
 

@@ -7,7 +7,7 @@
  *         exactly as `etsim paper` runs it (REBASE T 0.2; ETS T 0.2,
  *         lambda_d 1, lambda_b swept and picked by the paper's rule) on
  *         the first `problems` problems.
- *  real   search-and-learn outputs (the .jsonl files in ../shared/data/real/): steps
+ *  real   search-and-learn outputs (.jsonl files given with --data): steps
  *         per completion, tokens per step, single-completion accuracy,
  *         PRM scores along correct and wrong completions (last step and
  *         mean), prefix sharing between completions and answer diversity,

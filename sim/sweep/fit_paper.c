@@ -21,6 +21,7 @@
 
 #include "sim/sweep/fit.h"
 #include "sim/sweep/paper_int.h"
+#include "sim/sweep/paper_ref.h"
 #include "sim/sweep/pick.h"
 
 struct etsim_fit_paper {
@@ -54,32 +55,8 @@ const etsim_fit_param *etsim_fit_paper_params(int *n) {
     return PAPER_PARAMS;
 }
 
-static cJSON *load_ref(const char *path, etsim_err *err) {
-    char buf[4096];
-    if (!path) {
-        const char *shared = getenv("ETSIM_SHARED_DIR");
-        if (shared) {
-            snprintf(buf, sizeof buf, "%s/reference/ets_paper.json", shared);
-            path = buf;
-        } else {
-#ifdef ETSIM_SOURCE_DIR
-            snprintf(buf, sizeof buf, "%s/../shared/reference/ets_paper.json", ETSIM_SOURCE_DIR);
-            path = buf;
-#endif
-        }
-    }
-    if (!path) {
-        etsim_errf(err, "ets_paper.json: give --reference FILE or set ETSIM_SHARED_DIR");
-        return NULL;
-    }
-    size_t len;
-    char *text = etsim_read_file(path, &len, err);
-    if (!text) return NULL;
-    cJSON *j = cJSON_ParseWithLength(text, len);
-    free(text);
-    if (!j) etsim_errf(err, "%s: invalid JSON", path);
-    return j;
-}
+/* --reference FILE, else the built-in copy (paper_ref.h) */
+static cJSON *load_ref(const char *path, etsim_err *err) { return etsim_paper_ref_load(path, NULL, err); }
 
 etsim_fit_paper *etsim_fit_paper_new(const etsim_fit_opts *o, etsim_err *err) {
     const etsim_paper_setup *su = NULL;

@@ -27,39 +27,16 @@
 #include <unistd.h>
 
 #include "sim/sweep/paper_int.h"
+#include "sim/sweep/paper_ref.h"
 
 extern char **environ;
 
 /* ---- the published values ---------------------------------------------------------------- */
 
-static cJSON *load_reference(const etsim_paper_opts *o, char **where) {
-    const char *cands[3] = {o->reference, NULL, NULL};
-    char buf1[4096], buf2[4096];
-    const char *shared = getenv("ETSIM_SHARED_DIR");
-    if (!o->reference && shared) {
-        snprintf(buf1, sizeof buf1, "%s/reference/ets_paper.json", shared);
-        cands[1] = buf1;
-    }
-#ifdef ETSIM_SOURCE_DIR
-    if (!o->reference) {
-        snprintf(buf2, sizeof buf2, "%s/../shared/reference/ets_paper.json", ETSIM_SOURCE_DIR);
-        cands[2] = buf2;
-    }
-#endif
-    for (int i = 0; i < 3; i++) {
-        if (!cands[i]) continue;
-        size_t len;
-        etsim_err e;
-        char *text = etsim_read_file(cands[i], &len, &e);
-        if (!text) continue;
-        cJSON *j = cJSON_ParseWithLength(text, len);
-        free(text);
-        if (j) {
-            *where = etsim_strdup(cands[i]);
-            return j;
-        }
-    }
-    return NULL;
+/* --reference FILE, else the built-in copy (paper_ref.h); NULL (and the
+ * tables go without the paper's values) only when FILE cannot be read. */
+static cJSON *load_reference(const etsim_paper_opts *o, char **where, etsim_err *err) {
+    return etsim_paper_ref_load(o->reference, where, err);
 }
 
 /* ref[path...][width] -> [accuracy, kv] element k; NAN when absent. */
@@ -648,11 +625,14 @@ int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
                               etsim_paper_stats *st, etsim_err *err) {
     const etsim_paper_opts *o = r->o;
     char *ref_path = NULL;
-    cJSON *ref = load_reference(o, &ref_path);
+    etsim_err ref_err = {{0}};
+    cJSON *ref = load_reference(o, &ref_path, &ref_err);
     st->reference_found = ref != NULL;
-    if (!ref && o->notice)
-        o->notice(o->notice_ctx, "ets_paper.json not found (set ETSIM_SHARED_DIR or --reference "
-                                 "FILE): tables are written without the paper's values");
+    if (!ref && o->notice) {
+        char msg[sizeof ref_err.msg + 64];
+        snprintf(msg, sizeof msg, "%s: tables are written without the paper's values", ref_err.msg);
+        o->notice(o->notice_ctx, msg);
+    }
     tbl *t1 = etsim_calloc(1, sizeof *t1), *t2 = etsim_calloc(1, sizeof *t2),
         *t3 = etsim_calloc(1, sizeof *t3);
     int rc = -1;
