@@ -37,15 +37,22 @@ if ! dpkg-query -W -f='${Status}' clang 2>/dev/null | grep -q "install ok instal
 fi
 
 build=${FUZZ_BUILD:-build-fuzz}
-cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DETSIM_FUZZ=ON -DETSIM_TESTS=OFF >/dev/null
-cmake --build "$build" -j"${FUZZ_BUILD_JOBS:-$(nproc)}" --target "$target" >/dev/null
+mkdir -p "$build"
+# One build at a time in the build directory: campaigns may run side by side.
+(
+  flock 9
+  cmake -S . -B "$build" -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DETSIM_FUZZ=ON -DETSIM_TESTS=OFF >/dev/null
+  cmake --build "$build" -j"${FUZZ_BUILD_JOBS:-$(nproc)}" --target "$target" >/dev/null
+) 9>"$build/.fuzz-build.lock"
 [ "$seconds" -gt 0 ] || exit 0
 
 scratch=${FUZZ_SCRATCH:-$build/scratch}
 mkdir -p "$scratch/$target" "$scratch/artifacts/$target"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# Targets that read files write them here: a RAM disk when there is one.
+[ -n "${TMPDIR:-}" ] || { [ -w /dev/shm ] && export TMPDIR=/dev/shm; } || true
 # The first corpus directory receives the new inputs: the scratch one.
 exec "$build/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 \
   -artifact_prefix="$scratch/artifacts/$target/" "$@" "$scratch/$target" "$corpus"

@@ -95,6 +95,15 @@ EOF
 } > "$d/seed-cli_import"
 printf '\2[{"id": 0, "text": "Q", "parent_id": null}, {"id": 1, "text": "Q \\\\boxed{5}", "parent_id": 0, "depth": 1, "leaf": true, "score": 0.5}]' > "$d/seed-array"
 
+# fuzz_bench_data: tests/test_eval_data.c's MATH500 and GSM8K files
+d=$(corpus sim/eval fuzz_bench_data)
+cat > "$d/seed-math500.jsonl" <<'EOF'
+{"problem":"1+1?","answer":"2","subject":"Algebra","level":1,"unique_id":"a/1"}
+
+{"problem":"2+2?","answer":"4","subject":"Algebra","level":3,"unique_id":"a/2","solution":"Add: $\\boxed{4}$"}
+EOF
+printf '%s\n' '{"question":"q","answer":"so\n#### 1,234"}' '{"question":"r","answer":"no final"}' > "$d/seed-gsm8k.jsonl"
+
 # fuzz_grader: (given, ground truth) pairs of the grader's golden file
 d=$(corpus sim/eval fuzz_grader)
 python3 - "$d" <<'EOF'
