@@ -24,9 +24,9 @@ echo '[{"selector": "rebase", "width": 4}, {"selector": "ets", "width": 4}]' > "
 "$B" replay --trace "$T/f16.trace" --selector rebase --width 4 --out "$T/rebase.json" >/dev/null
 "$B" replay --trace "$T/f16.trace" --selector ets --width 4 --with-text --out "$T/ets.json" >/dev/null
 "$B" replay --synthetic --selector beam --width 4 --problems 1 --out "$T/beam.json" >/dev/null
+# (fuzz_sweep_log.c's FUZZ_GRID: the target summarises these lines)
 cat > "$T/grid.json" <<'EOF'
-{"sources": ["synthetic:default"], "selectors": [{"selector": "rebase"}, {"selector": "beam"}],
- "widths": [4], "problems": 2}
+{"sources": ["synthetic:default"], "selectors": ["rebase"], "widths": [4], "problems": 2, "gpu": [{"gpu": "h100-nvl", "policy": "llemma-34b", "prm": "llemma-34b-prm"}]}
 EOF
 "$B" sweep "$T/grid.json" --out "$T/sweep" --quiet 2>/dev/null
 
@@ -46,8 +46,8 @@ EOF
 
 # fuzz_sweep_log: a sweep's results.jsonl, whole and with a torn last line
 d=$(corpus sim/sweep fuzz_sweep_log)
-head -c 6000 "$T/sweep/results.jsonl" | sed '$d' > "$d/seed-results.jsonl"
-head -c 3000 "$T/sweep/results.jsonl" > "$d/seed-torn.jsonl"
+cp "$T/sweep/results.jsonl" "$d/seed-results.jsonl"
+head -c 1500 "$T/sweep/results.jsonl" > "$d/seed-torn.jsonl"
 
 # fuzz_grid: tests/cli_sweep.sh's grid and its bad-grid cases
 d=$(corpus sim/sweep fuzz_grid)
