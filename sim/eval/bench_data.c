@@ -1,6 +1,7 @@
 /* bench_data.c -- MATH500 / GSM8K loaders (see bench_data.h). */
 #include "sim/eval/bench_data.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@ static int load_row(const etsim_jsonl *jr, const cJSON *o, etsim_bench_kind kind
         if (!id) return -1;
         const cJSON *lv = cJSON_GetObjectItemCaseSensitive(o, "level");
         if (lv && !cJSON_IsNumber(lv)) return etsim_errf(err, "%s:%ld: field \"level\" is not a number", jr->name, jr->line);
+        if (lv && !(fabs(lv->valuedouble) < 1e9)) /* the int cast below would overflow */
+            return etsim_errf(err, "%s:%ld: field \"level\" is out of range", jr->name, jr->line);
         const cJSON *sub = cJSON_GetObjectItemCaseSensitive(o, "subject");
         if (sub && !cJSON_IsString(sub))
             return etsim_errf(err, "%s:%ld: field \"subject\" is not a string", jr->name, jr->line);

@@ -409,8 +409,18 @@ static int ets_nodes_tree(const char *path, const cJSON *doc, int32_t index, con
             etsim_errf(err, "%s: node %d: field \"parent_id\" is not a number", path, i);
             goto done;
         }
+        /* (checked first: a number beyond long/int would overflow the casts) */
+        if (cJSON_IsNumber(par) && par->valuedouble >= n) {
+            etsim_errf(err, "%s: node %d: field \"parent_id\" %g names no node (ids are 0..%d)", path, i,
+                       par->valuedouble, n - 1);
+            goto done;
+        }
+        if (cJSON_IsNumber(dep) && !(fabs(dep->valuedouble) < 1e9)) {
+            etsim_errf(err, "%s: node %d: field \"depth\" %g is out of range", path, i, dep->valuedouble);
+            goto done;
+        }
         nodes[i].id = (long)id->valuedouble;
-        nodes[i].parent = cJSON_IsNumber(par) ? (long)par->valuedouble : -1;
+        nodes[i].parent = cJSON_IsNumber(par) && par->valuedouble > -1 ? (long)par->valuedouble : -1;
         nodes[i].depth = cJSON_IsNumber(dep) ? (int)dep->valuedouble : 0;
         nodes[i].j = x;
     }

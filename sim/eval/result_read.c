@@ -567,7 +567,7 @@ static int read_header(etsim_result_reader *r, etsim_err *err) {
         free(r->dataset);
         r->selector = cfg_str(v, "selector");
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(v, "width");
-        r->width = cJSON_IsNumber(w) ? (int32_t)w->valuedouble : 0;
+        r->width = cJSON_IsNumber(w) && fabs(w->valuedouble) < 1e9 ? (int32_t)w->valuedouble : 0; /* no int overflow */
         const cJSON *meta = cJSON_GetObjectItemCaseSensitive(v, "meta");
         r->answer_format = cfg_str(meta, "answer_format");
         r->dataset = cfg_str(meta, "dataset");

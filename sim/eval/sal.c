@@ -51,7 +51,7 @@ static int parse_row(const etsim_jsonl *jr, const cJSON *o, etsim_sal_row *r, et
     r->unique_id = opt_str(o, "unique_id");
     r->subject = opt_str(o, "subject");
     const cJSON *lv = cJSON_GetObjectItemCaseSensitive(o, "level");
-    r->level = cJSON_IsNumber(lv) ? (int)lv->valuedouble : 0;
+    r->level = cJSON_IsNumber(lv) && fabs(lv->valuedouble) < 1e9 ? (int)lv->valuedouble : 0; /* no int overflow */
     r->n = n;
     r->completions = etsim_calloc((size_t)(n ? n : 1), sizeof(char *));
     r->scores = etsim_calloc((size_t)(n ? n : 1), sizeof(double *));

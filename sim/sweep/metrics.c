@@ -315,9 +315,10 @@ int etsim_sweep_summarizer_add(etsim_sweep_summarizer *s, const char *line, size
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "c");
     for (int i = 0; i < 10; i++) {
         const cJSON *f = cJSON_GetObjectItemCaseSensitive(c, COUNTER_NAMES[i]);
-        if (!cJSON_IsNumber(f)) {
-            etsim_errf(err, "config %s problem %d: field c.%s missing", s->cf->hash, want,
-                       COUNTER_NAMES[i]);
+        /* a count: the int64 cast and the sum below must not overflow */
+        if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0 && f->valuedouble < 1e15)) {
+            etsim_errf(err, "config %s problem %d: field c.%s missing or not a count", s->cf->hash,
+                       want, COUNTER_NAMES[i]);
             goto out;
         }
         *counter_field(&s->sum, i) += (int64_t)f->valuedouble;
