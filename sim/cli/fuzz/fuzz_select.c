@@ -25,7 +25,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     int32_t *view_cand = NULL, n_view = 0;
     etsim_sel_output out;
     memset(&out, 0, sizeof out);
-    if (parse_instance(&in, text, &err) < 0) {
+    if (parse_instance(&in, text, size, &err) < 0) {
         fuzz_check_err(&err);
         goto done;
     }
