@@ -149,31 +149,44 @@ int etsim_atomic_open(etsim_atomic_file *af, const char *path, etsim_err *err) {
     return 0;
 }
 
-int etsim_atomic_clean_stale(const char *path) {
+int etsim_atomic_list_tmp(const char *path, char ***paths) {
     const char *slash = strrchr(path, '/');
     char *dir = slash ? etsim_strdup(path) : etsim_strdup(".");
     if (slash) dir[slash - path + (slash == path)] = 0;
     const char *base = slash ? slash + 1 : path;
     size_t blen = strlen(base);
-    int removed = 0;
+    int n = 0;
+    *paths = NULL;
     DIR *d = opendir(dir);
     struct dirent *de;
     while (d && (de = readdir(d))) {
-        const char *s = de->d_name;
-        if (strncmp(s, base, blen) || strncmp(s + blen, ".tmp.", 5)) continue;
-        const char *digits = s + blen + 5;
-        char *end = NULL;
-        long pid = strtol(digits, &end, 10);
-        if (!*digits || *end || pid <= 0 || pid == (long)getpid()) continue;
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to ask */
-        size_t n = strlen(dir) + strlen(s) + 2;
-        char *full = etsim_malloc(n);
-        snprintf(full, n, "%s/%s", dir, s);
-        removed += unlink(full) == 0;
-        free(full);
+        if (strncmp(de->d_name, base, blen) || strncmp(de->d_name + blen, ".tmp.", 5)) continue;
+        size_t len = strlen(dir) + strlen(de->d_name) + 2;
+        char *full = etsim_malloc(len);
+        snprintf(full, len, "%s/%s", dir, de->d_name);
+        *paths = etsim_realloc(*paths, (size_t)(n + 1) * sizeof **paths);
+        (*paths)[n++] = full;
     }
     if (d) closedir(d);
     free(dir);
+    return n;
+}
+
+int etsim_atomic_clean_stale(const char *path) {
+    char **tmp;
+    int n = etsim_atomic_list_tmp(path, &tmp), removed = 0;
+    const char *slash = strrchr(path, '/');
+    size_t blen = strlen(slash ? slash + 1 : path);
+    for (int i = 0; i < n; i++) {
+        const char *digits = strrchr(tmp[i], '/') + 1 + blen + 5; /* after "<base>.tmp." */
+        char *end = NULL;
+        long pid = strtol(digits, &end, 10);
+        if (*digits && !*end && pid > 0 && pid != (long)getpid() &&
+            kill((pid_t)pid, 0) != 0 && errno == ESRCH) /* dead, and ours to ask */
+            removed += unlink(tmp[i]) == 0;
+        free(tmp[i]);
+    }
+    free(tmp);
     return removed;
 }
 

@@ -78,6 +78,9 @@ void etsim_atomic_abort(etsim_atomic_file *af);
  * is worthless once its writer is gone (synth, results); NOT for capture
  * traces, whose temporary files are the partial captures --resume keeps. */
 int etsim_atomic_clean_stale(const char *path);
+/* Every "<path>.tmp.*" file (its directory prefixed, "./" for none) into
+ * *paths (caller frees each and the array); returns how many. */
+int etsim_atomic_list_tmp(const char *path, char ***paths);
 
 /* Read a whole file into memory (NUL-terminated). *len_out gets its size. */
 char *etsim_read_file(const char *path, size_t *len_out, etsim_err *err);

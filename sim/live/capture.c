@@ -33,7 +33,6 @@
  * resume starts afresh. A complete <out> with the same settings means the
  * kill came after the rename: resume only tidies up. */
 #include <cjson/cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -375,30 +374,6 @@ static void keep_partial(driver *D, const char *out) {
 
 /* ---- resume: which file to continue ------------------------------------------------------ */
 
-/* Every "<out>.tmp.*" file (partial files of interrupted runs). */
-static int list_partials(const char *out, char ***paths) {
-    const char *slash = strrchr(out, '/');
-    char *dir = slash ? etsim_strdup(out) : etsim_strdup(".");
-    if (slash) dir[slash - out + (slash == out)] = 0;
-    const char *base = slash ? slash + 1 : out;
-    size_t blen = strlen(base);
-    int n = 0;
-    *paths = NULL;
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    while (d && (de = readdir(d))) {
-        if (strncmp(de->d_name, base, blen) || strncmp(de->d_name + blen, ".tmp.", 5)) continue;
-        size_t len = strlen(dir) + strlen(de->d_name) + 2;
-        char *full = etsim_malloc(len);
-        snprintf(full, len, "%s/%s", dir, de->d_name);
-        *paths = etsim_realloc(*paths, (size_t)(n + 1) * sizeof **paths);
-        (*paths)[n++] = full;
-    }
-    if (d) closedir(d);
-    free(dir);
-    return n;
-}
-
 static void free_paths(char **paths, int n) {
     for (int i = 0; i < n; i++) free(paths[i]);
     free(paths);
@@ -432,7 +407,7 @@ static int already_complete(driver *D, const char *out) {
     etsim_trace_close(tr);
     if (!done) return 0;
     char **paths;
-    int np = list_partials(out, &paths);
+    int np = etsim_atomic_list_tmp(out, &paths);
     for (int i = 0; i < np; i++) {
         etsim_trace *p = etsim_trace_open_ex(paths[i], ETSIM_TRACE_SCAN, 0, &e);
         /* a partial file of other settings is not ours to remove */
@@ -455,7 +430,7 @@ static int already_complete(driver *D, const char *out) {
  * settings hold problems, NULL otherwise when none holds anything. */
 static char *choose_partial(driver *D, const char *out, uint64_t *other_settings) {
     char **paths;
-    int n = list_partials(out, &paths);
+    int n = etsim_atomic_list_tmp(out, &paths);
     int best = -1;
     int32_t best_n = -1;
     double best_t = -1;
