@@ -58,6 +58,13 @@ grep -q "num.jsonl:2: field \"given\" is not a string" "$T/err" || fail "message
 printf '{"given":"1","gt":"1"}\n{"given":"1",\n' > "$T/bad.jsonl"
 "$B" grade "$T/bad.jsonl" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "malformed: rc"
 grep -q "^etsim: .*bad.jsonl:2: malformed JSON" "$T/err" || fail "malformed message: $(cat "$T/err")"
+# the shared JSON policy on every line: no duplicate key, nothing after the value
+printf '{"given":"1","gt":"1"}\n{"given": "1", "gt": "1", "gt": "2"}\n' > "$T/dup.jsonl"
+"$B" grade "$T/dup.jsonl" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "duplicate key: rc"
+grep -q "^etsim: .*dup.jsonl:2: malformed JSON (duplicate key 'gt')$" "$T/err" || fail "duplicate key message: $(cat "$T/err")"
+printf '{"given":"1","gt":"1"} {"given":"2","gt":"2"}\n' > "$T/two.jsonl"
+"$B" grade "$T/two.jsonl" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "two values on a line: rc"
+grep -q "^etsim: .*two.jsonl:1: malformed JSON (unexpected content after the JSON value" "$T/err" || fail "trailing message: $(cat "$T/err")"
 printf '{"gt":"1"}\n' > "$T/miss.jsonl"
 "$B" grade "$T/miss.jsonl" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "missing field rc"
 grep -q 'miss.jsonl:1: field "given" missing' "$T/err" || fail "missing field message"

@@ -162,6 +162,10 @@ JSON
 grep -q "llama.json: nothing imported: all 2 questions skipped; first: .*llama.json: record 0: model_answer\[0\]: the text does not begin with the question and a newline" "$T/err" \
   || fail "ets all skipped message: $(cat "$T/err")"
 [ ! -e "$T/n.trace" ] || fail "ets all skipped left a trace"
+echo '[{"id": 0, "id": 1, "question": "Q", "model_answer": []}]' > "$T/dupkey.json"
+"$B" import ets "$T/dupkey.json" --out "$T/n.trace" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "duplicate key rc"
+grep -q "dupkey.json: line 1: duplicate key 'id'" "$T/err" || fail "duplicate key message: $(cat "$T/err")"
+[ ! -e "$T/n.trace" ] || fail "duplicate key left a trace"
 echo '[]' > "$T/empty.json"
 "$B" import ets "$T/empty.json" --out "$T/n.trace" >/dev/null 2>"$T/err"; [ $? -eq 1 ] || fail "empty answers rc"
 grep -q "empty.json: no questions, nothing imported" "$T/err" || fail "empty answers message: $(cat "$T/err")"

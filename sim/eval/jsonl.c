@@ -3,6 +3,7 @@
  * (pystr.h's carrier for U+0000): cJSON would decode it to a NUL byte that
  * ends the C string, cutting e.g. a completion where Python keeps going. */
 #include "sim/eval/jsonl.h"
+#include "sim/json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -77,13 +78,13 @@ int etsim_jsonl_next(etsim_jsonl *r, cJSON **out, etsim_err *err) {
         const char *p = r->buf;
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
         if (!*p) continue;
-        const char *end = NULL;
-        cJSON *j = cJSON_ParseWithOpts(p, &end, 0);
-        if (!j) return etsim_errf(err, "%s:%ld: malformed JSON", r->name, r->line);
-        while (end && (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n')) end++;
-        if (end && *end) {
-            cJSON_Delete(j);
-            return etsim_errf(err, "%s:%ld: malformed JSON (trailing data)", r->name, r->line);
+        /* the shared policy (sim/json.h): one value, no duplicate key */
+        etsim_err why = {{0}};
+        cJSON *j = etsim_json_parse(p, (size_t)(r->buf + n - p), NULL, &why);
+        if (!j) {
+            const char *m = why.msg, *colon = strchr(m, ':');
+            if (!strncmp(m, "line ", 5) && colon) m = colon + 2; /* the line is r->line */
+            return etsim_errf(err, "%s:%ld: malformed JSON (%s)", r->name, r->line, m);
         }
         *out = j;
         return 1;
