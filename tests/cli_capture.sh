@@ -35,6 +35,13 @@ done
 grep -q "policy server unreachable" "$DIR/err-math500.txt" || fail "built-in dataset: $(cat "$DIR/err-math500.txt")"
 grep -q "cfgdir/no-such-set: cannot open" "$DIR/err-no-such-set.txt" ||
     fail "dataset file beside the config: $(cat "$DIR/err-no-such-set.txt")"
+# a dataset line under the shared JSON policy: a duplicate key is named
+printf '{"problem": "Q", "answer": "1", "answer": "2"}\n' >"$DIR/cfgdir/dupset"
+printf '{"dataset": "dupset", "policy_url": "http://127.0.0.1:1/v1", "prm_url": "http://127.0.0.1:1/v1",
+  "probe_timeout_ms": 500, "selectors": [{"selector": "rebase", "width": 4}], "out": "x.trace"}' >"$DIR/cfgdir/dup.json"
+"$BIN" capture --config "$DIR/cfgdir/dup.json" >/dev/null 2>"$DIR/err-dup.txt" && fail "capture with a bad dataset"
+grep -q "cfgdir/dupset: line 1: duplicate key 'answer'" "$DIR/err-dup.txt" ||
+    fail "dataset duplicate key: $(cat "$DIR/err-dup.txt")"
 
 # ---- the synthetic stand-in: same driver, no network ---------------------------------------
 cat >"$DIR/syn.json" <<'EOF'

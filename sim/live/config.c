@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/json.h"
 #include "sim/eval/bench_builtin.h"
 #include "sim/live/live.h"
 
@@ -341,7 +342,14 @@ int etsim_live_dataset_load(const char *path, etsim_live_dataset *d, etsim_err *
         line++;
         while (*s == ' ' || *s == '\t' || *s == '\r') s++;
         if (!*s) continue;
-        cJSON *j = cJSON_Parse(s);
+        etsim_err why = {{0}}; /* the shared policy (sim/json.h), line by line */
+        cJSON *j = etsim_json_parse(s, strlen(s), NULL, &why);
+        if (!j) {
+            const char *m = why.msg, *colon = strchr(m, ':');
+            if (!strncmp(m, "line ", 5) && colon) m = colon + 2; /* the line is ours */
+            etsim_errf(err, "%s: line %d: %s", path, line, m);
+            goto err;
+        }
         if (!cJSON_IsObject(j)) {
             cJSON_Delete(j);
             etsim_errf(err, "%s: line %d: not a JSON object", path, line);
