@@ -180,6 +180,7 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
         .cluster = labels,
         .coverage = K > 0 ? lambdas / K : 0.0,
         .prefer = order,
+        .outcome_den = total,
     };
     double objective = 0;
     if (etsim_ilp_solve(&m, x, &objective, NULL, err) < 0) goto done;

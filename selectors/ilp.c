@@ -508,6 +508,23 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
         if (stats) *stats = st;
         return 0;
     }
+    int solver = m->solver != ETSIM_ILP_AUTO ? m->solver : etsim_ilp_solver_from_env();
+    int declined = 0;
+    int64_t exact_passes = 0;
+    if (solver != ETSIM_ILP_GLPK) {
+        if (etsim_ilp_solve_exact(m, x, &st)) {
+            *objective = etsim_ilp_objective(m, x);
+            if (stats) *stats = st;
+            return 0;
+        }
+        if (solver == ETSIM_ILP_EXACT_ONLY)
+            return etsim_errf(err, "ILP: the exact solver declined (reason %d)", st.exact_declined);
+        declined = st.exact_declined;
+        exact_passes = st.dp_passes;
+        memset(&st, 0, sizeof st);
+    }
+    st.exact_declined = declined;
+    st.dp_passes = exact_passes;
     /* N >= 2 candidates all lie under the root: M >= 1, every cand_parent
      * >= 0. Branch nodes with one child are contracted into that child
      * (their y equals it), so columns are: x_1..x_N, then one y per branch
@@ -782,3 +799,11 @@ done:
 }
 
 void etsim_ilp_thread_cleanup(void) { glp_free_env(); }
+
+int etsim_ilp_solver_from_env(void) {
+    const char *e = getenv("ETSIM_ETS_SOLVER");
+    if (!e) return ETSIM_ILP_AUTO;
+    if (strcmp(e, "glpk") == 0) return ETSIM_ILP_GLPK;
+    if (strcmp(e, "exact") == 0) return ETSIM_ILP_EXACT_ONLY;
+    return ETSIM_ILP_AUTO;
+}

@@ -41,7 +41,20 @@ typedef struct etsim_ilp_model {
      * is the lexicographically greatest x read in this order (it keeps the
      * most preferred candidate any of them keeps, then the next, ...). */
     const int32_t *prefer;
+    /* Outcome weights are counts / outcome_den (the REBASE allocation's
+     * total); 0 = unknown (the exact solver then infers it, or defers to
+     * GLPK). Only the exact solver reads it (ets_exact.c). */
+    int64_t outcome_den;
+    /* Which solver: ETSIM_ILP_AUTO (0: the exact solver of ets_exact.c, GLPK
+     * where it cannot certify its answer), ETSIM_ILP_GLPK (always GLPK, the
+     * reference path the differential tests compare against) or
+     * ETSIM_ILP_EXACT_ONLY (tests: etsim_ilp_solve fails instead of falling
+     * back). The environment variable ETSIM_ETS_SOLVER=glpk|exact|auto
+     * overrides AUTO for a whole run (etsim_ilp_solver_from_env). */
+    int solver;
 } etsim_ilp_model;
+
+enum { ETSIM_ILP_AUTO = 0, ETSIM_ILP_GLPK = 1, ETSIM_ILP_EXACT_ONLY = 2 };
 
 typedef struct etsim_ilp_stats {
     double lp_bound;              /* root LP relaxation value                  */
@@ -51,7 +64,30 @@ typedef struct etsim_ilp_stats {
     int32_t tie_fallbacks;        /* preference stage skipped (GLPK tolerance)  */
     int32_t tie_restarts;         /* preference LP restarted from the slack basis */
     int64_t bb_nodes;             /* branch-and-bound subproblems, all solves  */
+    int exact;                    /* 1: the exact solver answered (no GLPK)   */
+    int exact_declined;           /* why it deferred to GLPK (ETSIM_EXACT_*)  */
+    int64_t dp_passes;            /* tree DP passes of the exact solver       */
 } etsim_ilp_stats;
+
+/* Reasons the exact solver defers to GLPK (stats.exact_declined). */
+enum {
+    ETSIM_EXACT_OK = 0,
+    ETSIM_EXACT_NO_DEN,      /* outcome weights not counts / a known total   */
+    ETSIM_EXACT_NEAR_TIE,    /* two objective values might differ by less
+                                than the tie tolerance without being equal  */
+    ETSIM_EXACT_POS_COST,    /* unit cost >= 0 and all-keep not provably unique */
+    ETSIM_EXACT_NODE_LIMIT,  /* branch and bound over the coverage rows ran
+                                past its budget                             */
+};
+
+/* The exact solver alone (ets_exact.c): returns 1 with x and stats filled,
+ * or 0 when it cannot certify the tie rule's answer (stats->exact_declined
+ * says why; etsim_ilp_solve then uses GLPK). m must be valid (N >= 2). */
+int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats *stats);
+
+/* ETSIM_ETS_SOLVER from the environment, read once: ETSIM_ILP_GLPK for
+ * "glpk", ETSIM_ILP_EXACT_ONLY for "exact", else ETSIM_ILP_AUTO. */
+int etsim_ilp_solver_from_env(void);
 
 /* Solve; x[N] gets the selection, *objective its value (etsim_ilp_objective).
  * stats may be NULL. Returns 0, or -1 with err set (GLPK failure, bad

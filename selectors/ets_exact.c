@@ -1,0 +1,479 @@
+/* ets_exact.c -- the ETS selection ILP (ilp.h) solved exactly without an LP:
+ * a dynamic programme over the candidates' tree, and for the coverage term
+ * a branch and bound whose bounds are Lagrangian relaxations of the cluster
+ * rows, each solved by the same programme. It returns the selection the
+ * tie rule of ilp.h picks, or declines (returns 0) and etsim_ilp_solve
+ * falls back to GLPK (ilp.c). selectors/README.md ("Exact solver") says why
+ * the answer is GLPK's answer.
+ *
+ * The objective. f(x) = sum_i (O_i + u) x_i + u |B(x)| + v |C(x)|, B(x) the
+ * branch nodes with a kept candidate below, C(x) the clusters with a kept
+ * member, u < 0 (cost), v >= 0 (coverage). With O_i = c_i / D (REBASE's
+ * counts over their total D), f(x) is, up to rounding (~1e-13), the real
+ * number C/D + u n + v k of three integers: kept counts C, nodes n,
+ * clusters k. The tie rule chooses among S = {x : f(x) >= f* - tol} the
+ * greatest preference weight W(x) = sum (N - rank_i) x_i, then the
+ * lexicographically greatest x in rank order.
+ *
+ * No near ties (check_near_ties). Every difference of two objective values
+ * is dC/D + u dn + v dk with |dC| <= C_total, |dn| <= N + M, |dk| <= K. If
+ * no such combination lies in [lo, tol + dtie] (lo = dtie / 2), then two
+ * values are either equal up to rounding (< dtie apart) or more than the
+ * tolerance apart, so S is exactly the set of selections whose value equals
+ * the optimum up to rounding, and "within dtie" below is an equivalence on
+ * every value the solver compares. Otherwise (a near coincidence of the
+ * weights) the solver declines.
+ *
+ * The tree programme (dp_pass). Compare (value, W, lex) lexicographically,
+ * values equal within dtie. Per subtree: its best non-empty selection. A
+ * candidate's is itself; a branch node's is u plus, for each child, the
+ * better of "empty" and the child's best (additive value and W; the
+ * lexicographic order of a union of disjoint parts is decided part by
+ * part), or, when every child prefers empty, the single best child (among
+ * disjoint selections of equal value and W the lexicographically greater
+ * is the one holding the smallest rank). Non-empty beats empty at equal
+ * value (its W > 0). The root's best is the answer: "sum x >= 1" is "the
+ * root is non-empty". Candidates fixed to 0 or 1 by the branch and bound
+ * restrict the choices. One pass is O(N + M).
+ *
+ * Coverage (solve_node). The rows z_k <= sum_{i in k} x_i are relaxed with
+ * multipliers mu_k in {0, v}: "off" (mu 0) counts v for cluster k outright,
+ * "on" (mu v) adds v to each member. L(x) >= f(x) for every x, equal iff
+ * every off cluster is covered and every on cluster has at most one kept
+ * member. The programme maximises L; when its answer x has L(x) = f(x) it
+ * is the best selection (in the full order) of the subproblem: any tied
+ * selection has L >= f = the maximum, so it is tied in L too and loses the
+ * (W, lex) comparison. Otherwise violated clusters switch mode and the
+ * pass repeats; after a few passes the node branches on a member of a
+ * violated cluster (keep it, then drop it). Nodes whose bound is below the
+ * incumbent, or tied with it and no better in (W, lex), are pruned. Every
+ * pass's answer is a feasible selection and is offered as an incumbent.
+ * Past a pass budget the solver declines. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selectors/ilp.h"
+
+enum { FIX_FREE = 0, FIX_ZERO = 1, FIX_ONE = 2 };
+enum { MODE_OFF = 0, MODE_ON = 1, MODE_DEAD = 2 };
+enum { PASSES_PER_NODE = 4 };
+
+typedef struct tuple {
+    double val;
+    int64_t w;
+    int32_t minrank;
+} tuple;
+
+typedef struct solver {
+    const etsim_ilp_model *m;
+    int32_t N, M, K;
+    double u, v, dtie;
+    int32_t *rank, *order;
+    double *a;                   /* O_i + u                                  */
+    int32_t *cl_start, *cl_mem;  /* members of cluster k: cl_mem[cl_start[k]..] */
+    /* one DP pass */
+    double *acc_val;
+    int64_t *acc_w;
+    int32_t *acc_min, *fb_child;
+    uint8_t *acc_any, *can_empty, *has_ne, *br_choice, *br_state, *cand_choice;
+    tuple *fb;
+    /* objective and coverage scratch */
+    uint8_t *mark, *cov;
+    int32_t *nk;
+    int64_t passes, limit;
+    int have_inc;
+    double inc_f;
+    int64_t inc_w;
+    uint8_t *inc_x;
+    double root_bound;
+    int64_t nodes;
+} solver;
+
+static int better(const tuple *a, const tuple *b, double dtie) {
+    if (a->val > b->val + dtie) return 1;
+    if (a->val < b->val - dtie) return 0;
+    if (a->w != b->w) return a->w > b->w;
+    return a->minrank < b->minrank;
+}
+
+static void acc_add(solver *s, int32_t p, const tuple *t) {
+    s->acc_val[p] += t->val;
+    s->acc_w[p] += t->w;
+    if (t->minrank < s->acc_min[p]) s->acc_min[p] = t->minrank;
+    s->acc_any[p] = 1;
+}
+
+static void offer_ne(solver *s, int32_t p, const tuple *t, int32_t child) {
+    s->has_ne[p] = 1;
+    if (s->fb_child[p] < 0 || better(t, &s->fb[p], s->dtie)) {
+        s->fb[p] = *t;
+        s->fb_child[p] = child;
+    }
+}
+
+/* One pass of the tree programme with candidate i worth a_i (+ v when its
+ * cluster is on) and the fixings in fix. Returns 0 when nothing may be
+ * kept, else 1 with x and the root's best (value, W, min rank). */
+static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_t *x, tuple *root) {
+    const etsim_ilp_model *m = s->m;
+    int32_t N = s->N, M = s->M;
+    double dtie = s->dtie;
+    s->passes++;
+    for (int32_t j = 0; j < M; j++) {
+        s->acc_val[j] = 0.0;
+        s->acc_w[j] = 0;
+        s->acc_min[j] = INT32_MAX;
+        s->acc_any[j] = 0;
+        s->can_empty[j] = 1;
+        s->has_ne[j] = 0;
+        s->fb_child[j] = -1;
+    }
+    for (int32_t i = 0; i < N; i++) {
+        int32_t p = m->cand_parent[i];
+        s->cand_choice[i] = 0;
+        if (fix[i] == FIX_ZERO) continue;
+        tuple t = {s->a[i], (int64_t)(N - s->rank[i]), s->rank[i]};
+        if (s->K > 0 && mode[m->cluster[i]] == MODE_ON) t.val += s->v;
+        int ne;
+        if (fix[i] == FIX_ONE) {
+            ne = 1;
+            s->can_empty[p] = 0;
+        } else {
+            ne = t.val >= -dtie; /* at equal value, non-empty wins on W */
+        }
+        s->cand_choice[i] = (uint8_t)ne;
+        if (ne) acc_add(s, p, &t);
+        offer_ne(s, p, &t, i);
+    }
+    for (int32_t j = M - 1; j >= 0; j--) {
+        tuple t;
+        int possible = 1;
+        if (s->acc_any[j]) {
+            t = (tuple){s->u + s->acc_val[j], s->acc_w[j], s->acc_min[j]};
+        } else if (s->has_ne[j]) {
+            t = s->fb[j];
+            t.val += s->u;
+        } else {
+            possible = 0;
+            t = (tuple){-INFINITY, 0, INT32_MAX};
+        }
+        if (j == 0) {
+            *root = t;
+            if (!possible) return 0;
+            break;
+        }
+        int32_t p = m->branch_parent[j];
+        s->br_choice[j] = 0;
+        if (!possible) continue;
+        int ne = !s->can_empty[j] || t.val >= -dtie;
+        if (!s->can_empty[j]) s->can_empty[p] = 0;
+        s->br_choice[j] = (uint8_t)ne;
+        if (ne) acc_add(s, p, &t);
+        offer_ne(s, p, &t, N + j);
+    }
+    s->br_state[0] = 1;
+    for (int32_t j = 1; j < M; j++) {
+        int32_t p = m->branch_parent[j];
+        s->br_state[j] = !s->br_state[p] ? 0
+                         : s->acc_any[p] ? s->br_choice[j]
+                                         : (uint8_t)(s->fb_child[p] == N + j);
+    }
+    for (int32_t i = 0; i < N; i++) {
+        int32_t p = m->cand_parent[i];
+        x[i] = !s->br_state[p] ? 0 : s->acc_any[p] ? s->cand_choice[i] : (uint8_t)(s->fb_child[p] == i);
+    }
+    return 1;
+}
+
+/* f(x), summed in etsim_ilp_objective's order; *w gets W(x) and s->nk the
+ * kept members per cluster. */
+static double objective(solver *s, const uint8_t *x, int64_t *w) {
+    const etsim_ilp_model *m = s->m;
+    double outcome = 0.0;
+    int64_t nodes = 0, covered = 0, wsum = 0;
+    for (int32_t k = 0; k < s->K; k++) s->nk[k] = 0;
+    for (int32_t i = 0; i < s->N; i++) {
+        if (!x[i]) continue;
+        outcome += m->outcome[i];
+        nodes++;
+        wsum += s->N - s->rank[i];
+        for (int32_t j = m->cand_parent[i]; j >= 0 && !s->mark[j]; j = m->branch_parent[j]) {
+            s->mark[j] = 1;
+            nodes++;
+        }
+        if (s->K > 0 && s->nk[m->cluster[i]]++ == 0) covered++;
+    }
+    for (int32_t i = 0; i < s->N; i++)
+        if (x[i])
+            for (int32_t j = m->cand_parent[i]; j >= 0 && s->mark[j]; j = m->branch_parent[j])
+                s->mark[j] = 0;
+    *w = wsum;
+    return outcome + m->unit_cost * (double)nodes + m->coverage * (double)covered;
+}
+
+static int lex_greater(const solver *s, const uint8_t *a, const uint8_t *b) {
+    for (int32_t r = 0; r < s->N; r++) {
+        int32_t i = s->order[r];
+        if (a[i] != b[i]) return a[i] > b[i];
+    }
+    return 0;
+}
+
+/* Keep x if it beats the incumbent in (value, W, lex). Returns f(x). */
+static double offer(solver *s, const uint8_t *x) {
+    int64_t w;
+    double f = objective(s, x, &w);
+    int take = !s->have_inc || f > s->inc_f + s->dtie;
+    if (!take && f >= s->inc_f - s->dtie)
+        take = w > s->inc_w || (w == s->inc_w && lex_greater(s, x, s->inc_x));
+    if (take) {
+        s->have_inc = 1;
+        s->inc_f = f;
+        s->inc_w = w;
+        memcpy(s->inc_x, x, (size_t)s->N);
+    }
+    return f;
+}
+
+/* One branch-and-bound node: fix and mode are this node's own copies.
+ * Returns 0, or -1 when the pass budget ran out. */
+static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, uint8_t *x, int depth) {
+    const etsim_ilp_model *m = s->m;
+    int32_t K = s->K;
+    s->nodes++;
+    int32_t branch_on = -1;
+    for (int pass = 0; pass < PASSES_PER_NODE; pass++) {
+        if (s->passes >= s->limit) return -1;
+        int32_t n_off = 0;
+        for (int32_t k = 0; k < K; k++) {
+            int any_one = 0, all_zero = 1;
+            for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+                uint8_t f = fix[s->cl_mem[q]];
+                any_one |= f == FIX_ONE;
+                all_zero &= f == FIX_ZERO;
+            }
+            if (any_one) mode[k] = MODE_OFF;
+            else if (all_zero) mode[k] = MODE_DEAD;
+            else if (mode[k] == MODE_DEAD) mode[k] = MODE_OFF;
+            n_off += mode[k] == MODE_OFF;
+        }
+        tuple root;
+        if (!dp_pass(s, fix, mode, x, &root)) return 0; /* nothing may be kept */
+        double bound = root.val + s->v * (double)n_off;
+        if (depth == 0 && bound < s->root_bound) s->root_bound = bound;
+        offer(s, x); /* also counts s->nk for x */
+        if (bound < s->inc_f - s->dtie) return 0;
+        int violated = 0;
+        branch_on = -1;
+        for (int32_t k = 0; k < K; k++) {
+            int bad = (mode[k] == MODE_OFF && s->nk[k] == 0) || (mode[k] == MODE_ON && s->nk[k] >= 2);
+            if (!bad) continue;
+            violated++;
+            if (branch_on < 0) {
+                /* keep-or-drop on a free member: for an uncovered "off"
+                 * cluster the most valuable one, for an over-counted "on"
+                 * cluster the most preferred kept one */
+                double best_a = -INFINITY;
+                int32_t best_r = INT32_MAX;
+                for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+                    int32_t i = s->cl_mem[q];
+                    if (fix[i] != FIX_FREE) continue;
+                    if (mode[k] == MODE_OFF ? s->a[i] > best_a : (x[i] && s->rank[i] < best_r)) {
+                        best_a = s->a[i];
+                        best_r = s->rank[i];
+                        branch_on = i;
+                    }
+                }
+            }
+            mode[k] = mode[k] == MODE_OFF ? MODE_ON : MODE_OFF;
+        }
+        if (!violated) return 0; /* L(x) = f(x): x is this node's best */
+        if (bound <= s->inc_f + s->dtie) {
+            /* tied with the incumbent at best: only (W, lex) could win */
+            if (root.w < s->inc_w || (root.w == s->inc_w && !lex_greater(s, x, s->inc_x)))
+                return 0;
+        }
+    }
+    if (branch_on < 0) return -1; /* cannot happen: a violated cluster has a free member */
+    uint8_t *cfix = etsim_malloc((size_t)s->N + (size_t)K + 1);
+    uint8_t *cmode = cfix + s->N;
+    int rc = 0;
+    for (int side = 0; side < 2 && rc == 0; side++) {
+        memcpy(cfix, fix, (size_t)s->N);
+        if (K > 0) memcpy(cmode, mode, (size_t)K);
+        cfix[branch_on] = side == 0 ? FIX_ONE : FIX_ZERO;
+        rc = solve_node(s, cfix, cmode, x, depth + 1);
+    }
+    free(cfix);
+    (void)m;
+    return rc;
+}
+
+/* Is there an integer combination dC/D + u dn + v dk (|dC| <= C, |dn| <=
+ * N + M, |dk| <= K) in [lo, hi]? Such a difference of two objective values
+ * would be a tie for the rule but not for the solver's comparisons. */
+static int near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
+                             double lo, double hi) {
+    double inv_abs_u = 1.0 / fabs(u);
+    for (int32_t dk = -K; dk <= K; dk++) {
+        double base = v * (double)dk;
+        for (int64_t dC = 0; dC <= C; dC++) {
+            double t = (double)dC / D + base; /* want t + u dn near 0: dn ~ t / |u| */
+            double q = floor(t * inv_abs_u);
+            for (int e = 0; e < 2; e++) {
+                double dn = q + e;
+                if (fabs(dn) > (double)NM) continue;
+                double d = fabs(t + u * dn);
+                if (d >= lo && d <= hi) return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* O_i = c_i / D for integers c_i >= 0? Returns D (given or inferred up to
+ * 4096) and *C = sum c_i, or 0. */
+static int64_t find_den(const etsim_ilp_model *m, int64_t *C) {
+    int64_t first = m->outcome_den > 0 ? m->outcome_den : 1;
+    int64_t last = m->outcome_den > 0 ? m->outcome_den : 4096;
+    for (int64_t D = first; D <= last; D++) {
+        int64_t sum = 0;
+        int ok = 1;
+        for (int32_t i = 0; i < m->n_cand && ok; i++) {
+            double c = m->outcome[i] * (double)D, r = nearbyint(c);
+            ok = r >= 0 && fabs(c - r) <= 1e-9 * (1.0 + r);
+            sum += (int64_t)r;
+        }
+        if (ok) {
+            *C = sum;
+            return D;
+        }
+    }
+    return 0;
+}
+
+int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats *stats) {
+    int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
+    etsim_ilp_stats st;
+    memset(&st, 0, sizeof st);
+    double u = m->unit_cost, v = K > 0 ? m->coverage : 0.0;
+    double tol = etsim_ilp_tie_tolerance(m);
+    double scale = tol * 1e9;
+    /* rounding of sums over N + M + K terms of size <= scale, with room */
+    double noise = 4e-16 * (double)(N + M + K + 8) * scale;
+    double dtie = 4.0 * noise > 1e-3 * tol ? 4.0 * noise : 1e-3 * tol;
+    if (dtie > 0.1 * tol || v < 0) {
+        st.exact_declined = ETSIM_EXACT_NEAR_TIE;
+        goto decline;
+    }
+    if (u >= 0) {
+        /* every term is worth keeping: all-keep is optimal, and the only
+         * tied optimum when dropping anything costs more than tol */
+        int ok = u > tol + dtie;
+        for (int32_t i = 0; i < N && ok; i++) ok = m->outcome[i] >= 0;
+        if (!ok) {
+            st.exact_declined = ETSIM_EXACT_POS_COST;
+            goto decline;
+        }
+        memset(x, 1, (size_t)N);
+        st.exact = 1;
+        st.lp_integral = 1;
+        st.lp_bound = etsim_ilp_objective(m, x);
+        if (stats) *stats = st;
+        return 1;
+    }
+    int64_t C = 0;
+    int64_t D = find_den(m, &C);
+    if (D <= 0) {
+        st.exact_declined = ETSIM_EXACT_NO_DEN;
+        goto decline;
+    }
+    if (near_tie_possible((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie)) {
+        st.exact_declined = ETSIM_EXACT_NEAR_TIE;
+        goto decline;
+    }
+
+    solver s;
+    memset(&s, 0, sizeof s);
+    s.m = m;
+    s.N = N;
+    s.M = M;
+    s.K = K;
+    s.u = u;
+    s.v = v;
+    s.dtie = dtie;
+    size_t nz = (size_t)N, mz = (size_t)M, kz = (size_t)(K > 0 ? K : 1);
+    s.rank = etsim_malloc(nz * sizeof *s.rank);
+    s.order = etsim_malloc(nz * sizeof *s.order);
+    s.a = etsim_malloc(nz * sizeof *s.a);
+    s.cl_start = etsim_calloc(kz + 1, sizeof *s.cl_start);
+    s.cl_mem = etsim_malloc(nz * sizeof *s.cl_mem);
+    s.acc_val = etsim_malloc(mz * sizeof *s.acc_val);
+    s.acc_w = etsim_malloc(mz * sizeof *s.acc_w);
+    s.acc_min = etsim_malloc(mz * sizeof *s.acc_min);
+    s.fb_child = etsim_malloc(mz * sizeof *s.fb_child);
+    s.fb = etsim_malloc(mz * sizeof *s.fb);
+    uint8_t *bytes = etsim_calloc(6 * mz + 2 * nz + kz, 1);
+    s.acc_any = bytes;
+    s.can_empty = bytes + mz;
+    s.has_ne = bytes + 2 * mz;
+    s.br_choice = bytes + 3 * mz;
+    s.br_state = bytes + 4 * mz;
+    s.mark = bytes + 5 * mz;
+    s.cand_choice = bytes + 6 * mz;
+    s.inc_x = bytes + 6 * mz + nz;
+    s.cov = bytes + 6 * mz + 2 * nz;
+    s.nk = etsim_calloc(kz, sizeof *s.nk);
+    uint8_t *fix = etsim_calloc(nz + kz, 1); /* FIX_FREE, and every cluster off */
+    uint8_t *mode = fix + nz;
+    for (int32_t r = 0; r < N; r++) {
+        int32_t i = m->prefer ? m->prefer[r] : r;
+        s.order[r] = i;
+        s.rank[i] = r;
+    }
+    for (int32_t i = 0; i < N; i++) s.a[i] = m->outcome[i] + u;
+    if (K > 0) {
+        for (int32_t i = 0; i < N; i++) s.cl_start[m->cluster[i] + 1]++;
+        for (int32_t k = 0; k < K; k++) s.cl_start[k + 1] += s.cl_start[k];
+        int32_t *fill = etsim_malloc(kz * sizeof *fill);
+        memcpy(fill, s.cl_start, kz * sizeof *fill);
+        for (int32_t r = 0; r < N; r++) {
+            int32_t i = s.order[r];
+            s.cl_mem[fill[m->cluster[i]]++] = i;
+        }
+        free(fill);
+    }
+    s.limit = 64 + 40 * (int64_t)(N + K);
+    s.root_bound = INFINITY;
+    int rc = solve_node(&s, fix, mode, x, 0);
+    st.dp_passes = s.passes;
+    st.bb_nodes = s.nodes;
+    st.lp_bound = s.root_bound;
+    st.lp_integral = s.nodes == 1;
+    if (rc == 0 && s.have_inc) {
+        memcpy(x, s.inc_x, nz);
+        st.exact = 1;
+    } else {
+        st.exact_declined = ETSIM_EXACT_NODE_LIMIT;
+    }
+    free(s.rank);
+    free(s.order);
+    free(s.a);
+    free(s.cl_start);
+    free(s.cl_mem);
+    free(s.acc_val);
+    free(s.acc_w);
+    free(s.acc_min);
+    free(s.fb_child);
+    free(s.fb);
+    free(bytes);
+    free(s.nk);
+    free(fix);
+    if (stats) *stats = st;
+    return st.exact;
+decline:
+    if (stats) *stats = st;
+    return 0;
+}

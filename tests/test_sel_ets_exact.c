@@ -1,0 +1,165 @@
+/* test_sel_ets_exact.c -- differential test of the exact ETS solver
+ * (selectors/ets_exact.c) against the GLPK path (selectors/ilp.c, solver
+ * ETSIM_ILP_GLPK): thousands of random selection models -- 2 to 300
+ * candidates, trees from flat to 12 deep, exact duplicates, outcome weights
+ * that are counts over a small total (ties everywhere), cost weights
+ * lambda_c in {0 (the +1e-4 guard), 0.25 .. 3}, coverage lambda_s in {0,
+ * 0.5, 1, 1.45, 3} with clusters that are random, sibling groups or one
+ * big cluster -- must give byte-identical selections and objectives. The
+ * exact solver must also answer (not defer to GLPK) on most of them, or
+ * the comparison would be vacuous. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+
+#include "selectors/ilp.h"
+
+enum { MAX_N = 300, MAX_M = 3000 };
+
+typedef struct instance {
+    int32_t N, M, K;
+    int32_t cand_parent[MAX_N], branch_parent[MAX_M], cluster[MAX_N], prefer[MAX_N];
+    double O[MAX_N];
+    etsim_ilp_model m;
+} instance;
+
+static int32_t draw(etsim_rng *r, int32_t n) { return (int32_t)(etsim_rng_u64(r) % (uint64_t)n); }
+
+/* A random selection model; shape and weights from the seed. */
+static void make_instance(instance *in, uint64_t seed, int32_t max_n) {
+    etsim_rng r = etsim_rng_make(seed, 17, (uint64_t)max_n, 0, 0);
+    memset(in, 0, sizeof *in);
+    int32_t N = 2 + draw(&r, max_n - 1), depth = 1 + draw(&r, 12);
+    int32_t size[16], start[16];
+    size[0] = 1;
+    for (int32_t l = 1; l < depth; l++) {
+        int32_t grow = draw(&r, 3) == 0 ? 0 : draw(&r, N - size[l - 1] + 1);
+        size[l] = size[l - 1] + grow / (1 + draw(&r, 3));
+        if (size[l] > N) size[l] = N;
+    }
+    int32_t M = 0;
+    for (int32_t l = 0; l < depth; l++) {
+        start[l] = M;
+        for (int32_t k = 0; k < size[l]; k++, M++)
+            in->branch_parent[M] = l == 0 ? -1
+                                   : start[l - 1] + (k < size[l - 1] ? k : draw(&r, size[l - 1]));
+    }
+    int32_t last = start[depth - 1], nlast = size[depth - 1];
+    for (int32_t i = 0; i < N; i++) in->cand_parent[i] = last + (i < nlast ? i : draw(&r, nlast));
+    /* Outcome weights: counts over a total B, often many equal, some exact
+     * duplicates (same parent and count as the previous candidate). */
+    int32_t B = 1 + draw(&r, draw(&r, 2) ? N + 1 : 4 * N), left = B;
+    int32_t counts[MAX_N];
+    int flat = draw(&r, 3) == 0;
+    for (int32_t i = 0; i < N; i++) {
+        int32_t c = flat ? (left > 0 && draw(&r, 2) ? 1 : 0) : draw(&r, (left < 4 ? left : 4) + 1);
+        if (i == N - 1) c = left;
+        if (i > 0 && draw(&r, 5) == 0 && counts[i - 1] <= left) {
+            c = counts[i - 1];
+            in->cand_parent[i] = in->cand_parent[i - 1];
+        }
+        if (c > left) c = left;
+        counts[i] = c;
+        left -= c;
+    }
+    for (int32_t i = 0; i < N; i++) in->O[i] = (double)counts[i] / B;
+    static const double lambdac[] = {0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0};
+    static const double lambdas[] = {0.0, 0.0, 0.5, 1.0, 1.45, 3.0};
+    double lc = lambdac[draw(&r, 9)], ls = lambdas[draw(&r, 6)];
+    int32_t K = 0;
+    if (ls > 0) {
+        int kind = draw(&r, 3);
+        int32_t want = 1 + draw(&r, N);
+        for (int32_t i = 0; i < N; i++)
+            in->cluster[i] = kind == 0   ? draw(&r, want)                 /* scattered */
+                             : kind == 1 ? in->cand_parent[i] % want     /* sibling groups */
+                                         : (draw(&r, 8) == 0 ? draw(&r, want) : 0);
+        int32_t map[MAX_N];
+        for (int32_t c = 0; c < MAX_N; c++) map[c] = -1;
+        for (int32_t i = 0; i < N; i++) {
+            if (map[in->cluster[i]] < 0) map[in->cluster[i]] = K++;
+            in->cluster[i] = map[in->cluster[i]];
+        }
+    }
+    for (int32_t i = 0; i < N; i++) in->prefer[i] = i;
+    for (int32_t i = N - 1; i > 0; i--) {
+        int32_t j = draw(&r, i + 1), t = in->prefer[i];
+        in->prefer[i] = in->prefer[j];
+        in->prefer[j] = t;
+    }
+    in->N = N;
+    in->M = M;
+    in->K = K;
+    double weight = lc == 0 ? 1e-4 : -lc;
+    in->m = (etsim_ilp_model){.n_cand = N, .n_branch = M, .cand_parent = in->cand_parent,
+                              .branch_parent = in->branch_parent, .outcome = in->O,
+                              .unit_cost = weight / (double)(M + N), .n_clusters = K,
+                              .cluster = in->cluster, .coverage = K ? ls / K : 0.0,
+                              .prefer = in->prefer, .outcome_den = draw(&r, 4) ? B : 0};
+}
+
+static void run_differential(uint64_t first, uint64_t count, int32_t max_n, double min_exact) {
+    int64_t exact = 0, declined[8] = {0};
+    for (uint64_t seed = first; seed < first + count; seed++) {
+        static instance in;
+        make_instance(&in, seed, max_n);
+        static uint8_t xg[MAX_N], xe[MAX_N];
+        double og, oe;
+        etsim_ilp_stats sg, se;
+        etsim_err err;
+        in.m.solver = ETSIM_ILP_GLPK;
+        if (etsim_ilp_solve(&in.m, xg, &og, &sg, &err) < 0) {
+            print_error("seed %llu: GLPK: %s\n", (unsigned long long)seed, err.msg);
+            fail();
+        }
+        in.m.solver = ETSIM_ILP_AUTO;
+        assert_int_equal(etsim_ilp_solve(&in.m, xe, &oe, &se, &err), 0);
+        exact += se.exact;
+        if (!se.exact) declined[se.exact_declined & 7]++;
+        if (memcmp(xg, xe, (size_t)in.N) != 0 || og != oe) {
+            int32_t first_diff = -1;
+            for (int32_t i = 0; i < in.N && first_diff < 0; i++)
+                if (xg[i] != xe[i]) first_diff = i;
+            print_error("seed %llu: N=%d M=%d K=%d u=%g v=%g exact=%d: GLPK %.17g, new %.17g, "
+                        "first difference at candidate %d\n",
+                        (unsigned long long)seed, in.N, in.M, in.K, in.m.unit_cost,
+                        in.m.coverage, se.exact, og, oe, first_diff);
+            fail();
+        }
+    }
+    print_message("%llu instances (N <= %d): exact solver answered %lld; declined: "
+                  "no denominator %lld, near tie %lld, positive cost %lld, budget %lld\n",
+                  (unsigned long long)count, max_n, (long long)exact, (long long)declined[1],
+                  (long long)declined[2], (long long)declined[3], (long long)declined[4]);
+    assert_true((double)exact >= min_exact * (double)count);
+}
+
+static void test_small(void **state) {
+    (void)state;
+    run_differential(1, 3000, 16, 0.8);
+}
+
+static void test_medium(void **state) {
+    (void)state;
+    run_differential(100000, 600, 80, 0.8);
+}
+
+static void test_large(void **state) {
+    (void)state;
+    run_differential(200000, 60, MAX_N, 0.6);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_small),
+        cmocka_unit_test(test_medium),
+        cmocka_unit_test(test_large),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    etsim_ilp_thread_cleanup();
+    return rc;
+}
