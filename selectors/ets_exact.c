@@ -57,8 +57,8 @@
 #include "selectors/ilp.h"
 
 enum { FIX_FREE = 0, FIX_ZERO = 1, FIX_ONE = 2 };
-enum { MODE_OFF = 0, MODE_ON = 1, MODE_DEAD = 2 };
-enum { PASSES_PER_NODE = 4 };
+enum { MODE_OFF = 0, MODE_DEAD = 2, MODE_LOCAL = 3 };
+enum { PASSES_PER_NODE = 4, SUBGRADIENT_PASSES = 8 };
 
 typedef struct tuple {
     double val;
@@ -69,7 +69,8 @@ typedef struct tuple {
 typedef struct solver {
     const etsim_ilp_model *m;
     int32_t N, M, K;
-    double u, v, dtie;
+    double u, v, dtie, noise;
+    int uncertain;               /* this pass compared a near tie           */
     int32_t *rank, *order;
     double *a;                   /* O_i + u                                  */
     int32_t *cl_start, *cl_mem;  /* members of cluster k: cl_mem[cl_start[k]..] */
@@ -78,6 +79,10 @@ typedef struct solver {
     int64_t *acc_w;
     int32_t *acc_min, *fb_child;
     uint8_t *acc_any, *can_empty, *has_ne, *br_choice, *br_state, *cand_choice;
+    uint8_t *in_local;           /* candidate's cluster is sibling-local     */
+    uint8_t *has_one;            /* cluster has a member fixed to 1 (node)   */
+    uint8_t *grp_choice;         /* local cluster k chose non-empty          */
+    int32_t *grp_parent;         /* its members' parent, or -1: not local    */
     tuple *fb;
     /* objective and coverage scratch */
     uint8_t *mark, *cov;
@@ -91,11 +96,26 @@ typedef struct solver {
     int64_t nodes;
 } solver;
 
-static int better(const tuple *a, const tuple *b, double dtie) {
-    if (a->val > b->val + dtie) return 1;
-    if (a->val < b->val - dtie) return 0;
+/* A comparison whose difference is above the rounding bound but within
+ * dtie could be a real difference the solver takes as a tie: the pass is
+ * then not trusted as a certificate (s->uncertain). */
+static void watch(solver *s, double d) {
+    d = fabs(d);
+    if (d > s->noise && d <= s->dtie) s->uncertain = 1;
+}
+
+static int better(solver *s, const tuple *a, const tuple *b) {
+    if (isfinite(b->val)) watch(s, a->val - b->val);
+    if (a->val > b->val + s->dtie) return 1;
+    if (a->val < b->val - s->dtie) return 0;
     if (a->w != b->w) return a->w > b->w;
     return a->minrank < b->minrank;
+}
+
+/* Non-empty (worth val) beats empty: at equal value its W > 0 wins. */
+static int worth_keeping(solver *s, double val) {
+    watch(s, val);
+    return val >= -s->dtie;
 }
 
 static void acc_add(solver *s, int32_t p, const tuple *t) {
@@ -107,19 +127,20 @@ static void acc_add(solver *s, int32_t p, const tuple *t) {
 
 static void offer_ne(solver *s, int32_t p, const tuple *t, int32_t child) {
     s->has_ne[p] = 1;
-    if (s->fb_child[p] < 0 || better(t, &s->fb[p], s->dtie)) {
+    if (s->fb_child[p] < 0 || better(s, t, &s->fb[p])) {
         s->fb[p] = *t;
         s->fb_child[p] = child;
     }
 }
 
 /* One pass of the tree programme with candidate i worth a_i (+ v when its
- * cluster is on) and the fixings in fix. Returns 0 when nothing may be
+ * cluster is on, or + mu[its cluster] when mu is given) and the fixings in
+ * fix. Returns 0 when nothing may be
  * kept, else 1 with x and the root's best (value, W, min rank). */
-static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_t *x, tuple *root) {
+static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const double *mu, uint8_t *x,
+                   tuple *root) {
     const etsim_ilp_model *m = s->m;
     int32_t N = s->N, M = s->M;
-    double dtie = s->dtie;
     s->passes++;
     for (int32_t j = 0; j < M; j++) {
         s->acc_val[j] = 0.0;
@@ -133,19 +154,59 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_t *
     for (int32_t i = 0; i < N; i++) {
         int32_t p = m->cand_parent[i];
         s->cand_choice[i] = 0;
-        if (fix[i] == FIX_ZERO) continue;
+        if (fix[i] == FIX_ZERO || s->in_local[i]) continue;
         tuple t = {s->a[i], (int64_t)(N - s->rank[i]), s->rank[i]};
-        if (s->K > 0 && mode[m->cluster[i]] == MODE_ON) t.val += s->v;
+        if (s->K > 0) t.val += mu[m->cluster[i]];
         int ne;
         if (fix[i] == FIX_ONE) {
             ne = 1;
             s->can_empty[p] = 0;
         } else {
-            ne = t.val >= -dtie; /* at equal value, non-empty wins on W */
+            ne = worth_keeping(s, t.val);
         }
         s->cand_choice[i] = (uint8_t)ne;
         if (ne) acc_add(s, p, &t);
         offer_ne(s, p, &t, i);
+    }
+    /* Sibling-local clusters: all members under one parent, so the
+     * coverage term is exact here. The group's best non-empty choice: every
+     * member forced in or worth >= 0 (at equal value more W wins), or, if
+     * none is, the single best member; worth v more for the cluster. */
+    for (int32_t k = 0; k < s->K; k++) {
+        int32_t p = s->grp_parent[k];
+        if (p < 0) continue;
+        s->grp_choice[k] = 0;
+        tuple t = {s->v, 0, INT32_MAX}, one = {-INFINITY, 0, INT32_MAX};
+        int forced = 0, n_in = 0;
+        int32_t one_i = -1;
+        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+            int32_t i = s->cl_mem[q];
+            if (fix[i] == FIX_ZERO) continue;
+            tuple ti = {s->a[i], (int64_t)(N - s->rank[i]), s->rank[i]};
+            if (fix[i] == FIX_ONE || worth_keeping(s, ti.val)) {
+                forced |= fix[i] == FIX_ONE;
+                s->cand_choice[i] = 1;
+                n_in++;
+                t.val += ti.val;
+                t.w += ti.w;
+                if (ti.minrank < t.minrank) t.minrank = ti.minrank;
+            } else if (one_i < 0 || better(s, &ti, &one)) {
+                one = ti;
+                one_i = i;
+            }
+        }
+        if (n_in == 0) {
+            if (one_i < 0) continue; /* every member fixed to 0 */
+            s->cand_choice[one_i] = 1;
+            t.val += one.val;
+            t.w = one.w;
+            t.minrank = one.minrank;
+        }
+        int ne = forced || worth_keeping(s, t.val);
+        if (forced) s->can_empty[p] = 0;
+        s->grp_choice[k] = (uint8_t)ne;
+        if (ne) acc_add(s, p, &t);
+        offer_ne(s, p, &t, N + M + k);
     }
     for (int32_t j = M - 1; j >= 0; j--) {
         tuple t;
@@ -167,7 +228,7 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_t *
         int32_t p = m->branch_parent[j];
         s->br_choice[j] = 0;
         if (!possible) continue;
-        int ne = !s->can_empty[j] || t.val >= -dtie;
+        int ne = !s->can_empty[j] || worth_keeping(s, t.val);
         if (!s->can_empty[j]) s->can_empty[p] = 0;
         s->br_choice[j] = (uint8_t)ne;
         if (ne) acc_add(s, p, &t);
@@ -182,7 +243,13 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_t *
     }
     for (int32_t i = 0; i < N; i++) {
         int32_t p = m->cand_parent[i];
-        x[i] = !s->br_state[p] ? 0 : s->acc_any[p] ? s->cand_choice[i] : (uint8_t)(s->fb_child[p] == i);
+        if (s->in_local[i]) {
+            int32_t k = m->cluster[i];
+            x[i] = s->cand_choice[i] && s->br_state[p] &&
+                   (s->acc_any[p] ? s->grp_choice[k] : s->fb_child[p] == N + M + k);
+        } else {
+            x[i] = !s->br_state[p] ? 0 : s->acc_any[p] ? s->cand_choice[i] : (uint8_t)(s->fb_child[p] == i);
+        }
     }
     return 1;
 }
@@ -237,77 +304,113 @@ static double offer(solver *s, const uint8_t *x) {
     return f;
 }
 
-/* One branch-and-bound node: fix and mode are this node's own copies.
- * Returns 0, or -1 when the pass budget ran out. */
-static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, uint8_t *x, int depth) {
-    const etsim_ilp_model *m = s->m;
+/* One branch-and-bound node: fix, mode and mu are this node's own copies
+ * (children start from the parent's multipliers). The first passes use
+ * mu in {0, v} flipped per violated cluster, the later ones subgradient
+ * steps. Returns 0, or -1 when the pass budget ran out. */
+static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_t *x, int depth) {
     int32_t K = s->K;
     s->nodes++;
-    int32_t branch_on = -1;
-    for (int pass = 0; pass < PASSES_PER_NODE; pass++) {
-        if (s->passes >= s->limit) return -1;
-        int32_t n_off = 0;
-        for (int32_t k = 0; k < K; k++) {
-            int any_one = 0, all_zero = 1;
-            for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
-                uint8_t f = fix[s->cl_mem[q]];
-                any_one |= f == FIX_ONE;
-                all_zero &= f == FIX_ZERO;
-            }
-            if (any_one) mode[k] = MODE_OFF;
-            else if (all_zero) mode[k] = MODE_DEAD;
-            else if (mode[k] == MODE_DEAD) mode[k] = MODE_OFF;
-            n_off += mode[k] == MODE_OFF;
+    for (int32_t k = 0; k < K; k++) {
+        if (mode[k] == MODE_LOCAL) continue;
+        int any_one = 0, all_zero = 1;
+        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+            uint8_t f = fix[s->cl_mem[q]];
+            any_one |= f == FIX_ONE;
+            all_zero &= f == FIX_ZERO;
         }
+        s->has_one[k] = (uint8_t)any_one;
+        mode[k] = all_zero ? MODE_DEAD : MODE_OFF;
+        if (any_one) mu[k] = 0.0; /* covered for sure: exact */
+    }
+    /* The margin covers what the tie comparisons may lose to rounding. */
+    double margin = s->dtie * (double)(s->N + s->M + K + 2);
+    double theta = 1.0;
+    int32_t branch_on = -1;
+    for (int pass = 0; pass < PASSES_PER_NODE + SUBGRADIENT_PASSES; pass++) {
+        if (s->passes >= s->limit) return -1;
+        double constant = 0.0;
+        for (int32_t k = 0; k < K; k++)
+            if (mode[k] == MODE_OFF) constant += s->v - mu[k];
         tuple root;
-        if (!dp_pass(s, fix, mode, x, &root)) return 0; /* nothing may be kept */
-        double bound = root.val + s->v * (double)n_off;
+        s->uncertain = 0;
+        if (!dp_pass(s, fix, mode, mu, x, &root)) return 0; /* nothing may be kept */
+        double bound = root.val + constant;
         if (depth == 0 && bound < s->root_bound) s->root_bound = bound;
         offer(s, x); /* also counts s->nk for x */
-        if (bound < s->inc_f - s->dtie) return 0;
+        if (bound < s->inc_f - margin) return 0;
+        /* L(x) - f(x) = sum over clusters of (v - mu) if uncovered, mu (n - 1)
+         * if covered: zero iff each term is. */
         int violated = 0;
+        int32_t fewest = INT32_MAX;
+        double norm2 = 0.0;
         branch_on = -1;
         for (int32_t k = 0; k < K; k++) {
-            int bad = (mode[k] == MODE_OFF && s->nk[k] == 0) || (mode[k] == MODE_ON && s->nk[k] >= 2);
+            if (mode[k] != MODE_OFF) continue;
+            int32_t n = s->nk[k];
+            int bad = (n == 0 && mu[k] != s->v) || (n >= 2 && mu[k] != 0.0);
             if (!bad) continue;
             violated++;
-            if (branch_on < 0) {
-                /* keep-or-drop on a free member: for an uncovered "off"
-                 * cluster the most valuable one, for an over-counted "on"
-                 * cluster the most preferred kept one */
-                double best_a = -INFINITY;
-                int32_t best_r = INT32_MAX;
-                for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
-                    int32_t i = s->cl_mem[q];
-                    if (fix[i] != FIX_FREE) continue;
-                    if (mode[k] == MODE_OFF ? s->a[i] > best_a : (x[i] && s->rank[i] < best_r)) {
-                        best_a = s->a[i];
-                        best_r = s->rank[i];
-                        branch_on = i;
-                    }
-                }
+            double g = (double)n - 1.0;
+            norm2 += g * g;
+            int32_t n_free = 0;
+            for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++)
+                n_free += fix[s->cl_mem[q]] == FIX_FREE;
+            if (n_free < fewest) {
+                fewest = n_free;
+                branch_on = k;
             }
-            mode[k] = mode[k] == MODE_OFF ? MODE_ON : MODE_OFF;
         }
-        if (!violated) return 0; /* L(x) = f(x): x is this node's best */
-        if (bound <= s->inc_f + s->dtie) {
-            /* tied with the incumbent at best: only (W, lex) could win */
-            if (root.w < s->inc_w || (root.w == s->inc_w && !lex_greater(s, x, s->inc_x)))
-                return 0;
+        if (!s->uncertain) {
+            if (!violated) return 0; /* L(x) = f(x) = max L: x is this node's best */
+            if (bound <= s->inc_f + s->dtie &&
+                (root.w < s->inc_w || (root.w == s->inc_w && !lex_greater(s, x, s->inc_x))))
+                return 0; /* tied with the incumbent at best, and no better in (W, lex) */
+        }
+        if (!violated) break; /* uncertain pass: branch on something else */
+        if (pass < PASSES_PER_NODE) {
+            for (int32_t k = 0; k < K; k++) {
+                if (mode[k] != MODE_OFF || s->has_one[k]) continue;
+                if (s->nk[k] == 0) mu[k] = s->v;
+                else if (s->nk[k] >= 2) mu[k] = 0.0;
+            }
+        } else {
+            double step = theta * (bound - s->inc_f + margin) / norm2;
+            for (int32_t k = 0; k < K; k++) {
+                if (mode[k] != MODE_OFF || s->has_one[k]) continue;
+                double nmu = mu[k] - step * ((double)s->nk[k] - 1.0);
+                mu[k] = nmu < 0 ? 0.0 : nmu > s->v ? s->v : nmu;
+            }
+            theta *= 0.7;
         }
     }
-    if (branch_on < 0) return -1; /* cannot happen: a violated cluster has a free member */
+    if (branch_on < 0) {
+        /* no violated cluster but untrusted comparisons: branch on any
+         * free member of a cluster not yet settled, else give up */
+        for (int32_t k = 0; k < K && branch_on < 0; k++)
+            if (mode[k] == MODE_OFF && !s->has_one[k]) branch_on = k;
+        if (branch_on < 0) return -1;
+    }
+    /* Branch on the cluster: its first kept member in rank order is the
+     * j-th free one (earlier free members dropped), or none is kept. The
+     * children partition the node and each settles the cluster exactly. */
     uint8_t *cfix = etsim_malloc((size_t)s->N + (size_t)K + 1);
     uint8_t *cmode = cfix + s->N;
+    double *cmu = etsim_malloc(((size_t)K + 1) * sizeof *cmu);
     int rc = 0;
-    for (int side = 0; side < 2 && rc == 0; side++) {
+    int32_t k = branch_on;
+    for (int32_t qj = s->cl_start[k]; qj <= s->cl_start[k + 1] && rc == 0; qj++) {
+        if (qj < s->cl_start[k + 1] && fix[s->cl_mem[qj]] != FIX_FREE) continue;
         memcpy(cfix, fix, (size_t)s->N);
-        if (K > 0) memcpy(cmode, mode, (size_t)K);
-        cfix[branch_on] = side == 0 ? FIX_ONE : FIX_ZERO;
-        rc = solve_node(s, cfix, cmode, x, depth + 1);
+        memcpy(cmode, mode, (size_t)K);
+        memcpy(cmu, mu, (size_t)K * sizeof *cmu);
+        for (int32_t q = s->cl_start[k]; q < qj; q++)
+            if (fix[s->cl_mem[q]] == FIX_FREE) cfix[s->cl_mem[q]] = FIX_ZERO;
+        if (qj < s->cl_start[k + 1]) cfix[s->cl_mem[qj]] = FIX_ONE;
+        rc = solve_node(s, cfix, cmode, cmu, x, depth + 1);
     }
     free(cfix);
-    (void)m;
+    free(cmu);
     return rc;
 }
 
@@ -404,6 +507,7 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     s.u = u;
     s.v = v;
     s.dtie = dtie;
+    s.noise = noise;
     size_t nz = (size_t)N, mz = (size_t)M, kz = (size_t)(K > 0 ? K : 1);
     s.rank = etsim_malloc(nz * sizeof *s.rank);
     s.order = etsim_malloc(nz * sizeof *s.order);
@@ -426,6 +530,12 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     s.inc_x = bytes + 6 * mz + nz;
     s.cov = bytes + 6 * mz + 2 * nz;
     s.nk = etsim_calloc(kz, sizeof *s.nk);
+    s.in_local = etsim_calloc(nz + 2 * kz, 1);
+    s.grp_choice = s.in_local + nz;
+    s.has_one = s.in_local + nz + kz;
+    double *mu = etsim_malloc(kz * sizeof *mu);
+    for (int32_t k = 0; k < K; k++) mu[k] = 0.0;
+    s.grp_parent = etsim_malloc(kz * sizeof *s.grp_parent);
     uint8_t *fix = etsim_calloc(nz + kz, 1); /* FIX_FREE, and every cluster off */
     uint8_t *mode = fix + nz;
     for (int32_t r = 0; r < N; r++) {
@@ -444,10 +554,24 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
             s.cl_mem[fill[m->cluster[i]]++] = i;
         }
         free(fill);
+        for (int32_t k = 0; k < K; k++) {
+            int32_t p = m->cand_parent[s.cl_mem[s.cl_start[k]]];
+            for (int32_t q = s.cl_start[k] + 1; q < s.cl_start[k + 1] && p >= 0; q++)
+                if (m->cand_parent[s.cl_mem[q]] != p) p = -1;
+            s.grp_parent[k] = p;
+            if (p < 0) continue;
+            mode[k] = MODE_LOCAL;
+            for (int32_t q = s.cl_start[k]; q < s.cl_start[k + 1]; q++) s.in_local[s.cl_mem[q]] = 1;
+        }
     }
-    s.limit = 64 + 40 * (int64_t)(N + K);
+    /* Pass budget: a few per candidate and cluster, and about 1.5 M DP
+     * steps at most, so that an instance handed on to GLPK costs little. */
+    int64_t size = (int64_t)N + M + K, by_work = 1500000 / size;
+    s.limit = 64 + 4 * ((int64_t)N + K);
+    if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;
-    int rc = solve_node(&s, fix, mode, x, 0);
+    int rc = solve_node(&s, fix, mode, mu, x, 0);
+    free(mu);
     st.dp_passes = s.passes;
     st.bb_nodes = s.nodes;
     st.lp_bound = s.root_bound;
@@ -470,6 +594,8 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     free(s.fb);
     free(bytes);
     free(s.nk);
+    free(s.in_local);
+    free(s.grp_parent);
     free(fix);
     if (stats) *stats = st;
     return st.exact;
