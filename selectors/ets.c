@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "selectors/cluster.h"
+#include "selectors/ets_profile.h"
 #include "selectors/ilp.h"
 #include "selectors/selector.h"
 
@@ -85,6 +86,8 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
                           "and lambdas = %g needs step embeddings (use ets-kv, or --set "
                           "lambdas=0)", lambdas);
     int rc = -1;
+    int prof = etsim_prof_enabled();
+    double t_select = prof ? etsim_prof_now() : 0.0;
     size_t nz = (size_t)N;
     double *scores = etsim_malloc(nz * sizeof *scores);
     double *logits = etsim_malloc(nz * sizeof *logits);
@@ -164,7 +167,9 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
                 goto done;
             }
         }
+        double t0 = prof ? etsim_prof_now() : 0.0;
         K = etsim_cluster_embeddings(vecs, N, in->emb_dim, ETSIM_CLUSTER_CUT, names, labels, err);
+        if (prof) etsim_prof_add(ETSIM_PROF_CLUSTER, etsim_prof_now() - t0);
         if (K < 0) goto done;
     }
 
@@ -183,7 +188,11 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
         .outcome_den = total,
     };
     double objective = 0;
-    if (etsim_ilp_solve(&m, x, &objective, NULL, err) < 0) goto done;
+    etsim_ilp_stats ilp_stats;
+    double t_ilp = prof ? etsim_prof_now() : 0.0;
+    if (etsim_ilp_solve(&m, x, &objective, &ilp_stats, err) < 0) goto done;
+    if (prof)
+        etsim_prof_add(ilp_stats.exact ? ETSIM_PROF_EXACT : ETSIM_PROF_GLPK, etsim_prof_now() - t_ilp);
 
     /* 5. children for the kept candidates */
     for (int32_t i = 0; i < N; i++) logits[i] = x[i] ? scores[i] / T : -INFINITY;
@@ -203,6 +212,7 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
     out->has_objective = 1;
     out->objective = objective;
     rc = 0;
+    if (prof) etsim_prof_add(ETSIM_PROF_SELECT, etsim_prof_now() - t_select);
 done:
     free(scores);
     free(logits);

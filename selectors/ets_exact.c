@@ -88,6 +88,7 @@ typedef struct solver {
     uint8_t *mark, *cov;
     int32_t *nk;
     int64_t passes, limit;
+    int root_passes;             /* subgradient passes at the root         */
     int have_inc;
     double inc_f;
     int64_t inc_w;
@@ -327,7 +328,8 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     double margin = s->dtie * (double)(s->N + s->M + K + 2);
     double theta = 1.0;
     int32_t branch_on = -1;
-    for (int pass = 0; pass < PASSES_PER_NODE + SUBGRADIENT_PASSES; pass++) {
+    int n_passes = PASSES_PER_NODE + (depth == 0 ? s->root_passes : SUBGRADIENT_PASSES);
+    for (int pass = 0; pass < n_passes; pass++) {
         if (s->passes >= s->limit) return -1;
         double constant = 0.0;
         for (int32_t k = 0; k < K; k++)
@@ -564,12 +566,13 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
             for (int32_t q = s.cl_start[k]; q < s.cl_start[k + 1]; q++) s.in_local[s.cl_mem[q]] = 1;
         }
     }
-    /* Pass budget: a few per candidate and cluster, and about 1.5 M DP
+    /* Pass budget: a few per candidate and cluster, and about 0.5 M DP
      * steps at most, so that an instance handed on to GLPK costs little. */
-    int64_t size = (int64_t)N + M + K, by_work = 1500000 / size;
+    int64_t size = (int64_t)N + M + K, by_work = 500000 / size;
     s.limit = 64 + 4 * ((int64_t)N + K);
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;
+    s.root_passes = SUBGRADIENT_PASSES;
     int rc = solve_node(&s, fix, mode, mu, x, 0);
     free(mu);
     st.dp_passes = s.passes;

@@ -505,6 +505,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
         *objective = etsim_ilp_objective(m, x);
         st.lp_bound = *objective;
         st.lp_integral = 1;
+        st.exact = 1; /* answered without GLPK */
         if (stats) *stats = st;
         return 0;
     }

@@ -171,6 +171,73 @@ static void free_model(bench_model *bm) {
     free(bm->outcome);
 }
 
+/* Median thread CPU ms of `reps` select() calls of selector sel with
+ * lambdac = lambda_b (and lambdas 1.45 for ets) on instance b. */
+static int time_select(const char *sel, double lambda_b, const bench_inst *b, int reps,
+                       double *ms, etsim_err *err) {
+    const etsim_selector *s = etsim_selector_find(sel);
+    if (!s) return etsim_errf(err, "sel bench: selector %s not registered", sel);
+    etsim_sel_config cfg;
+    etsim_sel_config_init(&cfg, s);
+    char lc[32];
+    snprintf(lc, sizeof lc, "%.17g", lambda_b);
+    if (etsim_sel_config_set(&cfg, "lambdac", lc, err) < 0) return -1;
+    if (!strcmp(sel, "ets") && etsim_sel_config_set(&cfg, "lambdas", "1.45", err) < 0) return -1;
+    etsim_sel_input in = {.nodes = b->nodes, .n_nodes = b->n_nodes, .cand = b->cand,
+                          .n_cand = b->n_cand, .width = b->n_cand, .initial_width = b->n_cand,
+                          .depth = DEPTH, .emb_dim = DIM};
+    double *t = etsim_malloc((size_t)reps * sizeof *t);
+    int rc = 0;
+    for (int r = 0; r < reps && rc == 0; r++) {
+        etsim_sel_output out;
+        etsim_sel_output_init(&out, b->n_cand);
+        double t0 = cpu_now();
+        rc = s->select(&cfg, &in, &out, err);
+        t[r] = (cpu_now() - t0) * 1e3;
+        etsim_sel_output_free(&out);
+    }
+    if (rc == 0) *ms = median(t, reps);
+    free(t);
+    return rc;
+}
+
+/* One ETS and one ETS-KV step at every lambda_b of the paper's sweeps, with
+ * the exact solver (the default) and forced onto GLPK (ETSIM_ETS_SOLVER). */
+static int bench_lambdas(FILE *report, etsim_err *err) {
+    static const double lambdas[] = {0.75, 1.0, 1.25, 1.5, 2.0};
+    static const int32_t sizes[] = {256, 1024};
+    if (report)
+        fprintf(report, "\nOne selection step per lambda_b (lambda_c), same instances; medians of "
+                        "thread CPU ms; \"GLPK\" = ETSIM_ETS_SOLVER=glpk\n"
+                        "%6s %8s %10s %10s %10s %10s\n",
+                "N", "lambda_b", "ETS", "ETS GLPK", "ETS-KV", "KV GLPK");
+    const char *saved = getenv("ETSIM_ETS_SOLVER");
+    char *keep = saved ? strdup(saved) : NULL;
+    int rc = 0;
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes && rc == 0; s++) {
+        bench_inst b;
+        make_inst(&b, sizes[s], 42);
+        int reps = sizes[s] <= 256 ? 21 : 5, glpk_reps = sizes[s] <= 256 ? 7 : 3;
+        for (size_t l = 0; l < sizeof lambdas / sizeof *lambdas && rc == 0; l++) {
+            double ms[4] = {0};
+            if (keep) unsetenv("ETSIM_ETS_SOLVER");
+            rc = time_select("ets", lambdas[l], &b, reps, &ms[0], err);
+            if (rc == 0) rc = time_select("ets-kv", lambdas[l], &b, reps, &ms[2], err);
+            setenv("ETSIM_ETS_SOLVER", "glpk", 1);
+            if (rc == 0) rc = time_select("ets", lambdas[l], &b, glpk_reps, &ms[1], err);
+            if (rc == 0) rc = time_select("ets-kv", lambdas[l], &b, glpk_reps, &ms[3], err);
+            unsetenv("ETSIM_ETS_SOLVER");
+            if (rc == 0 && report)
+                fprintf(report, "%6d %8.2f %10.2f %10.2f %10.2f %10.2f\n", sizes[s], lambdas[l],
+                        ms[0], ms[1], ms[2], ms[3]);
+        }
+        free_inst(&b);
+    }
+    if (keep) setenv("ETSIM_ETS_SOLVER", keep, 1);
+    free(keep);
+    return rc;
+}
+
 int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim_err *err) {
     static const int32_t sizes[] = {64, 128, 256, 512, 1024};
     const etsim_selector *ets = etsim_selector_find("ets");
@@ -182,8 +249,9 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
         fprintf(report, "ETS selection step: candidates at depth %d, %d-d embeddings, "
                         "width B = N, lambda_s 1.45, lambda_c 1, T 0.2;\n"
                         "medians of thread CPU time in ms\n"
-                        "%6s %6s %5s %10s %10s %10s %12s %s\n",
-                DEPTH, DIM, "N", "M", "K", "step", "clusters", "ILP", "literal ILP", "LP integral");
+                        "%6s %6s %5s %10s %10s %10s %10s %12s %s\n",
+                DEPTH, DIM, "N", "M", "K", "step", "clusters", "ILP", "GLPK ILP", "literal ILP",
+                "exact solver");
     int n_rows = 0;
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++) {
         int32_t N = sizes[s], width = N;
@@ -196,6 +264,8 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
         double *t_step = etsim_malloc((size_t)reps * sizeof *t_step);
         double *t_clu = etsim_malloc((size_t)reps * sizeof *t_clu);
         double *t_ilp = etsim_malloc((size_t)reps * sizeof *t_ilp);
+        int glpk_reps = N <= 256 ? reps : 3;
+        double *t_glpk = etsim_malloc((size_t)reps * sizeof *t_glpk);
         etsim_sel_bench_row row;
         memset(&row, 0, sizeof row);
         row.n_cand = N;
@@ -224,7 +294,14 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
             t0 = cpu_now();
             if (rc == 0 && etsim_ilp_solve(&bm.m, x, &obj, &st, err) < 0) rc = -1;
             t_ilp[r] = (cpu_now() - t0) * 1e3;
-            row.lp_integral = st.lp_integral;
+            row.lp_integral = st.exact;
+            if (r < glpk_reps && rc == 0) {
+                bm.m.solver = ETSIM_ILP_GLPK;
+                t0 = cpu_now();
+                if (etsim_ilp_solve(&bm.m, x, &obj, &st, err) < 0) rc = -1;
+                t_glpk[r] = (cpu_now() - t0) * 1e3;
+                bm.m.solver = ETSIM_ILP_AUTO;
+            }
         }
         if (rc == 0 && N <= 512) {
             double obj, t0 = cpu_now();
@@ -237,12 +314,13 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
             row.step_ms = median(t_step, reps);
             row.cluster_ms = median(t_clu, reps);
             row.ilp_ms = median(t_ilp, reps);
+            row.glpk_ms = median(t_glpk, glpk_reps);
             if (report) {
                 char lit[32] = "-";
                 if (row.literal_ms >= 0) snprintf(lit, sizeof lit, "%.2f", row.literal_ms);
-                fprintf(report, "%6d %6d %5d %10.2f %10.2f %10.2f %12s %s\n", N, row.n_branch,
-                        row.n_clusters, row.step_ms, row.cluster_ms, row.ilp_ms, lit,
-                        row.lp_integral ? "yes" : "no");
+                fprintf(report, "%6d %6d %5d %10.2f %10.2f %10.2f %10.2f %12s %s\n", N,
+                        row.n_branch, row.n_clusters, row.step_ms, row.cluster_ms, row.ilp_ms,
+                        row.glpk_ms, lit, row.lp_integral ? "answered" : "handed to GLPK");
             }
             if (rows && n_rows < max_rows) rows[n_rows] = row;
             n_rows++;
@@ -252,8 +330,10 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
         free(t_step);
         free(t_clu);
         free(t_ilp);
+        free(t_glpk);
         free_inst(&b);
         if (rc < 0) return -1;
     }
+    if (bench_lambdas(report, err) < 0) return -1;
     return n_rows;
 }

@@ -12,8 +12,9 @@ typedef struct etsim_sel_bench_row {
     double step_ms;         /* the whole ETS select(), clustering included */
     double cluster_ms;      /* distances + linkage + cut alone             */
     double ilp_ms;          /* etsim_ilp_solve alone                       */
+    double glpk_ms;         /* etsim_ilp_solve forced onto GLPK            */
     double literal_ms;      /* the reference's literal model in GLPK, or -1 */
-    int lp_integral;        /* root LP optimum integral on this instance   */
+    int lp_integral;        /* the exact solver answered (no GLPK)         */
 } etsim_sel_bench_row;
 
 /* Measure N = 64 .. 1024 and print a table to `report` (may be NULL).

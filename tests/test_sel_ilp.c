@@ -318,13 +318,18 @@ static void test_random_vs_brute_force(void **state) {
         double obj;
         etsim_ilp_stats st;
         etsim_err err;
-        assert_int_equal(etsim_ilp_solve(&in.m, chosen, &obj, &st, &err), 0);
-        lp_integral += st.lp_integral;
-        if (fabs(obj - best) > tol || memcmp(chosen, bx, (size_t)in.N) != 0) {
-            print_error("seed %llu: N=%d M=%d K=%d obj %.17g best %.17g\n",
-                        (unsigned long long)seed, in.N, in.M, in.K, obj, best);
-            fail();
+        /* both solvers: the exact one (default) and the GLPK path */
+        for (int solver = ETSIM_ILP_AUTO; solver <= ETSIM_ILP_GLPK; solver++) {
+            in.m.solver = solver;
+            assert_int_equal(etsim_ilp_solve(&in.m, chosen, &obj, &st, &err), 0);
+            if (solver == ETSIM_ILP_GLPK) lp_integral += st.lp_integral;
+            if (fabs(obj - best) > tol || memcmp(chosen, bx, (size_t)in.N) != 0) {
+                print_error("seed %llu (solver %d): N=%d M=%d K=%d obj %.17g best %.17g\n",
+                            (unsigned long long)seed, solver, in.N, in.M, in.K, obj, best);
+                fail();
+            }
         }
+        in.m.solver = ETSIM_ILP_AUTO;
         assert_int_equal(etsim_ilp_solve_literal(&in.m, x, &obj, &err), 0);
         assert_true(fabs(obj - best) <= tol);
     }
@@ -514,8 +519,9 @@ static void test_lambdac2_width256(void **state) {
         .n_cand = L2_N, .n_branch = L2_M, .cand_parent = l2_cand_parent,
         .branch_parent = l2_branch_parent, .outcome = l2_outcome, .unit_cost = -0.0055401662049861496,
         .n_clusters = L2_K, .cluster = l2_cluster, .coverage = 0.010211267605633803, .prefer = l2_prefer,
+        .solver = ETSIM_ILP_GLPK, /* the GLPK path's cuts are what this checks */
     };
-    static uint8_t x[L2_N], lx[L2_N];
+    static uint8_t x[L2_N], lx[L2_N], ex[L2_N];
     double obj, lobj;
     etsim_ilp_stats st;
     etsim_err err;
@@ -530,6 +536,12 @@ static void test_lambdac2_width256(void **state) {
     assert_int_equal(etsim_ilp_solve_literal(&m, lx, &lobj, &err), 0);
     assert_true(fabs(obj - lobj) <= etsim_ilp_tie_tolerance(&m));
     assert_true(obj < st.lp_bound - 1e-3);
+    /* the default (exact solver, GLPK where it declines) picks the same */
+    m.solver = ETSIM_ILP_AUTO;
+    double eobj;
+    assert_int_equal(etsim_ilp_solve(&m, ex, &eobj, &st, &err), 0);
+    assert_memory_equal(ex, x, L2_N);
+    assert_true(eobj == obj);
 }
 
 int main(void) {

@@ -8,6 +8,8 @@
  *   select       one ETS selection step at 64..1024 candidates (selectors/)
  *   grade        grading 1M answer pairs (sim/eval/)
  *   capture      HTTP client overhead against an instant loopback server
+ *   paper        (only when asked) a paper run's selectors side by side, ETS's
+ *                selection time split into its parts (selectors/ets_profile.h)
  * The module benchmarks live beside their code; this file only calls them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,8 +119,105 @@ static int bench_memory(const char *dir, int width) {
     return 0;
 }
 
+/* --part paper: the selectors of a paper run side by side on the
+ * paper-fitted synthetic profile, one thread each. Each child runs with
+ * ETSIM_PROFILE set (selectors/ets_profile.h) and its stderr in a file, so
+ * ETS's selection time splits into clustering, the exact solver and GLPK;
+ * "rest" is the search loop, the synthetic oracle, scoring and writing. */
+static int profile_child(const char *dir, char **argv, child_stats *st, double *user_s,
+                         double part_s[4], long part_n[4]) {
+    char errpath[600];
+    snprintf(errpath, sizeof errpath, "%s/profile.err", dir);
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) return -1;
+    if (pid == 0) {
+        if (!freopen("/dev/null", "w", stdout) || !freopen(errpath, "w", stderr)) _exit(127);
+        setenv("ETSIM_PROFILE", "1", 1);
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
+    struct rusage ru;
+    int status = 0;
+    if (wait4(pid, &status, 0, &ru) < 0) return -1;
+    st->max_rss_kb = ru.ru_maxrss;
+    st->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+    *user_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
+    for (int p = 0; p < 4; p++) {
+        part_s[p] = 0;
+        part_n[p] = 0;
+    }
+    size_t n = 0;
+    char *text = etsim_read_file(errpath, &n, NULL);
+    const char *line = text ? strstr(text, "etsim-profile:") : NULL;
+    if (line)
+        sscanf(line, "etsim-profile: select %lf n %ld cluster %lf n %ld exact %lf n %ld glpk %lf n %ld",
+               &part_s[0], &part_n[0], &part_s[1], &part_n[1], &part_s[2], &part_n[2], &part_s[3],
+               &part_n[3]);
+    free(text);
+    return st->status == 0 ? 0 : -1;
+}
+
+static int bench_paper(const char *dir, int problems, int width) {
+    static const struct { const char *sel, *lc; } runs[] = {
+        {"rebase", NULL}, {"beam", NULL},   {"dvts", NULL},   {"ets-kv", "0.75"},
+        {"ets-kv", "1"},  {"ets-kv", "1.25"}, {"ets", "1"},   {"ets", "1.5"}, {"ets", "2"},
+    };
+    char pbuf[16], wbuf[16], out[512];
+    snprintf(pbuf, sizeof pbuf, "%d", problems);
+    snprintf(wbuf, sizeof wbuf, "%d", width);
+    snprintf(out, sizeof out, "%s/paper.json", dir);
+    printf("| paper-llemma34b-math500, %d problems, width %d, 1 thread (CPU s) | total | ETS select | "
+           "clustering | exact ILP (n) | GLPK ILP (n) | rest | peak RSS |\n",
+           problems, width);
+    for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
+        char lcbuf[32], lsbuf[] = "lambdas=1";
+        char *argv[24];
+        int a = 0;
+        argv[a++] = "etsim";
+        argv[a++] = "replay";
+        argv[a++] = "--synthetic";
+        argv[a++] = "paper-llemma34b-math500";
+        argv[a++] = "--selector";
+        argv[a++] = (char *)runs[r].sel;
+        argv[a++] = "--width";
+        argv[a++] = wbuf;
+        argv[a++] = "--problems";
+        argv[a++] = pbuf;
+        argv[a++] = "--threads";
+        argv[a++] = "1";
+        if (runs[r].lc) {
+            snprintf(lcbuf, sizeof lcbuf, "lambdac=%s", runs[r].lc);
+            argv[a++] = "--set";
+            argv[a++] = lcbuf;
+            if (!strcmp(runs[r].sel, "ets")) {
+                argv[a++] = "--set";
+                argv[a++] = lsbuf;
+            }
+        }
+        argv[a++] = "--out";
+        argv[a++] = out;
+        argv[a] = NULL;
+        child_stats st;
+        double user = 0, part[4];
+        long n[4];
+        if (profile_child(dir, argv, &st, &user, part, n) < 0)
+            return etsim_cli_fail(1, "bench: paper replay %s failed (exit %d)", runs[r].sel, st.status);
+        char name[64];
+        snprintf(name, sizeof name, "%s%s%s", runs[r].sel, runs[r].lc ? " lambda_b " : "",
+                 runs[r].lc ? runs[r].lc : "");
+        printf("| %s | %.2f | %.2f | %.2f | %.2f (%ld) | %.2f (%ld) | %.2f | %.1f MiB |\n", name, user,
+               part[0], part[1], part[2], n[2], part[3], n[3], user - part[0],
+               st.max_rss_kb / 1024.0);
+        fflush(stdout);
+    }
+    return 0;
+}
+
 static void usage(FILE *fp) {
-    fprintf(fp, "usage: etsim bench [--part replay|determinism|memory|trace-io|select|grade|capture|all]\n"
+    fprintf(fp, "usage: etsim bench [--part replay|determinism|memory|trace-io|select|grade|capture|\n"
+                "                           paper|all]   (paper is not part of all)\n"
                 "                   [--problems N]\n"
                 "                   [--width N] [--selector S] [--threads T]\n"
                 "Prints Markdown table rows with the measured figures.\n");
@@ -154,6 +253,7 @@ int etsim_cmd_bench(int argc, char **argv) {
     if (all || !strcmp(part, "determinism"))
         rc |= bench_determinism(dir, selector, problems < 100 ? problems : 100, width);
     if (all || !strcmp(part, "memory")) rc |= bench_memory(dir, width);
+    if (!strcmp(part, "paper")) rc |= bench_paper(dir, problems == 500 ? 50 : problems, width);
     fflush(stdout);
     etsim_err err = {{0}};
     if (all || !strcmp(part, "trace-io")) {

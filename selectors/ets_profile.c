@@ -1,0 +1,47 @@
+/* ets_profile.c -- per-part CPU time of ETS selections (see ets_profile.h).
+ * Sums are atomic nanosecond counters, so any number of replay threads may
+ * add to them; the report is printed once, at exit, when enabled. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "selectors/ets_profile.h"
+
+static _Atomic int64_t prof_ns[ETSIM_PROF_PARTS];
+static _Atomic int64_t prof_n[ETSIM_PROF_PARTS];
+static pthread_once_t prof_once = PTHREAD_ONCE_INIT;
+static int prof_on;
+
+static void prof_report(void) {
+    static const char *names[ETSIM_PROF_PARTS] = {"select", "cluster", "exact", "glpk"};
+    fprintf(stderr, "etsim-profile:");
+    for (int p = 0; p < ETSIM_PROF_PARTS; p++)
+        fprintf(stderr, " %s %.6f n %lld", names[p], (double)atomic_load(&prof_ns[p]) * 1e-9,
+                (long long)atomic_load(&prof_n[p]));
+    fprintf(stderr, "\n");
+}
+
+static void prof_init(void) {
+    prof_on = getenv("ETSIM_PROFILE") != NULL;
+    if (prof_on) atexit(prof_report);
+}
+
+int etsim_prof_enabled(void) {
+    pthread_once(&prof_once, prof_init);
+    return prof_on;
+}
+
+double etsim_prof_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void etsim_prof_add(int part, double seconds) {
+    if (part < 0 || part >= ETSIM_PROF_PARTS) return;
+    atomic_fetch_add(&prof_ns[part], (int64_t)(seconds * 1e9));
+    atomic_fetch_add(&prof_n[part], 1);
+}
