@@ -165,6 +165,32 @@ static int build_model(const bench_inst *b, int32_t width, bench_model *bm, doub
     return 0;
 }
 
+/* With ETSIM_BENCH_DUMP=DIR, write the model as DIR/ets_model_N.json for
+ * the PuLP + CBC comparison (selectors/bench_pulp.py). */
+static void dump_model(const bench_model *bm) {
+    const char *dir = getenv("ETSIM_BENCH_DUMP");
+    if (!dir) return;
+    const etsim_ilp_model *m = &bm->m;
+    char path[1024];
+    snprintf(path, sizeof path, "%s/ets_model_%d.json", dir, m->n_cand);
+    FILE *fp = fopen(path, "w");
+    if (!fp) return;
+    fprintf(fp, "{\"n_cand\": %d, \"n_branch\": %d, \"n_clusters\": %d, \"lambda_s\": 1.45,\n",
+            m->n_cand, m->n_branch, m->n_clusters);
+    const char *names[] = {"cand_parent", "branch_parent", "cluster"};
+    const int32_t *arrs[] = {m->cand_parent, m->branch_parent, m->cluster};
+    int32_t lens[] = {m->n_cand, m->n_branch, m->n_cand};
+    for (int a = 0; a < 3; a++) {
+        fprintf(fp, " \"%s\": [", names[a]);
+        for (int32_t i = 0; i < lens[a]; i++) fprintf(fp, "%s%d", i ? "," : "", arrs[a][i]);
+        fprintf(fp, "],\n");
+    }
+    fprintf(fp, " \"outcome\": [");
+    for (int32_t i = 0; i < m->n_cand; i++) fprintf(fp, "%s%.17g", i ? "," : "", m->outcome[i]);
+    fprintf(fp, "]}\n");
+    fclose(fp);
+}
+
 static void free_model(bench_model *bm) {
     free(bm->cand_parent);
     free(bm->branch_parent);
@@ -275,6 +301,7 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
         int rc = 0;
         bench_model bm;
         if (build_model(&b, width, &bm, &t_clu[0], err) < 0) rc = -1;
+        if (rc == 0) dump_model(&bm);
         uint8_t *x = etsim_malloc((size_t)N);
         for (int r = 0; r < reps && rc == 0; r++) {
             etsim_sel_output out;
