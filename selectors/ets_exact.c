@@ -36,18 +36,25 @@
  * root is non-empty". Candidates fixed to 0 or 1 by the branch and bound
  * restrict the choices. One pass is O(N + M).
  *
- * Coverage (solve_node). The rows z_k <= sum_{i in k} x_i are relaxed with
- * multipliers mu_k in {0, v}: "off" (mu 0) counts v for cluster k outright,
- * "on" (mu v) adds v to each member. L(x) >= f(x) for every x, equal iff
- * every off cluster is covered and every on cluster has at most one kept
+ * Coverage. A cluster whose members all share one parent (sibling-local:
+ * most clusters of real steps, every singleton) is exact inside the
+ * programme: at that parent it is one more child whose best non-empty
+ * choice is every member worth >= 0 (or the single best member) plus v.
+ * The other clusters' rows z_k <= sum_{i in k} x_i are relaxed with
+ * multipliers mu_k in [0, v] (solve_node): L(x) = f-without-them + sum_k
+ * ((v - mu_k) + mu_k n_k) >= f(x) for every x, equal iff every cluster with
+ * mu_k < v is covered and every cluster with mu_k > 0 has at most one kept
  * member. The programme maximises L; when its answer x has L(x) = f(x) it
  * is the best selection (in the full order) of the subproblem: any tied
- * selection has L >= f = the maximum, so it is tied in L too and loses the
- * (W, lex) comparison. Otherwise violated clusters switch mode and the
- * pass repeats; after a few passes the node branches on a member of a
- * violated cluster (keep it, then drop it). Nodes whose bound is below the
- * incumbent, or tied with it and no better in (W, lex), are pruned. Every
- * pass's answer is a feasible selection and is offered as an incumbent.
+ * selection has L >= f = the maximum, so it ties in L too and loses the
+ * (W, lex) comparison. A pass in which a comparison fell between the
+ * rounding bound and dtie is never used as such a certificate. The first
+ * passes set mu_k to 0 or v per violated cluster, later ones take
+ * subgradient steps; then the node branches on a violated cluster (its
+ * first kept member in rank order is the j-th free one, or none is kept).
+ * Nodes whose bound is below the incumbent (minus a rounding margin), or
+ * tied with it and no better in (W, lex), are pruned. Every pass's answer
+ * is a feasible selection and is offered as an incumbent.
  * Past a pass budget the solver declines. */
 #include <math.h>
 #include <stdint.h>
