@@ -34,3 +34,15 @@ const etsim_selector *etsim_selector_find(const char *name) {
         if (!strcmp(registry[i]->name, name)) return registry[i];
     return NULL;
 }
+
+const etsim_selector *etsim_selector_lookup(const char *name, etsim_err *err) {
+    const etsim_selector *sel = etsim_selector_find(name);
+    if (sel) return sel;
+    char known[256] = "";
+    for (int i = 0; registry[i]; i++) {
+        if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
+        strncat(known, registry[i]->name, sizeof known - strlen(known) - 1);
+    }
+    etsim_errf(err, "unknown selector '%s' (known: %s)", name ? name : "(none)", known);
+    return NULL;
+}

@@ -9,6 +9,10 @@
 
 /* The selector called name (or an alias of it); NULL when none is. */
 const etsim_selector *etsim_selector_find(const char *name);
+/* The same, or NULL with err "unknown selector 'x' (known: a, b, ...)"
+ * (the lookup the search-configuration parser takes,
+ * sim/engine/search_config.h). */
+const etsim_selector *etsim_selector_lookup(const char *name, etsim_err *err);
 /* Every built-in selector, NULL-terminated. */
 const etsim_selector *const *etsim_selectors(void);
 

@@ -11,6 +11,7 @@
 
 #include "sim/sweep/metrics.h"
 #include "selectors/registry.h"
+#include "sim/engine/search_config.h"
 
 typedef struct rep_ctx {
     etsim_oracle *o;
@@ -77,23 +78,11 @@ int etsim_fit_replay(const etsim_synth_profile *p, int32_t problems, int threads
     c.sc = etsim_calloc((size_t)n_cfgs, sizeof *c.sc);
     int rc = -1;
     for (int k = 0; k < n_cfgs; k++) {
-        const etsim_selector *sel = etsim_selector_find(cfgs[k].selector);
-        if (!sel) {
-            etsim_errf(err, "unknown selector '%s'", cfgs[k].selector);
+        const etsim_selector *sel = etsim_selector_lookup(cfgs[k].selector, err);
+        int n_sets = 0;
+        while (n_sets < 4 && cfgs[k].sets[n_sets]) n_sets++;
+        if (!sel || etsim_search_config_from_sets(&c.sc[k], sel, cfgs[k].width, cfgs[k].sets, n_sets, err) < 0)
             goto out;
-        }
-        etsim_search_config_init(&c.sc[k], sel, cfgs[k].width);
-        for (int s = 0; s < 4 && cfgs[k].sets[s]; s++) {
-            char key[64];
-            const char *eq = strchr(cfgs[k].sets[s], '=');
-            if (!eq || (size_t)(eq - cfgs[k].sets[s]) >= sizeof key) {
-                etsim_errf(err, "bad setting '%s'", cfgs[k].sets[s]);
-                goto out;
-            }
-            memcpy(key, cfgs[k].sets[s], (size_t)(eq - cfgs[k].sets[s]));
-            key[eq - cfgs[k].sets[s]] = 0;
-            if (etsim_search_config_set(&c.sc[k], key, eq + 1, err) < 0) goto out;
-        }
         cfgs[k].correct = cfgs[k].kv_tokens = cfgs[k].model_calls = cfgs[k].tokens = 0;
     }
     pthread_mutex_init(&c.lock, NULL);
