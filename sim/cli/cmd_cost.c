@@ -75,6 +75,7 @@ int etsim_cmd_cost(int argc, char **argv) {
         rc = etsim_cli_fail(2, "cost: %s", err.msg);
         goto done;
     }
+    etsim_cost_report_free(&rep); /* the run resolves again */
     if (etsim_cost_traces_read_result(in, &set, &err) < 0) {
         rc = etsim_cli_fail(1, "cost: %s", err.msg);
         goto done;
