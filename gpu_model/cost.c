@@ -6,6 +6,8 @@
  * much. */
 #include "gpu_model/cost.h"
 
+#include "gpu_model/cost_band.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -540,6 +542,10 @@ void etsim_cost_report_write_json(FILE *fp, const etsim_cost_report *rep, int wi
             putc('}', fp);
         }
         putc(']', fp);
+    }
+    if (rep->band) {
+        fputs(",\n", fp);
+        etsim_cost_band_write_json(fp, rep->band);
     }
     fputs("}\n", fp);
 }

@@ -89,6 +89,7 @@ typedef struct etsim_cost_report {
     etsim_kv_replay_stats *kv;      /* per problem (replay accounting)    */
     etsim_kv_replay_stats kv_total; /* sums; mean = per round; peak = max */
     int32_t n_problems;
+    const struct etsim_cost_band *band; /* written when set (cost_band.h); not owned */
 } etsim_cost_report;
 
 /* Resolve profiles and pools (errors: unknown names, models that do not
