@@ -18,7 +18,7 @@
 
 #include <stdint.h>
 
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 
 /* Bounds that keep all token arithmetic far inside int64. */
 #define ETSIM_COST_MAX_STEP_TOKENS (1 << 24)

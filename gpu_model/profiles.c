@@ -3,7 +3,7 @@
  * type, range and finiteness, and unknown keys are rejected so that a typo
  * in a user file ("hbm_byte") is an error rather than a silent default. */
 #include "gpu_model/profiles.h"
-#include "sim/json.h"
+#include "sim/core/json.h"
 
 #include <cjson/cJSON.h>
 #include <ctype.h>

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #define ETSIM_PROFILE_NAME_MAX 64
 #define ETSIM_PROFILE_ALIASES_MAX 256

@@ -1,5 +1,5 @@
 /* result_in.h -- read the cost model's input back from a replay result
- * file (sim/result.h, "etsim_result": 1) for `etsim cost RESULT.json`.
+ * file (sim/engine/result.h, "etsim_result": 1) for `etsim cost RESULT.json`.
  *
  * The file is mapped, not read into the heap, and a non-recursive scanner
  * picks out each problem's index, nodes.parent, nodes.tokens and decision

@@ -20,7 +20,7 @@
 
 #include <stdint.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef struct etsim_vidur_mlp_row {
     int32_t tokens;

@@ -11,7 +11,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/common.h"
 
 enum { P_FIXEDWIDTH };
 
@@ -48,6 +49,7 @@ static int beam_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
 }
 
 const etsim_selector etsim_selector_beam = {
+    .abi = ETSIM_SELECTOR_ABI,
     .name = "beam",
     .summary = "beam search: top ceil(sqrt(B)) (or fixedwidth) get ceil(B/keep) children",
     .params = beam_params,

@@ -21,7 +21,7 @@
 #define ETSIM_CLUSTER_H
 
 #include <stdint.h>
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* The cut used by the ETS harness. */
 #define ETSIM_CLUSTER_CUT 0.05

@@ -26,7 +26,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/common.h"
 
 enum { P_FIXEDWIDTH };
 
@@ -109,6 +110,7 @@ static int dvts_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
 }
 
 const etsim_selector etsim_selector_dvts = {
+    .abi = ETSIM_SELECTOR_ABI,
     .name = "dvts",
     .summary = "DVTS: ceil(sqrt(N)) independent subtrees, best child per parent",
     .params = dvts_params,

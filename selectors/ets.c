@@ -29,7 +29,8 @@
 
 #include "selectors/cluster.h"
 #include "selectors/ilp.h"
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/common.h"
 
 enum { P_TEMPERATURE, P_LAMBDAC, P_LAMBDAS };
 
@@ -231,6 +232,7 @@ static int ets_kv_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
 }
 
 const etsim_selector etsim_selector_ets = {
+    .abi = ETSIM_SELECTOR_ABI,
     .name = "ets",
     .summary = "ETS: ILP over KV cost, softmax outcome and semantic coverage, then REBASE",
     .params = ets_params,
@@ -239,6 +241,7 @@ const etsim_selector etsim_selector_ets = {
 };
 
 const etsim_selector etsim_selector_ets_kv = {
+    .abi = ETSIM_SELECTOR_ABI,
     .name = "ets-kv",
     .summary = "ETS-KV: ETS without the coverage term (lambdas = 0, no embeddings)",
     .params = ets_kv_params,

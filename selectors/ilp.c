@@ -45,6 +45,7 @@
  * at width 256 from about 0.18 to 0.10 s per problem. Probes start from the
  * basis the previous one left (bound changes keep it dual feasible), so each
  * costs a few dual simplex pivots. */
+#include <pthread.h>
 #include <glpk.h>
 #include <math.h>
 #include <stdlib.h>
@@ -150,7 +151,17 @@ static void triplets_free(triplets *t) {
     free(t->ar);
 }
 
+/* GLPK keeps an environment per thread; a pthread key whose destructor
+ * frees it at thread exit means no driver has to know about GLPK. */
+static pthread_key_t glpk_env_key;
+static pthread_once_t glpk_env_key_once = PTHREAD_ONCE_INIT;
+
+static void glpk_env_destroy(void *unused) { glp_free_env(); }
+static void glpk_env_key_create(void) { pthread_key_create(&glpk_env_key, glpk_env_destroy); }
+
 static glp_prob *new_prob(void) {
+    pthread_once(&glpk_env_key_once, glpk_env_key_create);
+    if (!pthread_getspecific(glpk_env_key)) pthread_setspecific(glpk_env_key, &glpk_env_key);
     glp_term_out(GLP_OFF);
     glp_prob *P = glp_create_prob();
     glp_set_obj_dir(P, GLP_MAX);
@@ -781,4 +792,8 @@ done:
     return rc;
 }
 
-void etsim_ilp_thread_cleanup(void) { glp_free_env(); }
+void etsim_ilp_thread_cleanup(void) {
+    pthread_once(&glpk_env_key_once, glpk_env_key_create);
+    pthread_setspecific(glpk_env_key, NULL);
+    glp_free_env();
+}

@@ -22,7 +22,7 @@
 #define ETSIM_ILP_H
 
 #include <stdint.h>
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef struct etsim_ilp_model {
     int32_t n_cand;               /* N >= 1                                    */
@@ -72,8 +72,8 @@ double etsim_ilp_objective(const etsim_ilp_model *m, const uint8_t *x);
 /* Two objective values within this distance are a tie. */
 double etsim_ilp_tie_tolerance(const etsim_ilp_model *m);
 
-/* GLPK keeps a per-thread environment: a thread that solved ILPs calls this
- * before it exits (frees it; harmless if there is none). */
+/* GLPK keeps a per-thread environment, freed when the thread exits; the
+ * main thread may free its own now with this (harmless if there is none). */
 void etsim_ilp_thread_cleanup(void);
 
 #endif

@@ -9,7 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/common.h"
 
 enum { P_TEMPERATURE };
 
@@ -40,6 +41,7 @@ static int rebase_select(const etsim_sel_config *cfg, const etsim_sel_input *in,
 }
 
 const etsim_selector etsim_selector_rebase = {
+    .abi = ETSIM_SELECTOR_ABI,
     .name = "rebase",
     .summary = "REBASE: softmax(score/T) sequential-ceil allocation of the width",
     .params = rebase_params,

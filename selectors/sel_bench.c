@@ -21,7 +21,9 @@
 #include "selectors/cluster.h"
 #include "selectors/ilp.h"
 #include "selectors/sel_bench.h"
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/common.h"
+#include "selectors/registry.h"
 
 enum { DEPTH = 10, DIM = 64 };
 

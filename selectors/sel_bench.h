@@ -4,7 +4,7 @@
 #define ETSIM_SEL_BENCH_H
 
 #include <stdio.h>
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* One measured size: medians in milliseconds. */
 typedef struct etsim_sel_bench_row {

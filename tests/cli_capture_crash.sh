@@ -22,6 +22,15 @@ sed 's/cap.trace/ref.trace/' "$DIR/cap.json" >"$DIR/ref.json"
 capture() { "$BIN" capture --config "$DIR/cap.json" --synthetic --quiet "$@"; }
 # in the background: $! must be etsim itself, not a subshell running capture()
 capture_bg() { "$BIN" capture --config "$DIR/cap.json" --synthetic --quiet "$@" & }
+# Wait until pid $1 has stopped itself (ETSIM_TEST_STOP_AT); /proc, not ps,
+# which a bare Debian lacks.
+wait_stopped() {
+    for _ in $(seq 1000); do
+        [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = T ] && return 0
+        sleep 0.01
+    done
+    fail "pid $1 never stopped at its ETSIM_TEST_STOP_AT point"
+}
 
 t0=$(date +%s%N)
 "$BIN" capture --config "$DIR/ref.json" --synthetic --quiet >"$DIR/out.txt" 2>"$DIR/err.txt" ||
@@ -126,11 +135,10 @@ cmp -s "$DIR/ref.trace" "$DIR/cap.trace" || fail "resume of nothing: trace diffe
 rm -f "$DIR"/cap.trace*
 
 # ---- F4: one capture per trace ---------------------------------------------------------------------
-# the first capture is held with SIGSTOP while the others try
-capture_bg >/dev/null 2>"$DIR/a.err"
+# the first capture stops itself once it holds the lock while the others try
+ETSIM_TEST_STOP_AT=start capture_bg >/dev/null 2>"$DIR/a.err"
 a=$!
-for _ in $(seq 400); do [ -s "$DIR/cap.trace.lock" ] && break; sleep 0.01; done
-kill -STOP "$a"
+wait_stopped "$a"
 expect 1 "in use by pid $a on" capture
 expect 1 "in use by pid $a on" capture --resume
 [ -e "$DIR/cap.trace.lock" ] || fail "a refused capture removed the holder's lock file"
@@ -140,10 +148,9 @@ cmp -s "$DIR/ref.trace" "$DIR/cap.trace" || fail "the first capture's trace was 
 rm -f "$DIR"/cap.trace*
 # two resumes of one interrupted capture: the second stops, the first finishes
 ETSIM_TEST_KILL_AT=frame:3 capture >/dev/null 2>&1
-capture_bg --resume >"$DIR/a.out" 2>"$DIR/a.err"
+ETSIM_TEST_STOP_AT=frame:1 capture_bg --resume >"$DIR/a.out" 2>"$DIR/a.err"
 a=$!
-for _ in $(seq 400); do grep -q "pid $a " "$DIR/cap.trace.lock" 2>/dev/null && break; sleep 0.01; done
-kill -STOP "$a"
+wait_stopped "$a"
 expect 1 "in use by pid $a on" capture --resume
 kill -CONT "$a"
 wait "$a" || fail "the first resume failed: $(cat "$DIR/a.err")"

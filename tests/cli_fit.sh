@@ -24,7 +24,7 @@ expect_no_output() {
 fit=(fit --target paper --setup llemma34b-math500 --problems 4 --max-evals 2)
 expect 0 "" "$BIN" "${fit[@]}" --threads 1 --out "$DIR/p1.json"
 expect 0 "" "$BIN" "${fit[@]}" --threads 2 \
-  --reference "${ETSIM_SOURCE_DIR:?}/sim/sweep/reference/ets_paper.json" --out "$DIR/p2.json"
+  --reference "${ETSIM_SOURCE_DIR:?}/sim/data/reference/ets_paper.json" --out "$DIR/p2.json"
 cmp -s "$DIR/p1.json" "$DIR/p2.json" ||
   fail "paper fit differs between the built-in numbers on 1 thread and --reference on 2"
 grep -q '"name":[[:space:]]*"paper-llemma34b-math500"' "$DIR/p1.json" || fail "fitted profile name"

@@ -1,5 +1,5 @@
 /* test_engine.c -- the search loop against a hand-built tree, with every
- * counter worked out by hand from the rules in sim/engine.h, plus REBASE's
+ * counter worked out by hand from the rules in sim/engine/engine.h, plus REBASE's
  * allocation on hand-worked cases. */
 #include <math.h>
 #include <setjmp.h>
@@ -10,8 +10,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sim/engine.h"
-#include "sim/replay.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/replay.h"
+#include "selectors/registry.h"
+#include "selectors/common.h"
 
 /* ---- a toy oracle serving one fixed tree for every problem ---------------- */
 typedef struct toy_node {

@@ -1,7 +1,7 @@
 /* test_eval_data.c -- benchmark loaders on small files written here (every
  * error names file, line and field) and on the built-in MATH500 / GSM8K
  * copies, loaded by name (the eval loader and the live capture's), which
- * must equal sim/eval/benchmarks/{math500,gsm8k}_test.jsonl byte for byte. */
+ * must equal sim/data/benchmarks/{math500,gsm8k}_test.jsonl byte for byte. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,9 +12,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "sim/eval/bench_builtin.h"
+#include "sim/data/bench_builtin.h"
 #include "sim/eval/bench_data.h"
-#include "sim/live/live.h"
+#include "traces/capture/live.h"
 #include "test_skip.h"
 
 static const char *write_tmp(const char *name, const char *content) {
@@ -107,15 +107,15 @@ static void test_builtin_sets(void **state) {
     assert_non_null(strstr(err.msg, "math: not a built-in benchmark (math500|gsm8k)"));
 }
 
-/* The embedded copies must be the files in sim/eval/benchmarks, byte for byte. */
+/* The embedded copies must be the files in sim/data/benchmarks, byte for byte. */
 static void test_builtin_matches_files(void **state) {
     (void)state;
     const char *src = getenv("ETSIM_SOURCE_DIR");
-    if (!src) TEST_SKIP("ETSIM_SOURCE_DIR unset (the check reads sim/eval/benchmarks/)");
+    if (!src) TEST_SKIP("ETSIM_SOURCE_DIR unset (the check reads sim/data/benchmarks/)");
     const char *names[] = {"math500", "gsm8k"};
     for (int i = 0; i < 2; i++) {
         char path[4096];
-        snprintf(path, sizeof path, "%s/sim/eval/benchmarks/%s_test.jsonl", src, names[i]);
+        snprintf(path, sizeof path, "%s/sim/data/benchmarks/%s_test.jsonl", src, names[i]);
         size_t flen = 0, blen = 0;
         etsim_err err = {{0}};
         char *file = etsim_read_file(path, &flen, &err);
@@ -123,7 +123,7 @@ static void test_builtin_matches_files(void **state) {
         assert_non_null(file);
         assert_non_null(builtin);
         if (flen != blen || memcmp(file, builtin, flen))
-            fail_msg("%s differs from bench_builtin_data.c: run sim/eval/benchmarks/embed.sh", path);
+            fail_msg("%s differs from bench_builtin_data.c: run sim/data/benchmarks/embed.sh", path);
         free(file);
         free(builtin);
     }

@@ -15,7 +15,9 @@
 #include <cmocka.h>
 
 #include "sim/eval/score.h"
-#include "sim/result.h"
+#include "sim/engine/result.h"
+#include "selectors/registry.h"
+#include "sim/etsim.h"
 
 static char *write_tmp(const char *text) {
     char *path = strdup("evalx_score_XXXXXX");
@@ -216,6 +218,7 @@ static void test_text_only_leaves(void **state) {
 static void test_in_process_equals_file(void **state) {
     (void)state;
     etsim_err err = {{0}};
+    etsim_init();
     etsim_oracle *o = etsim_oracle_open("synthetic", "default", &err);
     assert_non_null(o);
     etsim_search_config cfg;
@@ -225,7 +228,10 @@ static void test_in_process_equals_file(void **state) {
     assert_true(fd >= 0);
     close(fd);
     etsim_result_writer w;
-    assert_int_equal(etsim_result_writer_open(&w, path, 0, &cfg, "synthetic", "default", &o->meta, &err), 0);
+    etsim_eval_summary summary; /* the writer's own "accuracy" (what replay writes) */
+    etsim_eval_summary_init(&summary, o->meta.answer_format);
+    assert_int_equal(etsim_result_writer_open(&w, path, 0, &cfg, "synthetic", "default", &o->meta,
+                                              &summary.hook, &err), 0);
     etsim_eval_opts opts = etsim_eval_opts_default();
     enum { N = 24 };
     char *answers[N];
@@ -248,6 +254,9 @@ static void test_in_process_equals_file(void **state) {
     }
     assert_int_equal(etsim_result_writer_commit(&w, &err), 0);
     assert_true(acc.correct > 0 && acc.correct < N); /* the comparison means something */
+    assert_int_equal(summary.acc.correct, acc.correct);
+    assert_int_equal(summary.acc.problems, N);
+    etsim_eval_summary_free(&summary);
 
     etsim_result_reader rr;
     assert_int_equal(etsim_result_reader_open(&rr, path, 0, &err), 0);

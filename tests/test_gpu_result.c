@@ -15,8 +15,9 @@
 
 #include "gpu_model/cost.h"
 #include "gpu_model/result_in.h"
-#include "sim/replay.h"
-#include "sim/result.h"
+#include "sim/engine/replay.h"
+#include "sim/engine/result.h"
+#include "selectors/registry.h"
 
 extern const etsim_oracle_kind etsim_oracle_kind_synthetic;
 
@@ -56,7 +57,7 @@ static void replay_both(const char *selector, etsim_cost_traces *live, etsim_cos
     etsim_search_config_init(&cfg, etsim_selector_find(selector), 16);
     etsim_result_writer w;
     assert_int_equal(etsim_result_writer_open(&w, path, 0, &cfg, "synthetic", "default", &o->meta,
-                                              &err), 0);
+                                              NULL, &err), 0);
     sink_ctx ctx = {&w, live};
     etsim_replay_opts opt = {0, 3, 1, NULL};
     if (etsim_replay(o, &cfg, &opt, sink, &ctx, &err) < 0) fail_msg("%s", err.msg);

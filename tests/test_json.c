@@ -1,5 +1,5 @@
-/* test_json.c -- the shared strict JSON loader (sim/json.h) and the lock
- * helper (sim/lock.h): trailing content, duplicate keys (at any depth,
+/* test_json.c -- the shared strict JSON loader (sim/core/json.h) and the lock
+ * helper (sim/core/lock.h): trailing content, duplicate keys (at any depth,
  * with the line of the second occurrence) and NUL in strings are rejected
  * with one line naming the input, line and key; valid documents parse as
  * cJSON parses them. A held lock refuses a second taker, naming the
@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "sim/json.h"
-#include "sim/lock.h"
+#include "sim/core/json.h"
+#include "sim/core/lock.h"
 
 #define S(x) x, sizeof(x) - 1
 

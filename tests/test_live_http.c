@@ -1,5 +1,5 @@
 /* test_live_http.c -- the live HTTP client against the in-process loopback
- * server (sim/live/loopback.h) with deterministic faults: 500s and dropped
+ * server (traces/capture/loopback.h) with deterministic faults: 500s and dropped
  * connections are retried until every request succeeds (and the retries
  * are counted), a 400 stops the request with the status and both bodies
  * in one line, a refused connection fails after exactly max_retries + 1
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sim/live/http.h"
-#include "sim/live/loopback.h"
+#include "traces/capture/http.h"
+#include "traces/capture/loopback.h"
 
 typedef struct tally {
     int ok, failed;

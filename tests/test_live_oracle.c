@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "sim/live/live.h"
-#include "sim/live/loopback.h"
+#include "traces/capture/live.h"
+#include "traces/capture/loopback.h"
 
 static const char MODELS[] = "{\"object\":\"list\",\"data\":[{\"id\":\"m\"}]}";
 static const char POLICY[] =

@@ -12,10 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "sim/live/jbuf.h"
-#include "sim/live/live_internal.h"
-#include "sim/live/parse.h"
-#include "sim/live/prm.h"
+#include "traces/capture/jbuf.h"
+#include "traces/capture/oracle_live.h"
+#include "traces/capture/parse.h"
+#include "traces/capture/prm.h"
 
 #define S(x) x, strlen(x)
 

@@ -1,7 +1,7 @@
 /* test_paper_ref.c -- the ETS paper's published numbers ship inside etsim:
  * the built-in copy parses and holds Table 1-3 values as printed in the
  * paper (Hooper et al., arXiv 2502.13575), it equals
- * sim/sweep/reference/ets_paper.json byte for byte, and --reference FILE
+ * sim/data/reference/ets_paper.json byte for byte, and --reference FILE
  * reads another copy, with one error naming the file when it is missing or
  * not JSON. */
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "sim/sweep/paper_ref.h"
+#include "sim/data/paper_ref.h"
 #include "test_skip.h"
 
 /* the number at ref.keys[0]...keys[n-1], then element k of it when k >= 0 */
@@ -66,15 +66,15 @@ static void test_builtin_values(void **state) {
 static void test_builtin_matches_file(void **state) {
     (void)state;
     const char *src = getenv("ETSIM_SOURCE_DIR");
-    if (!src) TEST_SKIP("ETSIM_SOURCE_DIR unset (the check reads sim/sweep/reference/)");
+    if (!src) TEST_SKIP("ETSIM_SOURCE_DIR unset (the check reads sim/data/reference/)");
     char path[4096];
-    snprintf(path, sizeof path, "%s/sim/sweep/reference/ets_paper.json", src);
+    snprintf(path, sizeof path, "%s/sim/data/reference/ets_paper.json", src);
     size_t len = 0;
     etsim_err err = {{0}};
     char *text = etsim_read_file(path, &len, &err);
     assert_non_null(text);
     if (strcmp(text, etsim_paper_ref_json))
-        fail_msg("%s differs from paper_ref_data.c: run sim/sweep/reference/embed.sh", path);
+        fail_msg("%s differs from paper_ref_data.c: run sim/data/reference/embed.sh", path);
     /* --reference FILE: the same numbers */
     char *where = NULL;
     cJSON *ref = etsim_paper_ref_load(path, &where, &err);

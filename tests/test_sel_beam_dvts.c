@@ -11,7 +11,8 @@
 #include <math.h>
 #include <string.h>
 
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/registry.h"
 
 /* A view: the root (index 0), `n_mid` nodes under it, then candidates
  * whose parents are given as indices into the view. */

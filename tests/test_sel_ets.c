@@ -13,7 +13,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/common.h"
+#include "selectors/registry.h"
 
 typedef struct view {
     etsim_sel_node nodes[160];

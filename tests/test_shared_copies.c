@@ -14,8 +14,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "sim/eval/bench_builtin.h"
-#include "sim/sweep/paper_ref.h"
+#include "sim/data/bench_builtin.h"
+#include "sim/data/paper_ref.h"
 #include "test_skip.h"
 
 static void test_same_as_shared(void **state) {

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sim/sweep/grid.h"
+#include "sim/etsim.h"
 
 static int parse(const char *text, etsim_sweep_grid *g, etsim_err *err) {
     memset(err, 0, sizeof *err);
@@ -155,6 +156,7 @@ static void test_gpu_settings_in_identity(void **state) {
 }
 
 int main(void) {
+    etsim_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_product_count),
         cmocka_unit_test(test_hash_order_independent),

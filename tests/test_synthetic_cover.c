@@ -1,4 +1,4 @@
-/* test_synthetic_cover.c -- covering runs (sim/synthetic/cover.h): parsing
+/* test_synthetic_cover.c -- covering runs (traces/capture/cover.h): parsing
  * configuration lists (and their errors), and the property `etsim synth`
  * rests on: the covering tree holds every node that each configuration
  * generates on its own, with the same content, and nothing beyond their
@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "sim/synthetic/cover.h"
+#include "traces/capture/cover.h"
 #include "sim/synthetic/synthetic.h"
 
 static void test_parse(void **state) {

@@ -212,7 +212,7 @@ static void test_header_json(void **state) {
         {"{\"format\":\"etsim-trace\",\"version\":1,\"settings\":[]}", "field 'settings'"},
         {"{\"format\":\"etsim-trace\",\"version\":1,\"tokens_estimated\":1}", "field 'tokens_estimated'"},
         {"{\"format\":", "bad.trace: header: line 1: invalid JSON"},
-        /* issue 13: the shared JSON policy (sim/json.h) */
+        /* issue 13: the shared JSON policy (sim/core/json.h) */
         {"{\"format\":\"etsim-trace\",\"version\":1,\"dataset\":\"math\\u0000500\"}",
          "bad.trace: header: line 1: a string holds a NUL character"},
         {"{\"format\":\"etsim-trace\",\"version\":1,\"version\":1}",

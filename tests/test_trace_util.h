@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sim/tree.h"
+#include "sim/core/tree.h"
 #include "traces/trace.h"
 
 static inline float tt_bits_float(uint32_t u) {

@@ -84,6 +84,7 @@ static etsim_oracle *trace_kind_open(const char *spec, etsim_err *err) {
 }
 
 const etsim_oracle_kind etsim_oracle_kind_trace = {
+    .abi = ETSIM_ORACLE_ABI,
     .name = "trace",
     .help = "children recorded in a trace file; spec = path of the trace",
     .open = trace_kind_open,

@@ -5,7 +5,7 @@
 #ifndef ETSIM_ORACLE_TRACE_H
 #define ETSIM_ORACLE_TRACE_H
 
-#include "sim/oracle.h"
+#include "sim/engine/oracle.h"
 
 /* spec = path of the trace file. */
 extern const etsim_oracle_kind etsim_oracle_kind_trace;

@@ -20,9 +20,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/oracle.h"
-#include "sim/tree.h"
-#include "sim/util.h"
+#include "sim/core/meta.h"
+#include "sim/core/tree.h"
+#include "sim/core/util.h"
 
 #define ETSIM_TRACE_VERSION 1
 #define ETSIM_TRACE_DEFAULT_LEVEL 3          /* zstd level                   */
@@ -150,7 +150,7 @@ int etsim_trace_columns(const etsim_trace *tr, int32_t k, etsim_trace_scratch *s
 /* ---- helpers ------------------------------------------------------------ */
 
 /* Metadata is freed and copied with etsim_meta_free / etsim_meta_copy
- * (sim/oracle.h). */
+ * (sim/core/meta.h). */
 
 /* Embedding encodings: "f32", "f16", "i8". Returns the code or -1. */
 enum { ETSIM_EMB_F32 = 0, ETSIM_EMB_F16 = 1, ETSIM_EMB_I8 = 2 };

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef struct etsim_trace_bench_result {
     long long nodes;                 /* problems x nodes_per_problem          */

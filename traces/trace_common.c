@@ -3,7 +3,7 @@
  * mapping, and the embedding encodings (f32 / f16 / i8, byte-planed).
  * See traces/FORMAT.md for the layout these implement. */
 #include "traces/trace_internal.h"
-#include "sim/json.h"
+#include "sim/core/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>

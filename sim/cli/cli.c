@@ -1,5 +1,6 @@
 /* cli.c -- shared flag helpers for the subcommands (see cli.h). */
 #include "sim/cli/cli.h"
+#include "selectors/registry.h"
 
 #include <stdarg.h>
 #include <stdlib.h>

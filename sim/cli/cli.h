@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 
 /* Print "etsim: <msg>" to stderr and return `code`. */
 int etsim_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -20,8 +20,8 @@
 #include "selectors/sel_bench.h"
 #include "sim/cli/cli.h"
 #include "sim/eval/eval_bench.h"
-#include "sim/live/bench.h"
-#include "sim/util.h"
+#include "traces/capture/bench.h"
+#include "sim/core/util.h"
 #include "traces/trace_bench.h"
 
 typedef struct child_stats {

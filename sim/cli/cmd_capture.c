@@ -1,5 +1,5 @@
 /* cmd_capture.c -- `etsim capture`: record a covering trace from live model
- * servers (sim/live/capture.h), resume an interrupted one, or measure the
+ * servers (traces/capture/capture.h), resume an interrupted one, or measure the
  * HTTP client (--bench). Ctrl-C stops after the requests in flight, keeping
  * every finished problem for --resume. */
 #include <signal.h>
@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
-#include "sim/live/bench.h"
-#include "sim/live/capture.h"
+#include "traces/capture/bench.h"
+#include "traces/capture/capture.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -153,6 +153,8 @@ int etsim_cmd_capture(int argc, char **argv) {
     }
     o.stop = &stop_requested;
     if (!quiet && isatty(2) && !getenv("ETSIM_NO_PROGRESS")) o.progress = draw_progress;
+    o.test_kill_at = getenv("ETSIM_TEST_KILL_AT");
+    o.test_stop_at = getenv("ETSIM_TEST_STOP_AT");
     signal(SIGINT, on_sigint);
     etsim_capture_report rep;
     int rc = etsim_capture_run(&o, &rep, &err);

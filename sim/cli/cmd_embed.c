@@ -1,10 +1,10 @@
 /* cmd_embed.c -- `etsim embed`: add or replace the step embeddings of a
- * trace whose nodes carry text (sim/live/embed.h). */
+ * trace whose nodes carry text (traces/capture/embed.h). */
 #include <stdio.h>
 #include <string.h>
 
 #include "sim/cli/cli.h"
-#include "sim/live/embed.h"
+#include "traces/capture/embed.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,

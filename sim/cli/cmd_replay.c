@@ -1,13 +1,15 @@
 /* cmd_replay.c -- `etsim replay`: run one selector configuration over a
- * trace or the synthetic model and write the result file (sim/result.h). */
+ * trace or the synthetic model and write the result file (sim/engine/result.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gpu_model/cost.h"
 #include "sim/cli/cli.h"
-#include "sim/replay.h"
-#include "sim/result.h"
+#include "sim/engine/replay.h"
+#include "sim/engine/result.h"
+#include "sim/eval/score.h"
+#include "selectors/registry.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -150,8 +152,11 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
     if (problems < 0 || first + problems > total) problems = total - first;
 
     etsim_result_writer w;
+    etsim_eval_summary accuracy;
+    etsim_eval_summary_init(&accuracy, o->meta.answer_format);
     if (etsim_result_writer_open(&w, out, with_text ? ETSIM_RESULT_WITH_TEXT : 0, cfg,
-                                 src->kind, src->spec, &o->meta, &err) < 0) {
+                                 src->kind, src->spec, &o->meta, &accuracy.hook, &err) < 0) {
+        etsim_eval_summary_free(&accuracy);
         etsim_oracle_close(o);
         return etsim_cli_fail(1, "%s", err.msg);
     }
@@ -168,7 +173,7 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
     }
     etsim_counters total_c = w.total;
     etsim_cli_print_summary(stdout, cfg, problems, &total_c);
-    etsim_eval_acc_print(stdout, &w.acc, 0);
+    etsim_eval_acc_print(stdout, &accuracy.acc, 0);
     print_no_leaf_note(stderr, cfg, problems, &total_c,
                        !strcmp(src->kind, "trace") ? &o->meta : NULL);
     if (etsim_result_writer_commit(&w, &err) < 0) {
@@ -177,6 +182,7 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
     }
     if (ccfg && run_cost(ccfg, &costs, cost_out, &err) < 0) rc = etsim_cli_fail(1, "%s", err.msg);
 done:
+    etsim_eval_summary_free(&accuracy);
     etsim_cost_traces_free(&costs);
     etsim_oracle_close(o);
     return rc;

@@ -31,10 +31,11 @@
 
 #include <cjson/cJSON.h>
 
-#include "selectors/selector.h"
+#include "sim/engine/selector.h"
+#include "selectors/registry.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
-#include "sim/json.h"
+#include "sim/core/json.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,

@@ -2,7 +2,7 @@
  * the children that a list of search configurations requests, so that
  * each of them (and anything asking for no more) replays from the trace
  * exactly as from the synthetic model. Per problem: run every
- * configuration on one tree (sim/synthetic/cover.h), append the tree to
+ * configuration on one tree (traces/capture/cover.h), append the tree to
  * the trace writer. Problems go in order; the output is written to a
  * temporary file and renamed into place only when complete. */
 #include <stdio.h>
@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "sim/cli/cli.h"
-#include "sim/synthetic/cover.h"
+#include "traces/capture/cover.h"
 #include "sim/synthetic/synthetic.h"
 #include "traces/trace.h"
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/cli/commands.h"
+#include "sim/etsim.h"
 
 typedef struct cli_command {
     const char *name;
@@ -41,6 +42,7 @@ static void usage(FILE *fp) {
 }
 
 int main(int argc, char **argv) {
+    etsim_init();
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/eval/bench_builtin.h"
+#include "sim/data/bench_builtin.h"
 #include "sim/eval/jsonl.h"
 
 static char *dup_or_null(const char *s) { return s ? etsim_strdup(s) : NULL; }

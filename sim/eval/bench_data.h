@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef enum etsim_bench_kind { ETSIM_BENCH_MATH500 = 0, ETSIM_BENCH_GSM8K = 1 } etsim_bench_kind;
 

@@ -7,7 +7,7 @@
 
 #include <stdio.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 int etsim_eval_bench(FILE *report, etsim_err *err);
 

@@ -3,9 +3,12 @@
  * comparison (split_tuple, _is_frac and the element loop). */
 #include "sim/eval/grader.h"
 
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/eval/normalize.h"
+#include "sim/core/util.h"
 
 int etsim_grader_mode_parse(const char *s) {
     if (!strcmp(s, "reference")) return ETSIM_GRADER_REFERENCE;
@@ -117,23 +120,44 @@ bool etsim_grade_prepared(etsim_arena *a, const etsim_prepared *given, const ets
     return ok;
 }
 
-static _Thread_local etsim_arena tls_arena;
-static _Thread_local bool tls_ready;
+/* Each thread grades in its own arena, found through a pthread key whose
+ * destructor frees it when the thread exits: no driver has to know that
+ * the grader keeps per-thread scratch. */
+static pthread_key_t arena_key;
+static pthread_once_t arena_key_once = PTHREAD_ONCE_INIT;
+
+static void arena_destroy(void *p) {
+    etsim_arena_free(p);
+    free(p);
+}
+
+static void arena_key_create(void) { pthread_key_create(&arena_key, arena_destroy); }
+
+static etsim_arena *thread_arena(void) {
+    pthread_once(&arena_key_once, arena_key_create);
+    etsim_arena *a = pthread_getspecific(arena_key);
+    if (!a) {
+        a = etsim_calloc(1, sizeof *a);
+        etsim_arena_init(a);
+        pthread_setspecific(arena_key, a);
+    }
+    return a;
+}
 
 bool etsim_grade(const char *given, const char *gt, etsim_grader_mode mode) {
-    if (!tls_ready) {
-        etsim_arena_init(&tls_arena);
-        tls_ready = true;
-    }
+    etsim_arena *arena = thread_arena();
     etsim_prepared g, t;
-    etsim_grade_prepare(&tls_arena, given, &g);
-    etsim_grade_prepare(&tls_arena, gt, &t);
-    bool r = etsim_grade_prepared(&tls_arena, &g, &t, mode);
-    etsim_arena_reset(&tls_arena);
+    etsim_grade_prepare(arena, given, &g);
+    etsim_grade_prepare(arena, gt, &t);
+    bool r = etsim_grade_prepared(arena, &g, &t, mode);
+    etsim_arena_reset(arena);
     return r;
 }
 
 void etsim_grade_thread_cleanup(void) {
-    if (tls_ready) etsim_arena_free(&tls_arena);
-    tls_ready = false;
+    pthread_once(&arena_key_once, arena_key_create);
+    etsim_arena *a = pthread_getspecific(arena_key);
+    if (!a) return;
+    pthread_setspecific(arena_key, NULL);
+    arena_destroy(a);
 }

@@ -46,7 +46,9 @@ bool etsim_grade_prepared(etsim_arena *a, const etsim_prepared *given, const ets
 /* One-shot grading with a per-thread scratch arena (reset every call). */
 bool etsim_grade(const char *given, const char *gt, etsim_grader_mode mode);
 
-/* Release the calling thread's scratch arena (optional; for leak checkers). */
+/* Release the calling thread's scratch arena now. Optional: a thread's
+ * arena is freed when the thread exits; the main thread may call this
+ * before exit for leak checkers. */
 void etsim_grade_thread_cleanup(void);
 
 #endif

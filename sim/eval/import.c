@@ -19,7 +19,7 @@
 
 #include "sim/eval/bench_data.h"
 #include "sim/eval/jsonl.h"
-#include "sim/json.h"
+#include "sim/core/json.h"
 #include "sim/eval/sal_parse.h"
 #include "sim/eval/score.h"
 #include "traces/trace.h"
@@ -517,7 +517,7 @@ static cJSON *load_json(const char *path, etsim_err *err) {
     char *buf = etsim_read_file(path, &len, err);
     if (!buf) return NULL;
     len = etsim_json_decode_nul_escapes(buf, len); /* keep a text's \u0000, as Python does */
-    cJSON *doc = etsim_json_parse(buf, len, path, err); /* sim/json.h's policy */
+    cJSON *doc = etsim_json_parse(buf, len, path, err); /* sim/core/json.h's policy */
     free(buf);
     return doc;
 }

@@ -45,8 +45,8 @@
 
 #include "sim/eval/extract.h"
 #include "sim/eval/sal.h"
-#include "sim/tree.h"
-#include "sim/util.h"
+#include "sim/core/tree.h"
+#include "sim/core/util.h"
 
 typedef struct etsim_import_stats {
     int rows;             /* rows / files read                           */

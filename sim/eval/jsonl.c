@@ -3,7 +3,7 @@
  * (pystr.h's carrier for U+0000): cJSON would decode it to a NUL byte that
  * ends the C string, cutting e.g. a completion where Python keeps going. */
 #include "sim/eval/jsonl.h"
-#include "sim/json.h"
+#include "sim/core/json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -78,7 +78,7 @@ int etsim_jsonl_next(etsim_jsonl *r, cJSON **out, etsim_err *err) {
         const char *p = r->buf;
         while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') p++;
         if (!*p) continue;
-        /* the shared policy (sim/json.h): one value, no duplicate key */
+        /* the shared policy (sim/core/json.h): one value, no duplicate key */
         etsim_err why = {{0}};
         cJSON *j = etsim_json_parse(p, (size_t)(r->buf + n - p), NULL, &why);
         if (!j) {

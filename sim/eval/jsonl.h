@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef struct etsim_jsonl {
     FILE *fp;

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 /* ---- arena ----------------------------------------------------------------- */
 struct etsim_arena_block {

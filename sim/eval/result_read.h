@@ -1,7 +1,7 @@
 /* result_read.h -- streaming reader of the files `etsim eval` and
  * `etsim export` consume, one problem at a time:
  *
- *  - replay result files (sim/result.h; a top-level object), and
+ *  - replay result files (sim/engine/result.h; a top-level object), and
  *  - the ETS / REBASE harness's answers.json (a top-level array of
  *    {id, question, model_answer: [{text, step_scores}], ground_truth_answer,
  *    total_tokens}), so real harness outputs can be scored the same way.
@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 #include "sim/eval/pystr.h"
 
 typedef enum etsim_rr_format {

@@ -16,7 +16,7 @@
 #include <stdio.h>
 
 #include "sim/eval/pystr.h"
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #define ETSIM_SAL_MAX_K 16
 

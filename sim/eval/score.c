@@ -338,3 +338,30 @@ void etsim_eval_acc_free(etsim_eval_acc *acc) {
     free(acc->levels);
     memset(acc, 0, sizeof *acc);
 }
+
+static int summary_add(void *ctx, const etsim_problem_result *r, etsim_err *err) {
+    etsim_eval_summary *s = ctx;
+    return etsim_eval_acc_add_result(&s->acc, r, s->answer_format, err);
+}
+
+static void summary_json(void *ctx, etsim_sbuf *b) {
+    etsim_eval_summary *s = ctx;
+    etsim_eval_acc_json(b, &s->acc);
+}
+
+void etsim_eval_summary_init(etsim_eval_summary *s, const char *answer_format) {
+    memset(s, 0, sizeof *s);
+    etsim_eval_opts opts = etsim_eval_opts_default();
+    etsim_eval_acc_init(&s->acc, &opts);
+    s->answer_format = etsim_strdup(answer_format);
+    s->hook.key = "accuracy";
+    s->hook.ctx = s;
+    s->hook.add = summary_add;
+    s->hook.json = summary_json;
+}
+
+void etsim_eval_summary_free(etsim_eval_summary *s) {
+    etsim_eval_acc_free(&s->acc);
+    free(s->answer_format);
+    s->answer_format = NULL;
+}

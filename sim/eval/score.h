@@ -36,7 +36,8 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/result.h"
 #include "sim/eval/result_read.h"
 #include "sim/eval/vote.h"
 
@@ -101,5 +102,18 @@ void etsim_eval_acc_print(FILE *fp, const etsim_eval_acc *acc, int breakdown);
 /* The totals as one JSON object (subjects sorted by name, levels ascending). */
 void etsim_eval_acc_json(etsim_sbuf *b, const etsim_eval_acc *acc);
 void etsim_eval_acc_free(etsim_eval_acc *acc);
+
+/* The result writer's "accuracy" section (sim/engine/result.h): the
+ * default vote over each problem written, extracted with the source's
+ * answer format. Init fills s->hook; pass &s->hook to
+ * etsim_result_writer_open and free s after the writer is done. */
+typedef struct etsim_eval_summary {
+    etsim_eval_acc acc;
+    char *answer_format;
+    etsim_result_summary hook;
+} etsim_eval_summary;
+
+void etsim_eval_summary_init(etsim_eval_summary *s, const char *answer_format);
+void etsim_eval_summary_free(etsim_eval_summary *s);
 
 #endif

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 static char fuzz_dir_path[64];
 

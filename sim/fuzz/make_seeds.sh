@@ -114,7 +114,7 @@ for i, r in enumerate(rows[::max(1, len(rows) // 48)][:48]):
 EOF
 
 # fuzz_live_parse: server replies in the shapes tests/fake_servers.py sends
-d=$(corpus sim/live fuzz_live_parse)
+d=$(corpus traces/capture fuzz_live_parse)
 cat > "$d/seed-completion.json" <<'EOF'
 {"id": "cmpl-fake", "object": "text_completion", "model": "fake-policy", "choices": [{"index": 0, "text": "Step one.\n\n", "logprobs": {"tokens": ["Step", " one", ".", "\n\n"], "token_logprobs": [-0.5, -0.5, -0.5, -0.5], "top_logprobs": null, "text_offset": [0, 1, 2, 3]}, "finish_reason": "stop", "stop_reason": "\n\n"}, {"index": 1, "text": "The answer is 4", "logprobs": {"tokens": ["The", " answer"], "token_logprobs": [-0.5, -0.5], "top_logprobs": null, "text_offset": [0, 1]}, "finish_reason": "stop", "stop_reason": null}], "usage": {"prompt_tokens": 7, "completion_tokens": 6, "total_tokens": 6}}
 EOF
@@ -135,7 +135,7 @@ echo '{"count": 3, "max_model_len": 4096, "tokens": [1, 2, 3]}' > "$d/seed-token
 printf '{"choices": [{"text": "bad \xff byte"}]}' > "$d/seed-badutf8.json"
 
 # fuzz_capture_config: tests/cli_capture.sh's and fake_servers.sh's configs; a dataset
-d=$(corpus sim/live fuzz_capture_config)
+d=$(corpus traces/capture fuzz_capture_config)
 cat > "$d/seed-synthetic.json" <<'EOF'
 {"problems": [0, 4], "out": "syn.trace",
  "selectors": [{"selector": "ets", "width": 8}, {"selector": "rebase", "width": 8},

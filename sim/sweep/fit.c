@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/eval/grader.h"
 #include "sim/sweep/metrics.h"
+#include "selectors/registry.h"
 
 /* ---- multi-config replay ---------------------------------------------------------------- */
 
@@ -63,8 +63,6 @@ static void *rep_worker(void *arg) {
     }
     pthread_mutex_unlock(&c->lock);
     free(acc);
-    etsim_grade_thread_cleanup();
-    etsim_selector_thread_cleanup(); /* GLPK environment */
     return NULL;
 }
 

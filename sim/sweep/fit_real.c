@@ -20,8 +20,9 @@
 #include "sim/eval/import.h"
 #include "sim/eval/sal.h"
 #include "sim/eval/sal_parse.h"
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 #include "sim/sweep/fit.h"
+#include "selectors/registry.h"
 
 enum { S_STEPS, S_TOKENS, S_ACC, S_LAST_OK, S_LAST_BAD, S_MEAN_OK, S_MEAN_BAD, S_SHARE, S_DIV,
        S_N };

@@ -9,7 +9,7 @@
  * order only matters for error messages, since configs are kept sorted by
  * hash. Every failure names the entry by its JSON path. */
 #include "sim/sweep/grid.h"
-#include "sim/json.h"
+#include "sim/core/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -17,7 +17,8 @@
 #include <string.h>
 
 #include "gpu_model/cost.h"
-#include "sim/result.h"
+#include "sim/engine/result.h"
+#include "selectors/registry.h"
 
 /* ---- small helpers ------------------------------------------------------------ */
 

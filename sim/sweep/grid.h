@@ -25,7 +25,7 @@
  * an error names the grid entry ("grid.json: blocks[1].selectors[2]: ...").
  *
  * Identity. A configuration's canonical JSON holds everything its result
- * lines depend on: the resolved search config (sim/result.h's config
+ * lines depend on: the resolved search config (sim/engine/result.h's config
  * object, every selector parameter included), the source (kind, spec,
  * dataset and a digest of the source's header/profile), the problem range,
  * the GPU settings and the grading mode. Its hash keys the result lines.
@@ -37,8 +37,8 @@
 #include <stdint.h>
 
 #include "gpu_model/cost.h"
-#include "sim/engine.h"
-#include "sim/oracle.h"
+#include "sim/engine/engine.h"
+#include "sim/engine/oracle.h"
 
 #define ETSIM_SWEEP_HASH_LEN 16 /* hex digits */
 

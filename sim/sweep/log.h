@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef struct etsim_sweep_log {
     int fd;

@@ -25,7 +25,7 @@
 
 #include <stddef.h>
 
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 #include "sim/sweep/grid.h"
 
 /* Build the line for one problem (malloc'd, '\n'-terminated, *len set). */

@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 #define ETSIM_PAPER_MAX_LAMBDAS 16
 

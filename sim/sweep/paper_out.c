@@ -30,7 +30,7 @@
 #include <unistd.h>
 
 #include "sim/sweep/paper_int.h"
-#include "sim/sweep/paper_ref.h"
+#include "sim/data/paper_ref.h"
 
 extern char **environ;
 

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "sim/engine.h"
+#include "sim/engine/engine.h"
 
 #define ETSIM_REPORT_MAX_PARAMS 16
 

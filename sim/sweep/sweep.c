@@ -11,7 +11,7 @@
  * Locking: one mutex guards the log, the unit table and the task counter.
  * Searches, line formatting and summaries (which may run the GPU
  * simulation) happen outside it. Between processes, DIR/sweep.lock
- * (sim/lock.h) is held from the directory checks to the end, so a second
+ * (sim/core/lock.h) is held from the directory checks to the end, so a second
  * sweep or merge into the same directory, --force included, stops naming
  * the holder instead of deleting the first one's files under it. */
 #include "sim/sweep/sweep.h"
@@ -25,9 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/eval/grader.h"
-#include "sim/json.h"
-#include "sim/lock.h"
+#include "sim/core/json.h"
+#include "sim/core/lock.h"
 #include "sim/sweep/grid.h"
 #include "sim/sweep/log.h"
 #include "sim/sweep/metrics.h"
@@ -443,8 +442,6 @@ static void *worker(void *arg) {
     }
     pthread_cond_broadcast(&r->more);
     pthread_mutex_unlock(&r->lock);
-    etsim_grade_thread_cleanup(); /* the grader's per-thread scratch */
-    etsim_selector_thread_cleanup(); /* GLPK environment */
     return NULL;
 }
 

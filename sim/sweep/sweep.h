@@ -26,7 +26,7 @@
 
 #include <stdint.h>
 
-#include "sim/util.h"
+#include "sim/core/util.h"
 
 typedef struct etsim_sweep_opts {
     const char *out_dir;

@@ -9,7 +9,7 @@
  * profile starts from its "base" (a built-in name, "default" when absent)
  * and overrides some keys. Unknown keys, duplicate keys, wrong types and
  * out-of-range values are errors naming the profile and the key. */
-#include "sim/json.h"
+#include "sim/core/json.h"
 #include "sim/synthetic/fitted.h"
 #include "sim/synthetic/synthetic.h"
 

@@ -609,6 +609,7 @@ static etsim_oracle *synth_kind_open(const char *spec, etsim_err *err) {
 }
 
 const etsim_oracle_kind etsim_oracle_kind_synthetic = {
+    .abi = ETSIM_ORACLE_ABI,
     .name = "synthetic",
     .help = "deterministic generative model; spec = built-in profile name or JSON profile path",
     .open = synth_kind_open,

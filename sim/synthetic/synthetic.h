@@ -17,7 +17,7 @@
 #define ETSIM_SYNTHETIC_H
 
 #include <stdint.h>
-#include "sim/oracle.h"
+#include "sim/engine/oracle.h"
 
 /* Registry entry: name "synthetic", spec = built-in profile name or JSON
  * path ("" or "default" = the default profile). */

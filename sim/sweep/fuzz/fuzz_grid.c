@@ -11,10 +11,12 @@
 
 #include "sim/fuzz/fuzz_util.h"
 #include "sim/sweep/grid.h"
+#include "sim/etsim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    etsim_init(); /* sources in grids and configs open oracles by kind name */
     if (size > 8192) return 0;
     char *text = fuzz_cstr(data, size);
     etsim_err err = {{0}};

@@ -16,6 +16,7 @@
 #include "sim/fuzz/fuzz_util.h"
 #include "sim/sweep/log.h"
 #include "sim/sweep/metrics.h"
+#include "sim/etsim.h"
 
 #define FUZZ_GRID                                                                             \
     "{\"sources\": [\"synthetic:default\"], \"selectors\": [\"rebase\"], \"widths\": [4], "  \
@@ -107,6 +108,7 @@ static void summarise(const uint8_t *data, size_t size) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    etsim_init(); /* sources in grids and configs open oracles by kind name */
     if (size > (1 << 16)) return 0;
     const char *tmp = fuzz_write("results.jsonl", data, size);
     char path[256];

@@ -1,0 +1,78 @@
+/* oracle.h -- where children come from. A pluggable backend in the manner of
+ * SQLite's VFS: a struct of function pointers plus a registry of named
+ * openers. Three kinds exist or are planned:
+ *   trace      children recorded in a trace file (traces/oracle_trace.c)
+ *   synthetic  a deterministic generative model (sim/synthetic/)
+ *   live       policy / PRM / embedding servers (capture)
+ *
+ * Contract. An oracle serves any number of problems; each problem is worked
+ * on in its own etsim_tree, owned by the caller, so several threads can
+ * work on different problems of one oracle at once (open/expand must be
+ * thread-safe across different trees). `open` puts the root into an empty
+ * tree (a trace oracle may load the whole recorded tree at once).
+ * `expand(node, want)` makes sure the node's first `want` children exist
+ * and returns how many exist now: fewer than `want` only when the backend
+ * has no more (a trace holds only what was recorded). Child i of a node is
+ * the same whoever asks and whenever: that is what lets different
+ * selectors share one recorded tree. */
+#ifndef ETSIM_ORACLE_H
+#define ETSIM_ORACLE_H
+
+#include "sim/core/meta.h"
+#include "sim/core/tree.h"
+
+typedef struct etsim_oracle etsim_oracle;
+
+typedef struct etsim_oracle_vtab {
+    const char *name;
+    /* Put problem `problem` (0-based) into the empty tree t: root and
+     * problem data (id, answer, prompt tokens...). */
+    int (*open)(etsim_oracle *o, int32_t problem, etsim_tree *t, etsim_err *err);
+    /* Ensure the first `want` children of `node` exist; return how many
+     * exist now (0..want), or -1 with err set. */
+    int (*expand)(etsim_oracle *o, etsim_tree *t, int32_t node, int32_t want,
+                  etsim_err *err);
+    /* Release the backend (not the trees). */
+    void (*close)(etsim_oracle *o);
+} etsim_oracle_vtab;
+
+struct etsim_oracle {
+    const etsim_oracle_vtab *vt;
+    etsim_meta meta;        /* filled by the opener                         */
+    void *impl;             /* backend private                              */
+};
+
+/* Registry: an opener makes an oracle from a spec string (a path for
+ * traces, a profile name or path for synthetic, a config for live). The
+ * engine knows no backend: backends register their kind from outside
+ * (etsim_init in sim/etsim.c registers the built-in ones), as SQLite's VFSes
+ * register with sqlite3_vfs_register. */
+#define ETSIM_ORACLE_ABI 1
+
+typedef struct etsim_oracle_kind {
+    int abi;                /* ETSIM_ORACLE_ABI the backend was built for   */
+    const char *name;       /* "trace", "synthetic", ...                    */
+    const char *help;
+    etsim_oracle *(*open)(const char *spec, etsim_err *err);
+} etsim_oracle_kind;
+
+/* Add a kind (thread-safe; registering the same kind again is a no-op).
+ * -1 with err when another kind has the name, the ABI differs or the
+ * registry is full. */
+int etsim_oracle_register(const etsim_oracle_kind *kind, etsim_err *err);
+const etsim_oracle_kind *etsim_oracle_kind_find(const char *name);
+/* The registered kinds in registration order, NULL-terminated. */
+const etsim_oracle_kind *const *etsim_oracle_kinds(void);
+etsim_oracle *etsim_oracle_open(const char *kind, const char *spec, etsim_err *err);
+void etsim_oracle_close(etsim_oracle *o); /* NULL ok */
+
+static inline int etsim_oracle_problem_open(etsim_oracle *o, int32_t problem,
+                                            etsim_tree *t, etsim_err *err) {
+    return o->vt->open(o, problem, t, err);
+}
+static inline int etsim_oracle_expand(etsim_oracle *o, etsim_tree *t,
+                                      int32_t node, int32_t want, etsim_err *err) {
+    return o->vt->expand(o, t, node, want, err);
+}
+
+#endif

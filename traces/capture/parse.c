@@ -1,0 +1,429 @@
+/* parse.c -- server reply parsers (see parse.h). Built on cJSON; every
+ * access checks presence and type, and every count is bounded before it
+ * sizes an allocation. */
+#include "traces/capture/parse.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_CHOICES 65536
+#define MAX_EMB_DIM 65536
+
+static cJSON *parse_json(const char *body, size_t len, etsim_err *err) {
+    if (!body || len == 0) {
+        etsim_errf(err, "empty reply");
+        return NULL;
+    }
+    cJSON *j = cJSON_ParseWithLength(body, len);
+    if (!j) {
+        const char *at = cJSON_GetErrorPtr();
+        long off = at && at >= body && at <= body + len ? (long)(at - body) : -1;
+        etsim_errf(err, "reply is not valid JSON (near byte %ld)", off);
+        return NULL;
+    }
+    if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        etsim_errf(err, "reply is not a JSON object");
+        return NULL;
+    }
+    return j;
+}
+
+/* An "error" member means the server refused even though it said 200. */
+static int check_error_member(const cJSON *j, etsim_err *err) {
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
+    if (!e || cJSON_IsNull(e)) return 0;
+    const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
+    return etsim_errf(err, "server reported an error: %s",
+                      cJSON_IsString(m) ? m->valuestring : "(no message)");
+}
+
+static int utf8_seq_len(const unsigned char *p, size_t left) {
+    unsigned c = p[0];
+    int n;
+    unsigned min;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) n = 2, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) n = 3, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) n = 4, min = 0x10000;
+    else return 0;
+    if ((size_t)n > left) return 0;
+    unsigned cp = c & (0xFF >> (n + 1));
+    for (int i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
+char *etsim_live_utf8_repair(const char *s, size_t len, int32_t *bad) {
+    const unsigned char *p = (const unsigned char *)s;
+    size_t cap = len * 3 + 1, o = 0;
+    char *out = etsim_malloc(cap);
+    int32_t nbad = 0;
+    for (size_t i = 0; i < len;) {
+        int n = utf8_seq_len(p + i, len - i);
+        if (n == 0) {
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            nbad++;
+            i++;
+        } else {
+            memcpy(out + o, p + i, (size_t)n);
+            o += (size_t)n;
+            i += (size_t)n;
+        }
+    }
+    out[o] = 0;
+    if (bad) *bad = nbad;
+    return out;
+}
+
+static const cJSON *get(const cJSON *o, const char *key) {
+    return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+static int32_t get_count(const cJSON *o, const char *key) {
+    const cJSON *v = get(o, key);
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > 2147483647.0)
+        return -1;
+    return (int32_t)v->valuedouble;
+}
+
+void etsim_live_completion_free(etsim_live_completion *c) {
+    for (int32_t i = 0; i < c->n; i++) free(c->choices[i].text);
+    free(c->choices);
+    memset(c, 0, sizeof *c);
+}
+
+static int finish_code(const cJSON *ch) {
+    const cJSON *fr = get(ch, "finish_reason");
+    if (!cJSON_IsString(fr)) return ETSIM_FINISH_OTHER;
+    if (!strcmp(fr->valuestring, "length")) return ETSIM_FINISH_LENGTH;
+    if (strcmp(fr->valuestring, "stop") && strcmp(fr->valuestring, "eos"))
+        return ETSIM_FINISH_OTHER;
+    if (!strcmp(fr->valuestring, "eos")) return ETSIM_FINISH_EOS;
+    /* vLLM: stop_reason null = end of sequence, else the stop string/id.
+     * SGLang: matched_stop is the string, or the EOS token id (a number). */
+    const cJSON *sr = get(ch, "stop_reason");
+    if (sr && cJSON_IsNull(sr)) return ETSIM_FINISH_EOS;
+    const cJSON *ms = get(ch, "matched_stop");
+    if (ms && cJSON_IsNumber(ms)) return ETSIM_FINISH_EOS;
+    return ETSIM_FINISH_STOP;
+}
+
+int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choices,
+                                etsim_live_completion *out, etsim_err *err) {
+    memset(out, 0, sizeof *out);
+    cJSON *j = parse_json(body, len, err);
+    if (!j) return -1;
+    if (check_error_member(j, err) < 0) goto err;
+    const cJSON *choices = get(j, "choices");
+    if (!cJSON_IsArray(choices)) {
+        etsim_errf(err, "field choices: missing or not an array");
+        goto err;
+    }
+    int n = cJSON_GetArraySize(choices);
+    if (max_choices > MAX_CHOICES) max_choices = MAX_CHOICES;
+    if (n > max_choices) {
+        etsim_errf(err, "field choices: %d choices, at most %d were asked for", n, max_choices);
+        goto err;
+    }
+    out->choices = etsim_calloc((size_t)(n ? n : 1), sizeof *out->choices);
+    out->n = n;
+    int k = 0;
+    const cJSON *ch;
+    cJSON_ArrayForEach(ch, choices) {
+        const cJSON *idx = get(ch, "index");
+        int at = k;
+        if (idx) {
+            if (!cJSON_IsNumber(idx) || idx->valuedouble < 0 || idx->valuedouble >= n ||
+                idx->valuedouble != floor(idx->valuedouble)) {
+                etsim_errf(err, "choices[%d]: field index: not an integer in [0, %d)", k, n);
+                goto err;
+            }
+            at = (int)idx->valuedouble;
+        }
+        etsim_live_choice *c = &out->choices[at];
+        if (c->text) {
+            etsim_errf(err, "choices[%d]: field index: %d appears twice", k, at);
+            goto err;
+        }
+        const cJSON *text = get(ch, "text");
+        if (!cJSON_IsString(text)) {
+            etsim_errf(err, "choices[%d]: field text: missing or not a string", k);
+            goto err;
+        }
+        c->text = etsim_live_utf8_repair(text->valuestring, strlen(text->valuestring),
+                                         &c->invalid_utf8);
+        c->finish = finish_code(ch);
+        c->tokens = -1;
+        const cJSON *lp = get(ch, "logprobs");
+        const cJSON *toks = get(lp, "tokens");
+        if (cJSON_IsArray(toks)) c->tokens = cJSON_GetArraySize(toks);
+        k++;
+    }
+    const cJSON *usage = get(j, "usage");
+    out->prompt_tokens = get_count(usage, "prompt_tokens");
+    out->completion_tokens = get_count(usage, "completion_tokens");
+    cJSON_Delete(j);
+    return 0;
+err:
+    cJSON_Delete(j);
+    etsim_live_completion_free(out);
+    return -1;
+}
+
+/* A log-probability above this is impossible (rounding in a server's
+ * log-softmax stays far below it). */
+#define LOGPROB_SLACK 1e-6
+
+/* Check one top-token logprob (NaN or > 0 is no probability: the server is
+ * broken, and taking the label as missing would silently change the tree),
+ * then add it to its label's probability. */
+static int add_label(const etsim_live_labels *lab, const char *where, const char *tok, double lp,
+                     double *pp, double *pm, int *found, etsim_err *err) {
+    if (isnan(lp) || lp > LOGPROB_SLACK)
+        return etsim_errf(err, "%s: logprob of token '%.40s' is %g: not a probability in [0, 1]",
+                          where, tok ? tok : "", lp);
+    if (!tok || isinf(lp)) return 0;
+    for (int i = 0; i < lab->n_plus; i++)
+        if (!strcmp(tok, lab->plus[i])) {
+            *pp += exp(lp);
+            (*found)++;
+        }
+    for (int i = 0; i < lab->n_minus; i++)
+        if (!strcmp(tok, lab->minus[i])) {
+            *pm += exp(lp);
+            (*found)++;
+        }
+    return 0;
+}
+
+int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_labels *lab,
+                                 double *p_plus, double *p_minus, int *found, etsim_err *err) {
+    *p_plus = *p_minus = 0;
+    *found = 0;
+    cJSON *j = parse_json(body, len, err);
+    if (!j) return -1;
+    if (check_error_member(j, err) < 0) goto err;
+    const cJSON *choices = get(j, "choices");
+    const cJSON *c0 = cJSON_IsArray(choices) ? cJSON_GetArrayItem(choices, 0) : NULL;
+    if (!cJSON_IsObject(c0)) {
+        etsim_errf(err, "field choices: missing, empty or not an array of objects");
+        goto err;
+    }
+    const cJSON *lp = get(c0, "logprobs");
+    if (!cJSON_IsObject(lp)) {
+        etsim_errf(err, "choices[0]: field logprobs: missing (was logprobs requested?)");
+        goto err;
+    }
+    const cJSON *content = get(lp, "content");
+    if (content) {
+        /* Chat completions: content[0].top_logprobs = [{token, logprob}]. */
+        const cJSON *first = cJSON_IsArray(content) ? cJSON_GetArrayItem(content, 0) : NULL;
+        const cJSON *top = get(first, "top_logprobs");
+        if (!cJSON_IsArray(top)) {
+            etsim_errf(err, "choices[0].logprobs: field content[0].top_logprobs: missing or not an array");
+            goto err;
+        }
+        const cJSON *e;
+        cJSON_ArrayForEach(e, top) {
+            const cJSON *t = get(e, "token"), *v = get(e, "logprob");
+            if (!cJSON_IsString(t) || !cJSON_IsNumber(v)) {
+                etsim_errf(err, "choices[0].logprobs.content[0].top_logprobs: entry without token/logprob");
+                goto err;
+            }
+            if (add_label(lab, "choices[0].logprobs.content[0].top_logprobs", t->valuestring,
+                          v->valuedouble, p_plus, p_minus, found, err) < 0)
+                goto err;
+        }
+    } else {
+        /* Completions: top_logprobs[0] = {token: logprob}. */
+        const cJSON *tops = get(lp, "top_logprobs");
+        const cJSON *top = cJSON_IsArray(tops) ? cJSON_GetArrayItem(tops, 0) : NULL;
+        if (!cJSON_IsObject(top)) {
+            etsim_errf(err, "choices[0].logprobs: field top_logprobs[0]: missing or not an object");
+            goto err;
+        }
+        const cJSON *e;
+        cJSON_ArrayForEach(e, top) {
+            if (!cJSON_IsNumber(e)) {
+                etsim_errf(err, "choices[0].logprobs.top_logprobs[0]: value of '%.40s' is not a number",
+                           e->string ? e->string : "");
+                goto err;
+            }
+            if (add_label(lab, "choices[0].logprobs.top_logprobs[0]", e->string, e->valuedouble,
+                          p_plus, p_minus, found, err) < 0)
+                goto err;
+        }
+    }
+    if (*p_plus + *p_minus > 1 + LOGPROB_SLACK) {
+        etsim_errf(err, "choices[0].logprobs: the label tokens' probabilities sum to %g: not a "
+                        "probability in [0, 1]", *p_plus + *p_minus);
+        goto err;
+    }
+    cJSON_Delete(j);
+    return 0;
+err:
+    cJSON_Delete(j);
+    return -1;
+}
+
+int etsim_live_parse_pooling_last(const char *body, size_t len, double *mean_out,
+                                  double *first_out, etsim_err *err) {
+    cJSON *j = parse_json(body, len, err);
+    if (!j) return -1;
+    if (check_error_member(j, err) < 0) goto err;
+    const cJSON *data = get(j, "data");
+    const cJSON *d0 = cJSON_IsArray(data) ? cJSON_GetArrayItem(data, 0) : NULL;
+    const cJSON *rows = get(d0, "data");
+    if (!cJSON_IsArray(rows) || cJSON_GetArraySize(rows) == 0) {
+        etsim_errf(err, "field data[0].data: missing, empty or not an array");
+        goto err;
+    }
+    const cJSON *last = cJSON_GetArrayItem(rows, cJSON_GetArraySize(rows) - 1);
+    double sum = 0, first = NAN;
+    int n = 0;
+    if (cJSON_IsNumber(last)) {
+        sum = first = last->valuedouble;
+        n = 1;
+    } else if (cJSON_IsArray(last)) {
+        const cJSON *v;
+        cJSON_ArrayForEach(v, last) {
+            if (!cJSON_IsNumber(v)) {
+                etsim_errf(err, "field data[0].data: last row holds a non-number");
+                goto err;
+            }
+            if (n == 0) first = v->valuedouble;
+            sum += v->valuedouble;
+            n++;
+        }
+    }
+    if (n == 0 || !isfinite(sum)) {
+        etsim_errf(err, "field data[0].data: last row is not a finite number or array of numbers");
+        goto err;
+    }
+    *mean_out = sum / n;
+    if (first_out) *first_out = first;
+    cJSON_Delete(j);
+    return 0;
+err:
+    cJSON_Delete(j);
+    return -1;
+}
+
+int etsim_live_parse_embeddings(const char *body, size_t len, int32_t n, int32_t *dim,
+                                float **out, etsim_err *err) {
+    *out = NULL;
+    float *v = NULL;
+    uint8_t *seen = NULL;
+    cJSON *j = parse_json(body, len, err);
+    if (!j) return -1;
+    if (check_error_member(j, err) < 0) goto err;
+    const cJSON *data = get(j, "data");
+    if (!cJSON_IsArray(data)) {
+        etsim_errf(err, "field data: missing or not an array");
+        goto err;
+    }
+    if (cJSON_GetArraySize(data) != n) {
+        etsim_errf(err, "field data: %d embeddings for %d inputs", cJSON_GetArraySize(data), n);
+        goto err;
+    }
+    int32_t d = *dim;
+    seen = etsim_calloc((size_t)(n ? n : 1), 1);
+    int k = 0;
+    const cJSON *item;
+    cJSON_ArrayForEach(item, data) {
+        const cJSON *idx = get(item, "index"), *emb = get(item, "embedding");
+        int at = k;
+        if (idx) {
+            if (!cJSON_IsNumber(idx) || idx->valuedouble < 0 || idx->valuedouble >= n ||
+                idx->valuedouble != floor(idx->valuedouble)) {
+                etsim_errf(err, "data[%d]: field index: not an integer in [0, %d)", k, n);
+                goto err;
+            }
+            at = (int)idx->valuedouble;
+        }
+        if (seen[at]) {
+            etsim_errf(err, "data[%d]: field index: %d appears twice", k, at);
+            goto err;
+        }
+        seen[at] = 1;
+        if (!cJSON_IsArray(emb)) {
+            etsim_errf(err, "data[%d]: field embedding: missing or not an array of numbers", k);
+            goto err;
+        }
+        int m = cJSON_GetArraySize(emb);
+        if (d == 0) {
+            if (m < 1 || m > MAX_EMB_DIM) {
+                etsim_errf(err, "data[%d]: field embedding: dimension %d not in 1..%d", k, m,
+                           MAX_EMB_DIM);
+                goto err;
+            }
+            d = m;
+        }
+        if (m != d) {
+            etsim_errf(err, "data[%d]: field embedding: dimension %d, expected %d", k, m, d);
+            goto err;
+        }
+        if (!v) v = etsim_malloc((size_t)n * (size_t)d * sizeof *v);
+        int i = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, emb) {
+            if (!cJSON_IsNumber(x) || !isfinite(x->valuedouble) || fabs(x->valuedouble) > 3e38) {
+                etsim_errf(err, "data[%d]: field embedding[%d]: not a finite number", k, i);
+                goto err;
+            }
+            v[(size_t)at * (size_t)d + (size_t)i++] = (float)x->valuedouble;
+        }
+        k++;
+    }
+    if (n > 0 && !v) {
+        etsim_errf(err, "field data: no embeddings");
+        goto err;
+    }
+    *dim = d;
+    *out = v;
+    free(seen);
+    cJSON_Delete(j);
+    return 0;
+err:
+    free(v);
+    free(seen);
+    cJSON_Delete(j);
+    return -1;
+}
+
+int etsim_live_parse_models(const char *body, size_t len, char **first_id, etsim_err *err) {
+    *first_id = NULL;
+    cJSON *j = parse_json(body, len, err);
+    if (!j) return -1;
+    const cJSON *data = get(j, "data");
+    if (!cJSON_IsArray(data)) {
+        cJSON_Delete(j);
+        return etsim_errf(err, "field data: missing or not an array");
+    }
+    const cJSON *id = get(cJSON_GetArrayItem(data, 0), "id");
+    if (cJSON_IsString(id)) *first_id = etsim_live_utf8_repair(id->valuestring,
+                                                               strlen(id->valuestring), NULL);
+    cJSON_Delete(j);
+    return 0;
+}
+
+int etsim_live_parse_tokenize(const char *body, size_t len, int32_t *count, etsim_err *err) {
+    cJSON *j = parse_json(body, len, err);
+    if (!j) return -1;
+    int32_t c = get_count(j, "count");
+    if (c < 0) {
+        const cJSON *t = get(j, "tokens");
+        if (cJSON_IsArray(t)) c = cJSON_GetArraySize(t);
+    }
+    cJSON_Delete(j);
+    if (c < 0) return etsim_errf(err, "field count: missing (and no tokens array)");
+    *count = c;
+    return 0;
+}

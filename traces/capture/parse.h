@@ -1,0 +1,84 @@
+/* parse.h -- parsers for the replies of model servers (OpenAI-compatible
+ * completions, chat completions, embeddings and models; vLLM's pooling and
+ * tokenize), separated from the HTTP code so that they can be fuzzed
+ * (traces/capture/fuzz/fuzz_live_parse.c) and tested on recorded bytes.
+ *
+ * Every parser treats the reply as untrusted: a reply that is not JSON,
+ * lacks a field, has a field of the wrong type or a value out of range
+ * fails with one line naming the field (the caller adds the URL, request
+ * and reply). Texts are repaired to valid UTF-8 (each invalid byte becomes
+ * U+FFFD) and the repairs are counted, never hidden. */
+#ifndef ETSIM_LIVE_PARSE_H
+#define ETSIM_LIVE_PARSE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sim/core/util.h"
+
+enum {
+    ETSIM_FINISH_STOP = 0,   /* a stop string was matched                    */
+    ETSIM_FINISH_LENGTH = 1, /* max_tokens reached                          */
+    ETSIM_FINISH_EOS = 2,    /* end of sequence (the server said so)        */
+    ETSIM_FINISH_OTHER = 3,
+};
+
+typedef struct etsim_live_choice {
+    char *text;              /* malloc'd, valid UTF-8                        */
+    int32_t tokens;          /* generated tokens from logprobs, -1 unknown   */
+    int finish;              /* ETSIM_FINISH_*                               */
+    int32_t invalid_utf8;    /* bytes replaced by U+FFFD                      */
+} etsim_live_choice;
+
+typedef struct etsim_live_completion {
+    etsim_live_choice *choices; /* ordered by the reply's "index"           */
+    int32_t n;
+    int32_t prompt_tokens;      /* usage.prompt_tokens, -1 unknown           */
+    int32_t completion_tokens;  /* usage.completion_tokens, -1 unknown       */
+} etsim_live_completion;
+
+/* /v1/completions reply. At most max_choices choices are accepted. */
+int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choices,
+                                etsim_live_completion *out, etsim_err *err);
+void etsim_live_completion_free(etsim_live_completion *c);
+
+/* Candidate token strings for the PRM's "+" and "-" labels. */
+typedef struct etsim_live_labels {
+    const char *const *plus;
+    int n_plus;
+    const char *const *minus;
+    int n_minus;
+} etsim_live_labels;
+
+/* Probabilities of the labels at the first generated position: from a
+ * /v1/completions reply (choices[0].logprobs.top_logprobs[0], an object
+ * token -> logprob) or a /v1/chat/completions reply
+ * (choices[0].logprobs.content[0].top_logprobs, a list of {token,
+ * logprob}). Variants matching a label are summed; a label outside the
+ * returned top-k contributes 0. *found = number of label variants seen. */
+int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_labels *lab,
+                                 double *p_plus, double *p_minus, int *found, etsim_err *err);
+
+/* vLLM /pooling reply: the last row of data[0].data (a number, or an array
+ * of numbers whose mean is taken). */
+int etsim_live_parse_pooling_last(const char *body, size_t len, double *mean_out,
+                                  double *first_out, etsim_err *err);
+
+/* /v1/embeddings reply for `n` inputs: out gets n * dim floats in input
+ * order. *dim: in, expected dimension (0 = take the reply's); out, the
+ * dimension. */
+int etsim_live_parse_embeddings(const char *body, size_t len, int32_t n, int32_t *dim,
+                                float **out, etsim_err *err);
+
+/* /v1/models reply: the first model id (malloc'd), or NULL when none. */
+int etsim_live_parse_models(const char *body, size_t len, char **first_id, etsim_err *err);
+
+/* vLLM /tokenize reply: "count" (or the length of "tokens"). */
+int etsim_live_parse_tokenize(const char *body, size_t len, int32_t *count, etsim_err *err);
+
+/* Copy s (len bytes, may contain invalid UTF-8 but no NUL) into a new
+ * string where each byte that does not start a valid UTF-8 sequence is
+ * replaced by U+FFFD; *bad gets the count. */
+char *etsim_live_utf8_repair(const char *s, size_t len, int32_t *bad);
+
+#endif

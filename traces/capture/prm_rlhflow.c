@@ -1,0 +1,40 @@
+/* prm_rlhflow.c -- RLHFlow-style chat PRMs (e.g. RLHFlow/Llama3.1-8B-PRM-
+ * Deepseek-Data, which scored ../shared/data/real/) through
+ * /v1/chat/completions (see prm.h). The conversation is built as
+ * search-and-learn builds it: the first user turn is the question, a space
+ * and step 1; every later step is its own user turn; every earlier step is
+ * answered "+" by the assistant. The server's chat template adds the
+ * assistant header, and the first generated token's top logprobs give
+ * P("+") for the last step. */
+#include <string.h>
+
+#include "traces/capture/prm.h"
+
+static char *rlhflow_request(const etsim_live_config *c, const char *model,
+                             const char *question, const char *const *steps, int n,
+                             size_t *len) {
+    etsim_jbuf b = {0};
+    etsim_jbuf_raw(&b, "{\"model\":");
+    etsim_jbuf_str(&b, model);
+    etsim_jbuf_raw(&b, ",\"messages\":[");
+    for (int i = 0; i < n; i++) {
+        if (i) etsim_jbuf_raw(&b, ",{\"role\":\"assistant\",\"content\":\"+\"},");
+        etsim_jbuf_raw(&b, "{\"role\":\"user\",\"content\":");
+        etsim_jbuf_qopen(&b);
+        if (i == 0) etsim_jbuf_qtemplate(&b, c->prm_question_template, "{question}", question);
+        etsim_jbuf_qpart(&b, steps[i], strlen(steps[i]));
+        etsim_jbuf_qclose(&b);
+        etsim_jbuf_raw(&b, "}");
+    }
+    etsim_jbuf_printf(&b, "],\"max_tokens\":1,\"temperature\":0,\"logprobs\":true,"
+                          "\"top_logprobs\":%d}",
+                      (int)c->prm_top_logprobs);
+    return etsim_jbuf_take(&b, len);
+}
+
+const etsim_live_prm etsim_live_prm_rlhflow = {
+    .name = "rlhflow",
+    .path = "/chat/completions",
+    .request = rlhflow_request,
+    .score = etsim_live_prm_label_score,
+};
