@@ -6,8 +6,6 @@
  * much. */
 #include "gpu_model/cost.h"
 
-#include "gpu_model/cost_band.h"
-
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -543,9 +541,9 @@ void etsim_cost_report_write_json(FILE *fp, const etsim_cost_report *rep, int wi
         }
         putc(']', fp);
     }
-    if (rep->band) {
+    if (rep->write_extra) {
         fputs(",\n", fp);
-        etsim_cost_band_write_json(fp, rep->band);
+        rep->write_extra(fp, rep->extra_ctx);
     }
     fputs("}\n", fp);
 }

@@ -89,7 +89,9 @@ typedef struct etsim_cost_report {
     etsim_kv_replay_stats *kv;      /* per problem (replay accounting)    */
     etsim_kv_replay_stats kv_total; /* sums; mean = per round; peak = max */
     int32_t n_problems;
-    const struct etsim_cost_band *band; /* written when set (cost_band.h); not owned */
+    /* more top-level report fields (the band of cost_band.h), when set */
+    void (*write_extra)(FILE *fp, const void *ctx);
+    const void *extra_ctx;
 } etsim_cost_report;
 
 /* Resolve profiles and pools (errors: unknown names, models that do not

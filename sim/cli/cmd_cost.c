@@ -43,6 +43,8 @@ static void usage(FILE *fp) {
         "  --out FILE         write the JSON report (- for stdout); else print a summary\n");
 }
 
+static void write_band(FILE *fp, const void *ctx) { etsim_cost_band_write_json(fp, ctx); }
+
 int etsim_cmd_cost(int argc, char **argv) {
     etsim_cost_config cfg;
     etsim_cost_config_init(&cfg);
@@ -119,7 +121,10 @@ int etsim_cmd_cost(int argc, char **argv) {
         rc = etsim_cli_fail(1, "cost: %s", err.msg);
         goto done;
     }
-    if (band) rep.band = &bd;
+    if (band) {
+        rep.write_extra = write_band;
+        rep.extra_ctx = &bd;
+    }
     if (!out) {
         etsim_cost_report_print_summary(stdout, &rep);
         if (band) etsim_cost_band_print(stdout, &bd);
