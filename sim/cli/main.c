@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "sim/cli/commands.h"
+#include "sim/cli/selector_lib.h"
 #include "sim/etsim.h"
 
 typedef struct cli_command {
@@ -45,6 +46,7 @@ static void usage(FILE *fp) {
 
 int main(int argc, char **argv) {
     etsim_init();
+    if (etsim_cli_selector_libs(&argc, argv) != 0) return 2;
     if (argc < 2) {
         usage(stderr);
         return 2;
