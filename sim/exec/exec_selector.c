@@ -549,7 +549,12 @@ static int exec_select(const etsim_sel_config *cfg, const etsim_sel_input *in, e
     const exec_adapter *ad = (const exec_adapter *)cfg->sel;
     if (ad->error[0]) return etsim_errf(err, "%s", ad->error);
     exec_proc *p = thread_proc(ad, err);
-    if (!p) return -1;
+    if (!p) {
+        size_t k = strlen(ad->name);
+        if (!strncmp(err->msg, ad->name, k) && !strncmp(err->msg + k, ": ", 2))
+            memmove(err->msg, err->msg + k + 2, strlen(err->msg + k + 2) + 1);
+        return -1;
+    }
     etsim_sbuf b = {0};
     cJSON *d = NULL;
     const char *line;
@@ -564,7 +569,13 @@ static int exec_select(const etsim_sel_config *cfg, const etsim_sel_input *in, e
     }
     rc = read_decision(ad, in, d, out, err);
 done:
-    if (rc < 0) drop_thread_proc(p); /* its state is unknown now */
+    if (rc < 0) {
+        drop_thread_proc(p); /* its state is unknown now */
+        /* the engine names the selector itself ("depth 2: selector exec:...") */
+        size_t k = strlen(ad->name);
+        if (!strncmp(err->msg, ad->name, k) && !strncmp(err->msg + k, ": ", 2))
+            memmove(err->msg, err->msg + k + 2, strlen(err->msg + k + 2) + 1);
+    }
     cJSON_Delete(d);
     etsim_sbuf_free(&b);
     return rc;
