@@ -147,7 +147,7 @@ static int scan_result(result_file *f, const char *path, etsim_err *err) {
     if (i >= f->len || s[i] != '{') return scan_fail(f, i, "not a JSON object", err);
     i = skip_ws(s, f->len, i + 1);
     while (i < f->len && s[i] != '}') {
-        size_t ke, ve;
+        size_t ke = 0, ve = 0;
         if (s[i] != '"') return scan_fail(f, i, "key expected", err);
         if (skip_string(f, i, &ke, err) < 0) return -1;
         size_t v = skip_ws(s, f->len, ke);
@@ -476,6 +476,30 @@ static void count_answers(const cJSON *leaves, int side, answer_count **ac, int 
     }
 }
 
+static int cmp_str(const void *x, const void *y) {
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/* "answer|step_scores" of each leaf, sorted. */
+static char **leaf_keys(const cJSON *leaves, int n) {
+    char **k = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *k);
+    int i = 0;
+    const cJSON *leaf;
+    cJSON_ArrayForEach(leaf, leaves) {
+        if (i >= n) break;
+        char *x = print_compact(cJSON_GetObjectItemCaseSensitive(leaf, "answer"));
+        char *y = print_compact(cJSON_GetObjectItemCaseSensitive(leaf, "step_scores"));
+        size_t len = strlen(x) + strlen(y) + 2;
+        k[i] = etsim_malloc(len);
+        snprintf(k[i], len, "%s|%s", x, y);
+        free(x);
+        free(y);
+        i++;
+    }
+    qsort(k, (size_t)n, sizeof *k, cmp_str);
+    return k;
+}
+
 static void report_leaves(const cJSON *pa, const cJSON *pb, int json, etsim_sbuf *b) {
     const cJSON *la = cJSON_GetObjectItemCaseSensitive(pa, "leaves");
     const cJSON *lb = cJSON_GetObjectItemCaseSensitive(pb, "leaves");
@@ -484,27 +508,21 @@ static void report_leaves(const cJSON *pa, const cJSON *pb, int json, etsim_sbuf
     int64_t cap = 0;
     count_answers(la, 0, &ac, &n, &cap);
     count_answers(lb, 1, &ac, &n, &cap);
-    /* leaves changed: those of A whose (answer, step scores) B lacks */
+    /* leaves changed: (answer, step scores) of one side the other lacks,
+     * as multisets: both sides printed, sorted, merged (n log n) */
     int only_a = 0, only_b = 0;
-    for (int side = 0; side < 2; side++) {
-        const cJSON *mine = side ? lb : la, *other = side ? la : lb, *leaf;
-        cJSON_ArrayForEach(leaf, mine) {
-            const cJSON *x, *found = NULL;
-            cJSON_ArrayForEach(x, other) {
-                if (cJSON_Compare(cJSON_GetObjectItemCaseSensitive(x, "answer"),
-                                  cJSON_GetObjectItemCaseSensitive(leaf, "answer"), 1) &&
-                    cJSON_Compare(cJSON_GetObjectItemCaseSensitive(x, "step_scores"),
-                                  cJSON_GetObjectItemCaseSensitive(leaf, "step_scores"), 1)) {
-                    found = x;
-                    break;
-                }
-            }
-            if (!found) {
-                if (side) only_b++;
-                else only_a++;
-            }
-        }
+    int n_la = cJSON_GetArraySize(la), n_lb = cJSON_GetArraySize(lb);
+    char **ka = leaf_keys(la, n_la), **kb = leaf_keys(lb, n_lb);
+    for (int i = 0, j = 0; i < n_la || j < n_lb;) {
+        int c = i >= n_la ? 1 : j >= n_lb ? -1 : strcmp(ka[i], kb[j]);
+        if (c == 0) i++, j++;
+        else if (c < 0) i++, only_a++;
+        else j++, only_b++;
     }
+    for (int i = 0; i < n_la; i++) free(ka[i]);
+    for (int j = 0; j < n_lb; j++) free(kb[j]);
+    free(ka);
+    free(kb);
     char line[512];
     int n_changed = 0;
     for (int k = 0; k < n; k++) n_changed += ac[k].a != ac[k].b;
@@ -586,26 +604,96 @@ static int same_children(const cJSON *x, const cJSON *y) {
     return 1;
 }
 
+/* A problem object: cJSON alone (the strict loader's duplicate-key pass
+ * costs more than the parse on 100 kB problems; a result is machine-written). */
+static cJSON *parse_problem(const char *text, size_t len, etsim_err *err) {
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j) etsim_errf(err, "malformed JSON near byte %ld", end ? (long)(end - text) : 0L);
+    return j;
+}
+
 /* Parse and compare one differing pair. */
+/* The value of top-level member `key` of the object text[off, off+len):
+ * its byte range, or 0 when absent. */
+static int member(const result_file *f, size_t off, size_t len, const char *key, size_t *voff,
+                  size_t *vlen, etsim_err *err) {
+    const char *s = f->text;
+    size_t end = off + len, i = skip_ws(s, end, off + 1), klen = strlen(key);
+    while (i < end && s[i] == '"') {
+        size_t ke = 0, ve = 0;
+        if (skip_string(f, i, &ke, err) < 0) return -1;
+        size_t v = skip_ws(s, end, ke);
+        if (v >= end || s[v] != ':') return scan_fail(f, v, "':' expected", err);
+        v = skip_ws(s, end, v + 1);
+        if (skip_value(f, v, &ve, err) < 0) return -1;
+        if (ke - i - 2 == klen && !memcmp(s + i + 1, key, klen)) {
+            *voff = v;
+            *vlen = ve - v;
+            return 1;
+        }
+        i = skip_ws(s, end, ve);
+        if (i < end && s[i] == ',') i = skip_ws(s, end, i + 1);
+    }
+    return 0;
+}
+
+/* Byte ranges of the elements of the array text[off, off+len). */
+static int elements(const result_file *f, size_t off, size_t len, problem_span **out, int64_t *n,
+                    int64_t *cap, etsim_err *err) {
+    const char *s = f->text;
+    size_t end = off + len, i = skip_ws(s, end, off + 1);
+    *n = 0;
+    while (i < end && s[i] != ']') {
+        size_t e;
+        if (skip_value(f, i, &e, err) < 0) return -1;
+        etsim_grow((void **)out, cap, *n + 1, sizeof **out);
+        (*out)[(*n)++] = (problem_span){i, e - i, 0};
+        i = skip_ws(s, end, e);
+        if (i < end && s[i] == ',') i = skip_ws(s, end, i + 1);
+    }
+    return 0;
+}
+
+/* Parse member `key` of a problem into dst (absent: nothing added). */
+static int add_member(const result_file *f, const problem_span *p, const char *key, cJSON *dst,
+                      etsim_err *err) {
+    size_t vo, vl;
+    int r = member(f, p->off, p->len, key, &vo, &vl, err);
+    if (r <= 0) return r;
+    cJSON *v = parse_problem(f->text + vo, vl, err);
+    if (!v) return etsim_err_prefix(err, "%s:%d: problem %d: field %s", f->path,
+                                    etsim_json_line_of(f->text, f->len, vo), p->index, key);
+    cJSON_AddItemToObject(dst, key, v);
+    return 0;
+}
+
+/* Compare one differing pair. Only what is reported is parsed: id,
+ * counters, leaves, and the decisions from the first whose bytes differ
+ * up to the first that gives other children ("nodes" never). */
 static int diff_problem(const result_file *fa, const problem_span *a, const result_file *fb,
                         const problem_span *b_span, int nth, const etsim_diff_opts *o, etsim_sbuf *b,
                         etsim_err *err) {
     int rc = -1;
-    cJSON *pa = etsim_json_parse(fa->text + a->off, a->len, NULL, err), *pb = NULL;
-    if (!pa) {
-        etsim_err_prefix(err, "%s:%d: problem %d", fa->path, etsim_json_line_of(fa->text, fa->len, a->off), a->index);
-        goto done;
-    }
-    if (!(pb = etsim_json_parse(fb->text + b_span->off, b_span->len, NULL, err))) {
-        etsim_err_prefix(err, "%s:%d: problem %d", fb->path,
-                         etsim_json_line_of(fb->text, fb->len, b_span->off), b_span->index);
-        goto done;
-    }
+    cJSON *pa = cJSON_CreateObject(), *pb = cJSON_CreateObject();
+    cJSON *x = NULL, *y = NULL, *side_x = NULL, *side_y = NULL;
+    problem_span *ea = NULL, *eb = NULL;
+    int64_t na = 0, nb = 0, cap_a = 0, cap_b = 0;
     int detail = o->json || o->max_problems <= 0 || nth < o->max_problems;
     if (!detail) {
         rc = 0;
         goto done;
     }
+    const char *keys[] = {"id", "counters", "leaves", NULL};
+    for (int k = 0; keys[k]; k++)
+        if (add_member(fa, a, keys[k], pa, err) < 0 || add_member(fb, b_span, keys[k], pb, err) < 0) goto done;
+    size_t da_off, da_len, db_off, db_len;
+    int ha = member(fa, a->off, a->len, "decisions", &da_off, &da_len, err);
+    int hb = member(fb, b_span->off, b_span->len, "decisions", &db_off, &db_len, err);
+    if (ha < 0 || hb < 0) goto done;
+    if ((ha && elements(fa, da_off, da_len, &ea, &na, &cap_a, err) < 0) ||
+        (hb && elements(fb, db_off, db_len, &eb, &nb, &cap_b, err) < 0))
+        goto done;
     const char *id = str_of(pa, "id");
     if (o->json) {
         etsim_sbuf_puts(b, nth ? ",\n{\"index\":" : "\n{\"index\":");
@@ -617,38 +705,47 @@ static int diff_problem(const result_file *fa, const problem_span *a, const resu
         snprintf(line, sizeof line, "\nproblem %d%s%.200s%s\n", a->index, id ? " (" : "", id ? id : "", id ? ")" : "");
         etsim_sbuf_puts(b, line);
     }
-    const cJSON *da = cJSON_GetObjectItemCaseSensitive(pa, "decisions");
-    const cJSON *db = cJSON_GetObjectItemCaseSensitive(pb, "decisions");
-    int na = cJSON_GetArraySize(da), nb = cJSON_GetArraySize(db), sel = 0;
-    const cJSON *x = da ? da->child : NULL, *y = db ? db->child : NULL;
-    const cJSON *side_x = NULL, *side_y = NULL; /* first with only ETS fields differing */
-    int side_sel = -1;
-    while (x && y && same_children(x, y)) {
-        if (!side_x && !cJSON_Compare(x, y, 1)) {
+    int64_t sel = 0, side_sel = -1;
+    for (; sel < na && sel < nb; sel++) {
+        if (ea[sel].len == eb[sel].len && !memcmp(fa->text + ea[sel].off, fb->text + eb[sel].off, ea[sel].len))
+            continue;
+        if (!(x = parse_problem(fa->text + ea[sel].off, ea[sel].len, err)) ||
+            !(y = parse_problem(fb->text + eb[sel].off, eb[sel].len, err))) {
+            etsim_err_prefix(err, "problem %d: decisions[%lld]", a->index, (long long)sel);
+            goto done;
+        }
+        if (!same_children(x, y)) break;
+        if (!side_x) {
             side_x = x;
             side_y = y;
             side_sel = sel;
+        } else {
+            cJSON_Delete(x);
+            cJSON_Delete(y);
         }
-        x = x->next;
-        y = y->next;
-        sel++;
+        x = y = NULL;
     }
-    if (x || y) {
-        report_decision(x, y, sel, o, b);
+    if (sel < na && sel < nb) {
+        report_decision(x, y, (int)sel, o, b);
+    } else if (sel < na || sel < nb) {
+        cJSON *only = sel < na ? parse_problem(fa->text + ea[sel].off, ea[sel].len, err)
+                               : parse_problem(fb->text + eb[sel].off, eb[sel].len, err);
+        if (!only) goto done;
+        report_decision(sel < na ? only : NULL, sel < na ? NULL : only, (int)sel, o, b);
+        cJSON_Delete(only);
     } else if (side_x) {
         if (!o->json) {
             char line[160];
-            snprintf(line, sizeof line, "  the %d selections give the same children; from selection %d on "
-                     "the ETS fields differ:\n", na, side_sel);
+            snprintf(line, sizeof line, "  the %lld selections give the same children; from selection %lld on "
+                     "the ETS fields differ:\n", (long long)na, (long long)side_sel);
             etsim_sbuf_puts(b, line);
         }
-        report_decision(side_x, side_y, side_sel, o, b);
+        report_decision(side_x, side_y, (int)side_sel, o, b);
     } else if (o->json) {
         etsim_sbuf_puts(b, ",\"selection\":null");
     } else {
         char line[160];
-        snprintf(line, sizeof line, "  the %d selections agree%s\n", na,
-                 na == nb ? "" : " (the decision counts differ)");
+        snprintf(line, sizeof line, "  the %lld selections agree\n", (long long)na);
         etsim_sbuf_puts(b, line);
     }
     report_counters(pa, pb, o->json, b);
@@ -658,6 +755,12 @@ static int diff_problem(const result_file *fa, const problem_span *a, const resu
 done:
     cJSON_Delete(pa);
     cJSON_Delete(pb);
+    cJSON_Delete(x);
+    cJSON_Delete(y);
+    cJSON_Delete(side_x);
+    cJSON_Delete(side_y);
+    free(ea);
+    free(eb);
     return rc;
 }
 
