@@ -36,6 +36,7 @@ LAYERS = {
     "sim/eval": "eval",
     "traces/capture": "capture",
     "sim/sweep": "sweep",
+    "sim/exec": "exec",
     "plots": "plots",
     "sim": "etsim",          # sim/etsim.c: the front door
     "sim/cli": "cli",
@@ -53,8 +54,9 @@ ALLOWED = {
     "eval": ["traces", "data"],
     "capture": ["eval", "selectors", "traces"],
     "sweep": ["eval", "gpu", "synthetic", "selectors"],
+    "exec": ["selectors"],
     "plots": ["sweep"],
-    "etsim": ["sweep", "capture", "synthetic", "traces"],
+    "etsim": ["sweep", "capture", "synthetic", "traces", "exec"],
     "cli": ["etsim", "plots"],
 }
 
