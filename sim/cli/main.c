@@ -2,11 +2,13 @@
  * happens in libetsim; each command only parses flags, calls the library
  * and reports errors as one `etsim: ...` line on stderr. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli/commands.h"
 #include "sim/cli/selector_lib.h"
 #include "sim/etsim.h"
+#include "sim/exec/exec_selector.h"
 
 typedef struct cli_command {
     const char *name;
@@ -46,6 +48,8 @@ static void usage(FILE *fp) {
 
 int main(int argc, char **argv) {
     etsim_init();
+    const char *exec_timeout = getenv("ETSIM_EXEC_TIMEOUT_S");
+    if (exec_timeout) etsim_exec_set_timeout(atof(exec_timeout));
     if (etsim_cli_selector_libs(&argc, argv) != 0) return 2;
     if (argc < 2) {
         usage(stderr);

@@ -63,11 +63,15 @@ static exec_adapter *adapters;
 static pthread_key_t proc_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
-static double timeout_s(void) {
-    const char *e = getenv("ETSIM_EXEC_TIMEOUT_S");
-    double t = e ? atof(e) : 60.0;
-    return t > 0 ? t : 60.0;
+/* Seconds an external selector may take per answer (the CLI sets it from
+ * ETSIM_EXEC_TIMEOUT_S; the library reads no environment). */
+static double exec_timeout_s = ETSIM_EXEC_TIMEOUT_DEFAULT_S;
+
+void etsim_exec_set_timeout(double seconds) {
+    exec_timeout_s = seconds > 0 ? seconds : ETSIM_EXEC_TIMEOUT_DEFAULT_S;
 }
+
+static double timeout_s(void) { return exec_timeout_s; }
 
 /* ---- one child process --------------------------------------------------- */
 
@@ -202,7 +206,7 @@ static int proc_read_line(exec_proc *p, const char **line, size_t *line_len, con
         }
         double left = limit - (etsim_now_s() - start);
         if (left <= 0)
-            return etsim_errf(err, "%s: no %s within %g s (ETSIM_EXEC_TIMEOUT_S)", p->ad->name, what, limit);
+            return etsim_errf(err, "%s: no %s within %g s (timeout: ETSIM_EXEC_TIMEOUT_S)", p->ad->name, what, limit);
         struct pollfd pfd = {p->from_child, POLLIN, 0};
         int r = poll(&pfd, 1, (int)(left * 1000) + 1);
         if (r < 0 && errno == EINTR) continue;

@@ -30,7 +30,8 @@
  * crashed, a line that is not JSON or not a decision, counts of the wrong
  * length or negative, a decision that allocates more than the remaining
  * width, an unknown candidate id, a handshake of another version, or no
- * answer within ETSIM_EXEC_TIMEOUT_S seconds (default 60). */
+ * answer within the timeout (etsim_exec_set_timeout; the CLI takes it
+ * from ETSIM_EXEC_TIMEOUT_S; default 60 s). */
 #ifndef ETSIM_EXEC_SELECTOR_H
 #define ETSIM_EXEC_SELECTOR_H
 
@@ -38,5 +39,10 @@
 
 /* Make "exec:COMMAND" names resolvable (selectors/registry.h prefix). */
 void etsim_exec_selector_install(void);
+
+/* How long a child may take per answer (default 60 s; <= 0 restores it).
+ * Set before searches start. */
+#define ETSIM_EXEC_TIMEOUT_DEFAULT_S 60.0
+void etsim_exec_set_timeout(double seconds);
 
 #endif
