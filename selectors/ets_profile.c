@@ -1,7 +1,6 @@
 /* ets_profile.c -- per-part CPU time of ETS selections (see ets_profile.h).
  * Sums are atomic nanosecond counters, so any number of replay threads may
- * add to them; the report is printed once, at exit, when enabled. */
-#include <pthread.h>
+ * add to them; the caller prints the report (the CLI, at exit). */
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,27 +11,21 @@
 
 static _Atomic int64_t prof_ns[ETSIM_PROF_PARTS];
 static _Atomic int64_t prof_n[ETSIM_PROF_PARTS];
-static pthread_once_t prof_once = PTHREAD_ONCE_INIT;
-static int prof_on;
+static _Atomic int prof_on;
 
-static void prof_report(void) {
+void etsim_prof_report(FILE *fp) {
     static const char *names[ETSIM_PROF_PARTS] = {"select", "cluster", "exact", "glpk"};
-    fprintf(stderr, "etsim-profile:");
+    if (!atomic_load(&prof_on)) return;
+    fprintf(fp, "etsim-profile:");
     for (int p = 0; p < ETSIM_PROF_PARTS; p++)
-        fprintf(stderr, " %s %.6f n %lld", names[p], (double)atomic_load(&prof_ns[p]) * 1e-9,
+        fprintf(fp, " %s %.6f n %lld", names[p], (double)atomic_load(&prof_ns[p]) * 1e-9,
                 (long long)atomic_load(&prof_n[p]));
-    fprintf(stderr, "\n");
+    fprintf(fp, "\n");
 }
 
-static void prof_init(void) {
-    prof_on = getenv("ETSIM_PROFILE") != NULL;
-    if (prof_on) atexit(prof_report);
-}
+void etsim_prof_enable(void) { atomic_store(&prof_on, 1); }
 
-int etsim_prof_enabled(void) {
-    pthread_once(&prof_once, prof_init);
-    return prof_on;
-}
+int etsim_prof_enabled(void) { return atomic_load(&prof_on); }
 
 double etsim_prof_now(void) {
     struct timespec ts;

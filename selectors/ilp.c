@@ -46,6 +46,7 @@
  * basis the previous one left (bound changes keep it dual feasible), so each
  * costs a few dual simplex pivots. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <glpk.h>
 #include <math.h>
 #include <stdlib.h>
@@ -490,7 +491,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
         if (stats) *stats = st;
         return 0;
     }
-    int solver = m->solver != ETSIM_ILP_AUTO ? m->solver : etsim_ilp_solver_from_env();
+    int solver = m->solver != ETSIM_ILP_AUTO ? m->solver : etsim_ilp_default_solver();
     int declined = 0;
     int64_t exact_passes = 0;
     if (solver != ETSIM_ILP_GLPK) {
@@ -786,10 +787,17 @@ void etsim_ilp_thread_cleanup(void) {
     glp_free_env();
 }
 
-int etsim_ilp_solver_from_env(void) {
-    const char *e = getenv("ETSIM_ETS_SOLVER");
-    if (!e) return ETSIM_ILP_AUTO;
-    if (strcmp(e, "glpk") == 0) return ETSIM_ILP_GLPK;
-    if (strcmp(e, "exact") == 0) return ETSIM_ILP_EXACT_ONLY;
+/* The run-wide solver choice (etsim_ilp_set_default_solver); atomic so
+ * that a bench may switch it between timed runs while no search runs. */
+static _Atomic int default_solver = ETSIM_ILP_AUTO;
+
+void etsim_ilp_set_default_solver(int solver) { atomic_store(&default_solver, solver); }
+
+int etsim_ilp_default_solver(void) { return atomic_load(&default_solver); }
+
+int etsim_ilp_solver_parse(const char *name) {
+    if (!name) return ETSIM_ILP_AUTO;
+    if (strcmp(name, "glpk") == 0) return ETSIM_ILP_GLPK;
+    if (strcmp(name, "exact") == 0) return ETSIM_ILP_EXACT_ONLY;
     return ETSIM_ILP_AUTO;
 }

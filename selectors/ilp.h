@@ -49,8 +49,8 @@ typedef struct etsim_ilp_model {
      * where it cannot certify its answer), ETSIM_ILP_GLPK (always GLPK, the
      * reference path the differential tests compare against) or
      * ETSIM_ILP_EXACT_ONLY (tests: etsim_ilp_solve fails instead of falling
-     * back). The environment variable ETSIM_ETS_SOLVER=glpk|exact|auto
-     * overrides AUTO for a whole run (etsim_ilp_solver_from_env). */
+     * back). etsim_ilp_set_default_solver overrides AUTO for a whole run
+     * (the CLI sets it from ETSIM_ETS_SOLVER=glpk|exact|auto). */
     int solver;
 } etsim_ilp_model;
 
@@ -85,9 +85,12 @@ enum {
  * says why; etsim_ilp_solve then uses GLPK). m must be valid (N >= 2). */
 int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats *stats);
 
-/* ETSIM_ETS_SOLVER from the environment, read once: ETSIM_ILP_GLPK for
- * "glpk", ETSIM_ILP_EXACT_ONLY for "exact", else ETSIM_ILP_AUTO. */
-int etsim_ilp_solver_from_env(void);
+/* The solver models with solver = ETSIM_ILP_AUTO use for the whole run
+ * (default ETSIM_ILP_AUTO; set before searches start), and the name of one:
+ * ETSIM_ILP_GLPK for "glpk", ETSIM_ILP_EXACT_ONLY for "exact", else AUTO. */
+void etsim_ilp_set_default_solver(int solver);
+int etsim_ilp_default_solver(void);
+int etsim_ilp_solver_parse(const char *name);
 
 /* Solve; x[N] gets the selection, *objective its value (etsim_ilp_objective).
  * stats may be NULL. Returns 0, or -1 with err set (GLPK failure, bad

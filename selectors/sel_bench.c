@@ -165,10 +165,15 @@ static int build_model(const bench_inst *b, int32_t width, bench_model *bm, doub
     return 0;
 }
 
-/* With ETSIM_BENCH_DUMP=DIR, write the model as DIR/ets_model_N.json for
- * the PuLP + CBC comparison (selectors/bench_pulp.py). */
+/* With a dump directory (etsim_sel_bench_set_dump_dir; the CLI takes it
+ * from ETSIM_BENCH_DUMP), write the model as DIR/ets_model_N.json for the
+ * PuLP + CBC comparison (selectors/bench_pulp.py). */
+static const char *bench_dump_dir;
+
+void etsim_sel_bench_set_dump_dir(const char *dir) { bench_dump_dir = dir; }
+
 static void dump_model(const bench_model *bm) {
-    const char *dir = getenv("ETSIM_BENCH_DUMP");
+    const char *dir = bench_dump_dir;
     if (!dir) return;
     const etsim_ilp_model *m = &bm->m;
     char path[1024];
@@ -230,17 +235,16 @@ static int time_select(const char *sel, double lambda_b, const bench_inst *b, in
 }
 
 /* One ETS and one ETS-KV step at every lambda_b of the paper's sweeps, with
- * the exact solver (the default) and forced onto GLPK (ETSIM_ETS_SOLVER). */
+ * the exact solver (the default) and forced onto GLPK. */
 static int bench_lambdas(FILE *report, etsim_err *err) {
     static const double lambdas[] = {0.75, 1.0, 1.25, 1.5, 2.0};
     static const int32_t sizes[] = {256, 1024};
     if (report)
         fprintf(report, "\nOne selection step per lambda_b (lambda_c), same instances; medians of "
-                        "thread CPU ms; \"GLPK\" = ETSIM_ETS_SOLVER=glpk\n"
+                        "thread CPU ms; \"GLPK\" = the GLPK path forced (ETSIM_ETS_SOLVER=glpk)\n"
                         "%6s %8s %10s %10s %10s %10s\n",
                 "N", "lambda_b", "ETS", "ETS GLPK", "ETS-KV", "KV GLPK");
-    const char *saved = getenv("ETSIM_ETS_SOLVER");
-    char *keep = saved ? strdup(saved) : NULL;
+    int saved_solver = etsim_ilp_default_solver();
     int rc = 0;
     for (size_t s = 0; s < sizeof sizes / sizeof *sizes && rc == 0; s++) {
         bench_inst b;
@@ -248,21 +252,19 @@ static int bench_lambdas(FILE *report, etsim_err *err) {
         int reps = sizes[s] <= 256 ? 21 : 5, glpk_reps = sizes[s] <= 256 ? 7 : 3;
         for (size_t l = 0; l < sizeof lambdas / sizeof *lambdas && rc == 0; l++) {
             double ms[4] = {0};
-            if (keep) unsetenv("ETSIM_ETS_SOLVER");
+            etsim_ilp_set_default_solver(ETSIM_ILP_AUTO);
             rc = time_select("ets", lambdas[l], &b, reps, &ms[0], err);
             if (rc == 0) rc = time_select("ets-kv", lambdas[l], &b, reps, &ms[2], err);
-            setenv("ETSIM_ETS_SOLVER", "glpk", 1);
+            etsim_ilp_set_default_solver(ETSIM_ILP_GLPK);
             if (rc == 0) rc = time_select("ets", lambdas[l], &b, glpk_reps, &ms[1], err);
             if (rc == 0) rc = time_select("ets-kv", lambdas[l], &b, glpk_reps, &ms[3], err);
-            unsetenv("ETSIM_ETS_SOLVER");
             if (rc == 0 && report)
                 fprintf(report, "%6d %8.2f %10.2f %10.2f %10.2f %10.2f\n", sizes[s], lambdas[l],
                         ms[0], ms[1], ms[2], ms[3]);
         }
         free_inst(&b);
     }
-    if (keep) setenv("ETSIM_ETS_SOLVER", keep, 1);
-    free(keep);
+    etsim_ilp_set_default_solver(saved_solver);
     return rc;
 }
 

@@ -22,4 +22,8 @@ typedef struct etsim_sel_bench_row {
  * rows measured, or -1 with err set. */
 int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim_err *err);
 
+/* Where `--part select` writes its ETS models for selectors/bench_pulp.py
+ * (NULL: nowhere; the CLI takes it from ETSIM_BENCH_DUMP). */
+void etsim_sel_bench_set_dump_dir(const char *dir);
+
 #endif

@@ -9,6 +9,9 @@
 #include "sim/cli/selector_lib.h"
 #include "sim/etsim.h"
 #include "sim/exec/exec_selector.h"
+#include "selectors/ilp.h"
+#include "selectors/ets_profile.h"
+#include "selectors/sel_bench.h"
 
 typedef struct cli_command {
     const char *name;
@@ -46,10 +49,20 @@ static void usage(FILE *fp) {
         fprintf(fp, "  %-9s %s\n", c->name, c->summary);
 }
 
+static void report_profile(void) { etsim_prof_report(stderr); }
+
 int main(int argc, char **argv) {
     etsim_init();
+    /* The library reads no environment: what tests and benches steer by
+     * environment variables is read here and passed in. */
     const char *exec_timeout = getenv("ETSIM_EXEC_TIMEOUT_S");
     if (exec_timeout) etsim_exec_set_timeout(atof(exec_timeout));
+    etsim_ilp_set_default_solver(etsim_ilp_solver_parse(getenv("ETSIM_ETS_SOLVER")));
+    etsim_sel_bench_set_dump_dir(getenv("ETSIM_BENCH_DUMP"));
+    if (getenv("ETSIM_PROFILE")) {
+        etsim_prof_enable();
+        atexit(report_profile);
+    }
     if (etsim_cli_selector_libs(&argc, argv) != 0) return 2;
     if (argc < 2) {
         usage(stderr);
