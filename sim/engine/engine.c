@@ -177,6 +177,8 @@ struct etsim_search {
     int64_t cap_view_ids;
     int32_t *view_cand;
     int64_t cap_view_cand;
+    int64_t work_selections;      /* selector calls, redone ones included  */
+    int64_t work_ilp;             /* ... whose output has an objective     */
     etsim_search_need *need;      /* handed to the driver by step()        */
     int32_t n_need;
     int64_t cap_need;
@@ -498,6 +500,8 @@ static int select_depth(etsim_search *s, etsim_err *err) {
             kv += (int64_t)out->kv_extra[i] * t->nodes[s->cand[i]].step_tokens;
     r->c.kv_tokens += kv;
     r->c.selections++;
+    s->work_selections++;
+    s->work_ilp += out->has_objective != 0;
     log_decision(s, &in, out, kv);
     for (int32_t i = 0; i < n_cand; i++) s->tag[s->cand[i]] = out->tags[i];
     s->n_cand = n_cand;
@@ -580,6 +584,27 @@ static int take_answers(etsim_search *s, etsim_err *err) {
     return 0;
 }
 
+/* The root's token count changed since the search began (a live server
+ * reports the prompt's length with its first reply): what the search did
+ * so far -- its first selection, which counted the root -- is redone with
+ * the true count. Children already made stay in the tree. */
+static void restart(etsim_search *s) {
+    etsim_problem_result *r = s->res;
+    result_clear_logs(r);
+    etsim_sel_output_free(&s->out);
+    memset(s->gen_kids, 0, (size_t)s->cap_nodes_scratch * sizeof *s->gen_kids);
+    for (int64_t i = 0; i < s->cap_nodes_scratch; i++) s->tag[i] = -1;
+    s->phase = PHASE_SELECT;
+    s->depth = 0;
+    s->remaining = s->cfg->width;
+    s->live_at_cut = s->long_at_cut = 0;
+    s->prompt_tokens = s->t->nodes[0].step_tokens;
+    s->root_tokens = s->cfg->root_tokens == ETSIM_ROOT_REFERENCE ? 2 : s->prompt_tokens;
+    s->n_frontier = 0;
+    push_i32(&s->frontier, &s->cap_frontier, &s->n_frontier, 0);
+    push_i32(&r->gen_order, &r->cap_gen, &r->n_gen, 0);
+}
+
 int etsim_search_step(etsim_search *s, etsim_search_need **need, int32_t *n_need,
                       etsim_err *err) {
     *need = NULL;
@@ -591,6 +616,7 @@ int etsim_search_step(etsim_search *s, etsim_search_need **need, int32_t *n_need
     if (s->phase == PHASE_DONE) return ETSIM_SEARCH_DONE;
     scratch_fit(s); /* the driver (or another search) may have grown the tree */
     if (take_answers(s, err) < 0) goto fail;
+    if (s->t->nodes[0].step_tokens != s->prompt_tokens) restart(s);
     while (s->phase != PHASE_DONE) {
         if (s->phase == PHASE_SELECT && select_depth(s, err) < 0) goto fail;
         if (s->phase != PHASE_EXPAND) break;
@@ -650,6 +676,11 @@ etsim_search *etsim_search_begin(etsim_oracle *o, const etsim_search_config *cfg
     push_i32(&s->frontier, &s->cap_frontier, &s->n_frontier, 0);
     push_i32(&res->gen_order, &res->cap_gen, &res->n_gen, 0);
     return s;
+}
+
+void etsim_search_work(const etsim_search *s, int64_t *selections, int64_t *ilp_solves) {
+    *selections = s->work_selections;
+    *ilp_solves = s->work_ilp;
 }
 
 int etsim_search_finish(etsim_search *s, etsim_err *err) {

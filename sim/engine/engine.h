@@ -161,7 +161,10 @@ int etsim_search_problem(etsim_oracle *o, const etsim_search_config *cfg,
  * runs short for children the one-at-a-time order would have cloned
  * instead (the live oracle never runs short). Each selection is made once:
  * a search resumed after its needs were answered continues where it
- * stopped. */
+ * stopped. One exception: a root whose token count changes between steps
+ * (a live server reports the prompt's length with its first reply, after
+ * the first selection asked for the root's children) makes the search
+ * start over with the true count; only its first selection is redone. */
 typedef struct etsim_search etsim_search;
 
 typedef struct etsim_search_need {
@@ -196,6 +199,10 @@ int etsim_search_step(etsim_search *s, etsim_search_need **need, int32_t *n_need
  * the no-leaf counters) and free the search; -1 with err (and the search
  * freed) when it was not done. */
 int etsim_search_finish(etsim_search *s, etsim_err *err);
+/* The work a search has done so far: selector calls (a selection redone
+ * after a restart counts twice) and, of those, calls whose output has an
+ * objective (ILP selectors: one ILP solve each). */
+void etsim_search_work(const etsim_search *s, int64_t *selections, int64_t *ilp_solves);
 /* Free a search without completing its result (NULL ok). */
 void etsim_search_abandon(etsim_search *s);
 

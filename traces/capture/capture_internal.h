@@ -23,7 +23,10 @@ typedef struct cap_config {
     uint64_t hash;            /* of the canonical settings, URLs excluded */
 } cap_config;
 
-int cap_config_load(const char *path, const char *synthetic, cap_config *c, etsim_err *err);
+/* synthetic: the stand-in's profile (NULL: live servers); rounds: the
+ * stand-in is driven in rounds (--rounds), recorded in the settings. */
+int cap_config_load(const char *path, const char *synthetic, int rounds, cap_config *c,
+                    etsim_err *err);
 void cap_config_free(cap_config *c);
 char *cap_settings_json(const cap_config *c, const char *counts_json);
 uint64_t cap_settings_hash(const char *settings_json);
