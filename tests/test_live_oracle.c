@@ -3,9 +3,10 @@
  * chat PRM with P(+) = 0.6 and P(-) = 0.2, an embedder): what one
  * expansion records (texts, token counts, the root's prompt tokens, leaf
  * and MAXLEN flags, the answer, the score 0.6 / 0.8 = 0.75, embeddings),
- * memoisation (asking again sends nothing), deferred driving
- * (placeholders, the "deferred" stop one depth deeper, rollback, submit,
- * commit) and a start-up check that names an unreachable server. */
+ * memoisation (asking again sends nothing), asynchronous expansion
+ * (etsim_live_request on attached trees only, nothing in the tree before
+ * the commit, a node requested twice refused, existing children not asked
+ * again) and a start-up check that names an unreachable server. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
