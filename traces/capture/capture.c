@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "traces/capture/capture_internal.h"
+#include "traces/capture/standin.h"
 #include "sim/core/lock.h"
 #include "sim/engine/result.h"
 #include "sim/eval/score.h"
@@ -153,9 +154,12 @@ static int run_in_turn(driver *D, slot *s, etsim_err *err) {
             for (int32_t i = 0; i < s->n_need[c]; i++) {
                 etsim_search_need *n = &s->need[c][i];
                 n->have = etsim_oracle_expand(D->o, t, n->node, n->want, err);
-                if (n->have < 0)
-                    return etsim_err_prefix(err, "configuration %s: problem %d",
-                                            D->cfg.sels[c].name, s->problem);
+                if (n->have < 0) {
+                    const char *id = t->prob.id;
+                    return etsim_err_prefix(err, "configuration %s: problem %d%s%s%s",
+                                            D->cfg.sels[c].name, s->problem, id ? " (" : "",
+                                            id ? id : "", id ? ")" : "");
+                }
             }
         if (rc < 0) return -1;
     }
@@ -198,9 +202,10 @@ static int round_run(driver *D, slot *s, etsim_err *err) {
     int started = 0;
     for (int32_t k = 0; k < s->n_merged; k++) {
         const etsim_search_need *n = &s->merged[k];
+        /* etsim_live_request's errors name the problem already */
         int rc = D->live ? etsim_live_request(D->o, t, n->node, n->want, err)
                          : etsim_oracle_expand(D->o, t, n->node, n->want, err);
-        if (rc < 0) return etsim_err_prefix(err, "problem %d", s->problem);
+        if (rc < 0) return D->live ? -1 : etsim_err_prefix(err, "problem %d", s->problem);
         started += D->live && rc > 0;
     }
     s->waiting = started > 0;
@@ -527,67 +532,10 @@ static int trim_journal(const char *path, etsim_err *err) {
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
-/* A stand-in oracle's embeddings are rounded through the trace encoding as
- * they are made, as the live oracle does, so that the decisions taken
- * here are exactly those an offline replay of the trace takes. */
-typedef struct rounding {
-    etsim_oracle *inner;
-    int enc;
-} rounding;
-
-static int rounding_open(etsim_oracle *o, int32_t problem, etsim_tree *t, etsim_err *err) {
-    rounding *r = o->impl;
-    return r->inner->vt->open(r->inner, problem, t, err);
-}
-
-static int rounding_expand(etsim_oracle *o, etsim_tree *t, int32_t node, int32_t want,
-                           etsim_err *err) {
-    rounding *r = o->impl;
-    int32_t before = t->n_nodes;
-    int rc = r->inner->vt->expand(r->inner, t, node, want, err);
-    if (rc < 0 || t->emb_dim <= 0) return rc;
-    size_t rb = etsim_trace_emb_row_bytes(r->enc, t->emb_dim);
-    unsigned char *buf = etsim_malloc(rb ? rb : 1);
-    for (int32_t i = before; i < t->n_nodes; i++) {
-        int32_t row = t->nodes[i].emb_row;
-        if (row < 0) continue;
-        float *v = t->emb + (int64_t)row * t->emb_dim;
-        etsim_trace_emb_encode(r->enc, v, 1, t->emb_dim, buf);
-        etsim_trace_emb_decode(r->enc, buf, 1, t->emb_dim, v);
-    }
-    free(buf);
-    return rc;
-}
-
-static void rounding_close(etsim_oracle *o) {
-    rounding *r = o->impl;
-    etsim_oracle_close(r->inner);
-    etsim_meta_free(&o->meta);
-    free(r);
-    free(o);
-}
-
-static const etsim_oracle_vtab rounding_vtab = {
-    .name = "rounding",
-    .open = rounding_open,
-    .expand = rounding_expand,
-    .close = rounding_close,
-};
-
 static int open_oracle(driver *D, etsim_err *err) {
     if (D->opts->synthetic) {
-        etsim_oracle *inner = etsim_oracle_open("synthetic", D->opts->synthetic, err);
-        if (!inner) return -1;
-        rounding *r = etsim_calloc(1, sizeof *r);
-        r->inner = inner;
-        r->enc = inner->meta.embed_encoding ? etsim_trace_emb_encoding(inner->meta.embed_encoding)
-                                            : ETSIM_EMB_F16;
-        if (r->enc < 0) r->enc = ETSIM_EMB_F16;
-        D->o = etsim_calloc(1, sizeof *D->o);
-        D->o->vt = &rounding_vtab;
-        D->o->impl = r;
-        etsim_meta_copy(&D->o->meta, &inner->meta);
-        return 0;
+        D->o = cap_standin_open(D->opts->synthetic, err);
+        return D->o ? 0 : -1;
     }
     D->o = etsim_live_open(&D->cfg.live, D->cfg.dataset, err);
     if (!D->o) return -1;
