@@ -149,7 +149,8 @@ int etsim_search_problem(etsim_oracle *o, const etsim_search_config *cfg,
  * the --on-missing policy then applies, as with an oracle's short answer).
  * Between steps the tree may grow anywhere (other searches over the same
  * tree add children), but existing children never change: child i of a node
- * is the same whoever asked for it.
+ * is the same whoever asked for it. What a selector marks on nodes (DVTS's
+ * subtree tags) belongs to the search, not to the tree.
  *
  * Needs come one at a time by default, exactly where the search loop would
  * ask an oracle, so a driver answering each with the oracle's expand
