@@ -65,6 +65,37 @@ EOF
 else
     fail "synthetic capture: $(cat "$DIR/err.txt")"
 fi
+# --rounds: the configurations step together, their merged needs answered
+# per round, as with servers (the driver's live path, with no network).
+# Same decisions and work as one after another; the union tree numbers its
+# nodes in request order, and each configuration replays its live run from
+# it. Every configuration makes each selection once: its selector calls
+# equal the selections its result file logs.
+if "$BIN" capture --config "$DIR/syn.json" --synthetic --rounds --out "$DIR/synr.trace" \
+    --results "$DIR/synres-r" >"$DIR/out-r.txt" 2>"$DIR/err.txt"; then
+    replay_same "$DIR/synr.trace" "$DIR/synres-r" 0-ets-w8 ets 8
+    replay_same "$DIR/synr.trace" "$DIR/synres-r" 1-rebase-w8 rebase 8
+    replay_same "$DIR/synr.trace" "$DIR/synres-r" 2-dvts-w4 dvts 4
+    cmp -s <(grep "selections" "$DIR/out.txt") <(grep "selections" "$DIR/out-r.txt") ||
+        fail "rounds changed the work: $(cat "$DIR/out.txt" "$DIR/out-r.txt")"
+    for c in 0-ets-w8 1-rebase-w8 2-dvts-w4; do
+        logged=$(grep '^{"index":' "$DIR/synres-r/$c.json" | grep -o '"selections":[0-9]*' |
+            awk -F: '{ n += $2 } END { print n + 0 }')
+        made=$(sed -n "s/^  $c  *[0-9]* nodes, \([0-9]*\) selections.*/\1/p" "$DIR/out-r.txt")
+        [ -n "$made" ] && [ "$made" -gt 0 ] && [ "$made" -eq "$logged" ] ||
+            fail "$c: $made selector calls for $logged logged selections"
+    done
+    grep -q "^  0-ets-w8 .* \([1-9][0-9]*\) selections, \1 ILP solves" "$DIR/out-r.txt" ||
+        fail "ets: one ILP solve per selection: $(cat "$DIR/out-r.txt")"
+    "$BIN" capture --config "$DIR/syn.json" --synthetic --rounds --out "$DIR/synr.trace" --resume \
+        >"$DIR/out-rr.txt" 2>&1 || fail "resume of a rounds capture: $(cat "$DIR/out-rr.txt")"
+    grep -q "already complete" "$DIR/out-rr.txt" || fail "rounds resume: $(cat "$DIR/out-rr.txt")"
+    "$BIN" capture --config "$DIR/syn.json" --synthetic --out "$DIR/synr.trace" --resume \
+        >"$DIR/out-rs.txt" 2>&1
+    grep -q "already complete" "$DIR/out-rs.txt" && fail "a rounds trace taken as complete without --rounds"
+else
+    fail "synthetic capture with --rounds: $(cat "$DIR/err.txt")"
+fi
 
 # ---- live, against the fake servers ---------------------------------------------------------
 need_data

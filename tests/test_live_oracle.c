@@ -3,9 +3,10 @@
  * chat PRM with P(+) = 0.6 and P(-) = 0.2, an embedder): what one
  * expansion records (texts, token counts, the root's prompt tokens, leaf
  * and MAXLEN flags, the answer, the score 0.6 / 0.8 = 0.75, embeddings),
- * memoisation (asking again sends nothing), deferred driving
- * (placeholders, the "deferred" stop one depth deeper, rollback, submit,
- * commit) and a start-up check that names an unreachable server. */
+ * memoisation (asking again sends nothing), asynchronous expansion
+ * (etsim_live_request on attached trees only, nothing in the tree before
+ * the commit, a node requested twice refused, existing children not asked
+ * again) and a start-up check that names an unreachable server. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -130,33 +131,35 @@ static void test_sync_expand(void **st) {
     etsim_tree_free(&t);
 }
 
-static void test_deferred(void **st) {
+static void test_async(void **st) {
     fixture *f = *st;
     etsim_tree t;
     etsim_tree_init(&t, f->o->meta.emb_dim);
     etsim_err err;
     assert_int_equal(etsim_oracle_problem_open(f->o, 0, &t, &err), 0);
+    /* only attached trees take requests */
+    assert_int_equal(etsim_live_request(f->o, &t, 0, 2, &err), -1);
+    assert_non_null(strstr(err.msg, "not attached"));
     etsim_live_attach(f->o, &t);
-    etsim_live_begin_pass(f->o, &t);
     int64_t before = etsim_loopback_requests(f->srv);
-    /* placeholders at once, nothing sent */
-    assert_int_equal(etsim_oracle_expand(f->o, &t, 0, 2, &err), 2);
-    assert_int_equal(t.n_nodes, 3);
-    assert_true(t.nodes[1].flags & ETSIM_NODE_LEAF);
-    /* a deeper expansion stops the pass */
-    assert_int_equal(etsim_oracle_expand(f->o, &t, 1, 1, &err), -1);
-    assert_non_null(strstr(err.msg, "deferred"));
-    assert_int_equal(etsim_live_end_pass(f->o, &t), 1);
+    /* started at once, and nothing enters the tree before the commit */
+    assert_int_equal(etsim_live_request(f->o, &t, 0, 2, &err), 1);
     assert_int_equal(t.n_nodes, 1);
-    assert_int_equal(t.nodes[0].n_kids, 0);
-    assert_int_equal(etsim_loopback_requests(f->srv), before);
-    assert_int_equal(etsim_live_submit(f->o, &t), 1);
+    assert_int_equal(etsim_live_outstanding(f->o, &t), 1);
+    /* a second request for the node before the commit: merge wants first */
+    assert_int_equal(etsim_live_request(f->o, &t, 0, 3, &err), -1);
+    assert_non_null(strstr(err.msg, "requested twice"));
+    /* out of range */
+    assert_int_equal(etsim_live_request(f->o, &t, 7, 1, &err), -1);
     double t0 = etsim_now_s();
     while (etsim_live_outstanding(f->o, &t) > 0 && etsim_now_s() - t0 < 20)
         assert_int_equal(etsim_live_poll(f->o, 50, &err), 0);
     assert_int_equal(etsim_live_outstanding(f->o, &t), 0);
+    assert_true(etsim_loopback_requests(f->srv) > before);
     assert_int_equal(etsim_live_commit(f->o, &t, &err), 0);
     check_children(&t);
+    /* children that exist are not asked for again */
+    assert_int_equal(etsim_live_request(f->o, &t, 0, 2, &err), 0);
     etsim_live_counts pc;
     assert_int_equal(etsim_live_problem_counts(f->o, &t, &pc), 0);
     assert_int_equal(pc.policy_requests, 1);
@@ -195,7 +198,7 @@ static void test_unreachable(void **st) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sync_expand),
-        cmocka_unit_test(test_deferred),
+        cmocka_unit_test(test_async),
         cmocka_unit_test(test_unreachable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -27,6 +27,9 @@ static void usage(FILE *fp) {
         "                      DIR/<name>.json (the format of etsim replay --out)\n"
         "  --synthetic [P]     use the synthetic model instead of servers (no\n"
         "                      network; shows what a covering trace saves)\n"
+        "  --rounds            with --synthetic: step the configurations together in\n"
+        "                      rounds of merged requests, as with servers (same\n"
+        "                      decisions; nodes numbered in request order)\n"
         "  --shard i/n         capture only shard i of n of the problem range (a\n"
         "                      contiguous slice; join the shards' traces with\n"
         "                      `etsim trace merge`); auto or auto/N: from a Slurm job\n"
@@ -87,7 +90,9 @@ static void print_report(const etsim_capture_report *r) {
     if (sum > 0) printf(" (the covering trace holds %.1f%% of the sum)", 100.0 * r->union_nodes / sum);
     printf("\n");
     for (int c = 0; c < r->n_configs; c++)
-        printf("  %-24s %lld nodes\n", r->config_names[c], (long long)r->config_nodes[c]);
+        printf("  %-24s %lld nodes, %lld selections, %lld ILP solves\n", r->config_names[c],
+               (long long)r->config_nodes[c], (long long)r->config_selections[c],
+               (long long)r->config_ilp_solves[c]);
     const etsim_live_counts *k = &r->counts;
     if (k->policy_requests) {
         printf("requests: policy %lld, prm %lld, embed %lld, tokenize %lld; %lld answered, "
@@ -125,6 +130,8 @@ int etsim_cmd_capture(int argc, char **argv) {
         } else if (!strcmp(a, "--synthetic")) {
             o.synthetic = "default";
             if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) o.synthetic = argv[++i];
+        } else if (!strcmp(a, "--rounds")) {
+            o.rounds = 1;
         } else if (!strcmp(a, "--shard") && i + 1 < argc) {
             etsim_err serr = {{0}};
             if (etsim_cli_shard_parse(argv[++i], &o.shard_i, &o.shard_n, &serr) < 0)

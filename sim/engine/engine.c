@@ -1,15 +1,20 @@
 /* engine.c -- the search loop (see engine.h for the semantics, which follow
  * SqueezeAILab/ETS rebase.py: select_and_expand / insert / get_kv_size).
  *
- * How it works. `frontier` holds the nodes of the current depth in
- * insertion order. Each depth: retire leaves and over-long nodes, build the
- * selector's view (candidates plus all ancestors, ordered by node id, which
- * puts parents first because the arena only ever appends children after
- * their parent), log the decision and the KV metric, then walk the
- * expansions in fork order asking the oracle for each node's next children.
- * Children the oracle cannot supply are handled by the --on-missing policy:
- * an error, truncation, or clones of recorded siblings (a clone copies its
- * source's data and mirrors the source's own children when expanded). */
+ * How it works. The loop is a resumable state machine (etsim_search):
+ * `frontier` holds the nodes of the current depth in insertion order. Each
+ * depth: retire leaves and over-long nodes, build the selector's view
+ * (candidates plus all ancestors, ordered by node id, which puts parents
+ * first because the arena only ever appends children after their parent),
+ * log the decision and the KV metric, then walk the expansions in fork
+ * order. Where the walk needs children the tree does not hold, the step
+ * returns them as needs and keeps its place (the selection and the index
+ * of the expansion); the next step takes the driver's answers and walks on,
+ * so every selection is made exactly once however often the search stops.
+ * Children the source cannot supply are handled by the --on-missing
+ * policy: an error, truncation, or clones of recorded siblings (a clone
+ * copies its source's data and mirrors the source's own children when
+ * expanded). etsim_search_problem drives the machine with an oracle. */
 #include "sim/engine/engine.h"
 
 #include <math.h>
@@ -88,8 +93,8 @@ void etsim_problem_result_init(etsim_problem_result *r, int32_t emb_dim) {
     etsim_tree_init(&r->tree, emb_dim);
 }
 
-/* Drop the logs of a previous search but keep the tree (a covering capture
- * or `etsim synth` runs several configurations over one growing tree). */
+/* Drop the logs of a previous search but keep the tree (`etsim synth` runs
+ * several configurations over one growing tree). */
 static void result_clear_logs(etsim_problem_result *r) {
     r->n_gen = 0;
     r->n_leaves = 0;
@@ -131,20 +136,40 @@ int64_t etsim_kv_union_tokens(const etsim_tree *t, const int32_t *nodes, int32_t
     return total;
 }
 
-/* ---- per-search scratch ------------------------------------------------------ */
+/* ---- the search state ---------------------------------------------------------- */
 
-typedef struct search_state {
-    etsim_oracle *o;
+enum { PHASE_SELECT = 0, PHASE_EXPAND, PHASE_DONE, PHASE_FAILED };
+
+#define NEED_MORE (-2) /* ensure_children: the driver must supply children first */
+
+struct etsim_search {
     const etsim_search_config *cfg;
     etsim_problem_result *res;
+    etsim_tree *t;                /* res->tree, or a tree shared with others */
+    int32_t problem;
+    unsigned flags;
+    int phase;
+    etsim_err fail;               /* what a failed search repeats          */
+    int32_t depth, remaining;
+    int32_t prompt_tokens, root_tokens;
+    /* Nodes left at the depth where max_expansions stopped the search:
+     * would-be candidates, and nodes the length limit would have retired. */
+    int32_t live_at_cut, long_at_cut;
+    etsim_sel_output out;         /* the selection being expanded          */
+    int32_t n_cand, exp_next;     /* its candidates; next expansion to walk */
     int32_t *frontier, *next;
     int64_t cap_frontier, cap_next;
     int32_t n_frontier, n_next;
     int32_t *cand;                /* candidate node ids this depth        */
     int64_t cap_cand;
-    uint8_t *mark;                /* per tree node, zeroed between uses    */
-    int32_t *view_index;          /* per tree node: index in the view      */
-    int32_t *gen_kids;            /* per tree node: children generated     */
+    /* Per tree node (grown with the tree, which other searches may grow): */
+    uint8_t *mark;                /* zeroed between uses                   */
+    int32_t *view_index;          /* index in the view                     */
+    int32_t *gen_kids;            /* children this search generated        */
+    int32_t *tag;                 /* this search's selector tag (-1 none): kept
+                                   * here, not in the tree, so searches sharing
+                                   * a tree do not see each other's tags     */
+    int32_t *ans_want, *ans_have; /* the last need answered for the node   */
     int64_t cap_nodes_scratch;
     etsim_sel_node *view;
     int64_t cap_view;
@@ -152,39 +177,62 @@ typedef struct search_state {
     int64_t cap_view_ids;
     int32_t *view_cand;
     int64_t cap_view_cand;
-} search_state;
+    int64_t work_selections;      /* selector calls, redone ones included  */
+    int64_t work_ilp;             /* ... whose output has an objective     */
+    etsim_search_need *need;      /* handed to the driver by step()        */
+    int32_t n_need;
+    int64_t cap_need;
+    int need_open;                /* answers are due at the next step      */
+};
 
-/* Keep the per-node scratch arrays as long as the tree (it grows while the
- * oracle materialises children). New entries are zero. */
-static void scratch_fit(search_state *s) {
-    int64_t need = s->res->tree.n_nodes;
+/* Keep the per-node scratch arrays as long as the tree. New entries are
+ * zero (tags -1). */
+static void scratch_fit(etsim_search *s) {
+    int64_t need = s->t->n_nodes;
     if (need <= s->cap_nodes_scratch) return;
     int64_t old = s->cap_nodes_scratch, cap = old ? old : 64;
     while (cap < need) cap *= 2;
+    size_t n = (size_t)(cap - old);
     s->mark = etsim_realloc(s->mark, (size_t)cap);
-    s->view_index = etsim_realloc(s->view_index, (size_t)cap * sizeof(int32_t));
-    s->gen_kids = etsim_realloc(s->gen_kids, (size_t)cap * sizeof(int32_t));
-    memset(s->mark + old, 0, (size_t)(cap - old));
-    memset(s->view_index + old, 0, (size_t)(cap - old) * sizeof(int32_t));
-    memset(s->gen_kids + old, 0, (size_t)(cap - old) * sizeof(int32_t));
+    memset(s->mark + old, 0, n);
+    int32_t **arrs[] = {&s->view_index, &s->gen_kids, &s->tag, &s->ans_want, &s->ans_have};
+    for (size_t a = 0; a < sizeof arrs / sizeof *arrs; a++) {
+        *arrs[a] = etsim_realloc(*arrs[a], (size_t)cap * sizeof(int32_t));
+        memset(*arrs[a] + old, 0, n * sizeof(int32_t));
+    }
+    for (int64_t i = old; i < cap; i++) s->tag[i] = -1;
     s->cap_nodes_scratch = cap;
 }
 
-static void state_free(search_state *s) {
+void etsim_search_abandon(etsim_search *s) {
+    if (!s) return;
+    etsim_sel_output_free(&s->out);
     free(s->frontier);
     free(s->next);
     free(s->cand);
     free(s->mark);
     free(s->view_index);
     free(s->gen_kids);
+    free(s->tag);
+    free(s->ans_want);
+    free(s->ans_have);
     free(s->view);
     free(s->view_ids);
     free(s->view_cand);
+    free(s->need);
+    free(s);
 }
 
 static void push_i32(int32_t **arr, int64_t *cap, int32_t *n, int32_t v) {
     etsim_grow((void **)arr, cap, (int64_t)*n + 1, sizeof **arr);
     (*arr)[(*n)++] = v;
+}
+
+/* "problem P (id): " before a search's error. */
+static int prefix_problem(const etsim_tree *t, int32_t problem, etsim_err *err) {
+    const char *id = t->prob.id;
+    return etsim_err_prefix(err, "problem %d%s%s%s", problem, id ? " (" : "", id ? id : "",
+                            id ? ")" : "");
 }
 
 /* Make `node` a clone of recorded node `origin` (data shared by offset). */
@@ -209,23 +257,42 @@ static int recorded_kids(const etsim_tree *t, int32_t node) {
     return k;
 }
 
+/* Ask the driver for the first `want` children of `node` (one entry per
+ * node: the largest want). */
+static void need_add(etsim_search *s, int32_t node, int32_t want) {
+    for (int32_t i = 0; i < s->n_need; i++)
+        if (s->need[i].node == node) {
+            if (s->need[i].want < want) s->need[i].want = want;
+            return;
+        }
+    etsim_grow((void **)&s->need, &s->cap_need, (int64_t)s->n_need + 1, sizeof *s->need);
+    s->need[s->n_need++] = (etsim_search_need){node, want, -1};
+}
+
 /* Ensure node has `want` children under the missing-children policy;
- * returns how many are usable (<= want) or -1. */
-static int ensure_children(search_state *s, int32_t node, int32_t want, etsim_err *err) {
-    etsim_tree *t = &s->res->tree;
+ * returns how many are usable (<= want), NEED_MORE when the driver must
+ * be asked first (nothing has changed then: calling again once it has
+ * answered picks up at the same point), or -1. Where the old loop asked
+ * the oracle, this asks the driver: its answer stands in for expand's
+ * return value. */
+static int ensure_children(etsim_search *s, int32_t node, int32_t want, etsim_err *err) {
+    etsim_tree *t = s->t;
     if (t->nodes[node].n_kids >= want) return want;
     int32_t src = t->nodes[node].src;
     if (src >= 0) {
         /* A clone's children mirror its source's children, recursively
          * under the same policy. */
         int have = ensure_children(s, src, want, err);
-        if (have < 0) return -1;
+        if (have < 0) return have;
         for (int32_t k = t->nodes[node].n_kids; k < have; k++)
             add_clone(t, node, t->nodes[src].kids[k]);
         return t->nodes[node].n_kids < want ? t->nodes[node].n_kids : want;
     }
-    int have = etsim_oracle_expand(s->o, t, node, want, err);
-    if (have < 0) return -1;
+    if (s->ans_want[node] < want) {
+        need_add(s, node, want);
+        return NEED_MORE;
+    }
+    int have = s->ans_have[node] < want ? s->ans_have[node] : want;
     if (have >= want) return want;
     s->res->c.missing_children += want - have;
     switch (s->cfg->on_missing) {
@@ -247,14 +314,38 @@ static int ensure_children(search_state *s, int32_t node, int32_t want, etsim_er
     return have;
 }
 
+/* Batch mode: the needs of the expansions after `first` (which has just
+ * asked), as ensure_children would meet them if every earlier one were
+ * met in full -- want counts the children earlier expansions of the same
+ * candidate take (DVTS repeats candidates). Invalid expansions are left
+ * for the walk to report. */
+static void gather_needs(etsim_search *s, int32_t first) {
+    const etsim_sel_output *out = &s->out;
+    const etsim_tree *t = s->t;
+    for (int32_t e = first + 1; e < out->n_exp; e++) {
+        int32_t ci = out->exp_cand[e], count = out->exp_count[e];
+        if (ci < 0 || ci >= s->n_cand || count <= 0) continue;
+        int32_t v = s->cand[ci], want = s->gen_kids[v];
+        for (int32_t j = first; j <= e; j++) {
+            int32_t cj = out->exp_cand[j];
+            if (cj >= 0 && cj < s->n_cand && out->exp_count[j] > 0 && s->cand[cj] == v)
+                want += out->exp_count[j];
+        }
+        if (t->nodes[v].n_kids >= want) continue;
+        int32_t target = t->nodes[v].src >= 0 ? t->nodes[v].src : v;
+        if (t->nodes[target].n_kids < want && s->ans_want[target] < want)
+            need_add(s, target, want);
+    }
+}
+
 static int cmp_i32(const void *a, const void *b) {
     int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
     return (x > y) - (x < y);
 }
 
 /* Build the selector view: candidates and ancestors, by ascending node id. */
-static void build_view(search_state *s, int32_t n_cand, etsim_sel_input *in) {
-    etsim_tree *t = &s->res->tree;
+static void build_view(etsim_search *s, int32_t n_cand, etsim_sel_input *in) {
+    etsim_tree *t = s->t;
     int32_t n_ids = 0;
     for (int32_t i = 0; i < n_cand; i++)
         for (int32_t v = s->cand[i]; v >= 0 && !s->mark[v]; v = t->nodes[v].parent) {
@@ -275,7 +366,7 @@ static void build_view(search_state *s, int32_t n_cand, etsim_sel_input *in) {
         sn->id = v;
         sn->step_tokens = v == 0 && s->cfg->root_tokens == ETSIM_ROOT_REFERENCE ? 2
                                                                                  : nd->step_tokens;
-        sn->tag = nd->tag;
+        sn->tag = s->tag[v];
         sn->score = nd->score;
         sn->text_hash = nd->text_hash;
         sn->text = etsim_tree_text(t, v);
@@ -290,7 +381,7 @@ static void build_view(search_state *s, int32_t n_cand, etsim_sel_input *in) {
     in->emb_dim = t->emb_dim;
 }
 
-static void log_decision(search_state *s, const etsim_sel_input *in,
+static void log_decision(etsim_search *s, const etsim_sel_input *in,
                          const etsim_sel_output *out, int64_t kv) {
     etsim_problem_result *r = s->res;
     int32_t n = in->n_cand;
@@ -332,7 +423,7 @@ static void log_decision(search_state *s, const etsim_sel_input *in,
     for (int32_t i = 0; i < n; i++) {
         int64_t k = r->n_log_nodes + i;
         r->log_nodes[k] = s->cand[i];
-        r->log_scores[k] = s->res->tree.nodes[s->cand[i]].score;
+        r->log_scores[k] = s->t->nodes[s->cand[i]].score;
         r->log_counts[k] = 0;
         r->log_tags[k] = out->tags[i];
         r->log_kept[k] = out->kept[i];
@@ -347,123 +438,259 @@ static void log_decision(search_state *s, const etsim_sel_input *in,
     r->n_exp_total += out->n_exp;
 }
 
-static int record_generated(search_state *s, int32_t child) {
+static void record_generated(etsim_search *s, int32_t child) {
     etsim_problem_result *r = s->res;
-    etsim_tree *t = &r->tree;
-    etsim_node *c = &t->nodes[child];
-    c->tag = t->nodes[c->parent].tag;
+    const etsim_node *c = &s->t->nodes[child];
+    s->tag[child] = s->tag[c->parent];
     r->c.model_calls++;
     r->c.nodes_generated++;
     r->c.tokens_generated += c->step_tokens;
     push_i32(&r->gen_order, &r->cap_gen, &r->n_gen, child);
     if (!(c->flags & ETSIM_NODE_SCORED)) {
         r->c.dropped_unscored++;
-        return 0;
+        return;
     }
     push_i32(&s->next, &s->cap_next, &s->n_next, child);
+}
+
+/* Steps 1-3 of a depth (engine.h): retire, then select and log. Leaves
+ * the search in PHASE_EXPAND, or PHASE_DONE when nothing is left. */
+static int select_depth(etsim_search *s, etsim_err *err) {
+    const etsim_search_config *cfg = s->cfg;
+    etsim_problem_result *r = s->res;
+    etsim_tree *t = s->t;
+    int32_t n_cand = 0;
+    etsim_grow((void **)&s->cand, &s->cap_cand, s->n_frontier, sizeof *s->cand);
+    for (int32_t i = 0; i < s->n_frontier; i++) {
+        int32_t v = s->frontier[i];
+        const etsim_node *nd = &t->nodes[v];
+        /* cum_tokens includes the real prompt; the reference's root is 2. */
+        int64_t cum = (int64_t)nd->cum_tokens - s->prompt_tokens + s->root_tokens;
+        if (nd->flags & ETSIM_NODE_LEAF) {
+            s->remaining--;
+            r->c.retired_leaf++;
+        } else if (cum >= cfg->max_tokens) {
+            s->remaining--;
+            r->c.retired_length++;
+        } else {
+            if (!isfinite(nd->score))
+                return etsim_errf(err, "node %d: field score: %s PRM score", v,
+                                  isnan(nd->score) ? "NaN" : "infinite");
+            s->cand[n_cand++] = v;
+        }
+    }
+    if (s->remaining <= 0 || n_cand == 0) {
+        s->phase = PHASE_DONE;
+        return 0;
+    }
+    etsim_sel_input in;
+    memset(&in, 0, sizeof in);
+    build_view(s, n_cand, &in);
+    in.width = s->remaining;
+    in.initial_width = cfg->width;
+    in.depth = s->depth;
+    etsim_sel_output *out = &s->out;
+    etsim_sel_output_init(out, n_cand);
+    for (int32_t i = 0; i < n_cand; i++) out->tags[i] = s->tag[s->cand[i]];
+    if (cfg->sel.sel->select(&cfg->sel, &in, out, err) < 0)
+        return etsim_err_prefix(err, "depth %d: selector %s", s->depth, cfg->sel.sel->name);
+    int64_t kv = etsim_kv_union_tokens(t, s->cand, n_cand, s->root_tokens, s->mark);
+    if (cfg->kv_metric == ETSIM_KV_REFERENCE) /* see etsim_kv_metric */
+        for (int32_t i = 0; i < n_cand; i++)
+            kv += (int64_t)out->kv_extra[i] * t->nodes[s->cand[i]].step_tokens;
+    r->c.kv_tokens += kv;
+    r->c.selections++;
+    s->work_selections++;
+    s->work_ilp += out->has_objective != 0;
+    log_decision(s, &in, out, kv);
+    for (int32_t i = 0; i < n_cand; i++) s->tag[s->cand[i]] = out->tags[i];
+    s->n_cand = n_cand;
+    s->exp_next = 0;
+    s->n_next = 0;
+    s->phase = PHASE_EXPAND;
     return 0;
 }
 
-static int run_search(search_state *s, int32_t problem, etsim_err *err) {
-    const etsim_search_config *cfg = s->cfg;
-    etsim_problem_result *r = s->res;
-    etsim_tree *t = &r->tree;
-    int32_t remaining = cfg->width;
-    int32_t prompt_tokens = t->nodes[0].step_tokens;
-    int32_t root_tokens = cfg->root_tokens == ETSIM_ROOT_REFERENCE ? 2 : prompt_tokens;
-    etsim_sel_output out;
-    int rc = -1;
-    /* Nodes left at the depth where max_expansions stopped the search:
-     * would-be candidates, and nodes the length limit would have retired. */
-    int32_t live_at_cut = 0, long_at_cut = 0;
+/* Step 4: fork the selection's expansions in order, from where the walk
+ * stopped. Returns 0 when all are done, NEED_MORE when the driver must
+ * supply children first, -1 on error. */
+static int expand_selection(etsim_search *s, etsim_err *err) {
+    const etsim_sel_output *out = &s->out;
+    etsim_tree *t = s->t;
+    for (; s->exp_next < out->n_exp; s->exp_next++) {
+        int32_t ci = out->exp_cand[s->exp_next], count = out->exp_count[s->exp_next];
+        if (ci < 0 || ci >= s->n_cand || count < 0)
+            return etsim_errf(err, "depth %d: selector %s returned an invalid expansion",
+                              s->depth, s->cfg->sel.sel->name);
+        if (count == 0) continue;
+        int32_t v = s->cand[ci];
+        int32_t start = s->gen_kids[v], want = start + count;
+        int have = ensure_children(s, v, want, err);
+        if (have == NEED_MORE) {
+            if (s->flags & ETSIM_SEARCH_BATCH) gather_needs(s, s->exp_next);
+            return NEED_MORE;
+        }
+        if (have < 0) return -1;
+        scratch_fit(s); /* clones may have grown the tree */
+        for (int32_t k = start; k < have; k++) record_generated(s, t->nodes[v].kids[k]);
+        s->gen_kids[v] = want;
+    }
+    return 0;
+}
 
+/* Step 5 and the move to the next depth: the generated children become
+ * the frontier; stop after max_expansions selections. */
+static void next_depth(etsim_search *s) {
+    etsim_sel_output_free(&s->out);
+    int32_t *tmp = s->frontier;
+    int64_t tcap = s->cap_frontier;
+    s->frontier = s->next;
+    s->cap_frontier = s->cap_next;
+    s->n_frontier = s->n_next;
+    s->next = tmp;
+    s->cap_next = tcap;
+    if (s->depth + 1 >= s->cfg->max_expansions) {
+        for (int32_t i = 0; i < s->n_frontier; i++) {
+            const etsim_node *nd = &s->t->nodes[s->frontier[i]];
+            int64_t cum = (int64_t)nd->cum_tokens - s->prompt_tokens + s->root_tokens;
+            if (nd->flags & ETSIM_NODE_LEAF) continue;
+            if (cum >= s->cfg->max_tokens) s->long_at_cut++;
+            else s->live_at_cut++;
+        }
+        s->phase = PHASE_DONE;
+        return;
+    }
+    s->depth++;
+    s->phase = PHASE_SELECT;
+}
+
+/* The driver's answers to the needs handed out by the last step. */
+static int take_answers(etsim_search *s, etsim_err *err) {
+    if (!s->need_open) return 0;
+    s->need_open = 0;
+    for (int32_t i = 0; i < s->n_need; i++) {
+        etsim_search_need *nd = &s->need[i];
+        if (nd->have < 0)
+            return etsim_errf(err, "node %d: the driver did not answer the need for %d children",
+                              nd->node, nd->want);
+        int32_t have = nd->have < nd->want ? nd->have : nd->want;
+        if (have > s->t->nodes[nd->node].n_kids)
+            return etsim_errf(err, "node %d: the driver answered %d children, the tree holds %d",
+                              nd->node, have, s->t->nodes[nd->node].n_kids);
+        s->ans_want[nd->node] = nd->want;
+        s->ans_have[nd->node] = have;
+    }
+    s->n_need = 0;
+    return 0;
+}
+
+/* The root's token count changed since the search began (a live server
+ * reports the prompt's length with its first reply): what the search did
+ * so far -- its first selection, which counted the root -- is redone with
+ * the true count. Children already made stay in the tree. */
+static void restart(etsim_search *s) {
+    etsim_problem_result *r = s->res;
+    result_clear_logs(r);
+    etsim_sel_output_free(&s->out);
+    memset(s->gen_kids, 0, (size_t)s->cap_nodes_scratch * sizeof *s->gen_kids);
+    for (int64_t i = 0; i < s->cap_nodes_scratch; i++) s->tag[i] = -1;
+    s->phase = PHASE_SELECT;
+    s->depth = 0;
+    s->remaining = s->cfg->width;
+    s->live_at_cut = s->long_at_cut = 0;
+    s->prompt_tokens = s->t->nodes[0].step_tokens;
+    s->root_tokens = s->cfg->root_tokens == ETSIM_ROOT_REFERENCE ? 2 : s->prompt_tokens;
     s->n_frontier = 0;
     push_i32(&s->frontier, &s->cap_frontier, &s->n_frontier, 0);
     push_i32(&r->gen_order, &r->cap_gen, &r->n_gen, 0);
-    memset(&out, 0, sizeof out);
-    for (int32_t depth = 0;; depth++) {
-        int32_t n_cand = 0;
-        scratch_fit(s);
-        etsim_grow((void **)&s->cand, &s->cap_cand, s->n_frontier, sizeof *s->cand);
-        for (int32_t i = 0; i < s->n_frontier; i++) {
-            int32_t v = s->frontier[i];
-            const etsim_node *nd = &t->nodes[v];
-            /* cum_tokens includes the real prompt; the reference's root is 2. */
-            int64_t cum = (int64_t)nd->cum_tokens - prompt_tokens + root_tokens;
-            if (nd->flags & ETSIM_NODE_LEAF) {
-                remaining--;
-                r->c.retired_leaf++;
-            } else if (cum >= cfg->max_tokens) {
-                remaining--;
-                r->c.retired_length++;
-            } else {
-                if (!isfinite(nd->score)) {
-                    etsim_errf(err, "node %d: field score: %s PRM score", v,
-                               isnan(nd->score) ? "NaN" : "infinite");
-                    goto done;
-                }
-                s->cand[n_cand++] = v;
-            }
-        }
-        if (remaining <= 0 || n_cand == 0) break;
+}
 
-        etsim_sel_input in;
-        memset(&in, 0, sizeof in);
-        build_view(s, n_cand, &in);
-        in.width = remaining;
-        in.initial_width = cfg->width;
-        in.depth = depth;
-        etsim_sel_output_init(&out, n_cand);
-        for (int32_t i = 0; i < n_cand; i++) out.tags[i] = t->nodes[s->cand[i]].tag;
-        if (cfg->sel.sel->select(&cfg->sel, &in, &out, err) < 0) {
-            etsim_err_prefix(err, "depth %d: selector %s", depth, cfg->sel.sel->name);
-            goto done;
+int etsim_search_step(etsim_search *s, etsim_search_need **need, int32_t *n_need,
+                      etsim_err *err) {
+    *need = NULL;
+    *n_need = 0;
+    if (s->phase == PHASE_FAILED) {
+        if (err) *err = s->fail;
+        return -1;
+    }
+    if (s->phase == PHASE_DONE) return ETSIM_SEARCH_DONE;
+    scratch_fit(s); /* the driver (or another search) may have grown the tree */
+    if (take_answers(s, err) < 0) goto fail;
+    if (s->t->nodes[0].step_tokens != s->prompt_tokens) restart(s);
+    while (s->phase != PHASE_DONE) {
+        if (s->phase == PHASE_SELECT && select_depth(s, err) < 0) goto fail;
+        if (s->phase != PHASE_EXPAND) break;
+        int rc = expand_selection(s, err);
+        if (rc == NEED_MORE) {
+            s->need_open = 1;
+            *need = s->need;
+            *n_need = s->n_need;
+            return ETSIM_SEARCH_NEED_CHILDREN;
         }
-        int64_t kv = etsim_kv_union_tokens(t, s->cand, n_cand, root_tokens, s->mark);
-        if (cfg->kv_metric == ETSIM_KV_REFERENCE) /* see etsim_kv_metric */
-            for (int32_t i = 0; i < n_cand; i++)
-                kv += (int64_t)out.kv_extra[i] * t->nodes[s->cand[i]].step_tokens;
-        r->c.kv_tokens += kv;
-        r->c.selections++;
-        log_decision(s, &in, &out, kv);
-        for (int32_t i = 0; i < n_cand; i++) t->nodes[s->cand[i]].tag = out.tags[i];
+        if (rc < 0) goto fail;
+        next_depth(s);
+    }
+    return ETSIM_SEARCH_DONE;
+fail:
+    prefix_problem(s->t, s->problem, err);
+    if (err) s->fail = *err;
+    else etsim_errf(&s->fail, "problem %d: search failed", s->problem);
+    s->phase = PHASE_FAILED;
+    return -1;
+}
 
-        s->n_next = 0;
-        for (int32_t e = 0; e < out.n_exp; e++) {
-            int32_t ci = out.exp_cand[e], count = out.exp_count[e];
-            if (ci < 0 || ci >= n_cand || count < 0) {
-                etsim_errf(err, "depth %d: selector %s returned an invalid expansion", depth,
-                           cfg->sel.sel->name);
-                goto done;
-            }
-            if (count == 0) continue;
-            int32_t v = s->cand[ci];
-            int32_t start = s->gen_kids[v], want = start + count;
-            int have = ensure_children(s, v, want, err);
-            if (have < 0) goto done;
-            scratch_fit(s); /* the oracle may have grown the tree */
-            for (int32_t k = start; k < have; k++) record_generated(s, t->nodes[v].kids[k]);
-            s->gen_kids[v] = want;
+etsim_search *etsim_search_begin(etsim_oracle *o, const etsim_search_config *cfg,
+                                 int32_t problem, etsim_problem_result *res, etsim_tree *tree,
+                                 unsigned flags, etsim_err *err) {
+    if (cfg->width <= 0) {
+        etsim_errf(err, "width must be > 0 (got %d)", cfg->width);
+        return NULL;
+    }
+    etsim_tree *t = tree ? tree : &res->tree;
+    result_clear_logs(res);
+    if (t->n_nodes == 0) {
+        if (!o) {
+            etsim_errf(err, "problem %d: an empty tree and no oracle to open it", problem);
+            return NULL;
         }
-        etsim_sel_output_free(&out);
-        int32_t *tmp = s->frontier;
-        int64_t tcap = s->cap_frontier;
-        s->frontier = s->next;
-        s->cap_frontier = s->cap_next;
-        s->n_frontier = s->n_next;
-        s->next = tmp;
-        s->cap_next = tcap;
-        if (depth + 1 >= cfg->max_expansions) {
-            for (int32_t i = 0; i < s->n_frontier; i++) {
-                const etsim_node *nd = &t->nodes[s->frontier[i]];
-                int64_t cum = (int64_t)nd->cum_tokens - prompt_tokens + root_tokens;
-                if (nd->flags & ETSIM_NODE_LEAF) continue;
-                if (cum >= cfg->max_tokens) long_at_cut++;
-                else live_at_cut++;
-            }
-            break;
+        t->prob.index = problem;
+        if (etsim_oracle_problem_open(o, problem, t, err) < 0) {
+            etsim_err_prefix(err, "problem %d", problem);
+            return NULL;
+        }
+        if (t->n_nodes < 1) {
+            etsim_errf(err, "problem %d: oracle produced no root", problem);
+            return NULL;
         }
     }
+    etsim_search *s = etsim_calloc(1, sizeof *s);
+    s->cfg = cfg;
+    s->res = res;
+    s->t = t;
+    s->problem = problem;
+    s->flags = flags;
+    s->phase = PHASE_SELECT;
+    s->remaining = cfg->width;
+    s->prompt_tokens = t->nodes[0].step_tokens;
+    s->root_tokens = cfg->root_tokens == ETSIM_ROOT_REFERENCE ? 2 : s->prompt_tokens;
+    push_i32(&s->frontier, &s->cap_frontier, &s->n_frontier, 0);
+    push_i32(&res->gen_order, &res->cap_gen, &res->n_gen, 0);
+    return s;
+}
+
+void etsim_search_work(const etsim_search *s, int64_t *selections, int64_t *ilp_solves) {
+    *selections = s->work_selections;
+    *ilp_solves = s->work_ilp;
+}
+
+int etsim_search_finish(etsim_search *s, etsim_err *err) {
+    if (s->phase != PHASE_DONE) {
+        etsim_errf(err, "problem %d: the search is not done", s->problem);
+        etsim_search_abandon(s);
+        return -1;
+    }
+    etsim_problem_result *r = s->res;
+    const etsim_tree *t = s->t;
     /* Answers: every scored leaf generated, in generation order, as the
      * reference collects them from all its nodes (leaves of the last
      * depth included even though they were never retired). */
@@ -474,43 +701,32 @@ static int run_search(search_state *s, int32_t problem, etsim_err *err) {
     }
     if (r->n_leaves == 0) {
         r->c.no_leaf = 1;
-        if (live_at_cut > 0) r->c.no_leaf_max_expansions = 1;
-        else if (r->c.retired_length > 0 || long_at_cut > 0) r->c.no_leaf_max_tokens = 1;
+        if (s->live_at_cut > 0) r->c.no_leaf_max_expansions = 1;
+        else if (r->c.retired_length > 0 || s->long_at_cut > 0) r->c.no_leaf_max_tokens = 1;
     }
-    rc = 0;
-done:
-    etsim_sel_output_free(&out);
-    (void)problem;
-    return rc;
+    etsim_search_abandon(s);
+    return 0;
 }
 
 int etsim_search_problem(etsim_oracle *o, const etsim_search_config *cfg, int32_t problem,
                          etsim_problem_result *res, etsim_err *err) {
-    search_state s;
-    memset(&s, 0, sizeof s);
-    s.o = o;
-    s.cfg = cfg;
-    s.res = res;
-    if (cfg->width <= 0) return etsim_errf(err, "width must be > 0 (got %d)", cfg->width);
-    result_clear_logs(res);
-    if (res->tree.n_nodes == 0) {
-        res->tree.prob.index = problem;
-        if (etsim_oracle_problem_open(o, problem, &res->tree, err) < 0) {
-            etsim_err_prefix(err, "problem %d", problem);
-            return -1;
+    etsim_search *s = etsim_search_begin(o, cfg, problem, res, NULL, 0, err);
+    if (!s) return -1;
+    etsim_search_need *need;
+    int32_t n_need;
+    int rc;
+    while ((rc = etsim_search_step(s, &need, &n_need, err)) == ETSIM_SEARCH_NEED_CHILDREN)
+        for (int32_t i = 0; i < n_need; i++) {
+            need[i].have = etsim_oracle_expand(o, &res->tree, need[i].node, need[i].want, err);
+            if (need[i].have < 0) {
+                prefix_problem(&res->tree, problem, err);
+                etsim_search_abandon(s);
+                return -1;
+            }
         }
-        if (res->tree.n_nodes < 1)
-            return etsim_errf(err, "problem %d: oracle produced no root", problem);
-    } else {
-        /* Reusing a tree (covering runs): selector tags belong to a run. */
-        for (int32_t i = 0; i < res->tree.n_nodes; i++) res->tree.nodes[i].tag = -1;
-    }
-    int rc = run_search(&s, problem, err);
     if (rc < 0) {
-        const char *id = res->tree.prob.id;
-        etsim_err_prefix(err, "problem %d%s%s%s", problem, id ? " (" : "", id ? id : "",
-                         id ? ")" : "");
+        etsim_search_abandon(s);
+        return -1;
     }
-    state_free(&s);
-    return rc;
+    return etsim_search_finish(s, err);
 }

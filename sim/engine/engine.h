@@ -124,9 +124,88 @@ void etsim_problem_result_init(etsim_problem_result *r, int32_t emb_dim);
 void etsim_problem_result_free(etsim_problem_result *r);
 
 /* Run the search for problem `problem` of the oracle. On error, err names
- * the problem (and node) and the result is left in a freeable state. */
+ * the problem (and node) and the result is left in a freeable state.
+ * A thin loop over the resumable search below: begin; while step needs
+ * children, ask the oracle for each; finish. A result whose tree already
+ * holds nodes is searched again over that tree (covering runs). */
 int etsim_search_problem(etsim_oracle *o, const etsim_search_config *cfg,
                          int32_t problem, etsim_problem_result *res, etsim_err *err);
+
+/* ---- the resumable search ---------------------------------------------------
+ *
+ * The search as a state machine that stops when it needs children the tree
+ * does not hold, the way zstd's streaming API stops for more input:
+ *
+ *     etsim_search *s = etsim_search_begin(o, cfg, problem, res, NULL, 0, &err);
+ *     while ((rc = etsim_search_step(s, &need, &n_need, &err)) == ETSIM_SEARCH_NEED_CHILDREN)
+ *         for (i = 0; i < n_need; i++)      make need[i].node's first need[i].want
+ *             need[i].have = ...;          children exist; have = how many now
+ *     rc == ETSIM_SEARCH_DONE ? etsim_search_finish(s, &err) : etsim_search_abandon(s);
+ *
+ * The engine never calls the oracle after begin: whoever drives the search
+ * supplies the children (an oracle's expand, or a batch of requests to live
+ * servers shared by many searches) and answers each need with how many of
+ * the first `want` children exist (fewer only when the source has no more;
+ * the --on-missing policy then applies, as with an oracle's short answer).
+ * Between steps the tree may grow anywhere (other searches over the same
+ * tree add children), but existing children never change: child i of a node
+ * is the same whoever asked for it. What a selector marks on nodes (DVTS's
+ * subtree tags) belongs to the search, not to the tree.
+ *
+ * Needs come one at a time by default, exactly where the search loop would
+ * ask an oracle, so a driver answering each with the oracle's expand
+ * reproduces etsim_search_problem's tree (node ids included) for any
+ * oracle. With ETSIM_SEARCH_BATCH a step returns every need of the
+ * current selection at once (merged per node, in fork order), so that a
+ * driver can send them together; needs are then computed before any
+ * resampled clone of that selection exists, which may ask an oracle that
+ * runs short for children the one-at-a-time order would have cloned
+ * instead (the live oracle never runs short). Each selection is made once:
+ * a search resumed after its needs were answered continues where it
+ * stopped. One exception: a root whose token count changes between steps
+ * (a live server reports the prompt's length with its first reply, after
+ * the first selection asked for the root's children) makes the search
+ * start over with the true count; only its first selection is redone. */
+typedef struct etsim_search etsim_search;
+
+typedef struct etsim_search_need {
+    int32_t node;           /* the node whose first `want` children must exist */
+    int32_t want;
+    int32_t have;           /* set by the driver: how many exist (0..want)   */
+} etsim_search_need;
+
+enum {
+    ETSIM_SEARCH_DONE = 0,
+    ETSIM_SEARCH_NEED_CHILDREN = 1,
+};
+
+#define ETSIM_SEARCH_BATCH 1u /* step returns every need of a selection at once */
+
+/* Start a search of problem `problem`. The tree searched is `tree` when
+ * given (several searches share it; res's own tree stays empty), else
+ * res->tree: when that is empty the oracle opens the problem into it (o
+ * may be NULL when the tree already holds the root). res gets the logs
+ * and counters (its previous logs are dropped). NULL with err on error. */
+etsim_search *etsim_search_begin(etsim_oracle *o, const etsim_search_config *cfg,
+                                 int32_t problem, etsim_problem_result *res, etsim_tree *tree,
+                                 unsigned flags, etsim_err *err);
+/* Advance as far as the tree allows. Returns ETSIM_SEARCH_NEED_CHILDREN
+ * with (*need)[0..*n_need) to answer before the next step (the array
+ * belongs to the search and stays valid until then), ETSIM_SEARCH_DONE,
+ * or -1 with err naming the problem (and node). After DONE or -1 further
+ * steps return the same. */
+int etsim_search_step(etsim_search *s, etsim_search_need **need, int32_t *n_need,
+                      etsim_err *err);
+/* Complete the result of a search whose step returned DONE (its answers,
+ * the no-leaf counters) and free the search; -1 with err (and the search
+ * freed) when it was not done. */
+int etsim_search_finish(etsim_search *s, etsim_err *err);
+/* The work a search has done so far: selector calls (a selection redone
+ * after a restart counts twice) and, of those, calls whose output has an
+ * objective (ILP selectors: one ILP solve each). */
+void etsim_search_work(const etsim_search *s, int64_t *selections, int64_t *ilp_solves);
+/* Free a search without completing its result (NULL ok). */
+void etsim_search_abandon(etsim_search *s);
 
 /* The ETS KV metric for a set of candidate nodes: unique step tokens of the
  * union of their root paths (root counted as root_tokens). */

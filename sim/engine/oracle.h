@@ -14,7 +14,10 @@
  * and returns how many exist now: fewer than `want` only when the backend
  * has no more (a trace holds only what was recorded). Child i of a node is
  * the same whoever asks and whenever: that is what lets different
- * selectors share one recorded tree. */
+ * selectors share one recorded tree. The search itself never calls
+ * expand: it hands the children it needs to whoever drives it
+ * (etsim_search_step, engine.h), and etsim_search_problem, the driver
+ * every replay uses, asks the oracle. */
 #ifndef ETSIM_ORACLE_H
 #define ETSIM_ORACLE_H
 

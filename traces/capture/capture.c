@@ -1,24 +1,29 @@
 /* capture.c -- the covering capture driver (see capture.h).
  *
  * How it works. Up to problems_in_flight problems are worked on at once,
- * each in its own tree shared by every configuration. A problem advances
- * in rounds: each unfinished configuration runs a search pass over the
- * tree; with the live oracle in deferred mode a pass stops once it has
- * announced the expansions of its current depth (live.h), and a pass that
- * announced nothing saw only real children, so its result is final and
- * the configuration is done. The announced expansions of every
+ * each in its own tree shared by every configuration, each configuration
+ * a resumable search over that tree (engine.h: etsim_search_step). A
+ * problem advances in rounds: each unfinished configuration steps as far
+ * as the tree allows and stops with the children its current selection
+ * needs (all of them at once: ETSIM_SEARCH_BATCH). The needs of every
  * configuration are merged (child i of a node is shared: one request
- * serves every configuration that wants it) and sent; when the replies of
- * a problem are in, its children are added and the next round runs. So
+ * serves every configuration that wants it; first asker's order, largest
+ * want) and requested from the servers; when the replies of a problem are
+ * in, its children are added in request order, the needs are answered and
+ * the next round steps every configuration on from where it stopped. So
  * every configuration's requests of a depth, across all problems in
- * flight, are on the wire together.
+ * flight, are on the wire together, and each selection is made once: a
+ * configuration makes O(depth) selections, not one pass from depth 0 per
+ * round.
  *
  * Finished problems are written in problem order, each as one flushed
  * frame, and their counters journalled in <out>.capture.jsonl (the journal
  * line first: a kill between the two leaves a journal line for a problem
  * that is redone, and the journal's last line per problem wins). With
- * another oracle (the synthetic model) passes never defer and the same
- * driver computes the union tree synchronously.
+ * another oracle (the synthetic model) each configuration runs in turn,
+ * its needs answered by the oracle one at a time (as etsim_search_problem
+ * does), unless --rounds asks for the live servers' rounds, whose union
+ * tree numbers its nodes in request order instead.
  *
  * Crash safety. The whole run holds <out>.lock (sim/core/lock.h): a second
  * capture or resume of the same trace stops, naming the holder. At the end
@@ -41,6 +46,7 @@
 #include <unistd.h>
 
 #include "traces/capture/capture_internal.h"
+#include "traces/capture/standin.h"
 #include "sim/core/lock.h"
 #include "sim/engine/result.h"
 #include "sim/eval/score.h"
@@ -51,11 +57,15 @@ enum { SLOT_FREE = 0, SLOT_WORKING, SLOT_READY };
 typedef struct slot {
     int state;
     int32_t problem;
-    etsim_problem_result res;
-    uint8_t *done;                 /* per configuration                     */
-    int64_t *own;                  /* per configuration: nodes of its search */
-    etsim_problem_result *logs;    /* per configuration, with results_dir   */
-    int waiting;                   /* jobs submitted, not yet committed     */
+    etsim_problem_result res;      /* its tree: the union every configuration searches */
+    etsim_search **search;         /* per configuration; NULL once done     */
+    etsim_search_need **need;      /* per configuration: its open needs     */
+    int32_t *n_need;
+    etsim_problem_result *logs;    /* per configuration: decisions, counters */
+    etsim_search_need *merged;     /* this round's requests                 */
+    int32_t n_merged;
+    int64_t cap_merged;
+    int waiting;                   /* requests sent, not yet committed      */
     int32_t rounds;
 } slot;
 
@@ -77,6 +87,7 @@ typedef struct driver {
     int32_t next_start, next_write;
     etsim_capture_report *rep;
     double t0, last_progress;
+    int rounds;                    /* step configurations together in rounds */
     etsim_lock lock;               /* <out>.lock, held for the whole run     */
     char **stale;                  /* partial files to remove once resumed  */
     int n_stale;
@@ -97,111 +108,140 @@ static void kill_point(const driver *D, const char *point, int64_t k) {
 
 /* ---- per-problem work ------------------------------------------------------------ */
 
-static void *dup_arr(const void *src, int64_t n, size_t el) {
-    if (n <= 0 || !src) return NULL;
-    void *d = etsim_malloc((size_t)n * el);
-    memcpy(d, src, (size_t)n * el);
-    return d;
-}
-
-/* Copy a result's logs (not its tree): the next pass over the shared tree
- * overwrites them. */
-static void logs_copy(etsim_problem_result *d, const etsim_problem_result *s) {
-    memset(d, 0, sizeof *d);
-    d->n_gen = s->n_gen;
-    d->gen_order = dup_arr(s->gen_order, s->n_gen, sizeof *s->gen_order);
-    d->n_leaves = s->n_leaves;
-    d->leaves = dup_arr(s->leaves, s->n_leaves, sizeof *s->leaves);
-    d->n_logs = s->n_logs;
-    d->logs = dup_arr(s->logs, s->n_logs, sizeof *s->logs);
-    int64_t n = s->n_log_nodes, e = s->n_exp_total;
-    d->n_log_nodes = n;
-    d->log_nodes = dup_arr(s->log_nodes, n, sizeof *s->log_nodes);
-    d->log_scores = dup_arr(s->log_scores, n, sizeof *s->log_scores);
-    d->log_counts = dup_arr(s->log_counts, n, sizeof *s->log_counts);
-    d->log_tags = dup_arr(s->log_tags, n, sizeof *s->log_tags);
-    d->log_kept = dup_arr(s->log_kept, n, sizeof *s->log_kept);
-    d->log_cluster = dup_arr(s->log_cluster, n, sizeof *s->log_cluster);
-    d->n_exp_total = e;
-    d->exp_cand = dup_arr(s->exp_cand, e, sizeof *s->exp_cand);
-    d->exp_count = dup_arr(s->exp_count, e, sizeof *s->exp_count);
-    d->c = s->c;
-}
-
-static void logs_free(etsim_problem_result *d) {
-    free(d->gen_order);
-    free(d->leaves);
-    free(d->logs);
-    free(d->log_nodes);
-    free(d->log_scores);
-    free(d->log_counts);
-    free(d->log_tags);
-    free(d->log_kept);
-    free(d->log_cluster);
-    free(d->exp_cand);
-    free(d->exp_count);
-    memset(d, 0, sizeof *d);
-}
-
 static void slot_clear(driver *D, slot *s) {
     if (D->live && s->res.tree.n_nodes > 0) etsim_live_detach(D->o, &s->res.tree);
     etsim_problem_result_free(&s->res);
-    if (s->logs)
-        for (int c = 0; c < D->cfg.n_sels; c++) logs_free(&s->logs[c]);
+    for (int c = 0; c < D->cfg.n_sels; c++) {
+        if (s->search) etsim_search_abandon(s->search[c]);
+        if (s->logs) etsim_problem_result_free(&s->logs[c]);
+    }
+    free(s->search);
+    free(s->need);
+    free(s->n_need);
     free(s->logs);
-    free(s->done);
-    free(s->own);
+    free(s->merged);
     memset(s, 0, sizeof *s);
 }
 
-/* One round: a pass per unfinished configuration, then send what they
- * announced. */
-static int round_run(driver *D, slot *s, etsim_err *err) {
-    int all = 1;
-    for (int c = 0; c < D->cfg.n_sels; c++) {
-        if (s->done[c]) continue;
-        etsim_err e = {{0}};
-        if (D->live) etsim_live_begin_pass(D->o, &s->res.tree);
-        int rc = etsim_search_problem(D->o, &D->cfg.sels[c].cfg, s->problem, &s->res, &e);
-        int deferred = D->live ? etsim_live_end_pass(D->o, &s->res.tree) : 0;
-        if (deferred > 0) {
-            all = 0;
-            continue;
-        }
-        if (rc < 0) {
-            *err = e;
-            return etsim_err_prefix(err, "configuration %s", D->cfg.sels[c].name);
-        }
-        s->done[c] = 1;
-        s->own[c] = s->res.n_gen;
-        if (s->logs) logs_copy(&s->logs[c], &s->res);
+/* Step configuration c until it needs children (1) or is done (0). */
+static int config_step(driver *D, slot *s, int c, etsim_err *err) {
+    etsim_err e = {{0}};
+    etsim_search *q = s->search[c];
+    int rc = etsim_search_step(q, &s->need[c], &s->n_need[c], &e);
+    if (rc == ETSIM_SEARCH_DONE) {
+        int64_t sel, ilp;
+        etsim_search_work(q, &sel, &ilp);
+        D->rep->config_selections[c] += sel;
+        D->rep->config_ilp_solves[c] += ilp;
+        s->search[c] = NULL;
+        rc = etsim_search_finish(q, &e);
     }
-    if (all) {
+    if (rc < 0) {
+        *err = e;
+        return etsim_err_prefix(err, "configuration %s", D->cfg.sels[c].name);
+    }
+    return rc;
+}
+
+/* Every configuration in turn, its needs answered by the oracle at once
+ * (the order of etsim_search_problem, which the traces of captures
+ * without rounds have always had). */
+static int run_in_turn(driver *D, slot *s, etsim_err *err) {
+    etsim_tree *t = &s->res.tree;
+    for (int c = 0; c < D->cfg.n_sels; c++) {
+        int rc;
+        while ((rc = config_step(D, s, c, err)) == ETSIM_SEARCH_NEED_CHILDREN)
+            for (int32_t i = 0; i < s->n_need[c]; i++) {
+                etsim_search_need *n = &s->need[c][i];
+                n->have = etsim_oracle_expand(D->o, t, n->node, n->want, err);
+                if (n->have < 0) {
+                    const char *id = t->prob.id;
+                    return etsim_err_prefix(err, "configuration %s: problem %d%s%s%s",
+                                            D->cfg.sels[c].name, s->problem, id ? " (" : "",
+                                            id ? id : "", id ? ")" : "");
+                }
+            }
+        if (rc < 0) return -1;
+    }
+    s->state = SLOT_READY;
+    return 0;
+}
+
+/* One round: answer the needs of the last round (their children are in
+ * the tree now), step every unfinished configuration, and request what
+ * they need next, merged. */
+static int round_run(driver *D, slot *s, etsim_err *err) {
+    etsim_tree *t = &s->res.tree;
+    s->n_merged = 0;
+    for (int c = 0; c < D->cfg.n_sels; c++) {
+        if (!s->search[c]) continue;
+        for (int32_t i = 0; i < s->n_need[c]; i++) {
+            etsim_search_need *n = &s->need[c][i];
+            n->have = t->nodes[n->node].n_kids < n->want ? t->nodes[n->node].n_kids : n->want;
+        }
+        int rc = config_step(D, s, c, err);
+        if (rc < 0) return -1;
+        for (int32_t i = 0; rc == ETSIM_SEARCH_NEED_CHILDREN && i < s->n_need[c]; i++) {
+            const etsim_search_need *n = &s->need[c][i];
+            int32_t k = 0;
+            while (k < s->n_merged && s->merged[k].node != n->node) k++;
+            if (k == s->n_merged) {
+                etsim_grow((void **)&s->merged, &s->cap_merged, (int64_t)k + 1, sizeof *s->merged);
+                s->merged[s->n_merged++] = *n;
+            } else if (s->merged[k].want < n->want) {
+                s->merged[k].want = n->want;
+            }
+        }
+    }
+    if (s->n_merged == 0) {
         s->state = SLOT_READY;
         return 0;
     }
-    if (etsim_live_submit(D->o, &s->res.tree) == 0)
-        return etsim_errf(err, "problem %d: a search waits for children nobody asked for",
-                          s->problem);
-    s->waiting = 1;
     if (++s->rounds > 1000000)
         return etsim_errf(err, "problem %d: no progress after %d rounds", s->problem, s->rounds);
+    int started = 0;
+    for (int32_t k = 0; k < s->n_merged; k++) {
+        const etsim_search_need *n = &s->merged[k];
+        /* etsim_live_request's errors name the problem already */
+        int rc = D->live ? etsim_live_request(D->o, t, n->node, n->want, err)
+                         : etsim_oracle_expand(D->o, t, n->node, n->want, err);
+        if (rc < 0) return D->live ? -1 : etsim_err_prefix(err, "problem %d", s->problem);
+        started += D->live && rc > 0;
+    }
+    s->waiting = started > 0;
+    return 0;
+}
+
+/* Advance a problem as far as it goes without waiting for servers. */
+static int slot_advance(driver *D, slot *s, etsim_err *err) {
+    if (!D->rounds) return run_in_turn(D, s, err);
+    do {
+        if (round_run(D, s, err) < 0) return -1;
+    } while (s->state != SLOT_READY && !s->waiting);
     return 0;
 }
 
 static int slot_start(driver *D, slot *s, int32_t problem, etsim_err *err) {
+    int n = D->cfg.n_sels;
     memset(s, 0, sizeof *s);
     s->state = SLOT_WORKING;
     s->problem = problem;
-    s->done = etsim_calloc((size_t)D->cfg.n_sels, 1);
-    s->own = etsim_calloc((size_t)D->cfg.n_sels, sizeof *s->own);
-    if (D->n_rw) s->logs = etsim_calloc((size_t)D->cfg.n_sels, sizeof *s->logs);
+    s->search = etsim_calloc((size_t)n, sizeof *s->search);
+    s->need = etsim_calloc((size_t)n, sizeof *s->need);
+    s->n_need = etsim_calloc((size_t)n, sizeof *s->n_need);
+    s->logs = etsim_calloc((size_t)n, sizeof *s->logs);
     etsim_problem_result_init(&s->res, D->o->meta.emb_dim);
+    for (int c = 0; c < n; c++) etsim_problem_result_init(&s->logs[c], 0);
     s->res.tree.prob.index = problem;
     if (etsim_oracle_problem_open(D->o, problem, &s->res.tree, err) < 0)
         return etsim_err_prefix(err, "problem %d", problem);
     if (D->live) etsim_live_attach(D->o, &s->res.tree);
-    return round_run(D, s, err);
+    for (int c = 0; c < n; c++) {
+        s->search[c] = etsim_search_begin(D->o, &D->cfg.sels[c].cfg, problem, &s->logs[c],
+                                          &s->res.tree, D->rounds ? ETSIM_SEARCH_BATCH : 0, err);
+        if (!s->search[c]) return etsim_err_prefix(err, "configuration %s", D->cfg.sels[c].name);
+    }
+    return slot_advance(D, s, err);
 }
 
 static int slot_write(driver *D, slot *s, etsim_err *err) {
@@ -223,7 +263,7 @@ static int slot_write(driver *D, slot *s, etsim_err *err) {
     }
     D->rep->written++;
     D->rep->union_nodes += t->n_nodes;
-    for (int c = 0; c < D->cfg.n_sels; c++) D->rep->config_nodes[c] += s->own[c];
+    for (int c = 0; c < D->cfg.n_sels; c++) D->rep->config_nodes[c] += s->logs[c].n_gen;
     slot_clear(D, s);
     return 0;
 }
@@ -492,67 +532,10 @@ static int trim_journal(const char *path, etsim_err *err) {
 
 /* ---- the run ---------------------------------------------------------------------------- */
 
-/* A stand-in oracle's embeddings are rounded through the trace encoding as
- * they are made, as the live oracle does, so that the decisions taken
- * here are exactly those an offline replay of the trace takes. */
-typedef struct rounding {
-    etsim_oracle *inner;
-    int enc;
-} rounding;
-
-static int rounding_open(etsim_oracle *o, int32_t problem, etsim_tree *t, etsim_err *err) {
-    rounding *r = o->impl;
-    return r->inner->vt->open(r->inner, problem, t, err);
-}
-
-static int rounding_expand(etsim_oracle *o, etsim_tree *t, int32_t node, int32_t want,
-                           etsim_err *err) {
-    rounding *r = o->impl;
-    int32_t before = t->n_nodes;
-    int rc = r->inner->vt->expand(r->inner, t, node, want, err);
-    if (rc < 0 || t->emb_dim <= 0) return rc;
-    size_t rb = etsim_trace_emb_row_bytes(r->enc, t->emb_dim);
-    unsigned char *buf = etsim_malloc(rb ? rb : 1);
-    for (int32_t i = before; i < t->n_nodes; i++) {
-        int32_t row = t->nodes[i].emb_row;
-        if (row < 0) continue;
-        float *v = t->emb + (int64_t)row * t->emb_dim;
-        etsim_trace_emb_encode(r->enc, v, 1, t->emb_dim, buf);
-        etsim_trace_emb_decode(r->enc, buf, 1, t->emb_dim, v);
-    }
-    free(buf);
-    return rc;
-}
-
-static void rounding_close(etsim_oracle *o) {
-    rounding *r = o->impl;
-    etsim_oracle_close(r->inner);
-    etsim_meta_free(&o->meta);
-    free(r);
-    free(o);
-}
-
-static const etsim_oracle_vtab rounding_vtab = {
-    .name = "rounding",
-    .open = rounding_open,
-    .expand = rounding_expand,
-    .close = rounding_close,
-};
-
 static int open_oracle(driver *D, etsim_err *err) {
     if (D->opts->synthetic) {
-        etsim_oracle *inner = etsim_oracle_open("synthetic", D->opts->synthetic, err);
-        if (!inner) return -1;
-        rounding *r = etsim_calloc(1, sizeof *r);
-        r->inner = inner;
-        r->enc = inner->meta.embed_encoding ? etsim_trace_emb_encoding(inner->meta.embed_encoding)
-                                            : ETSIM_EMB_F16;
-        if (r->enc < 0) r->enc = ETSIM_EMB_F16;
-        D->o = etsim_calloc(1, sizeof *D->o);
-        D->o->vt = &rounding_vtab;
-        D->o->impl = r;
-        etsim_meta_copy(&D->o->meta, &inner->meta);
-        return 0;
+        D->o = cap_standin_open(D->opts->synthetic, err);
+        return D->o ? 0 : -1;
     }
     D->o = etsim_live_open(&D->cfg.live, D->cfg.dataset, err);
     if (!D->o) return -1;
@@ -671,7 +654,7 @@ static int main_loop(driver *D, etsim_err *err) {
                 etsim_live_outstanding(D->o, &s->res.tree) > 0)
                 continue;
             s->waiting = 0;
-            if (etsim_live_commit(D->o, &s->res.tree, err) < 0 || round_run(D, s, err) < 0)
+            if (etsim_live_commit(D->o, &s->res.tree, err) < 0 || slot_advance(D, s, err) < 0)
                 return -1;
         }
         report_progress(D, 0);
@@ -683,6 +666,8 @@ void etsim_capture_report_free(etsim_capture_report *r) {
     for (int i = 0; i < r->n_configs; i++) free(r->config_names[i]);
     free(r->config_names);
     free(r->config_nodes);
+    free(r->config_selections);
+    free(r->config_ilp_solves);
     free(r->out);
     memset(r, 0, sizeof *r);
 }
@@ -696,7 +681,9 @@ int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
     D.rep = rep;
     D.t0 = etsim_now_s();
     int rc = -1;
-    if (cap_config_load(opts->config_path, opts->synthetic, &D.cfg, err) < 0) return -1;
+    if (cap_config_load(opts->config_path, opts->synthetic, opts->synthetic && opts->rounds, &D.cfg,
+                        err) < 0)
+        return -1;
     if (opts->shard_n) cap_config_shard(&D.cfg, opts->shard_i, opts->shard_n);
     const char *out = opts->out ? opts->out : D.cfg.out;
     if (!out) {
@@ -711,6 +698,8 @@ int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
     rep->n_configs = D.cfg.n_sels;
     rep->config_names = etsim_calloc((size_t)D.cfg.n_sels, sizeof *rep->config_names);
     rep->config_nodes = etsim_calloc((size_t)D.cfg.n_sels, sizeof *rep->config_nodes);
+    rep->config_selections = etsim_calloc((size_t)D.cfg.n_sels, sizeof *rep->config_selections);
+    rep->config_ilp_solves = etsim_calloc((size_t)D.cfg.n_sels, sizeof *rep->config_ilp_solves);
     for (int c = 0; c < D.cfg.n_sels; c++) rep->config_names[c] = etsim_strdup(D.cfg.sels[c].name);
     {
         char *lock_path = etsim_malloc(jn);
@@ -724,6 +713,7 @@ int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
         goto done;
     }
     if (open_oracle(&D, err) < 0) goto done;
+    D.rounds = D.live || opts->rounds;
     D.end = D.cfg.end < 0 ? D.o->meta.n_problems : D.cfg.end;
     if (D.end > D.o->meta.n_problems) {
         etsim_errf(err, "%s: key problems: range ends at %d but there are %d problems",

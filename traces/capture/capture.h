@@ -50,6 +50,10 @@ typedef struct etsim_capture_opts {
     int resume;
     const char *results_dir;        /* write each configuration's live result JSON here */
     const char *synthetic;          /* profile: the synthetic model stands in for servers */
+    int rounds;                     /* synthetic: step the configurations together
+                                     * in rounds of merged requests, as with servers
+                                     * (same decisions; the union tree numbers its
+                                     * nodes in request order) */
     int shard_i, shard_n;           /* capture shard i of n (1-based) of the problem
                                        range: a contiguous, balanced slice; 0/0 = all */
     volatile sig_atomic_t *stop;    /* set non-zero to stop (finished problems are kept) */
@@ -74,6 +78,8 @@ typedef struct etsim_capture_report {
     char **config_names;
     int64_t union_nodes;      /* nodes of the trees written by this run     */
     int64_t *config_nodes;    /* per configuration: nodes its search made, root included */
+    int64_t *config_selections; /* per configuration: selector calls made   */
+    int64_t *config_ilp_solves; /* ... of which ILP solves (ETS selectors)  */
     etsim_live_counts counts; /* this run                                    */
     etsim_http_stats http;
     double seconds;

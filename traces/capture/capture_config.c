@@ -86,7 +86,8 @@ static int is_capture_key(const char *k) {
     return 0;
 }
 
-int cap_config_load(const char *path, const char *synthetic, cap_config *c, etsim_err *err) {
+int cap_config_load(const char *path, const char *synthetic, int rounds, cap_config *c,
+                    etsim_err *err) {
     memset(c, 0, sizeof *c);
     etsim_live_config_init(&c->live);
     c->in_flight = 8;
@@ -181,6 +182,9 @@ int cap_config_load(const char *path, const char *synthetic, cap_config *c, etsi
     if (synthetic) {
         cJSON *s = cJSON_AddObjectToObject(canon, "source");
         cJSON_AddStringToObject(s, "synthetic", synthetic);
+        /* rounds number the union tree's nodes differently: a resume must
+         * not mix the two (absent when off, so older headers still match) */
+        if (rounds) cJSON_AddTrueToObject(s, "rounds");
     } else {
         char *lj = etsim_live_config_json(&c->live);
         cJSON_AddItemToObject(canon, "source", cJSON_Parse(lj));
@@ -254,7 +258,7 @@ uint64_t cap_settings_hash(const char *settings_json) {
 
 static etsim_oracle *live_kind_open(const char *spec, etsim_err *err) {
     cap_config c;
-    if (cap_config_load(spec, NULL, &c, err) < 0) return NULL;
+    if (cap_config_load(spec, NULL, 0, &c, err) < 0) return NULL;
     etsim_oracle *o = etsim_live_open(&c.live, c.dataset, err);
     if (o) {
         free(o->meta.dataset);

@@ -23,7 +23,7 @@ int etsim_capture_coverage(const char *config_path, const char *trace_path,
     *n_out = 0;
     /* Only the selector list matters here: parse as a synthetic capture so
      * that no server keys are required. */
-    if (cap_config_load(config_path, "coverage", &cfg, err) < 0) return -1;
+    if (cap_config_load(config_path, "coverage", 0, &cfg, err) < 0) return -1;
     etsim_oracle *o = etsim_oracle_open("trace", trace_path, err);
     if (!o) {
         cap_config_free(&cfg);

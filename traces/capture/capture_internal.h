@@ -24,7 +24,10 @@ typedef struct cap_config {
     int shard_i, shard_n;     /* capture_shard.c: shard i of n, 0/0 = all */
 } cap_config;
 
-int cap_config_load(const char *path, const char *synthetic, cap_config *c, etsim_err *err);
+/* synthetic: the stand-in's profile (NULL: live servers); rounds: the
+ * stand-in is driven in rounds (--rounds), recorded in the settings. */
+int cap_config_load(const char *path, const char *synthetic, int rounds, cap_config *c,
+                    etsim_err *err);
 void cap_config_free(cap_config *c);
 char *cap_settings_json(const cap_config *c, const char *counts_json);
 uint64_t cap_settings_hash(const char *settings_json);

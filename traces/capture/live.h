@@ -9,16 +9,15 @@
  *  - through the oracle vtable (sim/engine/oracle.h): expand(node, want) sends the
  *    requests for the missing children and waits for them. Simple, but one
  *    expansion at a time (calls are serialised by a lock).
- *  - deferred, as the covering capture does (traces/capture/capture.c): after
- *    etsim_live_attach(), expand() answers at once with placeholder
- *    children (leaves, never expanded), records what was asked, and makes
- *    any later expansion one depth deeper fail with a "deferred" error, so
- *    that a search pass stops after announcing every request of its current
- *    depth. The driver removes the placeholders (etsim_live_end_pass),
- *    sends every recorded request of every problem at once
- *    (etsim_live_submit), drives the HTTP client (etsim_live_poll), adds
- *    the children once all replies of a problem are in (etsim_live_commit)
- *    and runs the passes again. Only real children ever stay in a tree.
+ *  - asynchronously, as the covering capture does (traces/capture/capture.c):
+ *    after etsim_live_attach(), etsim_live_request() starts the requests for
+ *    a node's missing children and returns at once; the driver requests
+ *    every child its searches need (etsim_search_step's needs, merged over
+ *    the configurations of every problem in flight), drives the HTTP client
+ *    (etsim_live_poll), and once all replies of a problem are in adds the
+ *    children, in request order (etsim_live_commit), then answers the needs
+ *    and steps the searches again. Only finished children ever enter a
+ *    tree, and the vtable is never called on the driver's trees.
  *
  * Child i of a node is made once and memoised in the tree; requests carry
  * a seed derived from (seed, problem, node key, first ordinal asked), so a
@@ -136,18 +135,18 @@ const etsim_live_config *etsim_live_get_config(const etsim_oracle *o);
 etsim_http *etsim_live_http(etsim_oracle *o);
 void etsim_live_get_counts(const etsim_oracle *o, etsim_live_counts *c);
 
-/* ---- deferred driving (covering capture) -------------------------------- */
-int etsim_live_attach(etsim_oracle *o, etsim_tree *t);  /* after open, before passes */
-void etsim_live_detach(etsim_oracle *o, etsim_tree *t); /* drops unsent work          */
-void etsim_live_begin_pass(etsim_oracle *o, etsim_tree *t);
-/* Remove placeholders; returns the number of expansions this pass had to
- * defer (0 = the pass saw real children only, its result is final). */
-int etsim_live_end_pass(etsim_oracle *o, etsim_tree *t);
-/* Start the jobs recorded since the last submit. Returns how many. */
-int etsim_live_submit(etsim_oracle *o, etsim_tree *t);
+/* ---- asynchronous expansion (covering capture) ------------------------- */
+int etsim_live_attach(etsim_oracle *o, etsim_tree *t);  /* after open, before requests */
+void etsim_live_detach(etsim_oracle *o, etsim_tree *t); /* drops unfinished work       */
+/* Start the requests that make the first `want` children of `node` of an
+ * attached tree. Returns 1 when started, 0 when they exist already, -1
+ * with err (a node already requested since the last commit: merge the
+ * wants first). */
+int etsim_live_request(etsim_oracle *o, etsim_tree *t, int32_t node, int32_t want,
+                       etsim_err *err);
 /* Jobs of t not finished yet. */
 int etsim_live_outstanding(etsim_oracle *o, etsim_tree *t);
-/* Add the children of every finished job of t, in submission order. */
+/* Add the children of every finished job of t, in request order. */
 int etsim_live_commit(etsim_oracle *o, etsim_tree *t, etsim_err *err);
 /* Counters of the work done for t since attach (-1 if not attached). */
 int etsim_live_problem_counts(etsim_oracle *o, etsim_tree *t, etsim_live_counts *c);

@@ -1,6 +1,6 @@
 /* oracle_live.c -- the live oracle (see live.h): opening (dataset, server
- * checks, metadata), the vtable, and deferred driving for the covering
- * capture (placeholders, pending expansions, submission, commit). */
+ * checks, metadata), the vtable, and asynchronous expansion for the
+ * covering capture (requests started at once, children added by commit). */
 #include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,40 +178,10 @@ static int live_problem_open(etsim_oracle *o, int32_t problem, etsim_tree *t, et
     return 0;
 }
 
-static int defer_expand(lv_live *L, lv_ctx *cx, etsim_tree *t, int32_t node, int32_t want,
-                        etsim_err *err) {
-    etsim_node *nd = &t->nodes[node];
-    if ((nd->aux & LV_PLACEHOLDER) || (cx->pend_depth >= 0 && nd->depth > cx->pend_depth))
-        return etsim_errf(err, "deferred: waiting for the children of depth %d", cx->pend_depth);
-    if (nd->n_kids >= want) return want;
-    int32_t i;
-    for (i = 0; i < cx->n_pend && cx->pend[i].node != node; i++) continue;
-    if (i == cx->n_pend) {
-        etsim_grow((void **)&cx->pend, &cx->cap_pend, (int64_t)cx->n_pend + 1, sizeof *cx->pend);
-        cx->pend[cx->n_pend++] = (lv_pending){node, want};
-    } else if (cx->pend[i].want < want) {
-        cx->pend[i].want = want;
-    }
-    cx->pass_deferred++;
-    if (cx->pend_depth < 0) cx->pend_depth = nd->depth;
-    /* Placeholders: leaves (so the engine retires rather than expands
-     * them), scored (so it does not drop them), one token. */
-    while (t->nodes[node].n_kids < want) {
-        int32_t id = etsim_tree_add_child(t, node, 1);
-        t->nodes[id].flags = ETSIM_NODE_LEAF | ETSIM_NODE_SCORED;
-        t->nodes[id].score = 0.0f;
-        t->nodes[id].aux = LV_PLACEHOLDER;
-    }
-    (void)L;
-    return want;
-}
-
 static int live_expand(etsim_oracle *o, etsim_tree *t, int32_t node, int32_t want,
                        etsim_err *err) {
     lv_live *L = impl(o);
     if (node < 0 || node >= t->n_nodes) return etsim_errf(err, "node %d: out of range", node);
-    lv_ctx *cx = ctx_of(L, t);
-    if (cx) return defer_expand(L, cx, t, node, want, err);
     if (t->nodes[node].n_kids >= want) return want;
     pthread_mutex_lock(&L->lock);
     int rc = -1;
@@ -240,7 +210,6 @@ static void ctx_free(lv_live *L, lv_ctx *cx) {
         lv_job_free(cx->jobs[i]);
     }
     free(cx->jobs);
-    free(cx->pend);
     free(cx);
     (void)L;
 }
@@ -343,14 +312,13 @@ err:
     return NULL;
 }
 
-/* ---- deferred driving ---------------------------------------------------------- */
+/* ---- asynchronous expansion ---------------------------------------------------- */
 
 int etsim_live_attach(etsim_oracle *o, etsim_tree *t) {
     lv_live *L = impl(o);
     if (ctx_of(L, t)) return 0;
     lv_ctx *cx = etsim_calloc(1, sizeof *cx);
     cx->t = t;
-    cx->pend_depth = -1;
     etsim_grow((void **)&L->ctxs, &L->cap_ctx, (int64_t)L->n_ctx + 1, sizeof *L->ctxs);
     L->ctxs[L->n_ctx++] = cx;
     return 0;
@@ -366,46 +334,24 @@ void etsim_live_detach(etsim_oracle *o, etsim_tree *t) {
         }
 }
 
-void etsim_live_begin_pass(etsim_oracle *o, etsim_tree *t) {
-    lv_ctx *cx = ctx_of(impl(o), t);
-    if (!cx) return;
-    cx->n_real = t->n_nodes;
-    cx->pass_deferred = 0;
-    cx->pend_depth = -1;
-}
-
-int etsim_live_end_pass(etsim_oracle *o, etsim_tree *t) {
-    lv_ctx *cx = ctx_of(impl(o), t);
-    if (!cx) return 0;
-    /* Placeholders are the nodes after n_real; each is its parent's last
-     * child (nothing real was added during the pass). */
-    for (int32_t i = t->n_nodes - 1; i >= cx->n_real; i--) {
-        etsim_node *nd = &t->nodes[i];
-        t->nodes[nd->parent].n_kids--;
-        free(nd->kids);
-        nd->kids = NULL;
-    }
-    t->n_nodes = cx->n_real;
-    return cx->pass_deferred;
-}
-
-int etsim_live_submit(etsim_oracle *o, etsim_tree *t) {
+int etsim_live_request(etsim_oracle *o, etsim_tree *t, int32_t node, int32_t want,
+                       etsim_err *err) {
     lv_live *L = impl(o);
     lv_ctx *cx = ctx_of(L, t);
-    if (!cx) return 0;
-    int started = 0;
-    for (int32_t i = 0; i < cx->n_pend; i++) {
-        const lv_pending *p = &cx->pend[i];
-        if (t->nodes[p->node].n_kids >= p->want) continue;
-        lv_job *j = lv_job_new(L, cx, t, p->node, p->want);
-        etsim_grow((void **)&cx->jobs, &cx->cap_jobs, (int64_t)cx->n_jobs + 1, sizeof *cx->jobs);
-        cx->jobs[cx->n_jobs++] = j;
-        cx->jobs_left++;
-        lv_job_start(j);
-        started++;
-    }
-    cx->n_pend = 0;
-    return started;
+    if (!cx) return etsim_errf(err, "problem %d: the tree is not attached", t->prob.index);
+    if (node < 0 || node >= t->n_nodes)
+        return etsim_errf(err, "problem %d: node %d: out of range", t->prob.index, node);
+    if (t->nodes[node].n_kids >= want) return 0;
+    for (int32_t i = 0; i < cx->n_jobs; i++)
+        if (cx->jobs[i]->node == node)
+            return etsim_errf(err, "problem %d node %d: children requested twice before a commit",
+                              t->prob.index, node);
+    lv_job *j = lv_job_new(L, cx, t, node, want);
+    etsim_grow((void **)&cx->jobs, &cx->cap_jobs, (int64_t)cx->n_jobs + 1, sizeof *cx->jobs);
+    cx->jobs[cx->n_jobs++] = j;
+    cx->jobs_left++;
+    lv_job_start(j);
+    return 1;
 }
 
 int etsim_live_outstanding(etsim_oracle *o, etsim_tree *t) {

@@ -1,6 +1,7 @@
 /* oracle_live.h -- what the live oracle's files share: the oracle's
  * private state, an expansion job (the requests that make children
- * [k0, want) of one node) and the per-tree context of deferred driving. */
+ * [k0, want) of one node) and the per-tree context of asynchronous
+ * expansion (the jobs of one tree and its counters). */
 #ifndef ETSIM_ORACLE_LIVE_H
 #define ETSIM_ORACLE_LIVE_H
 
@@ -8,8 +9,6 @@
 
 #include "traces/capture/live.h"
 #include "traces/capture/prm.h"
-
-#define LV_PLACEHOLDER 0x8000000000000000ULL /* node aux of a placeholder child */
 
 typedef struct lv_kid {
     char *text;
@@ -43,22 +42,12 @@ typedef struct lv_job {
     int stage;
 } lv_job;
 
-typedef struct lv_pending {
-    int32_t node, want;
-} lv_pending;
-
 struct lv_ctx {
     etsim_tree *t;
-    lv_pending *pend;
-    int32_t n_pend;
-    int64_t cap_pend;
-    lv_job **jobs;        /* submitted, in submission order                 */
+    lv_job **jobs;        /* requested, in request order                    */
     int32_t n_jobs;
     int64_t cap_jobs;
     int32_t jobs_left;    /* not LV_DONE                                     */
-    int32_t n_real;       /* nodes before the pass (placeholders follow)    */
-    int32_t pass_deferred;
-    int32_t pend_depth;   /* depth of this pass's deferred nodes, -1        */
     etsim_live_counts counts;
 };
 

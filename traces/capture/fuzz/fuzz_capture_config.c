@@ -20,11 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void load_twice(const char *path, const char *synthetic) {
     etsim_err err = {{0}};
     cap_config a, b;
-    if (cap_config_load(path, synthetic, &a, &err) < 0) {
+    if (cap_config_load(path, synthetic, 0, &a, &err) < 0) {
         fuzz_check_err(&err);
         return;
     }
-    if (cap_config_load(path, synthetic, &b, &err) < 0) abort();
+    if (cap_config_load(path, synthetic, 0, &b, &err) < 0) abort();
     if (a.hash != b.hash || strcmp(a.capture_json, b.capture_json) || a.n_sels != b.n_sels) abort();
     free(cap_settings_json(&a, NULL));
     cap_config_free(&a);
