@@ -126,7 +126,7 @@ static int identify_servers(lv_live *L, const probe *pol, const probe *prm, etsi
         free(q.body);
         free(url);
     }
-    etsim_live_servers_note(c, stderr);
+    etsim_live_servers_note(c, stdout);
     return 0;
 }
 

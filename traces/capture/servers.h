@@ -30,7 +30,8 @@ int etsim_live_server_from_owned_by(const char *owned_by);
  * line naming the server and the remedy when it cannot work. */
 int etsim_live_servers_resolve(etsim_live_config *c, const char *policy_owned_by,
                                const char *prm_owned_by, etsim_err *err);
-/* One line per role saying what a rerun of this capture reproduces. */
+/* One line per role saying what a rerun of this capture reproduces (on
+ * stdout: stderr is kept for the one line of an error). */
 void etsim_live_servers_note(const etsim_live_config *c, FILE *f);
 
 #endif
