@@ -242,13 +242,16 @@ class Handler(BaseHTTPRequestHandler):
                 rng = random.Random(seed + j)
             if cands:
                 text, last = cands[rng.randrange(len(cands))]
+                # the model's probability of this step: the share of the
+                # recorded candidates that wrote it
+                lp = math.log(sum(1 for c in cands if c[0] == text) / len(cands))
             else:
-                text, last = "", True
+                text, last, lp = "", True, 0.0
             if bad and j == 0:
                 text = text + "\u0001BADBYTE"
             # the tokens generated: the text's and the stop string's, or an EOS
             gen = tokens(text) + ["</s>"] if last else tokens(text + "\n\n")
-            children.append((text, gen, last))
+            children.append((text, gen, last, lp))
         model, pt = req.get("model"), len(tokens(req["prompt"]))
         if a.flavor.startswith("llamacpp"):
             body = shapes.llamacpp_completion(model, pt, children)

@@ -63,8 +63,6 @@ KNOWN_CYCLES = [
     "sim/eval/sal_canon.c <-> sim/eval/sal_parse.c",
     "sim/sweep/fit.c <-> sim/sweep/fit_paper.c",
     "sim/sweep/paper.c <-> sim/sweep/paper_out.c",
-    "traces/capture/prm.c <-> traces/capture/prm_head.c <-> traces/capture/prm_rlhflow.c"
-    " <-> traces/capture/prm_shepherd.c",
 ]
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

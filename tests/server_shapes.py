@@ -47,17 +47,19 @@ def _bytes(s):
 
 
 # ---- policy: /v1/completions ----------------------------------------------------------------
-# Each child is given as (text, gen_tokens, eos): gen_tokens are the tokens the
-# server generated, the stop string's token or the EOS token included.
+# Each child is given as (text, gen_tokens, eos, logprob): gen_tokens are the
+# tokens the server generated, the stop string's token or the EOS token
+# included; logprob is the whole child's, spread evenly over its tokens.
 
 def vllm_completion(model, prompt_tokens, children):
     choices, total = [], 0
-    for j, (text, gen, eos) in enumerate(children):
+    for j, (text, gen, eos, lp) in enumerate(children):
         total += len(gen)
+        t_lp = lp / max(1, len(gen))
         choices.append({
             "index": j, "text": text,
-            "logprobs": {"text_offset": list(range(len(gen))), "token_logprobs": [-0.5] * len(gen),
-                         "tokens": gen, "top_logprobs": [{t: -0.5} for t in gen]},
+            "logprobs": {"text_offset": list(range(len(gen))), "token_logprobs": [t_lp] * len(gen),
+                         "tokens": gen, "top_logprobs": [{t: t_lp} for t in gen]},
             "finish_reason": "stop", "stop_reason": None if eos else "\n\n",
             "prompt_logprobs": None})
     return {"id": "cmpl-fake", "object": "text_completion", "created": int(time.time()),
@@ -68,12 +70,13 @@ def vllm_completion(model, prompt_tokens, children):
 
 def sglang_completion(model, prompt_tokens, children):
     choices, total = [], 0
-    for j, (text, gen, eos) in enumerate(children):
+    for j, (text, gen, eos, lp) in enumerate(children):
         total += len(gen)
+        t_lp = lp / max(1, len(gen))
         choices.append({
             "index": j, "text": text,
-            "logprobs": {"text_offset": [-1] * len(gen), "token_logprobs": [-0.5] * len(gen),
-                         "tokens": gen, "top_logprobs": [{t: -0.5} for t in gen]},
+            "logprobs": {"text_offset": [-1] * len(gen), "token_logprobs": [t_lp] * len(gen),
+                         "tokens": gen, "top_logprobs": [{t: t_lp} for t in gen]},
             "finish_reason": "stop", "matched_stop": EOS_ID if eos else "\n\n"})
     return {"id": "fake-sglang", "object": "text_completion", "created": int(time.time()),
             "model": model, "choices": choices,
@@ -88,7 +91,8 @@ def _lcpp_entry(i, tok, lp):
 def llamacpp_completion(model, prompt_tokens, children):
     """One result per child, merged as aggregate_results merges them."""
     arr = []
-    for j, (text, gen, eos) in enumerate(children):
+    for j, (text, gen, eos, lp) in enumerate(children):
+        t_lp = lp / max(1, len(gen))
         # stop word: its tokens are cut from the probabilities; EOS: kept,
         # rendered as "" (a control token's piece)
         shown = gen if eos else gen[:-1]
@@ -96,8 +100,8 @@ def llamacpp_completion(model, prompt_tokens, children):
         for k, t in enumerate(shown):
             tok = "" if (eos and k == len(shown) - 1) else t
             tid = EOS_ID if tok == "" else 1000 + k
-            e = _lcpp_entry(tid, tok, -0.5)
-            e["top_logprobs"] = [_lcpp_entry(tid, tok, -0.5)]
+            e = _lcpp_entry(tid, tok, t_lp)
+            e["top_logprobs"] = [_lcpp_entry(tid, tok, t_lp)]
             content.append(e)
         arr.append({"choices": [{"text": text, "index": j,
                                  "logprobs": {"content": content} if content else None,

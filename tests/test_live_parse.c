@@ -179,14 +179,14 @@ static void test_label_score(void **st) {
      * label and the remedy */
     snprintf(g, sizeof g, "\"+\":%.17g", log(0.9));
     top_dict(r, sizeof r, 4, g);
-    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), -1);
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), ETSIM_PRM_REFUSED);
     assert_non_null(strstr(e.msg, "label '-'"));
     assert_non_null(strstr(e.msg, "token ids"));
     /* keys collided (3 distinct tokens for the 4 asked, a label among
      * them): refused */
     snprintf(g, sizeof g, "\"+\":%.17g,\"-\":%.17g,\"a\":-9", log(0.1), log(0.2));
     snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{%s}]}}]}", g);
-    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), -1);
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), ETSIM_PRM_REFUSED);
     assert_non_null(strstr(e.msg, "3 distinct tokens for the 4 asked"));
     /* neither label: no score */
     top_dict(r, sizeof r, 4, "\"a\":-1");
@@ -194,13 +194,13 @@ static void test_label_score(void **st) {
     /* an empty top list: refused */
     assert_int_equal(etsim_live_prm_label_score(
                          &c, S("{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{}]}}]}"), &s, &cnt,
-                         &seen, &e), -1);
+                         &seen, &e), ETSIM_PRM_REFUSED);
     assert_non_null(strstr(e.msg, "empty"));
     /* the shape changes mid-capture (a list after objects): refused */
     assert_int_equal(etsim_live_prm_label_score(
                          &c, S("{\"choices\":[{\"logprobs\":{\"content\":[{\"token\":\"+\",\"logprob\":-1,"
                                "\"top_logprobs\":[{\"token\":\"+\",\"logprob\":-1}]}]}}]}"),
-                         &s, &cnt, &seen, &e), -1);
+                         &s, &cnt, &seen, &e), ETSIM_PRM_REFUSED);
     assert_non_null(strstr(e.msg, "changed shape"));
     /* labels as ids: "-" below the list is unambiguous, P(-) = 0, counted */
     c.plus_ids[c.n_plus_ids++] = 648;
@@ -245,17 +245,17 @@ static void test_pooling(void **st) {
     assert_int_equal(head(&c, "{\"data\":[{\"data\":[[1,3]]}]}", &s, &seen, &e), 1);
     assert_true(fabs(s - 1.0 / (1.0 + exp(-2.0))) < 1e-15);
     /* a row of another width later: refused */
-    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[1,3,4]]}]}", &s, &seen, &e), -1);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[1,3,4]]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
     assert_non_null(strstr(e.msg, "changed shape"));
     /* a sequence-level pair, a hidden-state row: refused */
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(head(&c, "{\"data\":[{\"data\":[0.2,0.8]}]}", &s, &seen, &e), -1);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[0.2,0.8]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
     assert_non_null(strstr(e.msg, "sequence-level"));
     char big[1024];
     int o = snprintf(big, sizeof big, "{\"data\":[{\"data\":[[0");
     for (int i = 1; i < 64; i++) o += snprintf(big + o, sizeof big - (size_t)o, ",0.5");
     snprintf(big + o, sizeof big - (size_t)o, "]]}]}");
-    assert_int_equal(head(&c, big, &s, &seen, &e), -1);
+    assert_int_equal(head(&c, big, &s, &seen, &e), ETSIM_PRM_REFUSED);
     assert_non_null(strstr(e.msg, "hidden state"));
     /* "first": a pair of probabilities */
     free(c.prm_transform);
@@ -263,8 +263,8 @@ static void test_pooling(void **st) {
     assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.7,0.3]]}]}", &s, &seen, &e), 1);
     assert_true(s == 0.7);
     memset(&seen, 0, sizeof seen);
-    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.7,0.3,0.1]]}]}", &s, &seen, &e), -1);
-    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.9,0.8]]}]}", &s, &seen, &e), -1);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.7,0.3,0.1]]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.9,0.8]]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
     etsim_live_config_free(&c);
 }
 

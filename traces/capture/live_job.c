@@ -393,7 +393,7 @@ static void on_prm(lv_job *j, lv_call *c, const char *body, size_t len) {
     int rc = j->L->prm->score(&j->L->cfg, body, len, &s, &dummy, &j->L->prm_seen, &e);
     if (rc < 0) {
         char what[480];
-        snprintf(what, sizeof what, "%.440s", e.msg);
+        snprintf(what, sizeof what, "%s%.440s", rc == ETSIM_PRM_REFUSED ? "" : "malformed reply: ", e.msg);
         reply_error(j, c, what, body, len);
         return;
     }

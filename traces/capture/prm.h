@@ -35,14 +35,18 @@ typedef struct etsim_live_prm_seen {
     int32_t width;  /* pooling row width (0 = flat list)                 */
 } etsim_live_prm_seen;
 
+#define ETSIM_PRM_REFUSED (-2)
+
 typedef struct etsim_live_prm {
     const char *name;
     const char *path; /* appended to prm_url unless prm_url already ends with it */
     /* Body for scoring steps[n-1] given steps[0..n-2] (n >= 1). */
     char *(*request)(const etsim_live_config *c, const char *model, const char *question,
                      const char *const *steps, int n, size_t *len);
-    /* 1: *score set; 0: no score; -1: malformed or ambiguous reply (err
-     * names the field, and for an ambiguity the label and the remedy). */
+    /* 1: *score set; 0: no score; -1: malformed reply (err names the
+     * field); ETSIM_PRM_REFUSED: a well-formed reply that cannot give a
+     * trustworthy score (ambiguous labels, a wrong or changed shape, no
+     * probability; err names the label or field and the remedy). */
     int (*score)(const etsim_live_config *c, const char *body, size_t len, double *score,
                  etsim_live_counts *cnt, etsim_live_prm_seen *seen, etsim_err *err);
 } etsim_live_prm;

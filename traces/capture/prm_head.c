@@ -45,22 +45,22 @@ static int head_score(const etsim_live_config *c, const char *body, size_t len, 
     if (etsim_live_parse_pooling(body, len, &p, err) < 0) return -1;
     int first = !strcmp(c->prm_transform, "first");
     if (p.flat)
-        return etsim_errf(err, "data[0].data: a flat list of %d numbers is a sequence-level output "
+        return etsim_live_prm_refuse(err, "data[0].data: a flat list of %d numbers is a sequence-level output "
                                "(e.g. a classifier's pair), not per-token rows; serve the PRM with "
                                "an ALL or STEP pooler", (int)p.rows);
     if (first && p.width != 2)
-        return etsim_errf(err, "data[0].data: rows of %d values; prm_transform \"first\" reads "
+        return etsim_live_prm_refuse(err, "data[0].data: rows of %d values; prm_transform \"first\" reads "
                                "rows of 2 probabilities (P(+), P(-): a STEP pooler with two "
                                "returned_token_ids)", (int)p.width);
     if (!first && p.width > HEAD_MAX_WIDTH)
-        return etsim_errf(err, "data[0].data: rows of %d values: a hidden state, not a reward "
+        return etsim_live_prm_refuse(err, "data[0].data: rows of %d values: a hidden state, not a reward "
                                "head's output (at most %d values); serve the model with its "
                                "reward head (--task reward)", (int)p.width, HEAD_MAX_WIDTH);
     if (!seen->form) {
         seen->form = 3;
         seen->width = p.width;
     } else if (seen->width != p.width) {
-        return etsim_errf(err, "data[0].data: the reply changed shape: rows of %d values, the first "
+        return etsim_live_prm_refuse(err, "data[0].data: the reply changed shape: rows of %d values, the first "
                                "reply's had %d", (int)p.width, (int)seen->width);
     }
     /* A "first" output outside [0, 1], or a pair above 1, is no
@@ -68,7 +68,7 @@ static int head_score(const etsim_live_config *c, const char *body, size_t len, 
      * silently change the tree. */
     if (first) {
         if (!(p.last_min >= 0 && p.last_max <= 1 && p.last_sum <= 1 + 1e-3))
-            return etsim_errf(err, "data[0].data: last row (%g, %g) is not a pair of probabilities "
+            return etsim_live_prm_refuse(err, "data[0].data: last row (%g, %g) is not a pair of probabilities "
                                    "summing to at most 1", p.last_first, p.last_sum - p.last_first);
         *score = p.last_first;
     } else {

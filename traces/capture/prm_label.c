@@ -2,9 +2,21 @@
  * (see prm_label.h for the checks and why each exists). */
 #include "traces/capture/prm_label.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "traces/capture/parse.h"
+
+int etsim_live_prm_refuse(etsim_err *err, const char *fmt, ...) {
+    if (err) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+        va_end(ap);
+    }
+    return ETSIM_PRM_REFUSED;
+}
 
 static const char *label_name(const etsim_live_config *c, int plus, char *buf, size_t n) {
     if (c->n_plus_ids)
@@ -24,7 +36,7 @@ int etsim_live_prm_label_score(const etsim_live_config *c, const char *body, siz
     char a[64], b[64];
     if (etsim_live_parse_label_probs(body, len, &lab, &r, err) < 0) return -1;
     if (r.entries == 0)
-        return etsim_errf(err, "choices[0].logprobs: the top list is empty: no label can be read "
+        return etsim_live_prm_refuse(err, "choices[0].logprobs: the top list is empty: no label can be read "
                                "(is prm_top_logprobs %d within the server's --max-logprobs?)",
                           (int)c->prm_top_logprobs);
     if (!seen->form) {
@@ -32,7 +44,7 @@ int etsim_live_prm_label_score(const etsim_live_config *c, const char *body, siz
         seen->with_ids = r.with_ids;
     } else if (seen->form != r.form || seen->with_ids != r.with_ids) {
         static const char *const forms[] = {"", "an object keyed by token text", "a list of entries"};
-        return etsim_errf(err, "choices[0].logprobs: the reply changed shape: its top list is %s%s, "
+        return etsim_live_prm_refuse(err, "choices[0].logprobs: the reply changed shape: its top list is %s%s, "
                                "the first reply's was %s%s",
                           forms[r.form], r.with_ids ? " with ids" : "", forms[seen->form],
                           seen->with_ids ? " with ids" : "");
@@ -40,14 +52,14 @@ int etsim_live_prm_label_score(const etsim_live_config *c, const char *body, siz
     if (!c->n_plus_ids) {
         int any = r.found_plus || r.found_minus;
         if (r.form == ETSIM_TOP_DICT && any && r.entries < c->prm_top_logprobs)
-            return etsim_errf(err, "choices[0].logprobs.top_logprobs[0]: %d distinct tokens for the "
+            return etsim_live_prm_refuse(err, "choices[0].logprobs.top_logprobs[0]: %d distinct tokens for the "
                                    "%d asked: tokens that decode to the same text overwrote each "
                                    "other (vLLM between PR #19209 and PR #48674 decodes '\xe2\x96\x81+' "
                                    "and '+' both as '+'), so label %s may hold another token's "
                                    "probability; give prm_plus/prm_minus as token ids",
                               r.entries, (int)c->prm_top_logprobs, label_name(c, 1, a, sizeof a));
         if (any && (!r.found_plus || !r.found_minus))
-            return etsim_errf(err, "choices[0].logprobs: label %s is among the %d top tokens but "
+            return etsim_live_prm_refuse(err, "choices[0].logprobs: label %s is among the %d top tokens but "
                                    "label %s is not: with labels given as text, a token below the "
                                    "list cannot be told from one the server decoded to another "
                                    "text; give prm_plus/prm_minus as token ids or raise "
