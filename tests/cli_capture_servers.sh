@@ -57,9 +57,13 @@ same_replay vtext vusage || fail "token_count usage and logprobs disagree"
 same_replay vtext vtok || fail "token_count tokenize and logprobs disagree"
 [ "$(header_count "$DIR/vtext.trace" tokens)" -eq "$(header_count "$DIR/vtok.trace" tokens)" ] ||
     fail "token totals differ between logprobs and tokenize"
-# bad inputs against the same server
-capture unk "$V" '"policy_server": "auto"'
-ok "auto detection"
+# --verify: the finished trace replays every configuration exactly
+"$BIN" capture --config "$DIR/vtext.json" --out "$DIR/vver.trace" --verify >"$DIR/ver.out" 2>"$DIR/err.txt" ||
+    fail "capture --verify: $(cat "$DIR/err.txt")"
+grep -q "verify: 1 configurations replayed from .*vver.trace: every decision agrees with the live run byte for byte" \
+    "$DIR/ver.out" || fail "verify: $(cat "$DIR/ver.out")"
+grep -q "verify: [0-9]* children; duplicate siblings [0-9]*, zero-token children 0, unscored children 0" \
+    "$DIR/ver.out" || fail "verify counts: $(cat "$DIR/ver.out")"
 stop_server "$SRV"
 
 # ---- vLLM decoding each token alone: text labels refused, ids correct -------------------
