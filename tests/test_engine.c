@@ -13,6 +13,7 @@
 #include "sim/engine/engine.h"
 #include "sim/engine/replay.h"
 #include "selectors/registry.h"
+#include "selectors/common.h"
 
 /* ---- a toy oracle serving one fixed tree for every problem ---------------- */
 typedef struct toy_node {
