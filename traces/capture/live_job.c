@@ -150,8 +150,11 @@ static void send_policy(lv_job *j, int32_t idx, int32_t count) {
     etsim_jbuf_raw(&b, "]");
     if (c->send_seed)
         etsim_jbuf_printf(&b, ",\"seed\":%u", (unsigned)request_seed(j, j->k0 + idx));
-    /* llama.cpp always: its logprobs are how an EOS is told from a stop word. */
-    if (c->token_count == ETSIM_TOKENS_LOGPROBS || c->policy_server == ETSIM_SRV_LLAMACPP)
+    /* Logprobs also for llama.cpp (how an EOS is told from a stop word)
+     * and for n > 1 (the evidence that identical siblings were not drawn
+     * independently, identical_siblings). */
+    if (c->token_count == ETSIM_TOKENS_LOGPROBS || c->policy_server == ETSIM_SRV_LLAMACPP ||
+        count > 1)
         etsim_jbuf_raw(&b, ",\"logprobs\":1");
     if (c->policy_extra && strlen(c->policy_extra) > 2) {
         etsim_jbuf_raw(&b, ",");
@@ -283,18 +286,18 @@ static void reply_error(lv_job *j, const lv_call *c, const char *what, const cha
 
 /* Children of one request that are all the same text at temperature > 0
  * were not sampled independently (SGLang gives every copy of an n > 1
- * request one seed): an error, when the server's own logprobs say that n
+ * request one seed): an error when the server's own logprobs say that n
  * independent draws of that text would coincide with probability below
- * 1e-6, or, without logprobs, when 3 or more all coincide. Fewer
- * coincidences are legitimate (a likely final step) and only counted. */
+ * 1e-6. More likely coincidences are legitimate (a likely final step),
+ * and a reply without logprobs gives no evidence: both are only counted
+ * (duplicate_siblings). */
 static int identical_siblings(const etsim_live_config *c, const etsim_live_completion *r,
                               char *what, size_t n) {
     if (r->n < 2 || !(c->temperature > 0)) return 0;
     for (int32_t i = 1; i < r->n; i++)
         if (strcmp(r->choices[i].text, r->choices[0].text)) return 0;
     double lp = r->choices[0].logprob_sum;
-    int evidence = isfinite(lp) ? (r->n - 1) * lp < log(1e-6) : r->n >= 3;
-    if (!evidence) return 0;
+    if (!(isfinite(lp) && (r->n - 1) * lp < log(1e-6))) return 0;
     snprintf(what, n, "all %d children of one request are the same text at temperature %g "
                       "(they were not sampled independently: SGLang seeds every copy alike); "
                       "set \"split_n\": true", (int)r->n, c->temperature);
