@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/shard.h"
 #include "traces/capture/bench.h"
 #include "traces/capture/capture.h"
 #include "traces/capture/verify.h"
@@ -31,6 +32,10 @@ static void usage(FILE *fp) {
         "                      and compare with the live decisions (byte for byte);\n"
         "                      report duplicate siblings, zero-token and unscored\n"
         "                      children\n"
+        "  --shard i/n         capture only shard i of n of the problem range (a\n"
+        "                      contiguous slice; join the shards' traces with\n"
+        "                      `etsim trace merge`); auto or auto/N: from a Slurm job\n"
+        "                      array or a Kubernetes Indexed Job (see etsim sweep --help)\n"
         "  --quiet             no progress line\n"
         "  --bench             measure client overhead against a loopback server\n"
         "  --coverage TRACE    replay each configuration of --config over TRACE with\n"
@@ -163,6 +168,10 @@ int etsim_cmd_capture(int argc, char **argv) {
             if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) o.synthetic = argv[++i];
         } else if (!strcmp(a, "--verify")) {
             verify = 1;
+        } else if (!strcmp(a, "--shard") && i + 1 < argc) {
+            etsim_err serr = {{0}};
+            if (etsim_cli_shard_parse(argv[++i], &o.shard_i, &o.shard_n, &serr) < 0)
+                return etsim_cli_fail(2, "capture: %s", serr.msg);
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (!strcmp(a, "--coverage") && i + 1 < argc) {

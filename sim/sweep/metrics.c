@@ -437,6 +437,7 @@ char *etsim_sweep_summarizer_finish(etsim_sweep_summarizer *s, size_t *len, etsi
                 (long long)sim->generated_tokens, (long long)sim->scored_tokens);
         put_num(fp, sim->policy.linear_flops + sim->policy.attention_flops +
                         sim->prm.linear_flops + sim->prm.attention_flops);
+        fprintf(fp, ",\"regime\":\"%s\"", etsim_cost_regime(&rep));
         fputs(",\"policy\":", fp);
         write_server(fp, &rep.policy, &sim->policy);
         fputs(",\"prm\":", fp);

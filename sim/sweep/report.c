@@ -91,6 +91,8 @@ static void row_summary(etsim_report_row *row, const cJSON *sum) {
         o->problems_per_s = num(g, "problems_per_s");
         o->tokens_per_s = num(g, "tokens_per_s");
         o->flops = num(g, "flops");
+        const cJSON *rg = cJSON_GetObjectItemCaseSensitive(g, "regime");
+        if (cJSON_IsString(rg)) snprintf(o->regime, sizeof o->regime, "%s", rg->valuestring);
         server_from(&o->policy, cJSON_GetObjectItemCaseSensitive(g, "policy"));
         server_from(&o->prm, cJSON_GetObjectItemCaseSensitive(g, "prm"));
     }
