@@ -17,6 +17,19 @@ recorded score of the path's last step; a path it has never seen gets no
 score (no "+"/"-" among the returned tokens). Embeddings are hashed bags
 of words (dimension 16).
 
+--flavor picks whose wire format the replies follow (tests/server_shapes.py,
+each citing the server file and commit): vllm (default), vllm-alone (vLLM
+decoding each token alone: PRM label keys collide), sglang (seeds ignored),
+sglang-det (--enable-deterministic-inference: every copy of an n > 1
+request has the same seed), llamacpp, llamacpp-old (n != 1 is HTTP 500).
+Token counts follow the servers: a child's generated tokens are the tokens
+of its text and stop string (or its text and an EOS token); vLLM and SGLang
+list them all in logprobs.tokens and usage; llama.cpp cuts the stop word's
+from logprobs.content and counts them in usage; /tokenize counts the text
+sent. The PRM's top list holds the number of entries asked for, the label
+tokens "\u2581+" (id 648) and "+" (id 29974), "\u2581-" (387) and "-" (29899)
+among them.
+
 Faults for the error-path tests, counted over POST requests (1-based):
   --fail-every N      HTTP 500           --drop-every N   close, no reply
   --slow-every N:MS   reply after MS ms  --malformed-at K  "{bad json" once
@@ -26,6 +39,13 @@ Faults for the error-path tests, counted over POST requests (1-based):
   --die-after N       exit(3) on the N-th policy request, before answering
   --prm-bad K:VALUE   PRM: the K-th scoring reply gives "+" the logprob
                       VALUE, written as is (5.0: impossible; 1e999: +inf)
+  --prm-empty-at K    PRM: the K-th scoring reply has an empty top list
+  --prm-shape-at K    PRM: from the K-th scoring reply on, the other form
+                      (a list of entries instead of an object, or rows of 3)
+  --pool-shape S      /pooling rows: "hidden" (64 values) or "pair" (a flat
+                      sequence-level pair)
+  --tokenize-error    /tokenize answers HTTP 400 with an error body
+  --owned-by NAME     /v1/models owned_by (default: the flavor's)
 
 Usage: fake_servers.py --data FILE.jsonl --port-file PATH [faults...]
 The chosen port is written to PATH once the server listens.
@@ -42,6 +62,9 @@ import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import server_shapes as shapes  # noqa: E402
 
 TAG = " \u043a\u0438"  # " ки"
 TOKEN_RE = re.compile(r"\w+|[^\w\s]|\s+")
@@ -127,9 +150,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_GET(self):
+        a = self.server.state.args
         if self.path.endswith("/models"):
             ids = ["fake-policy", "fake-prm", "fake-embed"]
-            self.send_json({"object": "list", "data": [{"id": i, "object": "model"} for i in ids]})
+            self.send_json(shapes.models(a.owned_by or a.flavor, ids))
+        elif self.path.endswith("/get_server_info") and a.flavor.startswith("sglang"):
+            self.send_json(shapes.sglang_server_info(a.flavor == "sglang-det"))
         else:
             self.send_json({"error": "no such path"}, 404)
 
@@ -167,8 +193,12 @@ class Handler(BaseHTTPRequestHandler):
         elif path.endswith("/pooling"):
             self.pooling(req)
         elif path.endswith("/tokenize"):
-            toks = tokens(req.get("prompt", ""))
-            self.send_json({"count": len(toks), "tokens": list(range(len(toks))), "max_model_len": 4096})
+            if a.tokenize_error:
+                self.send_json({"error": {"message": "injected tokenizer failure", "code": 400}}, 400)
+            elif a.flavor.startswith("llamacpp"):  # reads "content"; "prompt" is ignored
+                self.send_json(shapes.llamacpp_tokenize(tokens(req.get("content", ""))))
+            else:
+                self.send_json(shapes.vllm_tokenize(tokens(req.get("prompt", ""))))
         elif path.endswith("/chat/completions"):
             self.chat_prm(req)
         elif path.endswith("/completions") and model == "fake-prm":
@@ -194,32 +224,41 @@ class Handler(BaseHTTPRequestHandler):
             return
         steps = rest.split("\n\n")[:-1] if rest else []
         n = int(req.get("n", 1))
+        if a.flavor == "llamacpp-old" and n != 1:
+            self.send_json(shapes.LLAMACPP_OLD_N_ERROR, 500)
+            return
         if every(a.short_every, pk) and n > 1:
             n -= 1
         seed = int(req.get("seed", 0))
         cands = data.next_steps(q, steps)
-        choices = []
-        total = 0
+        children = []
         bad = every(a.badutf8_every, pk)
         for j in range(n):
+            if a.flavor == "sglang":       # seeds are not honoured
+                rng = random.Random(os.urandom(8))
+            elif a.flavor == "sglang-det":  # every copy carries the request's seed
+                rng = random.Random(seed)
+            else:                           # vLLM: child j is seeded seed + j
+                rng = random.Random(seed + j)
             if cands:
-                text, last = cands[random.Random(seed + j).randrange(len(cands))]
+                text, last = cands[rng.randrange(len(cands))]
+                # the model's probability of this step: the share of the
+                # recorded candidates that wrote it
+                lp = math.log(sum(1 for c in cands if c[0] == text) / len(cands))
             else:
-                text, last = "", True
+                text, last, lp = "", True, 0.0
             if bad and j == 0:
                 text = text + "\u0001BADBYTE"
-            toks = tokens(text)
-            total += len(toks)
-            choices.append({
-                "index": j, "text": text,
-                "logprobs": {"tokens": toks, "token_logprobs": [-0.5] * len(toks),
-                             "top_logprobs": None, "text_offset": list(range(len(toks)))},
-                "finish_reason": "stop", "stop_reason": None if last else "\n\n",
-            })
-        body = {"id": "cmpl-fake", "object": "text_completion", "model": req.get("model"),
-                "choices": choices,
-                "usage": {"prompt_tokens": len(tokens(req["prompt"])), "completion_tokens": total,
-                          "total_tokens": total}}
+            # the tokens generated: the text's and the stop string's, or an EOS
+            gen = tokens(text) + ["</s>"] if last else tokens(text + "\n\n")
+            children.append((text, gen, last, lp))
+        model, pt = req.get("model"), len(tokens(req["prompt"]))
+        if a.flavor.startswith("llamacpp"):
+            body = shapes.llamacpp_completion(model, pt, children)
+        elif a.flavor.startswith("sglang"):
+            body = shapes.sglang_completion(model, pt, children)
+        else:
+            body = shapes.vllm_completion(model, pt, children)
         raw = json.dumps(body).encode("utf-8")
         if bad:
             raw = raw.replace(b"\\u0001BADBYTE", b"\xff")
@@ -236,30 +275,51 @@ class Handler(BaseHTTPRequestHandler):
             return None
         return self.server.data.score(q, steps)
 
-    @staticmethod
-    def label_logprobs(p):
-        out = {"The": -3.0, "\n": -4.0}
-        if p is not None:
-            if p > 0:
-                out["+"] = math.log(p)
-            if p < 1:
-                out["-"] = math.log(1 - p)
-        return out
+    def top_list(self, p, k):
+        """(id, text alone, text in context, logprob) entries, best first:
+        the labels' two variants each (0.8 / 0.2 of the label's mass), then
+        filler tokens up to k entries."""
+        if p is None:
+            top = [(450, "The", "The", -3.0), (13, "\n", "\n", -4.0)]
+        else:
+            p = min(max(p, 1e-6), 1 - 1e-6)
+            top = [(648, "+", " +", math.log(0.8 * p)), (29974, "+", "+", math.log(0.2 * p)),
+                   (387, "-", " -", math.log(0.8 * (1 - p))), (29899, "-", "-", math.log(0.2 * (1 - p)))]
+        top.sort(key=lambda t: -t[3])
+        i = 0
+        while len(top) < k:
+            top.append((3000 + i, f"w{i}", f"w{i}", -30.0 - i))
+            i += 1
+        return top
+
+    def prm_top(self, req, p, chat):
+        a = self.server.state.args
+        k = int(req.get("top_logprobs" if chat else "logprobs", 20) or 20)
+        top = self.bad_label(self.top_list(p, k))
+        pk = getattr(self, "prm_k", 0)
+        if a.prm_empty_at and pk == a.prm_empty_at:
+            top = []
+        return top, bool(req.get("return_tokens_as_token_ids")), bool(a.prm_shape_at and pk >= a.prm_shape_at)
 
     def shepherd_prm(self, req):
+        a = self.server.state.args
         data = self.server.data
         q, rest = data.match_prefix(req["prompt"], " ")
         p = None
         if q is not None and rest.endswith(TAG):
             steps = rest[:-len(TAG)].split(TAG + "\n")
             p = self.path_score(q, steps)
-        top = self.bad_label(self.label_logprobs(p))
-        self.send_prm({"id": "cmpl-prm", "object": "text_completion", "model": "fake-prm",
-                       "choices": [{"index": 0, "text": "+",
-                                    "logprobs": {"tokens": ["+"], "token_logprobs": [-0.1],
-                                                 "top_logprobs": [top], "text_offset": [0]},
-                                    "finish_reason": "length"}],
-                       "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+        top, ids, changed = self.prm_top(req, p, False)
+        if not top:  # --prm-empty-at: an object with no entries
+            body = shapes.vllm_prm_completion("fake-prm", [(0, "", "", -0.1)], False, False)
+            body["choices"][0]["logprobs"]["top_logprobs"] = [{}]
+        elif a.flavor.startswith("llamacpp") or changed:
+            body = shapes.llamacpp_prm_completion("fake-prm", top)
+        elif a.flavor.startswith("sglang"):
+            body = shapes.sglang_prm_completion("fake-prm", top)
+        else:
+            body = shapes.vllm_prm_completion("fake-prm", top, ids, a.flavor == "vllm-alone")
+        self.send_prm(body)
 
     BAD = -12345.678  # stands for --prm-bad's VALUE until the body is serialised
 
@@ -267,9 +327,7 @@ class Handler(BaseHTTPRequestHandler):
         """--prm-bad: on the K-th scoring request, "+" gets the bad value."""
         bad = self.server.state.args.prm_bad
         if bad and getattr(self, "prm_k", 0) == int(bad.split(":")[0]):
-            top = dict(top)
-            top["+"] = self.BAD
-            self.prm_k = 0
+            top = [t if t[2] != "+" else (t[0], t[1], t[2], self.BAD) for t in top]
             self.prm_bad_now = bad.split(":", 1)[1].encode()
         return top
 
@@ -288,30 +346,35 @@ class Handler(BaseHTTPRequestHandler):
             q, first = data.match_prefix(users[0], " ")
             if q is not None:
                 p = self.path_score(q, [first] + users[1:])
-        top = [{"token": t, "logprob": v} for t, v in self.bad_label(self.label_logprobs(p)).items()]
-        self.send_prm({"id": "chat-prm", "object": "chat.completion", "model": "fake-prm",
-                        "choices": [{"index": 0, "message": {"role": "assistant", "content": "+"},
-                                     "logprobs": {"content": [{"token": "+", "logprob": -0.1,
-                                                               "top_logprobs": top}]},
-                                     "finish_reason": "length"}]})
+        top, ids, _ = self.prm_top(req, p, True)
+        if not top:
+            body = shapes.vllm_prm_chat("fake-prm", [(0, "", "", -0.1)], ids)
+            body["choices"][0]["logprobs"]["content"][0]["top_logprobs"] = []
+        else:
+            body = shapes.vllm_prm_chat("fake-prm", top, ids)
+        self.send_prm(body)
 
     def pooling(self, req):
+        a = self.server.state.args
         data = self.server.data
         text = req.get("input", "")
         q, rest = data.match_prefix(text, " ")
         p = None
         if q is not None and rest.endswith(TAG):
             p = self.path_score(q, rest[:-len(TAG)].split(TAG + "\n"))
-        rows = [[0.0, 0.0] for _ in range(max(1, len(tokens(text)) - 1))]
+        width = 3 if a.prm_shape_at and getattr(self, "prm_k", 0) >= a.prm_shape_at else 2
+        rows = [[0.0] * width for _ in range(max(1, len(tokens(text)) - 1))]
         if p is not None:
             p = min(max(p, 1e-6), 1 - 1e-6)
             x = math.log(p / (1 - p))
-            rows.append([x - 0.5, x + 0.5])
+            rows.append([x - 0.5, x + 0.5] + [x] * (width - 2))
         else:
-            rows.append([float("nan"), 0.0])
-        body = {"id": "pool", "object": "list",
-                "data": [{"index": 0, "object": "pooling", "data": rows}]}
-        raw = json.dumps(body).encode("utf-8").replace(b"NaN", b"null")
+            rows.append([float("nan")] + [0.0] * (width - 1))
+        if a.pool_shape == "hidden":
+            rows = [r + [0.0] * 62 for r in rows]
+        elif a.pool_shape == "pair":
+            rows = rows[-1][:2]
+        raw = json.dumps(shapes.vllm_pooling("fake-prm", rows)).encode("utf-8").replace(b"NaN", b"null")
         self.send_json(None, raw=raw)
 
     # ---- embeddings --------------------------------------------------------------
@@ -344,10 +407,15 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
     for f in ("fail-every", "drop-every", "malformed-at", "client-error-at", "short-every",
-              "badutf8-every", "noscore-every", "die-after"):
+              "badutf8-every", "noscore-every", "die-after", "prm-empty-at", "prm-shape-at"):
         ap.add_argument("--" + f, type=int, default=0)
     ap.add_argument("--slow-every", default="")
     ap.add_argument("--prm-bad", default="")
+    ap.add_argument("--flavor", default="vllm", choices=["vllm", "vllm-alone", "sglang", "sglang-det",
+                                                          "llamacpp", "llamacpp-old"])
+    ap.add_argument("--owned-by", default="")
+    ap.add_argument("--pool-shape", default="")
+    ap.add_argument("--tokenize-error", action="store_true")
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()

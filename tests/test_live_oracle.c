@@ -21,7 +21,7 @@
 #include "traces/capture/live.h"
 #include "traces/capture/loopback.h"
 
-static const char MODELS[] = "{\"object\":\"list\",\"data\":[{\"id\":\"m\"}]}";
+static const char MODELS[] = "{\"object\":\"list\",\"data\":[{\"id\":\"m\",\"owned_by\":\"vllm\"}]}";
 static const char POLICY[] =
     "{\"choices\":[{\"index\":0,\"text\":\"Step one\",\"logprobs\":{\"tokens\":[\"Step\",\" one\",\"\\n\"]},"
     "\"finish_reason\":\"stop\",\"stop_reason\":\"\\n\\n\"},"

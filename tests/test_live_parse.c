@@ -16,6 +16,7 @@
 #include "traces/capture/oracle_live.h"
 #include "traces/capture/parse.h"
 #include "traces/capture/prm.h"
+#include "traces/capture/prm_label.h"
 
 #define S(x) x, strlen(x)
 
@@ -100,9 +101,8 @@ static const char *const minus[] = {"-"};
 
 static void test_label_probs(void **st) {
     (void)st;
-    etsim_live_labels lab = {plus, 2, minus, 1};
-    double pp, pm;
-    int found;
+    etsim_live_labels lab = {plus, 2, minus, 1, NULL, NULL, 0, 0};
+    etsim_live_label_read rd;
     etsim_err e;
     /* completions: P(+) = 0.5 + 0.1 (two variants), P(-) = 0.2 */
     char r[256];
@@ -110,20 +110,50 @@ static void test_label_probs(void **st) {
              "{\"choices\":[{\"text\":\"+\",\"logprobs\":{\"tokens\":[\"+\"],\"top_logprobs\":"
              "[{\"+\":%.17g,\" +\":%.17g,\"-\":%.17g,\"x\":-5}]}}]}",
              log(0.5), log(0.1), log(0.2));
-    assert_int_equal(etsim_live_parse_label_probs(S(r), &lab, &pp, &pm, &found, &e), 0);
-    assert_int_equal(found, 3);
-    assert_true(fabs(pp - 0.6) < 1e-12 && fabs(pm - 0.2) < 1e-12);
+    assert_int_equal(etsim_live_parse_label_probs(S(r), &lab, &rd, &e), 0);
+    assert_int_equal(rd.found_plus + rd.found_minus, 3);
+    assert_int_equal(rd.entries, 4);
+    assert_int_equal(rd.form, ETSIM_TOP_DICT);
+    assert_true(fabs(rd.p_plus - 0.6) < 1e-12 && fabs(rd.p_minus - 0.2) < 1e-12);
     /* chat: content[0].top_logprobs list */
     snprintf(r, sizeof r,
              "{\"choices\":[{\"logprobs\":{\"content\":[{\"token\":\"+\",\"logprob\":-0.1,"
              "\"top_logprobs\":[{\"token\":\"+\",\"logprob\":%.17g},{\"token\":\"-\",\"logprob\":%.17g}]}]}}]}",
              log(0.3), log(0.1));
-    assert_int_equal(etsim_live_parse_label_probs(S(r), &lab, &pp, &pm, &found, &e), 0);
-    assert_true(fabs(pp - 0.3) < 1e-12 && fabs(pm - 0.1) < 1e-12);
+    assert_int_equal(etsim_live_parse_label_probs(S(r), &lab, &rd, &e), 0);
+    assert_true(fabs(rd.p_plus - 0.3) < 1e-12 && fabs(rd.p_minus - 0.1) < 1e-12);
+    assert_int_equal(rd.form, ETSIM_TOP_LIST);
     /* no logprobs at all: an error naming the field */
-    assert_int_equal(etsim_live_parse_label_probs(S("{\"choices\":[{\"text\":\"+\"}]}"), &lab, &pp,
-                                                  &pm, &found, &e), -1);
+    assert_int_equal(etsim_live_parse_label_probs(S("{\"choices\":[{\"text\":\"+\"}]}"), &lab, &rd,
+                                                  &e), -1);
     assert_non_null(strstr(e.msg, "logprobs"));
+    /* labels as ids: vLLM's "token_id:N" keys and llama.cpp's "id" fields */
+    static const int32_t pid[] = {648, 29974}, mid[] = {387};
+    etsim_live_labels byid = {plus, 2, minus, 1, pid, mid, 2, 1};
+    snprintf(r, sizeof r,
+             "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"token_id:648\":%.17g,"
+             "\"token_id:29974\":%.17g,\"token_id:387\":%.17g}]}}]}", log(0.5), log(0.1), log(0.2));
+    assert_int_equal(etsim_live_parse_label_probs(S(r), &byid, &rd, &e), 0);
+    assert_true(fabs(rd.p_plus - 0.6) < 1e-12 && fabs(rd.p_minus - 0.2) < 1e-12 && rd.with_ids);
+    snprintf(r, sizeof r,
+             "{\"choices\":[{\"logprobs\":{\"content\":[{\"id\":648,\"token\":\"+\",\"logprob\":-1,"
+             "\"top_logprobs\":[{\"id\":648,\"token\":\"+\",\"logprob\":%.17g},{\"id\":387,\"token\":\"-\","
+             "\"logprob\":%.17g}]}]}}]}", log(0.3), log(0.1));
+    assert_int_equal(etsim_live_parse_label_probs(S(r), &byid, &rd, &e), 0);
+    assert_true(fabs(rd.p_plus - 0.3) < 1e-12 && fabs(rd.p_minus - 0.1) < 1e-12);
+    /* ids asked for, texts returned: the server ignored return_tokens_as_token_ids */
+    snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"+\":-1}]}}]}");
+    assert_int_equal(etsim_live_parse_label_probs(S(r), &byid, &rd, &e), -1);
+    assert_non_null(strstr(e.msg, "return_tokens_as_token_ids"));
+}
+
+/* A top list of k entries: the given ones, then fillers. */
+static void top_dict(char *r, size_t n, int k, const char *given) {
+    int o = snprintf(r, n, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{%s", given);
+    int have = 0;
+    for (const char *p = given; *p; p++) have += *p == ':';
+    for (int i = have; i < k; i++) o += snprintf(r + o, n - (size_t)o, "%s\"w%d\":-30", o ? "," : "", i);
+    snprintf(r + o, n - (size_t)o, "}]}}]}");
 }
 
 static void test_label_score(void **st) {
@@ -132,54 +162,109 @@ static void test_label_score(void **st) {
     etsim_live_config_init(&c);
     c.plus[c.n_plus++] = etsim_strdup("+");
     c.minus[c.n_minus++] = etsim_strdup("-");
+    c.prm_top_logprobs = 4;
     etsim_live_counts cnt;
     memset(&cnt, 0, sizeof cnt);
+    etsim_live_prm_seen seen;
+    memset(&seen, 0, sizeof seen);
     double s;
     etsim_err e;
-    char r[256];
-    snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"+\":%.17g,\"-\":%.17g}]}}]}",
-             log(0.6), log(0.2));
-    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &e), 1);
+    char r[512], g[128];
+    snprintf(g, sizeof g, "\"+\":%.17g,\"-\":%.17g", log(0.6), log(0.2));
+    top_dict(r, sizeof r, 4, g);
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), 1);
     assert_true(fabs(s - 0.75) < 1e-12);
     assert_int_equal(cnt.prm_label_clipped, 0);
-    /* "-" outside the top-k: P(-) taken as 0, counted */
-    snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"+\":%.17g,\"a\":-3}]}}]}",
-             log(0.9));
-    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &e), 1);
+    /* text labels, "-" outside the top list: ambiguous, refused naming the
+     * label and the remedy */
+    snprintf(g, sizeof g, "\"+\":%.17g", log(0.9));
+    top_dict(r, sizeof r, 4, g);
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_non_null(strstr(e.msg, "label '-'"));
+    assert_non_null(strstr(e.msg, "token ids"));
+    /* keys collided (3 distinct tokens for the 4 asked, a label among
+     * them): refused */
+    snprintf(g, sizeof g, "\"+\":%.17g,\"-\":%.17g,\"a\":-9", log(0.1), log(0.2));
+    snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{%s}]}}]}", g);
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_non_null(strstr(e.msg, "3 distinct tokens for the 4 asked"));
+    /* neither label: no score */
+    top_dict(r, sizeof r, 4, "\"a\":-1");
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), 0);
+    /* an empty top list: refused */
+    assert_int_equal(etsim_live_prm_label_score(
+                         &c, S("{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{}]}}]}"), &s, &cnt,
+                         &seen, &e), ETSIM_PRM_REFUSED);
+    assert_non_null(strstr(e.msg, "empty"));
+    /* the shape changes mid-capture (a list after objects): refused */
+    assert_int_equal(etsim_live_prm_label_score(
+                         &c, S("{\"choices\":[{\"logprobs\":{\"content\":[{\"token\":\"+\",\"logprob\":-1,"
+                               "\"top_logprobs\":[{\"token\":\"+\",\"logprob\":-1}]}]}}]}"),
+                         &s, &cnt, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_non_null(strstr(e.msg, "changed shape"));
+    /* labels as ids: "-" below the list is unambiguous, P(-) = 0, counted */
+    c.plus_ids[c.n_plus_ids++] = 648;
+    c.minus_ids[c.n_minus_ids++] = 387;
+    memset(&seen, 0, sizeof seen);
+    snprintf(g, sizeof g, "\"token_id:648\":%.17g,\"token_id:1\":-3", log(0.9));
+    snprintf(r, sizeof r, "{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{%s}]}}]}", g);
+    assert_int_equal(etsim_live_prm_label_score(&c, S(r), &s, &cnt, &seen, &e), 1);
     assert_true(s == 1.0);
     assert_int_equal(cnt.prm_label_clipped, 1);
-    /* neither label: no score */
-    assert_int_equal(etsim_live_prm_label_score(
-                         &c, S("{\"choices\":[{\"logprobs\":{\"top_logprobs\":[{\"a\":-1}]}}]}"), &s,
-                         &cnt, &e),
-                     0);
     etsim_live_config_free(&c);
+}
+
+static int head(etsim_live_config *c, const char *body, double *s, etsim_live_prm_seen *seen,
+                etsim_err *e) {
+    etsim_live_counts cnt;
+    memset(&cnt, 0, sizeof cnt);
+    return etsim_live_prm_head.score(c, body, strlen(body), s, &cnt, seen, e);
 }
 
 static void test_pooling(void **st) {
     (void)st;
-    double mean, first;
+    etsim_live_pooling p;
     etsim_err e;
     /* last row [1, 3]: mean 2, first 1 */
-    assert_int_equal(etsim_live_parse_pooling_last(
-                         S("{\"data\":[{\"index\":0,\"data\":[[0,0],[9,9],[1,3]]}]}"), &mean, &first, &e),
-                     0);
-    assert_true(mean == 2.0 && first == 1.0);
-    /* per-token scalars */
-    assert_int_equal(etsim_live_parse_pooling_last(S("{\"data\":[{\"data\":[0.5,-1.5]}]}"), &mean,
-                                                   &first, &e), 0);
-    assert_true(mean == -1.5);
-    assert_int_equal(etsim_live_parse_pooling_last(S("{\"data\":[{\"data\":[]}]}"), &mean, &first, &e), -1);
-    assert_int_equal(etsim_live_parse_pooling_last(S("{\"data\":[{\"data\":[[null]]}]}"), &mean, &first,
-                                                   &e), -1);
+    assert_int_equal(etsim_live_parse_pooling(
+                         S("{\"data\":[{\"index\":0,\"data\":[[0,0],[9,9],[1,3]]}]}"), &p, &e), 0);
+    assert_true(p.last_mean == 2.0 && p.last_first == 1.0 && p.rows == 3 && p.width == 2 && !p.flat);
+    assert_int_equal(etsim_live_parse_pooling(S("{\"data\":[{\"data\":[0.5,-1.5]}]}"), &p, &e), 0);
+    assert_true(p.flat && p.last_mean == -1.5);
+    assert_int_equal(etsim_live_parse_pooling(S("{\"data\":[{\"data\":[]}]}"), &p, &e), -1);
+    assert_int_equal(etsim_live_parse_pooling(S("{\"data\":[{\"data\":[[null]]}]}"), &p, &e), -1);
+    assert_int_equal(etsim_live_parse_pooling(S("{\"data\":[{\"data\":[[1,2],[3]]}]}"), &p, &e), -1);
+    assert_int_equal(etsim_live_parse_pooling(S("{\"data\":[{\"data\":[1,[3]]}]}"), &p, &e), -1);
     /* the reward-head module: sigmoid(2) */
     etsim_live_config c;
     etsim_live_config_init(&c);
     c.prm_transform = etsim_strdup("sigmoid-mean");
-    etsim_live_counts cnt;
+    etsim_live_prm_seen seen;
+    memset(&seen, 0, sizeof seen);
     double s;
-    assert_int_equal(etsim_live_prm_head.score(&c, S("{\"data\":[{\"data\":[[1,3]]}]}"), &s, &cnt, &e), 1);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[1,3]]}]}", &s, &seen, &e), 1);
     assert_true(fabs(s - 1.0 / (1.0 + exp(-2.0))) < 1e-15);
+    /* a row of another width later: refused */
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[1,3,4]]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_non_null(strstr(e.msg, "changed shape"));
+    /* a sequence-level pair, a hidden-state row: refused */
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[0.2,0.8]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_non_null(strstr(e.msg, "sequence-level"));
+    char big[1024];
+    int o = snprintf(big, sizeof big, "{\"data\":[{\"data\":[[0");
+    for (int i = 1; i < 64; i++) o += snprintf(big + o, sizeof big - (size_t)o, ",0.5");
+    snprintf(big + o, sizeof big - (size_t)o, "]]}]}");
+    assert_int_equal(head(&c, big, &s, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_non_null(strstr(e.msg, "hidden state"));
+    /* "first": a pair of probabilities */
+    free(c.prm_transform);
+    c.prm_transform = etsim_strdup("first");
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.7,0.3]]}]}", &s, &seen, &e), 1);
+    assert_true(s == 0.7);
+    memset(&seen, 0, sizeof seen);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.7,0.3,0.1]]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
+    assert_int_equal(head(&c, "{\"data\":[{\"data\":[[0.9,0.8]]}]}", &s, &seen, &e), ETSIM_PRM_REFUSED);
     etsim_live_config_free(&c);
 }
 

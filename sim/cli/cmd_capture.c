@@ -12,6 +12,7 @@
 #include "sim/cli/shard.h"
 #include "traces/capture/bench.h"
 #include "traces/capture/capture.h"
+#include "traces/capture/verify.h"
 
 static void usage(FILE *fp) {
     fprintf(fp,
@@ -30,6 +31,10 @@ static void usage(FILE *fp) {
         "  --rounds            with --synthetic: step the configurations together in\n"
         "                      rounds of merged requests, as with servers (same\n"
         "                      decisions; nodes numbered in request order)\n"
+        "  --verify            when done, replay the trace with every configuration\n"
+        "                      and compare with the live decisions (byte for byte);\n"
+        "                      report duplicate siblings, zero-token and unscored\n"
+        "                      children\n"
         "  --shard i/n         capture only shard i of n of the problem range (a\n"
         "                      contiguous slice; join the shards' traces with\n"
         "                      `etsim trace merge`); auto or auto/N: from a Slurm job\n"
@@ -109,10 +114,46 @@ static void print_report(const etsim_capture_report *r) {
     }
 }
 
+/* --verify after a finished capture: exit status 0 when every
+ * configuration's replay agrees with the live run. */
+static int run_verify(const etsim_capture_opts *o, const etsim_capture_report *r) {
+    etsim_verify_report v;
+    etsim_err err = {{0}};
+    if (etsim_capture_verify(o->config_path, r->out, o->results_dir, &v, &err) < 0)
+        return etsim_cli_fail(1, "verify: %s", err.msg);
+    int rc = 0;
+    if (v.first_differing) {
+        rc = etsim_cli_fail(1, "verify: %s: configuration %s: the offline replay differs from the "
+                               "live decisions (byte %lld after \"problems\"); %d of %d agree",
+                            r->out, v.first_differing, (long long)v.differ_at, v.agree, v.configs);
+    } else {
+        printf("verify: %d configurations replayed from %s: every decision agrees with the live "
+               "run byte for byte\n", v.configs, r->out);
+    }
+    printf("verify: %lld children; duplicate siblings %lld, zero-token children %lld, unscored "
+           "children %lld\n", (long long)v.nodes, (long long)v.duplicate_siblings,
+           (long long)v.zero_token_children, (long long)v.unscored_children);
+    etsim_verify_report_free(&v);
+    return rc;
+}
+
+/* Remove --verify's temporary results directory. */
+static void remove_results(const char *dir, const etsim_capture_report *r) {
+    for (int c = 0; c < r->n_configs; c++) {
+        size_t n = strlen(dir) + strlen(r->config_names[c]) + 8;
+        char *p = malloc(n);
+        if (!p) continue;
+        snprintf(p, n, "%s/%s.json", dir, r->config_names[c]);
+        remove(p);
+        free(p);
+    }
+    rmdir(dir);
+}
+
 int etsim_cmd_capture(int argc, char **argv) {
     etsim_capture_opts o;
     memset(&o, 0, sizeof o);
-    int quiet = 0, bench = 0;
+    int quiet = 0, bench = 0, verify = 0;
     const char *coverage = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -132,6 +173,8 @@ int etsim_cmd_capture(int argc, char **argv) {
             if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) o.synthetic = argv[++i];
         } else if (!strcmp(a, "--rounds")) {
             o.rounds = 1;
+        } else if (!strcmp(a, "--verify")) {
+            verify = 1;
         } else if (!strcmp(a, "--shard") && i + 1 < argc) {
             etsim_err serr = {{0}};
             if (etsim_cli_shard_parse(argv[++i], &o.shard_i, &o.shard_n, &serr) < 0)
@@ -167,6 +210,19 @@ int etsim_cmd_capture(int argc, char **argv) {
         etsim_capture_coverage_free(rows, n);
         return 0;
     }
+    char tmpdir[] = "/tmp/etsim-verify-XXXXXX";
+    int own_results = 0;
+    if (verify) {
+        if (o.resume)
+            return etsim_cli_fail(2, "capture: --verify compares a whole run's live decisions; after "
+                                     "--resume they cover only the resumed problems (verify the "
+                                     "finished trace by rerunning with --results into a new --out)");
+        if (!o.results_dir) {
+            if (!mkdtemp(tmpdir)) return etsim_cli_fail(1, "capture: --verify: cannot create %s", tmpdir);
+            o.results_dir = tmpdir;
+            own_results = 1;
+        }
+    }
     o.stop = &stop_requested;
     if (!quiet && isatty(2) && !getenv("ETSIM_NO_PROGRESS")) o.progress = draw_progress;
     o.test_kill_at = getenv("ETSIM_TEST_KILL_AT");
@@ -179,16 +235,20 @@ int etsim_cmd_capture(int argc, char **argv) {
     if (rc < 0) {
         fprintf(stderr, "etsim: %s%s\n", err.msg,
                 rep.partial_kept ? " (finished problems are kept: rerun with --resume)" : "");
+        if (own_results) remove_results(tmpdir, &rep);
         etsim_capture_report_free(&rep);
         return 1;
     }
     if (rc == 1) {
         fprintf(stderr, "etsim: capture interrupted after %d problems; continue with --resume\n",
                 rep.written + rep.resumed);
+        if (own_results) remove_results(tmpdir, &rep);
         etsim_capture_report_free(&rep);
         return 1;
     }
     print_report(&rep);
+    int vrc = verify ? run_verify(&o, &rep) : 0;
+    if (own_results) remove_results(tmpdir, &rep);
     etsim_capture_report_free(&rep);
-    return 0;
+    return vrc;
 }

@@ -92,6 +92,49 @@ static int set_list(char **dst, int *n, const char *key, const cJSON *v, etsim_e
     return 1;
 }
 
+/* prm_plus / prm_minus: label texts (strings) or token ids (integers), one
+ * kind per list. */
+static int set_labels(char **txt, int *n_txt, int32_t *ids, int *n_ids, const char *key,
+                      const cJSON *v, etsim_err *err) {
+    const cJSON *first = cJSON_IsArray(v) ? cJSON_GetArrayItem(v, 0) : v;
+    if (!cJSON_IsNumber(first)) {
+        *n_ids = 0;
+        return set_list(txt, n_txt, key, v, err);
+    }
+    free_list(txt, *n_txt);
+    *n_txt = 0;
+    *n_ids = 0;
+    const cJSON *e;
+    if (cJSON_IsNumber(v)) {
+        if (v->valuedouble != floor(v->valuedouble) || v->valuedouble < 0 || v->valuedouble > 2147483647.0)
+            return etsim_errf(err, "key %s: a token id must be an integer >= 0", key);
+        ids[(*n_ids)++] = (int32_t)v->valuedouble;
+        return 1;
+    }
+    cJSON_ArrayForEach(e, v) {
+        if (!cJSON_IsNumber(e) || e->valuedouble != floor(e->valuedouble) || e->valuedouble < 0 ||
+            e->valuedouble > 2147483647.0)
+            return etsim_errf(err, "key %s: expected a list of token ids (integers >= 0) or of strings, "
+                                   "not both", key);
+        if (*n_ids == ETSIM_LIVE_MAX_LIST)
+            return etsim_errf(err, "key %s: more than %d entries", key, ETSIM_LIVE_MAX_LIST);
+        ids[(*n_ids)++] = (int32_t)e->valuedouble;
+    }
+    return 1;
+}
+
+static const char *const server_names[] = {"auto", "vllm", "sglang", "llama.cpp"};
+
+static int set_server(int *dst, const char *key, const cJSON *v, etsim_err *err) {
+    if (cJSON_IsString(v))
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(v->valuestring, server_names[i])) {
+                *dst = i;
+                return 1;
+            }
+    return etsim_errf(err, "key %s: expected \"auto\", \"vllm\", \"sglang\" or \"llama.cpp\"", key);
+}
+
 static int set_num(double *dst, const char *key, const cJSON *v, double lo, double hi,
                    etsim_err *err) {
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
@@ -141,12 +184,19 @@ int etsim_live_config_key(etsim_live_config *c, const char *key, const cJSON *v,
         if (!strcmp(key, strs[i].key)) return set_str((char **)((char *)c + strs[i].off), key, v, err);
     if (!strcmp(key, "stop")) return set_list(c->stop, &c->n_stop, key, v, err);
     if (!strcmp(key, "answer_markers")) return set_list(c->answer_markers, &c->n_markers, key, v, err);
-    if (!strcmp(key, "prm_plus")) return set_list(c->plus, &c->n_plus, key, v, err);
-    if (!strcmp(key, "prm_minus")) return set_list(c->minus, &c->n_minus, key, v, err);
+    if (!strcmp(key, "prm_plus"))
+        return set_labels(c->plus, &c->n_plus, c->plus_ids, &c->n_plus_ids, key, v, err);
+    if (!strcmp(key, "prm_minus"))
+        return set_labels(c->minus, &c->n_minus, c->minus_ids, &c->n_minus_ids, key, v, err);
+    if (!strcmp(key, "policy_server")) return set_server(&c->policy_server, key, v, err);
+    if (!strcmp(key, "prm_server")) return set_server(&c->prm_server, key, v, err);
     if (!strcmp(key, "temperature")) return set_num(&c->temperature, key, v, 0, 100, err);
     if (!strcmp(key, "top_p")) return set_num(&c->top_p, key, v, 0, 1, err);
     if (!strcmp(key, "send_seed")) return set_bool(&c->send_seed, key, v, err);
-    if (!strcmp(key, "split_n")) return set_bool(&c->split_n, key, v, err);
+    if (!strcmp(key, "split_n")) {
+        c->split_n_set = 1;
+        return set_bool(&c->split_n, key, v, err);
+    }
     if (!strcmp(key, "eos_is_leaf")) return set_bool(&c->eos_is_leaf, key, v, err);
     if (!strcmp(key, "policy_extra")) {
         if (!cJSON_IsObject(v)) return etsim_errf(err, "key %s: expected a JSON object", key);
@@ -238,8 +288,13 @@ int etsim_live_config_finish(etsim_live_config *c, etsim_err *err) {
     default_str(&c->prm_question_template, "{question} ");
     default_str(&c->prm_step_template, "{step} \xd0\xba\xd0\xb8"); /* "{step} ки" */
     default_str(&c->prm_step_join, "\n");
-    default_list(c->plus, &c->n_plus, default_plus, 4);
-    default_list(c->minus, &c->n_minus, default_minus, 4);
+    if ((c->n_plus_ids > 0) != (c->n_minus_ids > 0))
+        return etsim_errf(err, "key %s: give prm_plus and prm_minus both as token ids or both as "
+                               "strings", c->n_plus_ids ? "prm_minus" : "prm_plus");
+    if (!c->n_plus_ids) {
+        default_list(c->plus, &c->n_plus, default_plus, 4);
+        default_list(c->minus, &c->n_minus, default_minus, 4);
+    }
     default_str(&c->prm_transform, "sigmoid-mean");
     if (strcmp(c->prm_transform, "sigmoid-mean") && strcmp(c->prm_transform, "mean") &&
         strcmp(c->prm_transform, "first"))
@@ -251,7 +306,12 @@ int etsim_live_config_finish(etsim_live_config *c, etsim_err *err) {
         return etsim_errf(err, "key embed_encoding: '%s' is not f32|f16|i8", c->embed_encoding);
     if (c->token_count == ETSIM_TOKENS_TOKENIZE && !c->tokenize_url)
         return etsim_errf(err, "key tokenize_url: required with token_count \"tokenize\"");
-    if (c->token_count == ETSIM_TOKENS_USAGE) c->split_n = 1; /* usage is exact only for n = 1 */
+    if (c->token_count == ETSIM_TOKENS_USAGE) {
+        if (c->split_n_set && !c->split_n)
+            return etsim_errf(err, "key split_n: token_count \"usage\" needs split_n true (a reply's "
+                                   "usage covers all its children)");
+        c->split_n = 1; /* usage is exact only for n = 1 */
+    }
     if (!strstr(c->prompt_template, "{question}"))
         return etsim_errf(err, "key prompt_template: has no {question}");
     if (!strstr(c->step_template, "{step}")) return etsim_errf(err, "key step_template: has no {step}");
@@ -261,6 +321,12 @@ int etsim_live_config_finish(etsim_live_config *c, etsim_err *err) {
 static cJSON *str_list(char *const *v, int n) {
     cJSON *a = cJSON_CreateArray();
     for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateString(v[i]));
+    return a;
+}
+
+static cJSON *id_list(const int32_t *v, int n) {
+    cJSON *a = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(v[i]));
     return a;
 }
 
@@ -296,8 +362,17 @@ char *etsim_live_config_json(const etsim_live_config *c) {
     add_opt_str(o, "prm_question_template", c->prm_question_template);
     add_opt_str(o, "prm_step_template", c->prm_step_template);
     add_opt_str(o, "prm_step_join", c->prm_step_join);
-    cJSON_AddItemToObject(o, "prm_plus", str_list(c->plus, c->n_plus));
-    cJSON_AddItemToObject(o, "prm_minus", str_list(c->minus, c->n_minus));
+    if (c->n_plus_ids) {
+        cJSON_AddItemToObject(o, "prm_plus", id_list(c->plus_ids, c->n_plus_ids));
+        cJSON_AddItemToObject(o, "prm_minus", id_list(c->minus_ids, c->n_minus_ids));
+    } else {
+        cJSON_AddItemToObject(o, "prm_plus", str_list(c->plus, c->n_plus));
+        cJSON_AddItemToObject(o, "prm_minus", str_list(c->minus, c->n_minus));
+    }
+    /* The server software decides how children are made (one request per
+     * child, seeds): it belongs to the settings a resume must match. */
+    cJSON_AddStringToObject(o, "policy_server", server_names[c->policy_server]);
+    cJSON_AddStringToObject(o, "prm_server", server_names[c->prm_server]);
     cJSON_AddNumberToObject(o, "prm_top_logprobs", c->prm_top_logprobs);
     add_opt_str(o, "prm_transform", c->prm_transform);
     add_opt_str(o, "embed_encoding", c->embed_encoding);
@@ -416,6 +491,7 @@ void etsim_live_counts_add(etsim_live_counts *a, const etsim_live_counts *c) {
     a->invalid_utf8 += c->invalid_utf8;
     a->maxlen += c->maxlen;
     a->eos += c->eos;
+    a->duplicate_siblings += c->duplicate_siblings;
 }
 
 char *etsim_live_counts_json(const etsim_live_counts *c) {
@@ -433,6 +509,7 @@ char *etsim_live_counts_json(const etsim_live_counts *c) {
     F(invalid_utf8);
     F(maxlen);
     F(eos);
+    F(duplicate_siblings);
 #undef F
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);

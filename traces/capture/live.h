@@ -34,6 +34,10 @@ struct cJSON;
 
 enum { ETSIM_TOKENS_LOGPROBS = 0, ETSIM_TOKENS_USAGE, ETSIM_TOKENS_TOKENIZE };
 
+/* Which server software answers a URL (traces/capture/servers.h): what its
+ * replies look like and what makes its children reproducible. */
+enum { ETSIM_SRV_AUTO = 0, ETSIM_SRV_VLLM, ETSIM_SRV_SGLANG, ETSIM_SRV_LLAMACPP };
+
 #define ETSIM_LIVE_MAX_LIST 16
 
 typedef struct etsim_live_config {
@@ -53,6 +57,9 @@ typedef struct etsim_live_config {
     uint64_t seed;
     int send_seed;                          /* 1: send per-request seeds      */
     int split_n;                            /* 1: n requests of n=1 each      */
+    int split_n_set;                        /* split_n was given in the config */
+    int policy_server, prm_server;          /* ETSIM_SRV_*; AUTO: from the probe */
+    int sglang_deterministic;               /* probe: --enable-deterministic-inference */
     int token_count;                        /* ETSIM_TOKENS_*                 */
     char *answer_markers[ETSIM_LIVE_MAX_LIST]; /* step text containing one = leaf */
     int n_markers;
@@ -64,6 +71,10 @@ typedef struct etsim_live_config {
     char *prm_step_join;                    /* "\n"                           */
     char *plus[ETSIM_LIVE_MAX_LIST], *minus[ETSIM_LIVE_MAX_LIST];
     int n_plus, n_minus;
+    /* labels given as token ids (prm_plus / prm_minus as integers): matched
+     * by id, never by the server's decoded text */
+    int32_t plus_ids[ETSIM_LIVE_MAX_LIST], minus_ids[ETSIM_LIVE_MAX_LIST];
+    int n_plus_ids, n_minus_ids;
     int32_t prm_top_logprobs;               /* 20                             */
     char *prm_transform;                    /* reward-head: sigmoid-mean | mean | first */
     char *prm_pooling_task;                 /* reward-head: optional "task"   */
@@ -114,6 +125,8 @@ typedef struct etsim_live_counts {
     int64_t invalid_utf8;      /* bytes replaced by U+FFFD in step texts      */
     int64_t maxlen;            /* steps cut at max_step_tokens                */
     int64_t eos;               /* steps ended by end-of-sequence              */
+    int64_t duplicate_siblings;/* children whose text equals an earlier sibling's
+                                  of the same request                          */
 } etsim_live_counts;
 
 void etsim_live_counts_add(etsim_live_counts *acc, const etsim_live_counts *c);

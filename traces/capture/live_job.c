@@ -81,6 +81,7 @@ void lv_job_free(lv_job *j) {
     int32_t m = j->want - j->k0;
     for (int32_t i = 0; i < m; i++) {
         free(j->kids[i].text);
+        free(j->kids[i].stop_str);
         free(j->kids[i].emb);
     }
     free(j->kids);
@@ -149,7 +150,12 @@ static void send_policy(lv_job *j, int32_t idx, int32_t count) {
     etsim_jbuf_raw(&b, "]");
     if (c->send_seed)
         etsim_jbuf_printf(&b, ",\"seed\":%u", (unsigned)request_seed(j, j->k0 + idx));
-    if (c->token_count == ETSIM_TOKENS_LOGPROBS) etsim_jbuf_raw(&b, ",\"logprobs\":1");
+    /* Logprobs also for llama.cpp (how an EOS is told from a stop word)
+     * and for n > 1 (the evidence that identical siblings were not drawn
+     * independently, identical_siblings). */
+    if (c->token_count == ETSIM_TOKENS_LOGPROBS || c->policy_server == ETSIM_SRV_LLAMACPP ||
+        count > 1)
+        etsim_jbuf_raw(&b, ",\"logprobs\":1");
     if (c->policy_extra && strlen(c->policy_extra) > 2) {
         etsim_jbuf_raw(&b, ",");
         etsim_jbuf_mem(&b, c->policy_extra + 1, strlen(c->policy_extra) - 2);
@@ -190,13 +196,20 @@ static void send_scoring(lv_job *j) {
     }
     free(steps);
     if (c->token_count == ETSIM_TOKENS_TOKENIZE) {
+        /* llama.cpp's /tokenize reads "content" (and "add_special"),
+         * vLLM's and SGLang's read "prompt" (and "add_special_tokens"). */
+        int lcpp = c->policy_server == ETSIM_SRV_LLAMACPP;
         for (int32_t i = 0; i < m; i++) {
+            /* The child's generated tokens: its text and the stop string
+             * that ended it (an EOS adds one token, on_tokenize). */
+            const lv_kid *k = &j->kids[i];
             etsim_jbuf b = {0};
             etsim_jbuf_raw(&b, "{\"model\":");
             etsim_jbuf_str(&b, L->policy_model);
-            etsim_jbuf_raw(&b, ",\"prompt\":");
-            etsim_jbuf_str(&b, j->kids[i].text);
-            etsim_jbuf_raw(&b, ",\"add_special_tokens\":false}");
+            etsim_jbuf_raw(&b, lcpp ? ",\"content\":\"" : ",\"prompt\":\"");
+            etsim_jbuf_qpart(&b, k->text, strlen(k->text));
+            if (k->stop_str) etsim_jbuf_qpart(&b, k->stop_str, strlen(k->stop_str));
+            etsim_jbuf_raw(&b, lcpp ? "\",\"add_special\":false}" : "\",\"add_special_tokens\":false}");
             size_t len;
             char *body = etsim_jbuf_take(&b, &len);
             send(j, CALL_TOKENIZE, i, 1, c->tokenize_url, body, len);
@@ -205,9 +218,9 @@ static void send_scoring(lv_job *j) {
             etsim_jbuf b = {0};
             etsim_jbuf_raw(&b, "{\"model\":");
             etsim_jbuf_str(&b, L->policy_model);
-            etsim_jbuf_raw(&b, ",\"prompt\":\"");
+            etsim_jbuf_raw(&b, lcpp ? ",\"content\":\"" : ",\"prompt\":\"");
             etsim_jbuf_mem(&b, j->prompt, j->prompt_len);
-            etsim_jbuf_raw(&b, "\"}");
+            etsim_jbuf_raw(&b, lcpp ? "\",\"add_special\":true}" : "\"}");
             size_t len;
             char *body = etsim_jbuf_take(&b, &len);
             send(j, CALL_TOKENIZE, -1, 1, c->tokenize_url, body, len);
@@ -271,6 +284,26 @@ static void reply_error(lv_job *j, const lv_call *c, const char *what, const cha
     lv_fail(j->L, &e);
 }
 
+/* Children of one request that are all the same text at temperature > 0
+ * were not sampled independently (SGLang gives every copy of an n > 1
+ * request one seed): an error when the server's own logprobs say that n
+ * independent draws of that text would coincide with probability below
+ * 1e-6. More likely coincidences are legitimate (a likely final step),
+ * and a reply without logprobs gives no evidence: both are only counted
+ * (duplicate_siblings). */
+static int identical_siblings(const etsim_live_config *c, const etsim_live_completion *r,
+                              char *what, size_t n) {
+    if (r->n < 2 || !(c->temperature > 0)) return 0;
+    for (int32_t i = 1; i < r->n; i++)
+        if (strcmp(r->choices[i].text, r->choices[0].text)) return 0;
+    double lp = r->choices[0].logprob_sum;
+    if (!(isfinite(lp) && (r->n - 1) * lp < log(1e-6))) return 0;
+    snprintf(what, n, "all %d children of one request are the same text at temperature %g "
+                      "(they were not sampled independently: SGLang seeds every copy alike); "
+                      "set \"split_n\": true", (int)r->n, c->temperature);
+    return 1;
+}
+
 static void on_policy(lv_job *j, lv_call *c, const char *body, size_t len) {
     etsim_live_completion r;
     etsim_err e;
@@ -292,15 +325,46 @@ static void on_policy(lv_job *j, lv_call *c, const char *body, size_t len) {
         if (j->cx) j->cx->counts.short_replies++;
     }
     if (j->prompt_tokens < 0 && r.prompt_tokens >= 0) j->prompt_tokens = r.prompt_tokens;
+    const etsim_live_config *cfg = &j->L->cfg;
+    char what[320];
+    if (identical_siblings(cfg, &r, what, sizeof what)) {
+        reply_error(j, c, what, body, len);
+        etsim_live_completion_free(&r);
+        return;
+    }
     for (int32_t i = 0; i < r.n; i++) {
         lv_kid *k = &j->kids[c->idx + i];
         etsim_live_choice *ch = &r.choices[i];
+        for (int32_t q = 0; q < i; q++)
+            if (!strcmp(j->kids[c->idx + q].text, ch->text)) {
+                j->duplicates++;
+                break;
+            }
         k->text = ch->text;
         ch->text = NULL;
+        k->stop_str = ch->stop_str;
+        ch->stop_str = NULL;
         k->has_text = 1;
         k->finish = ch->finish;
         k->invalid_utf8 = ch->invalid_utf8;
-        if (j->L->cfg.token_count == ETSIM_TOKENS_LOGPROBS) {
+        /* A child's token count is the number of tokens the server
+         * generated for it, the token that completed a stop string and an
+         * EOS included (see CAPTURE.md, "Token counts"). */
+        int lcpp = cfg->policy_server == ETSIM_SRV_LLAMACPP;
+        if (cfg->token_count == ETSIM_TOKENS_USAGE ||
+            (cfg->token_count == ETSIM_TOKENS_LOGPROBS && lcpp)) {
+            /* llama.cpp cuts a stop word's tokens from logprobs.content;
+             * usage counts them, and is per child since n = 1. */
+            if (r.completion_tokens < 0 || (lcpp && r.n != 1)) {
+                reply_error(j, c, lcpp ? "no usage.completion_tokens for a one-child request "
+                                         "(llama.cpp's count of a child's tokens)"
+                                       : "no usage.completion_tokens (token_count \"usage\" needs it)",
+                            body, len);
+                etsim_live_completion_free(&r);
+                return;
+            }
+            k->tokens = r.completion_tokens;
+        } else if (cfg->token_count == ETSIM_TOKENS_LOGPROBS) {
             if (ch->tokens < 0) {
                 reply_error(j, c, "choice without logprobs.tokens (token_count \"logprobs\" needs them)",
                             body, len);
@@ -308,13 +372,17 @@ static void on_policy(lv_job *j, lv_call *c, const char *body, size_t len) {
                 return;
             }
             k->tokens = ch->tokens;
-        } else if (j->L->cfg.token_count == ETSIM_TOKENS_USAGE) {
-            if (r.completion_tokens < 0) {
-                reply_error(j, c, "no usage.completion_tokens (token_count \"usage\" needs it)", body, len);
+        } else if (ch->finish == ETSIM_FINISH_STOP && !k->stop_str) {
+            /* token_count "tokenize": the stop string is tokenized with the
+             * text; with one stop string it is known without being named. */
+            if (cfg->n_stop != 1) {
+                reply_error(j, c, "the reply does not name the stop string that ended the step, "
+                                  "and token_count \"tokenize\" with several stop strings needs it; "
+                                  "use token_count \"usage\"", body, len);
                 etsim_live_completion_free(&r);
                 return;
             }
-            k->tokens = r.completion_tokens;
+            k->stop_str = etsim_strdup(cfg->stop[0]);
         }
     }
     etsim_live_completion_free(&r);
@@ -325,10 +393,10 @@ static void on_prm(lv_job *j, lv_call *c, const char *body, size_t len) {
     double s = NAN;
     etsim_live_counts dummy;
     memset(&dummy, 0, sizeof dummy);
-    int rc = j->L->prm->score(&j->L->cfg, body, len, &s, &dummy, &e);
+    int rc = j->L->prm->score(&j->L->cfg, body, len, &s, &dummy, &j->L->prm_seen, &e);
     if (rc < 0) {
-        char what[240];
-        snprintf(what, sizeof what, "malformed reply: %.200s", e.msg);
+        char what[480];
+        snprintf(what, sizeof what, "%s%.440s", rc == ETSIM_PRM_REFUSED ? "" : "malformed reply: ", e.msg);
         reply_error(j, c, what, body, len);
         return;
     }
@@ -373,8 +441,17 @@ static void on_tokenize(lv_job *j, lv_call *c, const char *body, size_t len) {
         reply_error(j, c, what, body, len);
         return;
     }
-    if (c->idx < 0) j->prompt_tokens = n;
-    else j->kids[c->idx].tokens = n;
+    if (c->idx < 0) {
+        j->prompt_tokens = n;
+        return;
+    }
+    lv_kid *k = &j->kids[c->idx];
+    if (n == 0 && (k->text[0] || k->stop_str)) {
+        reply_error(j, c, "0 tokens for a non-empty text (does the endpoint read another field? "
+                          "llama.cpp's /tokenize reads \"content\": set policy_server)", body, len);
+        return;
+    }
+    k->tokens = n + (k->finish == ETSIM_FINISH_EOS); /* the EOS token is generated too */
 }
 
 static void on_reply(void *ctx, const char *body, size_t len, const etsim_err *failure) {
@@ -507,6 +584,7 @@ int lv_job_commit(lv_job *j, etsim_err *err) {
         add.children++;
         add.tokens += k->tokens;
     }
+    add.duplicate_siblings = j->duplicates;
     etsim_live_counts_add(&j->L->counts, &add);
     if (j->cx) etsim_live_counts_add(&j->cx->counts, &add);
     return 0;

@@ -7,6 +7,7 @@
 
 #include "traces/capture/oracle_live.h"
 #include "traces/capture/parse.h"
+#include "traces/capture/servers.h"
 #include "traces/trace.h"
 
 static const etsim_oracle_vtab live_vtab;
@@ -95,6 +96,40 @@ static int model_name(const char *configured, const probe *p, const char *what, 
     return 0;
 }
 
+/* Which software the policy and PRM servers run (servers.h), and for
+ * SGLang whether it samples deterministically (GET <root>/get_server_info;
+ * no answer counts as no). */
+static int identify_servers(lv_live *L, const probe *pol, const probe *prm, etsim_err *err) {
+    etsim_live_config *c = &L->cfg;
+    char *po = etsim_live_parse_owned_by(pol->body, pol->len);
+    char *ro = etsim_live_parse_owned_by(prm->body, prm->len);
+    int rc = etsim_live_servers_resolve(c, po, ro, err);
+    free(po);
+    free(ro);
+    if (rc < 0) return -1;
+    if (c->policy_server == ETSIM_SRV_SGLANG) {
+        size_t bl = strlen(c->policy_url);
+        while (bl > 0 && c->policy_url[bl - 1] == '/') bl--;
+        if (bl >= 3 && !strncmp(c->policy_url + bl - 3, "/v1", 3)) bl -= 3;
+        char *url = etsim_malloc(bl + 32);
+        memcpy(url, c->policy_url, bl);
+        strcpy(url + bl, "/get_server_info");
+        probe q;
+        memset(&q, 0, sizeof q);
+        etsim_http_get(L->http, "probe", url, on_probe, &q);
+        if (run_probes(L, &q, 1) == 0 && q.ok) {
+            cJSON *j = cJSON_ParseWithLength(q.body, q.len);
+            c->sglang_deterministic =
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "enable_deterministic_inference"));
+            cJSON_Delete(j);
+        }
+        free(q.body);
+        free(url);
+    }
+    etsim_live_servers_note(c, stdout);
+    return 0;
+}
+
 /* Every server must answer GET /models (one try, probe_timeout_ms to
  * connect) and the embedder must embed "probe", which gives the
  * dimension. A server that does not answer fails the start in seconds,
@@ -125,6 +160,7 @@ static int probe_servers(lv_live *L, etsim_err *err) {
     if (model_name(c->policy_model, &p[0], what[0], urls[0], &L->policy_model, err) < 0 ||
         model_name(c->prm_model, &p[1], what[1], urls[1], &L->prm_model, err) < 0)
         goto done;
+    if (identify_servers(L, &p[0], &p[1], err) < 0) goto done;
     if (urls[3]) {
         if (model_name(c->embed_model, &p[2], what[2], urls[2], &L->embed_model, err) < 0) goto done;
         etsim_jbuf b = {0};

@@ -12,6 +12,7 @@
 
 typedef struct lv_kid {
     char *text;
+    char *stop_str;       /* the stop string the server matched, or NULL    */
     int32_t tokens;       /* -1 until known                                */
     int finish;           /* ETSIM_FINISH_*                                */
     int32_t invalid_utf8;
@@ -39,6 +40,7 @@ typedef struct lv_job {
     size_t prompt_len;
     int32_t prompt_tokens;/* usage.prompt_tokens of a reply, -1             */
     int outstanding;      /* requests in flight                             */
+    int32_t duplicates;   /* children equal to an earlier sibling of their request */
     int stage;
 } lv_job;
 
@@ -66,6 +68,7 @@ struct lv_live {
     int32_t n_ctx;
     int64_t cap_ctx;
     lv_call *calls;       /* requests in flight (freed at close if cancelled) */
+    etsim_live_prm_seen prm_seen; /* shape of the first PRM reply         */
     int failed;
     etsim_err fail;
     etsim_live_counts counts;

@@ -94,7 +94,10 @@ static int32_t get_count(const cJSON *o, const char *key) {
 }
 
 void etsim_live_completion_free(etsim_live_completion *c) {
-    for (int32_t i = 0; i < c->n; i++) free(c->choices[i].text);
+    for (int32_t i = 0; i < c->n; i++) {
+        free(c->choices[i].text);
+        free(c->choices[i].stop_str);
+    }
     free(c->choices);
     memset(c, 0, sizeof *c);
 }
@@ -112,7 +115,24 @@ static int finish_code(const cJSON *ch) {
     if (sr && cJSON_IsNull(sr)) return ETSIM_FINISH_EOS;
     const cJSON *ms = get(ch, "matched_stop");
     if (ms && cJSON_IsNumber(ms)) return ETSIM_FINISH_EOS;
+    /* llama.cpp says "stop" for EOS and for a stop word alike, but cuts the
+     * stop word's tokens from logprobs.content: a list ending with a token
+     * that renders as nothing ended with the end-of-generation token
+     * (tools/server: send_final_response, probs_vector_to_json). */
+    const cJSON *content = get(get(ch, "logprobs"), "content");
+    int n = cJSON_IsArray(content) ? cJSON_GetArraySize(content) : 0;
+    if (!sr && !ms && n > 0) {
+        const cJSON *t = get(cJSON_GetArrayItem(content, n - 1), "token");
+        if (cJSON_IsString(t) && !t->valuestring[0]) return ETSIM_FINISH_EOS;
+    }
     return ETSIM_FINISH_STOP;
+}
+
+/* The stop string a choice names: vLLM's stop_reason, SGLang's matched_stop. */
+static char *stop_string(const cJSON *ch) {
+    const cJSON *sr = get(ch, "stop_reason");
+    if (!cJSON_IsString(sr)) sr = get(ch, "matched_stop");
+    return cJSON_IsString(sr) ? etsim_strdup(sr->valuestring) : NULL;
 }
 
 int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choices,
@@ -160,10 +180,30 @@ int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choice
         c->text = etsim_live_utf8_repair(text->valuestring, strlen(text->valuestring),
                                          &c->invalid_utf8);
         c->finish = finish_code(ch);
+        if (c->finish == ETSIM_FINISH_STOP) c->stop_str = stop_string(ch);
         c->tokens = -1;
+        c->logprob_sum = NAN;
         const cJSON *lp = get(ch, "logprobs");
-        const cJSON *toks = get(lp, "tokens");
-        if (cJSON_IsArray(toks)) c->tokens = cJSON_GetArraySize(toks);
+        const cJSON *toks = get(lp, "tokens"), *lps = get(lp, "token_logprobs");
+        const cJSON *content = get(lp, "content");
+        if (cJSON_IsArray(toks)) {
+            c->tokens = cJSON_GetArraySize(toks);
+        } else if (cJSON_IsArray(content)) { /* llama.cpp: [{id, token, logprob, ...}] */
+            c->tokens = cJSON_GetArraySize(content);
+            double sum = 0;
+            const cJSON *e;
+            cJSON_ArrayForEach(e, content) {
+                const cJSON *v = get(e, "logprob");
+                sum += cJSON_IsNumber(v) ? v->valuedouble : NAN;
+            }
+            c->logprob_sum = sum;
+        }
+        if (cJSON_IsArray(lps)) {
+            double sum = 0;
+            const cJSON *v;
+            cJSON_ArrayForEach(v, lps) sum += cJSON_IsNumber(v) ? v->valuedouble : NAN;
+            c->logprob_sum = sum;
+        }
         k++;
     }
     const cJSON *usage = get(j, "usage");
@@ -181,32 +221,53 @@ err:
  * log-softmax stays far below it). */
 #define LOGPROB_SLACK 1e-6
 
+/* The token id an entry names: llama.cpp's "id" field, or vLLM's
+ * "token_id:N" text (return_tokens_as_token_ids). -1: none. */
+static long entry_id(const char *tok, const cJSON *id) {
+    if (cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble <= 2147483647.0 &&
+        id->valuedouble == floor(id->valuedouble))
+        return (long)id->valuedouble;
+    if (tok && !strncmp(tok, "token_id:", 9) && tok[9] >= '0' && tok[9] <= '9') {
+        char *end;
+        long v = strtol(tok + 9, &end, 10);
+        if (!*end && v >= 0 && v <= 2147483647L) return v;
+    }
+    return -1;
+}
+
 /* Check one top-token logprob (NaN or > 0 is no probability: the server is
  * broken, and taking the label as missing would silently change the tree),
  * then add it to its label's probability. */
-static int add_label(const etsim_live_labels *lab, const char *where, const char *tok, double lp,
-                     double *pp, double *pm, int *found, etsim_err *err) {
+static int add_label(const etsim_live_labels *lab, const char *where, const char *tok,
+                     const cJSON *idv, double lp, etsim_live_label_read *r, etsim_err *err) {
     if (isnan(lp) || lp > LOGPROB_SLACK)
         return etsim_errf(err, "%s: logprob of token '%.40s' is %g: not a probability in [0, 1]",
                           where, tok ? tok : "", lp);
+    r->entries++;
+    long id = entry_id(tok, idv);
+    if (id < 0) r->with_ids = 0;
     if (!tok || isinf(lp)) return 0;
+    if (lab->n_plus_ids > 0) {
+        if (id < 0)
+            return etsim_errf(err, "%s: token '%.40s' carries no id, but the labels are token ids "
+                                   "(the server ignored return_tokens_as_token_ids)", where, tok);
+        for (int i = 0; i < lab->n_plus_ids; i++)
+            if (id == lab->plus_ids[i]) r->p_plus += exp(lp), r->found_plus++;
+        for (int i = 0; i < lab->n_minus_ids; i++)
+            if (id == lab->minus_ids[i]) r->p_minus += exp(lp), r->found_minus++;
+        return 0;
+    }
     for (int i = 0; i < lab->n_plus; i++)
-        if (!strcmp(tok, lab->plus[i])) {
-            *pp += exp(lp);
-            (*found)++;
-        }
+        if (!strcmp(tok, lab->plus[i])) r->p_plus += exp(lp), r->found_plus++;
     for (int i = 0; i < lab->n_minus; i++)
-        if (!strcmp(tok, lab->minus[i])) {
-            *pm += exp(lp);
-            (*found)++;
-        }
+        if (!strcmp(tok, lab->minus[i])) r->p_minus += exp(lp), r->found_minus++;
     return 0;
 }
 
 int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_labels *lab,
-                                 double *p_plus, double *p_minus, int *found, etsim_err *err) {
-    *p_plus = *p_minus = 0;
-    *found = 0;
+                                 etsim_live_label_read *r, etsim_err *err) {
+    memset(r, 0, sizeof *r);
+    r->with_ids = 1;
     cJSON *j = parse_json(body, len, err);
     if (!j) return -1;
     if (check_error_member(j, err) < 0) goto err;
@@ -223,7 +284,8 @@ int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_
     }
     const cJSON *content = get(lp, "content");
     if (content) {
-        /* Chat completions: content[0].top_logprobs = [{token, logprob}]. */
+        /* Chat completions, llama.cpp: content[0].top_logprobs = [{token, logprob[, id]}]. */
+        r->form = ETSIM_TOP_LIST;
         const cJSON *first = cJSON_IsArray(content) ? cJSON_GetArrayItem(content, 0) : NULL;
         const cJSON *top = get(first, "top_logprobs");
         if (!cJSON_IsArray(top)) {
@@ -238,11 +300,12 @@ int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_
                 goto err;
             }
             if (add_label(lab, "choices[0].logprobs.content[0].top_logprobs", t->valuestring,
-                          v->valuedouble, p_plus, p_minus, found, err) < 0)
+                          get(e, "id"), v->valuedouble, r, err) < 0)
                 goto err;
         }
     } else {
-        /* Completions: top_logprobs[0] = {token: logprob}. */
+        /* Completions (vLLM, SGLang): top_logprobs[0] = {token: logprob}. */
+        r->form = ETSIM_TOP_DICT;
         const cJSON *tops = get(lp, "top_logprobs");
         const cJSON *top = cJSON_IsArray(tops) ? cJSON_GetArrayItem(tops, 0) : NULL;
         if (!cJSON_IsObject(top)) {
@@ -256,14 +319,15 @@ int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_
                            e->string ? e->string : "");
                 goto err;
             }
-            if (add_label(lab, "choices[0].logprobs.top_logprobs[0]", e->string, e->valuedouble,
-                          p_plus, p_minus, found, err) < 0)
+            if (add_label(lab, "choices[0].logprobs.top_logprobs[0]", e->string, NULL,
+                          e->valuedouble, r, err) < 0)
                 goto err;
         }
     }
-    if (*p_plus + *p_minus > 1 + LOGPROB_SLACK) {
+    if (r->entries == 0) r->with_ids = 0;
+    if (r->p_plus + r->p_minus > 1 + LOGPROB_SLACK) {
         etsim_errf(err, "choices[0].logprobs: the label tokens' probabilities sum to %g: not a "
-                        "probability in [0, 1]", *p_plus + *p_minus);
+                        "probability in [0, 1]", r->p_plus + r->p_minus);
         goto err;
     }
     cJSON_Delete(j);
@@ -273,8 +337,9 @@ err:
     return -1;
 }
 
-int etsim_live_parse_pooling_last(const char *body, size_t len, double *mean_out,
-                                  double *first_out, etsim_err *err) {
+int etsim_live_parse_pooling(const char *body, size_t len, etsim_live_pooling *out,
+                             etsim_err *err) {
+    memset(out, 0, sizeof *out);
     cJSON *j = parse_json(body, len, err);
     if (!j) return -1;
     if (check_error_member(j, err) < 0) goto err;
@@ -285,32 +350,52 @@ int etsim_live_parse_pooling_last(const char *body, size_t len, double *mean_out
         etsim_errf(err, "field data[0].data: missing, empty or not an array");
         goto err;
     }
-    const cJSON *last = cJSON_GetArrayItem(rows, cJSON_GetArraySize(rows) - 1);
-    double sum = 0, first = NAN;
-    int n = 0;
-    if (cJSON_IsNumber(last)) {
-        sum = first = last->valuedouble;
-        n = 1;
-    } else if (cJSON_IsArray(last)) {
-        const cJSON *v;
-        cJSON_ArrayForEach(v, last) {
-            if (!cJSON_IsNumber(v)) {
-                etsim_errf(err, "field data[0].data: last row holds a non-number");
-                goto err;
+    out->rows = cJSON_GetArraySize(rows);
+    const cJSON *row;
+    int r = 0;
+    cJSON_ArrayForEach(row, rows) {
+        int w = 0;
+        double sum = 0, first = NAN, lo = INFINITY, hi = -INFINITY;
+        if (cJSON_IsNumber(row)) {
+            if (r > 0 && !out->flat) goto mixed;
+            out->flat = 1;
+            sum = first = lo = hi = row->valuedouble;
+            w = 1;
+        } else if (cJSON_IsArray(row)) {
+            if (out->flat) goto mixed;
+            const cJSON *v;
+            cJSON_ArrayForEach(v, row) {
+                if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble)) {
+                    etsim_errf(err, "field data[0].data[%d]: holds something that is no finite number", r);
+                    goto err;
+                }
+                if (w == 0) first = v->valuedouble;
+                sum += v->valuedouble;
+                lo = fmin(lo, v->valuedouble);
+                hi = fmax(hi, v->valuedouble);
+                w++;
             }
-            if (n == 0) first = v->valuedouble;
-            sum += v->valuedouble;
-            n++;
         }
+        if (w == 0 || !isfinite(sum)) {
+            etsim_errf(err, "field data[0].data[%d]: not a finite number or a non-empty array of numbers", r);
+            goto err;
+        }
+        if (r > 0 && w != out->width) {
+            etsim_errf(err, "field data[0].data[%d]: %d values, the rows before have %d", r, w, out->width);
+            goto err;
+        }
+        out->width = w;
+        out->last_mean = sum / w;
+        out->last_first = first;
+        out->last_sum = sum;
+        out->last_min = lo;
+        out->last_max = hi;
+        r++;
     }
-    if (n == 0 || !isfinite(sum)) {
-        etsim_errf(err, "field data[0].data: last row is not a finite number or array of numbers");
-        goto err;
-    }
-    *mean_out = sum / n;
-    if (first_out) *first_out = first;
     cJSON_Delete(j);
     return 0;
+mixed:
+    etsim_errf(err, "field data[0].data: mixes numbers and arrays");
 err:
     cJSON_Delete(j);
     return -1;
@@ -414,9 +499,22 @@ int etsim_live_parse_models(const char *body, size_t len, char **first_id, etsim
     return 0;
 }
 
+char *etsim_live_parse_owned_by(const char *body, size_t len) {
+    cJSON *j = body && len ? cJSON_ParseWithLength(body, len) : NULL;
+    const cJSON *o = get(cJSON_GetArrayItem(get(j, "data"), 0), "owned_by");
+    char *s = cJSON_IsString(o) ? etsim_live_utf8_repair(o->valuestring, strlen(o->valuestring), NULL)
+                                : NULL;
+    cJSON_Delete(j);
+    return s;
+}
+
 int etsim_live_parse_tokenize(const char *body, size_t len, int32_t *count, etsim_err *err) {
     cJSON *j = parse_json(body, len, err);
     if (!j) return -1;
+    if (check_error_member(j, err) < 0) {
+        cJSON_Delete(j);
+        return -1;
+    }
     int32_t c = get_count(j, "count");
     if (c < 0) {
         const cJSON *t = get(j, "tokens");

@@ -25,9 +25,13 @@ enum {
 
 typedef struct etsim_live_choice {
     char *text;              /* malloc'd, valid UTF-8                        */
-    int32_t tokens;          /* generated tokens from logprobs, -1 unknown   */
+    int32_t tokens;          /* entries of logprobs.tokens (vLLM, SGLang) or
+                                logprobs.content (llama.cpp), -1 none        */
     int finish;              /* ETSIM_FINISH_*                               */
     int32_t invalid_utf8;    /* bytes replaced by U+FFFD                      */
+    char *stop_str;          /* the stop string the server says it matched
+                                (vLLM stop_reason, SGLang matched_stop), or NULL */
+    double logprob_sum;      /* sum of the generated tokens' logprobs, NAN unknown */
 } etsim_live_choice;
 
 typedef struct etsim_live_completion {
@@ -42,27 +46,51 @@ int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choice
                                 etsim_live_completion *out, etsim_err *err);
 void etsim_live_completion_free(etsim_live_completion *c);
 
-/* Candidate token strings for the PRM's "+" and "-" labels. */
+/* The PRM's "+" and "-" labels: token strings, or (n_plus_ids > 0) token
+ * ids, matched against vLLM's "token_id:N" keys (return_tokens_as_token_ids)
+ * or llama.cpp's "id" fields. */
 typedef struct etsim_live_labels {
     const char *const *plus;
     int n_plus;
     const char *const *minus;
     int n_minus;
+    const int32_t *plus_ids, *minus_ids;
+    int n_plus_ids, n_minus_ids;
 } etsim_live_labels;
+
+enum { ETSIM_TOP_DICT = 1, ETSIM_TOP_LIST = 2 };
+
+/* What the top list at the first generated position said of the labels. */
+typedef struct etsim_live_label_read {
+    double p_plus, p_minus;  /* summed over the matching variants           */
+    int found_plus, found_minus; /* matching entries                         */
+    int entries;             /* entries of the top list                      */
+    int form;                /* ETSIM_TOP_DICT (completions: token -> logprob)
+                                or ETSIM_TOP_LIST (chat, llama.cpp)          */
+    int with_ids;            /* every entry carried a token id               */
+} etsim_live_label_read;
 
 /* Probabilities of the labels at the first generated position: from a
  * /v1/completions reply (choices[0].logprobs.top_logprobs[0], an object
- * token -> logprob) or a /v1/chat/completions reply
+ * token -> logprob) or a /v1/chat/completions or llama.cpp reply
  * (choices[0].logprobs.content[0].top_logprobs, a list of {token,
- * logprob}). Variants matching a label are summed; a label outside the
- * returned top-k contributes 0. *found = number of label variants seen. */
+ * logprob[, id]}). Variants matching a label are summed; a label outside
+ * the returned top-k contributes 0. With labels given as ids, an entry
+ * whose id cannot be read is an error (the server ignored
+ * return_tokens_as_token_ids). */
 int etsim_live_parse_label_probs(const char *body, size_t len, const etsim_live_labels *lab,
-                                 double *p_plus, double *p_minus, int *found, etsim_err *err);
+                                 etsim_live_label_read *out, etsim_err *err);
 
-/* vLLM /pooling reply: the last row of data[0].data (a number, or an array
- * of numbers whose mean is taken). */
-int etsim_live_parse_pooling_last(const char *body, size_t len, double *mean_out,
-                                  double *first_out, etsim_err *err);
+/* vLLM /pooling reply, data[0].data: rows (arrays of numbers, one per token
+ * or per step tag) or a flat list of numbers (flat = 1; then each number is
+ * a row of width 1). Every row must have the same width. */
+typedef struct etsim_live_pooling {
+    int32_t rows, width;
+    int flat;
+    double last_mean, last_first, last_sum, last_min, last_max;
+} etsim_live_pooling;
+int etsim_live_parse_pooling(const char *body, size_t len, etsim_live_pooling *out,
+                             etsim_err *err);
 
 /* /v1/embeddings reply for `n` inputs: out gets n * dim floats in input
  * order. *dim: in, expected dimension (0 = take the reply's); out, the
@@ -72,6 +100,8 @@ int etsim_live_parse_embeddings(const char *body, size_t len, int32_t n, int32_t
 
 /* /v1/models reply: the first model id (malloc'd), or NULL when none. */
 int etsim_live_parse_models(const char *body, size_t len, char **first_id, etsim_err *err);
+/* data[0].owned_by of a /v1/models reply (malloc'd), NULL when absent. */
+char *etsim_live_parse_owned_by(const char *body, size_t len);
 
 /* vLLM /tokenize reply: "count" (or the length of "tokens"). */
 int etsim_live_parse_tokenize(const char *body, size_t len, int32_t *count, etsim_err *err);

@@ -4,12 +4,22 @@
  * at the last tag. prm_transform picks the score: "sigmoid-mean"
  * (sigmoid of the mean of that row, the reference's reading), "mean"
  * (the mean as is) or "first" (its first component, e.g. P("+") from
- * vLLM's STEP pooler with returned_token_ids, already a probability). */
+ * vLLM's STEP pooler with returned_token_ids, already a probability).
+ *
+ * The reply's shape is checked against the transform, since any array of
+ * numbers would otherwise give a number: rows must be arrays (per token or
+ * per step tag; a flat list is a sequence-level output such as a
+ * classifier's pair), "first" needs rows of exactly 2 probabilities
+ * (P(+), P(-), summing to at most 1), the means need rows of at most
+ * HEAD_MAX_WIDTH values (a wider row is a hidden state, not a head's
+ * output), and every reply must have the first reply's width. */
 #include <math.h>
 #include <string.h>
 
 #include "traces/capture/parse.h"
-#include "traces/capture/prm.h"
+#include "traces/capture/prm_label.h"
+
+#define HEAD_MAX_WIDTH 16
 
 static char *head_request(const etsim_live_config *c, const char *model, const char *question,
                           const char *const *steps, int n, size_t *len) {
@@ -29,21 +39,40 @@ static char *head_request(const etsim_live_config *c, const char *model, const c
 }
 
 static int head_score(const etsim_live_config *c, const char *body, size_t len, double *score,
-                      etsim_live_counts *cnt, etsim_err *err) {
+                      etsim_live_counts *cnt, etsim_live_prm_seen *seen, etsim_err *err) {
     (void)cnt;
-    double mean, first;
-    if (etsim_live_parse_pooling_last(body, len, &mean, &first, err) < 0) return -1;
-    /* A NaN, or a "first" output outside [0, 1], is no score: the server
-     * is broken, and dropping the child would silently change the tree. */
-    if (!strcmp(c->prm_transform, "first")) {
-        if (!(first >= 0 && first <= 1))
-            return etsim_errf(err, "data[0].data: last row's first value is %g: not a probability "
-                                   "in [0, 1]", first);
-        *score = first;
+    etsim_live_pooling p;
+    if (etsim_live_parse_pooling(body, len, &p, err) < 0) return -1;
+    int first = !strcmp(c->prm_transform, "first");
+    if (p.flat)
+        return etsim_live_prm_refuse(err, "data[0].data: a flat list of %d numbers is a sequence-level output "
+                               "(e.g. a classifier's pair), not per-token rows; serve the PRM with "
+                               "an ALL or STEP pooler", (int)p.rows);
+    if (first && p.width != 2)
+        return etsim_live_prm_refuse(err, "data[0].data: rows of %d values; prm_transform \"first\" reads "
+                               "rows of 2 probabilities (P(+), P(-): a STEP pooler with two "
+                               "returned_token_ids)", (int)p.width);
+    if (!first && p.width > HEAD_MAX_WIDTH)
+        return etsim_live_prm_refuse(err, "data[0].data: rows of %d values: a hidden state, not a reward "
+                               "head's output (at most %d values); serve the model with its "
+                               "reward head (--task reward)", (int)p.width, HEAD_MAX_WIDTH);
+    if (!seen->form) {
+        seen->form = 3;
+        seen->width = p.width;
+    } else if (seen->width != p.width) {
+        return etsim_live_prm_refuse(err, "data[0].data: the reply changed shape: rows of %d values, the first "
+                               "reply's had %d", (int)p.width, (int)seen->width);
+    }
+    /* A "first" output outside [0, 1], or a pair above 1, is no
+     * probability: the server is broken, and dropping the child would
+     * silently change the tree. */
+    if (first) {
+        if (!(p.last_min >= 0 && p.last_max <= 1 && p.last_sum <= 1 + 1e-3))
+            return etsim_live_prm_refuse(err, "data[0].data: last row (%g, %g) is not a pair of probabilities "
+                                   "summing to at most 1", p.last_first, p.last_sum - p.last_first);
+        *score = p.last_first;
     } else {
-        if (isnan(mean) || (!strcmp(c->prm_transform, "mean") && !isfinite(mean)))
-            return etsim_errf(err, "data[0].data: last row's mean is %g: not a score", mean);
-        *score = !strcmp(c->prm_transform, "mean") ? mean : 1.0 / (1.0 + exp(-mean));
+        *score = !strcmp(c->prm_transform, "mean") ? p.last_mean : 1.0 / (1.0 + exp(-p.last_mean));
     }
     return 1;
 }

@@ -8,7 +8,7 @@
  * P("+") for the last step. */
 #include <string.h>
 
-#include "traces/capture/prm.h"
+#include "traces/capture/prm_label.h"
 
 static char *rlhflow_request(const etsim_live_config *c, const char *model,
                              const char *question, const char *const *steps, int n,
@@ -27,8 +27,10 @@ static char *rlhflow_request(const etsim_live_config *c, const char *model,
         etsim_jbuf_raw(&b, "}");
     }
     etsim_jbuf_printf(&b, "],\"max_tokens\":1,\"temperature\":0,\"logprobs\":true,"
-                          "\"top_logprobs\":%d}",
+                          "\"top_logprobs\":%d",
                       (int)c->prm_top_logprobs);
+    etsim_live_prm_ids_field(&b, c);
+    etsim_jbuf_raw(&b, "}");
     return etsim_jbuf_take(&b, len);
 }
 

@@ -26,13 +26,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (!c.choices[i].text || c.choices[i].tokens < -1) abort();
         etsim_live_completion_free(&c);
     }
-    etsim_live_labels lab = {plus, 2, minus, 2};
-    double pp, pm;
-    int found;
-    if (etsim_live_parse_label_probs(s, size, &lab, &pp, &pm, &found, &e) == 0)
-        if (!(pp >= 0) || !(pm >= 0)) abort();
-    double mean, first;
-    if (etsim_live_parse_pooling_last(s, size, &mean, &first, &e) == 0 && !isfinite(mean)) abort();
+    static const int32_t plus_ids[] = {648}, minus_ids[] = {387};
+    for (int ids = 0; ids < 2; ids++) {
+        etsim_live_labels lab = {plus, 2, minus, 2, plus_ids, minus_ids, ids, ids};
+        etsim_live_label_read r;
+        if (etsim_live_parse_label_probs(s, size, &lab, &r, &e) == 0)
+            if (!(r.p_plus >= 0) || !(r.p_minus >= 0) || r.entries < 0) abort();
+    }
+    etsim_live_pooling pool;
+    if (etsim_live_parse_pooling(s, size, &pool, &e) == 0 &&
+        (!isfinite(pool.last_mean) || pool.rows < 1 || pool.width < 1))
+        abort();
+    free(etsim_live_parse_owned_by(s, size));
     int32_t dim = 0;
     float *v = NULL;
     if (etsim_live_parse_embeddings(s, size, 3, &dim, &v, &e) == 0) {
