@@ -123,7 +123,7 @@ int etsim_capture_verify(const char *config_path, const char *trace_path,
     memset(rep, 0, sizeof *rep);
     cap_config cfg;
     /* Only the selector list matters: parse as --coverage does. */
-    if (cap_config_load(config_path, "coverage", &cfg, err) < 0) return -1;
+    if (cap_config_load(config_path, "coverage", 0, &cfg, err) < 0) return -1;
     etsim_oracle *o = etsim_oracle_open("trace", trace_path, err);
     int rc = o ? 0 : -1;
     for (int c = 0; rc == 0 && c < cfg.n_sels; c++) rc = compare(&cfg.sels[c], results_dir, o, rep, err);
