@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_progress.h"
 #include "sim/cli/cmd_sweep.h"
 #include "sim/sweep/paper.h"
 
@@ -70,6 +71,7 @@ int etsim_cmd_paper(int argc, char **argv) {
     etsim_paper_opts_init(&o);
     o.threads = etsim_cli_sweep_threads();
     o.notice = etsim_cli_sweep_notice;
+    o.progress = etsim_cli_progress();
     int synthetic = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

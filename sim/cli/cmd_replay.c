@@ -6,6 +6,7 @@
 
 #include "gpu_model/cost.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_progress.h"
 #include "sim/engine/replay.h"
 #include "sim/engine/result.h"
 #include "sim/eval/score.h"
@@ -163,7 +164,7 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
     etsim_cost_traces costs;
     memset(&costs, 0, sizeof costs);
     replay_ctx ctx = {&w, ccfg ? &costs : NULL};
-    etsim_replay_opts opt = {first, problems, threads, "replay"};
+    etsim_replay_opts opt = {first, problems, threads, "replay", etsim_cli_progress(), NULL};
     int rc = 0;
     if (etsim_replay(o, cfg, &opt, sink, &ctx, &err) < 0) {
         etsim_result_writer_abort(&w);

@@ -48,7 +48,6 @@ void etsim_paper_opts_init(etsim_paper_opts *o) {
     o->ets_lambdas_s = 1.0;
     o->ets_temperature = 0.2;
     o->render = 1;
-    o->progress = 1;
 }
 
 static void say(const etsim_paper_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -292,6 +291,7 @@ static int run_grid(const etsim_paper_opts *o, const char *grid_text, const char
         so.resume = 1;
         so.force = o->force;
         so.progress = o->progress;
+        so.progress_ctx = o->progress_ctx;
         so.notice = o->notice;
         so.notice_ctx = o->notice_ctx;
         etsim_sweep_stats st;

@@ -29,6 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "sim/core/progress.h"
 #include "sim/core/util.h"
 
 #define ETSIM_PAPER_MAX_LAMBDAS 16
@@ -50,7 +51,8 @@ typedef struct etsim_paper_opts {
     const char *setups;           /* comma list (llemma34b-math500, ...); NULL = all */
     int force;                    /* discard previous results in OUT       */
     int render;                   /* run gnuplot when found                */
-    int progress;
+    etsim_progress_fn progress;   /* the sweeps' units; NULL: none         */
+    void *progress_ctx;
     void (*notice)(void *ctx, const char *msg);
     void *notice_ctx;
 } etsim_paper_opts;
