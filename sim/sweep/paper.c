@@ -16,39 +16,11 @@
 #include <unistd.h>
 
 #include "sim/sweep/grid.h"
-#include "sim/sweep/paper_int.h"
+#include "sim/sweep/paper_out.h"
+#include "sim/sweep/paper_plan.h"
 #include "sim/sweep/pick.h"
 #include "sim/sweep/report.h"
 #include "sim/sweep/sweep.h"
-
-const etsim_paper_setup ETSIM_PAPER_SETUPS[ETSIM_PAPER_N_SETUPS] = {
-    {"llemma34b", "math500", "Llemma-34B", "MATH500", 1},
-    {"mistral7b", "math500", "Mistral-7B-SFT", "MATH500", 0},
-    {"llemma34b", "gsm8k", "Llemma-34B", "GSM8K", 0},
-    {"mistral7b", "gsm8k", "Mistral-7B-SFT", "GSM8K", 0},
-};
-
-const int32_t ETSIM_PAPER_WIDTHS[3] = {16, 64, 256};
-
-void etsim_paper_opts_init(etsim_paper_opts *o) {
-    memset(o, 0, sizeof *o);
-    o->threads = 1;
-    o->throughput_problems = 100;
-    /* The paper sweeps lambda_b over [1, 2] for ETS and [0.75, 1.25] for
-     * ETS-KV and keeps the largest within 0.2 points of REBASE; both ranges
-     * are swept at their ends and middle (--lambdas changes ETS's). */
-    o->ets_lambdas[0] = 1.0;
-    o->ets_lambdas[1] = 1.5;
-    o->ets_lambdas[2] = 2.0;
-    o->n_ets = 3;
-    o->kv_lambdas[0] = 0.75;
-    o->kv_lambdas[1] = 1.0;
-    o->kv_lambdas[2] = 1.25;
-    o->n_kv = 3;
-    o->ets_lambdas_s = 1.0;
-    o->ets_temperature = 0.2;
-    o->render = 1;
-}
 
 static void say(const etsim_paper_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const etsim_paper_opts *o, const char *fmt, ...) {
@@ -59,13 +31,6 @@ static void say(const etsim_paper_opts *o, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     o->notice(o->notice_ctx, msg);
-}
-
-char *etsim_paper_path(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *s = etsim_malloc(n);
-    snprintf(s, n, "%s/%s", dir, name);
-    return s;
 }
 
 /* ---- sources ------------------------------------------------------------------------- */
@@ -85,8 +50,7 @@ static int find_trace(const char *dir, const etsim_paper_setup *su, char **path)
     return 0;
 }
 
-int etsim_paper_resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src,
-                                etsim_err *err) {
+static int resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src, etsim_err *err) {
     int present = 0;
     if (o->setups) { /* every listed name must be a setup */
         char *dup = etsim_strdup(o->setups), *save = NULL;
@@ -179,7 +143,7 @@ static cJSON *source_json(const etsim_paper_source *s) {
     return o;
 }
 
-cJSON *etsim_paper_gpu_json(int32_t inflight) {
+static cJSON *gpu_json(int32_t inflight) {
     cJSON *g = cJSON_CreateObject();
     cJSON_AddStringToObject(g, "gpu", "h100-nvl");
     cJSON_AddStringToObject(g, "policy", "llemma-34b");
@@ -192,7 +156,7 @@ static int32_t problems_for(const etsim_paper_opts *o, const etsim_paper_source 
     return o->problems > 0 && o->problems < s->n_problems ? o->problems : s->n_problems;
 }
 
-char *etsim_paper_grid_main(const etsim_paper_opts *o, const etsim_paper_source *src) {
+static char *grid_main(const etsim_paper_opts *o, const etsim_paper_source *src) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", "etsim paper: main sweep");
     cJSON *widths = cJSON_CreateArray();
@@ -229,7 +193,7 @@ char *etsim_paper_grid_main(const etsim_paper_opts *o, const etsim_paper_source 
             param(e, "fixedwidth", num_list(fw, 2));
             cJSON_AddItemToArray(sels, e);
             cJSON *gl = cJSON_CreateArray();
-            cJSON_AddItemToArray(gl, etsim_paper_gpu_json(8));
+            cJSON_AddItemToArray(gl, gpu_json(8));
             cJSON_AddItemToObject(b, "gpu", gl);
         }
         cJSON_AddItemToObject(b, "selectors", sels);
@@ -241,8 +205,8 @@ char *etsim_paper_grid_main(const etsim_paper_opts *o, const etsim_paper_source 
     return text;
 }
 
-char *etsim_paper_grid_throughput(const etsim_paper_opts *o, const etsim_paper_source *main_src,
-                                  double ets_lambdac) {
+static char *grid_throughput(const etsim_paper_opts *o, const etsim_paper_source *main_src,
+                             double ets_lambdac) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", "etsim paper: throughput (Table 2)");
     cJSON *sl = cJSON_CreateArray();
@@ -265,7 +229,7 @@ char *etsim_paper_grid_throughput(const etsim_paper_opts *o, const etsim_paper_s
     cJSON_AddItemToObject(root, "selectors", sels);
     cJSON *gl = cJSON_CreateArray();
     static const int32_t inflight[4] = {4, 8, 16, 32};
-    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(gl, etsim_paper_gpu_json(inflight[i]));
+    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(gl, gpu_json(inflight[i]));
     cJSON_AddItemToObject(root, "gpu", gl);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);
@@ -317,7 +281,7 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
         return etsim_errf(err, "%s: %s", o->out_dir, strerror(errno));
     if (o->n_ets < 1 || o->n_kv < 1) return etsim_errf(err, "empty lambda_b list");
     etsim_paper_source src[ETSIM_PAPER_N_SETUPS];
-    int present = etsim_paper_resolve_sources(o, src, err);
+    int present = resolve_sources(o, src, err);
     if (present < 0) return -1;
     st->setups = present;
     int rc = -1;
@@ -331,7 +295,7 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
     for (int i = 0; i < ETSIM_PAPER_N_SETUPS; i++)
         if (src[i].present && src[i].setup->main) main_src = &src[i];
 
-    grid = etsim_paper_grid_main(o, src);
+    grid = grid_main(o, src);
     if (run_grid(o, grid, "grid-main.json", "sweep-main", &st->seconds_main, err) < 0) goto out;
     char *dir = etsim_paper_path(o->out_dir, "sweep-main");
     int lrc = etsim_report_load(dir, &main_rep, err);
@@ -345,7 +309,7 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
             etsim_errf(err, "no ETS pick at width 256 for the main setup");
             goto out;
         }
-        tgrid = etsim_paper_grid_throughput(o, main_src, p256->value);
+        tgrid = grid_throughput(o, main_src, p256->value);
         if (run_grid(o, tgrid, "grid-throughput.json", "sweep-throughput",
                      &st->seconds_throughput, err) < 0)
             goto out;
