@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/data/paper_ref.h"
 #include "sim/sweep/grid.h"
 #include "sim/sweep/paper_out.h"
 #include "sim/sweep/paper_plan.h"
@@ -102,9 +103,8 @@ static int resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src, e
             s->spec = etsim_strdup(name);
         }
         etsim_oracle *orc = etsim_sweep_source_open(s->kind, s->spec, NULL, err);
-        if (!orc) {
+        if (!orc) { /* the caller frees the specs */
             etsim_err_prefix(err, "%s / %s", su->model_name, su->dataset_name);
-            for (int k = 0; k <= i; k++) free(src[k].spec);
             return -1;
         }
         s->n_problems = orc->meta.n_problems;
@@ -277,20 +277,28 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
                     etsim_err *err) {
     memset(st, 0, sizeof *st);
     double t0 = etsim_now_s();
-    if (mkdir(o->out_dir, 0755) < 0 && errno != EEXIST)
-        return etsim_errf(err, "%s: %s", o->out_dir, strerror(errno));
     if (o->n_ets < 1 || o->n_kv < 1) return etsim_errf(err, "empty lambda_b list");
-    etsim_paper_source src[ETSIM_PAPER_N_SETUPS];
-    int present = resolve_sources(o, src, err);
-    if (present < 0) return -1;
-    st->setups = present;
+    /* The paper's numbers: --reference FILE or the built-in copy, the one
+     * way etsim finds them (paper_ref.h); read before anything is written. */
+    char *ref_path = NULL;
+    cJSON *ref = etsim_paper_ref_load(o->reference, &ref_path, err);
+    if (!ref) return -1;
     int rc = -1;
     char *grid = NULL, *tgrid = NULL;
+    etsim_paper_source src[ETSIM_PAPER_N_SETUPS];
     etsim_report main_rep, tp_rep;
     etsim_pick_set picks;
+    memset(src, 0, sizeof src);
     memset(&main_rep, 0, sizeof main_rep);
     memset(&tp_rep, 0, sizeof tp_rep);
     memset(&picks, 0, sizeof picks);
+    if (mkdir(o->out_dir, 0755) < 0 && errno != EEXIST) {
+        etsim_errf(err, "%s: %s", o->out_dir, strerror(errno));
+        goto out;
+    }
+    int present = resolve_sources(o, src, err);
+    if (present < 0) goto out;
+    st->setups = present;
     const etsim_paper_source *main_src = NULL;
     for (int i = 0; i < ETSIM_PAPER_N_SETUPS; i++)
         if (src[i].present && src[i].setup->main) main_src = &src[i];
@@ -320,7 +328,7 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
     } else {
         say(o, "no Llemma-34B / MATH500 source: Figure 2, Figure 3, Table 2 and Table 3 are skipped");
     }
-    etsim_paper_results res = {o, src, main_src, &main_rep, &tp_rep, &picks};
+    etsim_paper_results res = {o, src, main_src, &main_rep, &tp_rep, &picks, ref, ref_path};
     st->seconds_total = etsim_now_s() - t0;
     if (etsim_paper_write_outputs(&res, table_out, st, err) < 0) goto out;
     st->seconds_total = etsim_now_s() - t0;
@@ -332,5 +340,7 @@ out:
     etsim_report_free(&main_rep);
     etsim_report_free(&tp_rep);
     for (int i = 0; i < ETSIM_PAPER_N_SETUPS; i++) free(src[i].spec);
+    cJSON_Delete(ref);
+    free(ref_path);
     return rc;
 }

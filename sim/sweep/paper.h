@@ -15,7 +15,8 @@
  *     first 100 MATH500 problems at width 256, REBASE and the picked ETS,
  *     simulated with 4, 8, 16 and 32 problems in flight; best of each.
  *  4. Data files, tables (Markdown, CSV, LaTeX; beside the published
- *     values from ets_paper.json and the difference when it is found), the
+ *     values of ets_paper.json -- --reference FILE or the built-in copy,
+ *     read before anything is written -- and the difference), the
  *     figures' data and their gnuplot scripts (OUT/plots/fig2.gp and
  *     fig3.gp) and paper.md (paper_out.h). The library draws nothing: the
  *     CLI renders the figures (PNG and SVG) by running gnuplot on the

@@ -25,16 +25,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "sim/data/paper_ref.h"
 #include "sim/sweep/plots_data.h"
 
-/* ---- the published values ---------------------------------------------------------------- */
-
-/* --reference FILE, else the built-in copy (paper_ref.h); NULL (and the
- * tables go without the paper's values) only when FILE cannot be read. */
-static cJSON *load_reference(const etsim_paper_opts *o, char **where, etsim_err *err) {
-    return etsim_paper_ref_load(o->reference, where, err);
-}
+/* ---- the published values (r->ref; NULL: tables without them) ----------------------------- */
 
 /* ref[path...][width] -> [accuracy, kv] element k; NAN when absent. */
 static double ref_pair(const cJSON *ref, const char *const *path, int n, int32_t width, int k) {
@@ -581,15 +574,9 @@ static void write_overview(FILE *fp, const etsim_paper_results *r, const tbl *t1
 int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
                               etsim_paper_stats *st, etsim_err *err) {
     const etsim_paper_opts *o = r->o;
-    char *ref_path = NULL;
-    etsim_err ref_err = {{0}};
-    cJSON *ref = load_reference(o, &ref_path, &ref_err);
+    const cJSON *ref = r->ref;
+    const char *ref_path = r->ref_path;
     st->reference_found = ref != NULL;
-    if (!ref && o->notice) {
-        char msg[sizeof ref_err.msg + 64];
-        snprintf(msg, sizeof msg, "%s: tables are written without the paper's values", ref_err.msg);
-        o->notice(o->notice_ctx, msg);
-    }
     tbl *t1 = etsim_calloc(1, sizeof *t1), *t2 = etsim_calloc(1, sizeof *t2),
         *t3 = etsim_calloc(1, sizeof *t3);
     int rc = -1;
@@ -632,7 +619,5 @@ out:
     free(t1);
     free(t2);
     free(t3);
-    free(ref_path);
-    cJSON_Delete(ref);
     return rc;
 }

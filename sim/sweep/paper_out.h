@@ -6,6 +6,7 @@
 #ifndef ETSIM_SWEEP_PAPER_OUT_H
 #define ETSIM_SWEEP_PAPER_OUT_H
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 
 #include "sim/sweep/paper_plan.h"
@@ -19,6 +20,9 @@ typedef struct etsim_paper_results {
     const etsim_report *main;
     const etsim_report *throughput;
     const etsim_pick_set *picks;
+    const cJSON *ref;                    /* the paper's numbers (paper_ref.h);
+                                          * NULL: tables without them     */
+    const char *ref_path;                /* where they came from           */
 } etsim_paper_results;
 
 /* Everything written after the sweeps; Table 1 also to table_out (Markdown)
