@@ -14,8 +14,10 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-        "usage: etsim replay (--trace FILE | --synthetic [PROFILE]) --selector NAME\n"
-        "                    --width N --out RESULT.json [options]\n"
+        "usage: etsim replay (--source KIND:SPEC | --trace FILE | --synthetic [PROFILE])\n"
+        "                    --selector NAME --width N --out RESULT.json [options]\n"
+        "  --source KIND:SPEC    any oracle kind: trace:FILE, synthetic[:PROFILE],\n"
+        "                        live:CONFIG, ... (the three below are its aliases)\n"
         "  --trace FILE          replay a recorded trace\n"
         "  --synthetic [P]       use the synthetic model (default profile if P omitted)\n"
         "  --live CONFIG         ask live servers (a capture config, see traces/CAPTURE.md)\n"
@@ -261,7 +263,7 @@ int etsim_cmd_replay(int argc, char **argv) {
         }
     }
     if (!src.kind) {
-        etsim_cli_fail(2, "replay: give --trace FILE, --synthetic [PROFILE] or --live CONFIG");
+        etsim_cli_fail(2, "replay: give --source KIND:SPEC (or --trace FILE, --synthetic [PROFILE], --live CONFIG)");
         goto done;
     }
     if (!selector || !out) {

@@ -102,7 +102,7 @@ static int resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src, e
             s->kind = "synthetic";
             s->spec = etsim_strdup(name);
         }
-        etsim_oracle *orc = etsim_sweep_source_open(s->kind, s->spec, NULL, err);
+        etsim_oracle *orc = etsim_oracle_open_at(s->kind, s->spec, NULL, err);
         if (!orc) { /* the caller frees the specs */
             etsim_err_prefix(err, "%s / %s", su->model_name, su->dataset_name);
             return -1;
