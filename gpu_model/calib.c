@@ -41,6 +41,7 @@ void etsim_calib_block_model(const etsim_vidur_mlp *t, etsim_model_profile *m) {
     m->dtype_bytes = 2;
     m->gated_mlp = t->gated;
     m->rotary_fraction = 1.0;
+    m->tp = 1;
     etsim_model_derive(m);
 }
 
@@ -84,8 +85,20 @@ int etsim_calib_load(const char *dir, etsim_calib_data *d, etsim_err *err) {
             etsim_calib_pair *p = &d->pairs[d->n_pairs];
             snprintf(p->family, sizeof p->family, "%s", fam);
             snprintf(p->model, sizeof p->model, "%s", model);
-            if (etsim_vidur_mlp_read(path, &p->mlp, err) < 0) rc = -1;
-            else d->n_pairs++;
+            int32_t tps[8], ntp = 0;
+            if (etsim_vidur_mlp_read(path, &p->mlp, err) < 0 ||
+                etsim_vidur_mlp_tps(path, tps, 8, &ntp, err) < 0) {
+                etsim_vidur_mlp_free(&p->mlp);
+                rc = -1;
+            } else {
+                d->n_pairs++;
+                for (int32_t k = 0; k < ntp && !rc && p->n_tp < ETSIM_CALIB_TP_MAX; k++) {
+                    if (tps[k] == 1) continue;
+                    if (etsim_vidur_mlp_read_tp(path, tps[k], &p->tp_mlp[p->n_tp], err) < 0)
+                        rc = -1;
+                    else p->tp[p->n_tp++] = tps[k];
+                }
+            }
         } else if (!split_name(names[i], "_attention_decode.csv", fam, sizeof fam, model,
                                sizeof model)) {
             static const char *const cols[3] = {"kv", "b", "ms"};
@@ -127,7 +140,10 @@ int etsim_calib_load(const char *dir, etsim_calib_data *d, etsim_err *err) {
 }
 
 void etsim_calib_free(etsim_calib_data *d) {
-    for (int32_t i = 0; i < d->n_pairs; i++) etsim_vidur_mlp_free(&d->pairs[i].mlp);
+    for (int32_t i = 0; i < d->n_pairs; i++) {
+        etsim_vidur_mlp_free(&d->pairs[i].mlp);
+        for (int32_t k = 0; k < d->pairs[i].n_tp; k++) etsim_vidur_mlp_free(&d->pairs[i].tp_mlp[k]);
+    }
     etsim_vidur_points_free(&d->decode);
     etsim_vidur_points_free(&d->prefill);
     memset(d, 0, sizeof *d);
@@ -145,6 +161,29 @@ int32_t etsim_calib_mlp_mape(const etsim_vidur_mlp *t, const etsim_gpu_profile *
         int32_t n = t->rows[i].tokens;
         if (n < lo || n > hi) continue;
         double e = etsim_roofline_layer_s(&m, g, n) * 1e3 / t->rows[i].total_ms - 1.0;
+        sum += fabs(e);
+        if (fabs(e) > fabs(w)) w = e, wn = n;
+        cnt++;
+    }
+    if (mape) *mape = cnt ? 100.0 * sum / cnt : 0;
+    if (worst) *worst = 100.0 * w;
+    if (worst_n) *worst_n = wn;
+    return cnt;
+}
+
+int32_t etsim_calib_mlp_mape_tp(const etsim_vidur_mlp *t, const etsim_vidur_mlp *rows,
+                                int32_t tp, const etsim_gpu_profile *g, double *mape,
+                                double *worst, int32_t *worst_n) {
+    etsim_model_profile full, m;
+    etsim_calib_block_model(t, &full);
+    etsim_err err = {{0}};
+    if (etsim_model_shard(&full, tp, "tp", &m, &err) < 0) return 0;
+    double sum = 0, w = 0;
+    int32_t cnt = 0, wn = 0;
+    for (int32_t i = 0; i < rows->n; i++) {
+        int32_t n = rows->rows[i].tokens;
+        if (n > 4096) continue;
+        double e = etsim_roofline_layer_s(&m, g, n) * 1e3 / rows->rows[i].total_ms - 1.0;
         sum += fabs(e);
         if (fabs(e) > fabs(w)) w = e, wn = n;
         cnt++;

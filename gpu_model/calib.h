@@ -27,10 +27,15 @@
 
 #define ETSIM_CALIB_PAIRS_MAX 32
 
+#define ETSIM_CALIB_TP_MAX 4
+
 typedef struct etsim_calib_pair {
     char family[16];            /* h100, a100                        */
     char model[96];             /* from the file name                */
-    etsim_vidur_mlp mlp;
+    etsim_vidur_mlp mlp;        /* TP 1                              */
+    int32_t n_tp;               /* tensor-parallel tables (TP 2, 4, 8) */
+    int32_t tp[ETSIM_CALIB_TP_MAX];
+    etsim_vidur_mlp tp_mlp[ETSIM_CALIB_TP_MAX]; /* one GPU's shard per row */
 } etsim_calib_pair;
 
 typedef struct etsim_calib_data {
@@ -57,6 +62,13 @@ void etsim_calib_block_model(const etsim_vidur_mlp *t, etsim_model_profile *m);
  * worst signed error (%) and its token count. Returns the number of rows. */
 int32_t etsim_calib_mlp_mape(const etsim_vidur_mlp *t, const etsim_gpu_profile *g, int32_t lo,
                              int32_t hi, double *mape, double *worst, int32_t *worst_n);
+
+/* The same for one TP-tp shard of the block (the rows of that degree;
+ * vidur times the sharded GEMMs and small ops on one GPU, without the
+ * all-reduce). `t` is the TP-1 table (its shape), `rows` the TP-tp one. */
+int32_t etsim_calib_mlp_mape_tp(const etsim_vidur_mlp *t, const etsim_vidur_mlp *rows,
+                                int32_t tp, const etsim_gpu_profile *g, double *mape,
+                                double *worst, int32_t *worst_n);
 
 /* Attention MAPE (%) of `g` on the decode and prefill points. */
 void etsim_calib_attn_mape(const etsim_calib_data *d, const etsim_gpu_profile *g,

@@ -20,12 +20,15 @@ void etsim_cost_config_init(etsim_cost_config *c) {
     c->policy_mem_fraction = 0.88;
     c->prm_mem_fraction = 0.85;
     c->context_bytes = 1024.0 * 1024 * 1024;
+    c->kv_scale = 1.0;
+    c->tp = c->prm_tp = 1;
     etsim_des_config_defaults(&c->des);
 }
 
 void etsim_cost_config_free(etsim_cost_config *c) {
     char **s[] = {&c->gpu, &c->prm_gpu, &c->policy, &c->prm, &c->embedder, &c->gpu_file,
-                  &c->prm_gpu_file, &c->policy_file, &c->prm_file, &c->embedder_file};
+                  &c->prm_gpu_file, &c->policy_file, &c->prm_file, &c->embedder_file,
+                  &c->gpu_profile, &c->prm_gpu_profile};
     for (size_t i = 0; i < sizeof s / sizeof *s; i++) {
         free(*s[i]);
         *s[i] = NULL;
@@ -87,7 +90,8 @@ int etsim_cost_config_set(etsim_cost_config *c, const char *key, const char *v,
     } strs[] = {{"gpu", &c->gpu}, {"prm_gpu", &c->prm_gpu}, {"policy", &c->policy},
                 {"prm", &c->prm}, {"embedder", &c->embedder}, {"gpu_file", &c->gpu_file},
                 {"prm_gpu_file", &c->prm_gpu_file}, {"policy_file", &c->policy_file},
-                {"prm_file", &c->prm_file}, {"embedder_file", &c->embedder_file}};
+                {"prm_file", &c->prm_file}, {"embedder_file", &c->embedder_file},
+                {"gpu_profile", &c->gpu_profile}, {"prm_gpu_profile", &c->prm_gpu_profile}};
     for (size_t i = 0; i < sizeof strs / sizeof *strs; i++)
         if (!strcmp(key, strs[i].key)) {
             if (!*v) return etsim_errf(err, "cost option %s: empty value", key);
@@ -122,6 +126,19 @@ int etsim_cost_config_set(etsim_cost_config *c, const char *key, const char *v,
         d->prm.max_prefill_tokens = d->policy.max_prefill_tokens;
         return 0;
     }
+    if (!strcmp(key, "kv_scale")) return parse_double(key, v, 0, 1, 1e3, &c->kv_scale, err);
+    if (!strcmp(key, "tp")) return parse_i32(key, v, 1, 1024, &c->tp, err);
+    if (!strcmp(key, "prm_tp")) return parse_i32(key, v, 1, 1024, &c->prm_tp, err);
+    if (!strcmp(key, "decode_steps")) return parse_i32(key, v, 1, 1 << 20, &d->decode_steps, err);
+    if (!strcmp(key, "batching")) {
+        static const char *const names[] = {"separate", "chunked", "mixed"};
+        for (int k = 0; k < 3; k++)
+            if (!strcmp(v, names[k])) {
+                d->batching = (etsim_batching)k;
+                return 0;
+            }
+        return etsim_errf(err, "cost option batching: '%s' is not separate, chunked or mixed", v);
+    }
     if (!strcmp(key, "select_s")) return parse_double(key, v, 0, 0, 1e3, &d->select_s, err);
     if (!strcmp(key, "select_per_cand_s"))
         return parse_double(key, v, 0, 0, 1, &d->select_per_cand_s, err);
@@ -140,7 +157,10 @@ int etsim_cost_config_arg(etsim_cost_config *c, int argc, char **argv, int *i,
                  {"--prm", "prm"}, {"--embedder", "embedder"}, {"--gpu-file", "gpu_file"},
                  {"--prm-gpu-file", "prm_gpu_file"}, {"--policy-file", "policy_file"},
                  {"--prm-file", "prm_file"}, {"--embedder-file", "embedder_file"},
-                 {"--inflight", "inflight"}, {"--sharing", "sharing"}, {"--cost-set", NULL}};
+                 {"--inflight", "inflight"}, {"--sharing", "sharing"}, {"--tp", "tp"},
+                 {"--prm-tp", "prm_tp"}, {"--batching", "batching"},
+                 {"--gpu-profile", "gpu_profile"}, {"--prm-gpu-profile", "prm_gpu_profile"},
+                 {"--cost-set", NULL}};
     const char *a = argv[*i];
     for (size_t k = 0; k < sizeof flags / sizeof *flags; k++) {
         if (strcmp(a, flags[k].flag)) continue;
@@ -186,21 +206,22 @@ static int get_model(const char *name, const char *file, etsim_model_profile *m,
 }
 
 static int size_pool(etsim_cost_server_setup *s, const char *role, int64_t fixed,
-                     double context_bytes, etsim_err *err) {
+                     double context_bytes, double scale, etsim_err *err) {
     const double GB = 1e9;
     if (s->model.encoder_only)
         return etsim_errf(err, "%s model '%s' is encoder-only and cannot serve generation",
                           role, s->model.name);
     double budget = s->mem_fraction * s->gpu.hbm_bytes;
-    double free_b = budget - s->model.weight_bytes - context_bytes;
+    /* per GPU: its shard of the weights and of every token's KV */
+    double free_b = budget - s->shard.weight_bytes - context_bytes;
     if (free_b <= 0)
         return etsim_errf(err, "%s model '%s' (%.2f GB of weights + %.2f GB context) does not "
                           "fit in %.2f x %.2f GB of GPU '%s': %.2f GB short",
-                          role, s->model.name, s->model.weight_bytes / GB, context_bytes / GB,
+                          role, s->model.name, s->shard.weight_bytes / GB, context_bytes / GB,
                           s->mem_fraction, s->gpu.hbm_bytes / GB, s->gpu.name, -free_b / GB);
-    int64_t from_mem = (int64_t)floor(free_b / s->model.kv_bytes_per_token);
+    int64_t from_mem = (int64_t)floor(scale * free_b / s->shard.kv_bytes_per_token);
     if (fixed) {
-        s->kv_pool_tokens = fixed;
+        s->kv_pool_tokens = fixed == ETSIM_KV_UNLIMITED ? fixed : (int64_t)floor(scale * (double)fixed);
         s->pool_from = fixed == ETSIM_KV_UNLIMITED ? "unlimited" : "set";
     } else {
         s->kv_pool_tokens = from_mem;
@@ -212,7 +233,34 @@ static int size_pool(etsim_cost_server_setup *s, const char *role, int64_t fixed
     return 0;
 }
 
-int etsim_cost_resolve(const etsim_cost_config *c, etsim_cost_report *rep, etsim_err *err) {
+/* The server's TP shard and its measured profile (one shape must match). */
+static int shard_server(etsim_cost_server_setup *s, int32_t tp, const char *field,
+                        const char *profile_dir, int required, etsim_err *err) {
+    if (etsim_model_shard(&s->model, tp, field, &s->shard, err) < 0) return -1;
+    s->tp = tp;
+    if (tp > 1 && s->gpu.interconnect_bytes_per_s <= 0)
+        return etsim_errf(err, "%s: GPU '%s' has no interconnect_bytes_per_s for tensor "
+                          "parallelism", field, s->gpu.name);
+    if (!profile_dir) return 0;
+    s->measured = etsim_calloc(1, sizeof *s->measured);
+    if (etsim_measured_load(profile_dir, s->measured, err) < 0) return -1;
+    if (!etsim_measured_matches(s->measured, &s->shard)) {
+        if (!required) { /* inherited from the policy server: not this model's */
+            etsim_measured_free(s->measured);
+            free(s->measured);
+            s->measured = NULL;
+            return 0;
+        }
+        return etsim_errf(err, "%s: the profile is of a model with %d heads, %d KV heads, hidden "
+                          "%d, ffn %d, not of '%s'", profile_dir, s->measured->heads,
+                          s->measured->kv_heads, s->measured->hidden, s->measured->ffn,
+                          s->model.name);
+    }
+    s->gpu.measured = s->measured;
+    return 0;
+}
+
+static int resolve(const etsim_cost_config *c, etsim_cost_report *rep, etsim_err *err) {
     memset(rep, 0, sizeof *rep);
     if (get_gpu(c->gpu, c->gpu_file, &rep->policy.gpu, err) < 0) return -1;
     if (c->prm_gpu || c->prm_gpu_file) {
@@ -230,19 +278,34 @@ int etsim_cost_resolve(const etsim_cost_config *c, etsim_cost_report *rep, etsim
     rep->policy.mem_fraction = c->policy_mem_fraction;
     rep->prm.mem_fraction = c->prm_mem_fraction;
     rep->context_bytes = c->context_bytes;
-    if (size_pool(&rep->policy, "policy", c->policy_kv_tokens, c->context_bytes, err) < 0 ||
-        size_pool(&rep->prm, "PRM", c->prm_kv_tokens, c->context_bytes, err) < 0)
+    /* the PRM server inherits --gpu-profile when it runs on the same GPU */
+    int prm_same_gpu = !c->prm_gpu && !c->prm_gpu_file;
+    const char *prm_prof = c->prm_gpu_profile ? c->prm_gpu_profile
+                           : prm_same_gpu ? c->gpu_profile : NULL;
+    if (shard_server(&rep->policy, c->tp, "tp", c->gpu_profile, 1, err) < 0 ||
+        shard_server(&rep->prm, c->prm_tp, "prm_tp", prm_prof, c->prm_gpu_profile != NULL,
+                     err) < 0)
+        return -1;
+    if (size_pool(&rep->policy, "policy", c->policy_kv_tokens, c->context_bytes, c->kv_scale,
+                  err) < 0 ||
+        size_pool(&rep->prm, "PRM", c->prm_kv_tokens, c->context_bytes, c->kv_scale, err) < 0)
         return -1;
     rep->des = c->des;
     return 0;
 }
 
+int etsim_cost_resolve(const etsim_cost_config *c, etsim_cost_report *rep, etsim_err *err) {
+    if (resolve(c, rep, err) == 0) return 0;
+    etsim_cost_report_free(rep);
+    return -1;
+}
+
 /* Point the simulation at the profiles inside the report (stable memory). */
 static void wire(etsim_cost_report *rep) {
-    rep->des.policy.model = &rep->policy.model;
+    rep->des.policy.model = &rep->policy.shard;
     rep->des.policy.gpu = &rep->policy.gpu;
     rep->des.policy.pool_tokens = rep->policy.kv_pool_tokens;
-    rep->des.prm.model = &rep->prm.model;
+    rep->des.prm.model = &rep->prm.shard;
     rep->des.prm.gpu = &rep->prm.gpu;
     rep->des.prm.pool_tokens = rep->prm.kv_pool_tokens;
     rep->des.embedder = rep->has_embedder ? &rep->embedder : NULL;
@@ -282,6 +345,12 @@ int etsim_cost_run(const etsim_cost_config *c, const etsim_cost_trace *traces, i
 
 void etsim_cost_report_free(etsim_cost_report *rep) {
     etsim_des_result_free(&rep->sim);
+    etsim_cost_server_setup *sv[2] = {&rep->policy, &rep->prm};
+    for (int i = 0; i < 2; i++)
+        if (sv[i]->measured) {
+            etsim_measured_free(sv[i]->measured);
+            free(sv[i]->measured);
+        }
     free(rep->kv);
     memset(rep, 0, sizeof *rep);
 }
@@ -311,6 +380,11 @@ static void write_setup(FILE *fp, const etsim_cost_server_setup *s) {
     jd(fp, "weight_bytes", s->model.weight_bytes), putc(',', fp);
     jd(fp, "kv_bytes_per_token", s->model.kv_bytes_per_token), putc(',', fp);
     jd(fp, "mem_fraction", s->mem_fraction), putc(',', fp);
+    ji(fp, "tp", s->tp), putc(',', fp);
+    fputs("\"measured_profile\":", fp);
+    if (s->measured) etsim_json_write_string(fp, s->measured->dir);
+    else fputs("null", fp);
+    putc(',', fp);
     ji(fp, "kv_pool_tokens", s->kv_pool_tokens == ETSIM_KV_UNLIMITED ? -1 : s->kv_pool_tokens);
     putc(',', fp);
     js(fp, "kv_pool_from", s->pool_from);
@@ -327,7 +401,9 @@ static void write_server(FILE *fp, const etsim_des_server_stats *st, double make
     jd(fp, "linear", st->linear_s), putc(',', fp);
     jd(fp, "attention", st->attention_s), putc(',', fp);
     jd(fp, "overhead", st->overhead_s), putc(',', fp);
-    jd(fp, "embedder", st->embed_s);
+    jd(fp, "embedder", st->embed_s), putc(',', fp);
+    jd(fp, "compute_bound", st->compute_s), putc(',', fp);
+    jd(fp, "pool_wait", st->pool_wait_s);
     fputs("},\"batch\":{", fp);
     jd(fp, "mean", st->iterations ? st->batch_sum / (double)st->iterations : 0), putc(',', fp);
     ji(fp, "max", st->batch_max);
@@ -403,6 +479,10 @@ void etsim_cost_report_write_json(FILE *fp, const etsim_cost_report *rep, int wi
     else fputs("null", fp);
     putc(',', fp);
     ji(fp, "inflight", d->inflight), putc(',', fp);
+    js(fp, "batching", d->batching == ETSIM_BATCH_SEPARATE ? "separate"
+                       : d->batching == ETSIM_BATCH_CHUNKED ? "chunked" : "mixed");
+    putc(',', fp);
+    ji(fp, "decode_steps", d->decode_steps), putc(',', fp);
     jd(fp, "sharing", d->sharing), putc(',', fp);
     jd(fp, "reserve_ratio", d->reserve_ratio), putc(',', fp);
     ji(fp, "max_running", d->policy.max_running), putc(',', fp);
@@ -415,6 +495,8 @@ void etsim_cost_report_write_json(FILE *fp, const etsim_cost_report *rep, int wi
     fputs("},\n", fp);
     ji(fp, "problems", rep->n_problems), putc(',', fp);
     jd(fp, "makespan_s", T);
+    putc(',', fp);
+    js(fp, "regime", etsim_cost_regime(rep));
     fputs(",\"throughput\":{", fp);
     jd(fp, "problems_per_s", T > 0 ? rep->n_problems / T : 0), putc(',', fp);
     jd(fp, "generated_tokens_per_s", T > 0 ? (double)r->generated_tokens / T : 0);
@@ -459,7 +541,21 @@ void etsim_cost_report_write_json(FILE *fp, const etsim_cost_report *rep, int wi
         }
         putc(']', fp);
     }
+    if (rep->write_extra) {
+        fputs(",\n", fp);
+        rep->write_extra(fp, rep->extra_ctx);
+    }
     fputs("}\n", fp);
+}
+
+const char *etsim_cost_regime(const etsim_cost_report *rep) {
+    const etsim_des_result *r = &rep->sim;
+    const etsim_des_server_stats *b = r->policy.busy_s >= r->prm.busy_s ? &r->policy : &r->prm;
+    double processed = (double)(r->policy.decode_tokens + r->policy.prefill_tokens +
+                                r->prm.decode_tokens + r->prm.prefill_tokens);
+    double recomputed = (double)(r->policy.recomputed_tokens + r->prm.recomputed_tokens);
+    if (b->pool_wait_s > 0.25 * b->busy_s || recomputed > 0.05 * processed) return "pool-bound";
+    return b->compute_s > 0.5 * b->busy_s ? "compute-bound" : "bandwidth-bound";
 }
 
 void etsim_cost_report_print_summary(FILE *fp, const etsim_cost_report *rep) {
@@ -468,8 +564,9 @@ void etsim_cost_report_print_summary(FILE *fp, const etsim_cost_report *rep) {
     fprintf(fp, "cost: %s on %s, PRM %s on %s, %d in flight, sharing %g\n",
             rep->policy.model.name, rep->policy.gpu.name, rep->prm.model.name, rep->prm.gpu.name,
             rep->des.inflight, rep->des.sharing);
-    fprintf(fp, "cost: makespan %.3f s, %.4f problems/s, %.1f generated tokens/s\n", T,
-            T > 0 ? rep->n_problems / T : 0.0, T > 0 ? (double)r->generated_tokens / T : 0.0);
+    fprintf(fp, "cost: makespan %.3f s, %.4f problems/s, %.1f generated tokens/s, %s\n", T,
+            T > 0 ? rep->n_problems / T : 0.0, T > 0 ? (double)r->generated_tokens / T : 0.0,
+            etsim_cost_regime(rep));
     const etsim_des_server_stats *sv[2] = {&r->policy, &r->prm};
     const char *nm[2] = {"policy", "prm"};
     for (int i = 0; i < 2; i++)

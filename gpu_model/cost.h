@@ -16,6 +16,7 @@
 #include "gpu_model/cost_trace.h"
 #include "gpu_model/des.h"
 #include "gpu_model/kv_radix.h"
+#include "gpu_model/measured.h"
 #include "gpu_model/profiles.h"
 
 typedef struct etsim_cost_config {
@@ -28,6 +29,9 @@ typedef struct etsim_cost_config {
     double context_bytes;           /* CUDA context, activations (1 GiB)  */
     int64_t policy_kv_tokens;       /* 0: from memory; else fixed (or ETSIM_KV_UNLIMITED) */
     int64_t prm_kv_tokens;
+    double kv_scale;                /* multiplies both pools (1; the band: 0.5-2) */
+    int32_t tp, prm_tp;             /* tensor-parallel degree per server (1) */
+    char *gpu_profile, *prm_gpu_profile; /* measured vidur profile directories */
     etsim_des_config des;           /* in-flight problems, sharing, ...   */
 } etsim_cost_config;
 
@@ -39,14 +43,16 @@ void etsim_cost_config_free(etsim_cost_config *c);
  * policy_mem_fraction, prm_mem_fraction, context_bytes, policy_kv_tokens,
  * prm_kv_tokens (a count or "unlimited"), kv_tokens (both), max_running,
  * max_prefill_tokens, reserve_ratio, select_s, select_per_cand_s,
- * select_pair_s, embed_batch, series_max. */
+ * select_pair_s, embed_batch, series_max, kv_scale, tp, prm_tp, gpu_profile,
+ * prm_gpu_profile, batching (separate | chunked | mixed), decode_steps. */
 int etsim_cost_config_set(etsim_cost_config *c, const char *key, const char *value,
                           etsim_err *err);
 
 /* Command-line flags for the cost model, shared by `etsim cost` and
  * `etsim replay`: if argv[*i] is one (--gpu, --prm-gpu, --policy, --prm,
  * --embedder, --gpu-file, --prm-gpu-file, --policy-file, --prm-file,
- * --embedder-file, --inflight, --sharing, --cost-set KEY=VALUE), apply it,
+ * --embedder-file, --inflight, --sharing, --tp, --batching, --gpu-profile,
+ * --prm-gpu-profile, --cost-set KEY=VALUE), apply it,
  * advance *i past its value and return 1; 0 if it is another flag; -1 on
  * a bad value or a missing one. */
 int etsim_cost_config_arg(etsim_cost_config *c, int argc, char **argv, int *i, etsim_err *err);
@@ -64,7 +70,10 @@ void etsim_cost_traces_free(etsim_cost_traces *set);
 /* The resolved setup of one server. */
 typedef struct etsim_cost_server_setup {
     etsim_gpu_profile gpu;
-    etsim_model_profile model;
+    etsim_model_profile model;      /* the whole model                    */
+    etsim_model_profile shard;      /* one GPU's share (= model at TP 1)  */
+    int32_t tp;
+    etsim_measured *measured;       /* --gpu-profile; NULL: analytic only */
     double mem_fraction;
     int64_t kv_pool_tokens;
     const char *pool_from;          /* "memory", "set" or "unlimited"     */
@@ -80,6 +89,9 @@ typedef struct etsim_cost_report {
     etsim_kv_replay_stats *kv;      /* per problem (replay accounting)    */
     etsim_kv_replay_stats kv_total; /* sums; mean = per round; peak = max */
     int32_t n_problems;
+    /* more top-level report fields (the band of cost_band.h), when set */
+    void (*write_extra)(FILE *fp, const void *ctx);
+    const void *extra_ctx;
 } etsim_cost_report;
 
 /* Resolve profiles and pools (errors: unknown names, models that do not
@@ -92,6 +104,13 @@ void etsim_cost_report_free(etsim_cost_report *rep);
 
 /* The JSON report; per-problem entries when with_problems. */
 void etsim_cost_report_write_json(FILE *fp, const etsim_cost_report *rep, int with_problems);
+/* The regime of a run, from its busier server: "pool-bound" when
+ * admission waited for KV during more than a quarter of its busy time or
+ * recomputation exceeded 5% of the tokens processed; else "compute-bound"
+ * when compute-bound terms are more than half its busy time; else
+ * "bandwidth-bound". */
+const char *etsim_cost_regime(const etsim_cost_report *rep);
+
 /* A few human-readable lines. */
 void etsim_cost_report_print_summary(FILE *fp, const etsim_cost_report *rep);
 

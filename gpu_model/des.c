@@ -27,6 +27,8 @@ void etsim_des_config_defaults(etsim_des_config *c) {
     c->policy.max_prefill_tokens = 8192;
     c->prm = c->policy;
     c->inflight = 8;
+    c->batching = ETSIM_BATCH_SEPARATE;
+    c->decode_steps = 10;
     c->sharing = 0.0;
     c->reserve_ratio = 1.0;
     c->select_s = 1e-3;
@@ -71,13 +73,14 @@ typedef struct server {
     int64_t n_pf, cap_pf;
     int32_t *dh;             /* decode heap, (done iteration, admit_seq)   */
     int64_t n_dh, cap_dh;
-    int64_t it;              /* completed iterations                       */
+    int64_t it;              /* completed iterations that decoded           */
     int busy, kick_pending;
     int64_t n_running;
     int64_t fut_tokens;      /* KV tokens running requests will still add  */
     int64_t dec_base;        /* sum of parent path lengths, decoding       */
     int64_t dec_goff;        /* sum of (gen - it_enter), decoding          */
     int64_t cur_decode;      /* decoding requests in the running iteration */
+    int32_t decode_left;     /* SEPARATE: decode iterations left in this run */
     int32_t *ej;             /* PRM GPU: slots waiting for the embedder    */
     int64_t n_ej, cap_ej;
     int32_t *ej_run;
@@ -545,7 +548,11 @@ static void server_start(sim *s, server *v) {
         start_embed(s, v);
         return;
     }
-    int64_t budget = prefill_budget_left(s, v);
+    etsim_batching mode = s->cfg->batching;
+    /* SEPARATE: inside a run of decode iterations nothing is admitted */
+    int in_run = mode == ETSIM_BATCH_SEPARATE && v->decode_left > 0 && v->n_dh;
+    int64_t budget = in_run ? 0 : prefill_budget_left(s, v);
+    if (mode == ETSIM_BATCH_CHUNKED) budget -= v->n_dh; /* decodes share the budget */
     for (int64_t i = 0; i < v->n_pf; i++) { /* chunks for those mid-prefill */
         req *r = &s->rq[v->pf[i]];
         if (r->chunk == 0 && budget > 0) {
@@ -553,17 +560,29 @@ static void server_start(sim *s, server *v) {
             budget -= r->chunk;
         }
     }
+    int pool_wait = 0;
     while (v->wq_len && v->n_running < v->cfg->max_running && budget > 0) {
         int32_t id = v->wq[v->wq_head];
-        if (!try_admit(s, v, id, budget)) break;
+        if (!try_admit(s, v, id, budget)) {
+            pool_wait = 1;
+            break;
+        }
         v->wq_head = (v->wq_head + 1) % v->wq_cap;
         v->wq_len--;
         if (s->rq[id].phase == PH_PREFILL) budget -= s->rq[id].chunk;
     }
     if (s->failed) return;
-    while (v->n_dh && etsim_kvpool_make_room(&v->pool, v->n_dh) < 0) retract_one(s, v);
+    int prefill_now = 0;
+    for (int64_t i = 0; i < v->n_pf && !prefill_now; i++) prefill_now = s->rq[v->pf[i]].chunk > 0;
+    int decode_now = !(mode == ETSIM_BATCH_SEPARATE && prefill_now);
+    if (mode == ETSIM_BATCH_SEPARATE && decode_now && v->n_dh) {
+        if (!in_run) v->decode_left = s->cfg->decode_steps;
+        v->decode_left--;
+    }
+    while (decode_now && v->n_dh && etsim_kvpool_make_room(&v->pool, v->n_dh) < 0)
+        retract_one(s, v);
 
-    int64_t D = v->n_dh;
+    int64_t D = decode_now ? v->n_dh : 0;
     etsim_iter_shape sh = {0};
     sh.decode_reqs = (double)D;
     sh.decode_ctx_sum = (double)(v->dec_base + v->dec_goff + D * v->it);
@@ -610,6 +629,8 @@ static void server_start(sim *s, server *v) {
     st->overhead_s += t.overhead_s;
     st->linear_flops += t.linear_flops;
     st->attention_flops += t.attention_flops;
+    st->compute_s += t.compute_s;
+    if (pool_wait) st->pool_wait_s += t.total_s;
     st->decode_tokens += D;
     st->prefill_tokens += (int64_t)sh.prefill_tokens;
     occ_sample(s, v, D);
@@ -619,7 +640,7 @@ static void server_start(sim *s, server *v) {
 
 static void on_iter_end(sim *s, server *v) {
     v->busy = 0;
-    v->it++;
+    if (v->cur_decode) v->it++; /* counts decode iterations: a request's progress */
     int64_t k = 0;
     for (int64_t i = 0; i < v->n_pf; i++) {
         int32_t id = v->pf[i];
@@ -692,6 +713,8 @@ int etsim_des_run(const etsim_des_config *cfg, const etsim_cost_trace *traces, i
         !(cfg->reserve_ratio > 0 && cfg->reserve_ratio <= 1) ||
         cfg->policy.max_running < 1 || cfg->prm.max_running < 1 ||
         cfg->policy.max_prefill_tokens < 1 || cfg->prm.max_prefill_tokens < 1 ||
+        cfg->batching < ETSIM_BATCH_SEPARATE || cfg->batching > ETSIM_BATCH_MIXED ||
+        cfg->decode_steps < 1 ||
         cfg->policy.pool_tokens < 1 || cfg->prm.pool_tokens < 1)
         return etsim_errf(err, "cost model: invalid simulation settings");
     if (check_fits(cfg, traces, n, err) < 0) return -1;

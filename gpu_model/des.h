@@ -39,10 +39,28 @@ typedef struct etsim_des_server_cfg {
     int32_t max_prefill_tokens; /* prefill tokens per iteration (chunking) */
 } etsim_des_server_cfg;
 
+/* How a server batches (gpu_model/README.md cites each server's code):
+ *   SEPARATE  a prefill-only iteration whenever waiting requests can be
+ *             admitted, else a run of `decode_steps` decode iterations
+ *             (SGLang <= 0.3's default, the server of the ETS harness);
+ *   CHUNKED   every iteration decodes all running requests and fills the
+ *             rest of a `max_prefill_tokens` token budget with prefill
+ *             chunks (vLLM V1, Sarathi-Serve);
+ *   MIXED     every iteration decodes all running requests plus up to
+ *             `max_prefill_tokens` prefill tokens (SGLang with
+ *             --enable-mixed-chunk; etsim before issue 16). */
+typedef enum etsim_batching {
+    ETSIM_BATCH_SEPARATE = 0,
+    ETSIM_BATCH_CHUNKED = 1,
+    ETSIM_BATCH_MIXED = 2,
+} etsim_batching;
+
 typedef struct etsim_des_config {
     etsim_des_server_cfg policy, prm;
     const etsim_model_profile *embedder; /* on the PRM GPU; NULL: no cost */
     int32_t inflight;           /* problems in flight, T >= 1             */
+    etsim_batching batching;    /* how servers form iterations            */
+    int32_t decode_steps;       /* SEPARATE: decode iterations per run (10) */
     double sharing;             /* s in [0, 1], see roofline.h            */
     double reserve_ratio;       /* (0, 1]: 1 = requests wait, never retracted */
     double select_s;            /* host time per selection                */
@@ -69,6 +87,8 @@ typedef struct etsim_des_server_stats {
     int64_t decode_tokens, prefill_tokens, recomputed_tokens;
     int64_t evictions, evicted_tokens, retractions;
     double linear_flops, attention_flops;
+    double compute_s;           /* of busy_s, compute-bound terms (roofline.h) */
+    double pool_wait_s;         /* iterations run while admission waited for KV */
     double embed_s;             /* PRM GPU only: embedder time            */
     int64_t embed_calls;
     /* occupancy, tokens, time-weighted over [0, makespan] */

@@ -36,6 +36,10 @@ void etsim_gpu_profile_defaults(etsim_gpu_profile *g) {
     g->layer_fixed_s = 0;
     g->iter_overhead_s = 200e-6;
     g->iter_overhead_per_req_s = 5e-6;
+    g->interconnect_bytes_per_s = 0;
+    g->eff_interconnect = 0.80;
+    g->allreduce_s = 10e-6;
+    g->measured = NULL;
 }
 
 /* ---- small field readers --------------------------------------------- */
@@ -144,7 +148,8 @@ static const field_spec gpu_fields[] = {
     {"iter_overhead_s", 0}, {"iter_overhead_per_req_s", 0},
     {"sm_count", 0}, {"gemm_tiles", 0}, {"gemm_kernel_s", 0}, {"elementwise_kernel_s", 0},
     {"attn_kernel", 0}, {"attn_kernel_s", 0}, {"attn_per_req_s", 0}, {"attn_causal_work", 0},
-    {"calibration", 0}, {NULL, 0},
+    {"calibration", 0}, {"interconnect_bytes_per_s", 0}, {"eff_interconnect", 0},
+    {"allreduce_s", 0}, {NULL, 0},
 };
 
 /* "gemm_tiles": [[m, n, eff], ...]: positive integer shapes, eff in (0, 1]. */
@@ -217,6 +222,10 @@ static int gpu_from_obj(const cJSON *obj, const char *src, etsim_gpu_profile *g,
         get_num(obj, "attn_kernel_s", 0, 0, 1, &g->attn_kernel_s, src, n, err) < 0 ||
         get_num(obj, "attn_per_req_s", 0, 0, 1, &g->attn_per_req_s, src, n, err) < 0 ||
         get_num(obj, "attn_causal_work", 0, 0, 100, &g->attn_causal_work, src, n, err) < 0 ||
+        get_num(obj, "interconnect_bytes_per_s", 0, 0, 1e15, &g->interconnect_bytes_per_s, src,
+                n, err) < 0 ||
+        get_num(obj, "eff_interconnect", 0, 1, 1, &g->eff_interconnect, src, n, err) < 0 ||
+        get_num(obj, "allreduce_s", 0, 0, 1, &g->allreduce_s, src, n, err) < 0 ||
         get_tiles(obj, g, src, err) < 0 || get_attn_kernel(obj, g, src, err) < 0)
         return -1;
     const cJSON *cal = cJSON_GetObjectItemCaseSensitive(obj, "calibration");
@@ -276,6 +285,7 @@ static int model_from_obj(const cJSON *obj, const char *src, etsim_model_profile
                           etsim_err *err) {
     memset(m, 0, sizeof *m);
     m->rotary_fraction = 1.0;
+    m->tp = 1;
     if (!cJSON_IsObject(obj)) return etsim_errf(err, "%s: model profile must be a JSON object", src);
     if (get_name_aliases(obj, m->name, m->aliases, src, "model", err) < 0) return -1;
     if (check_keys(obj, model_fields, src, "model", err) < 0) return -1;
@@ -310,6 +320,33 @@ static int model_from_obj(const cJSON *obj, const char *src, etsim_model_profile
         return etsim_errf(err, "%s: profile '%s': heads (%d) must be a multiple of kv_heads (%d)",
                           src, n, m->heads, m->kv_heads);
     etsim_model_derive(m);
+    return 0;
+}
+
+int etsim_model_shard(const etsim_model_profile *full, int32_t tp, const char *field,
+                      etsim_model_profile *out, etsim_err *err) {
+    const etsim_model_profile *m = full;
+    if (tp < 1 || tp > 1024)
+        return etsim_errf(err, "%s: tensor-parallel degree %d out of range [1, 1024]", field, tp);
+    if (m->tp != 1)
+        return etsim_errf(err, "%s: model '%s' is already a TP-%d shard", field, m->name, m->tp);
+    if (m->heads % tp)
+        return etsim_errf(err, "%s: tensor-parallel degree %d does not divide the %d attention "
+                          "heads of model '%s'", field, tp, m->heads, m->name);
+    if (m->ffn % tp)
+        return etsim_errf(err, "%s: tensor-parallel degree %d does not divide ffn %d of model "
+                          "'%s'", field, tp, m->ffn, m->name);
+    if (m->kv_heads % tp && tp % m->kv_heads)
+        return etsim_errf(err, "%s: tensor-parallel degree %d and the %d KV heads of model '%s' "
+                          "do not divide one another", field, tp, m->kv_heads, m->name);
+    *out = *m;
+    out->tp = tp;
+    out->heads = m->heads / tp;
+    out->kv_heads = m->kv_heads >= tp ? m->kv_heads / tp : 1; /* replicated */
+    out->ffn = m->ffn / tp;
+    out->vocab = (m->vocab + tp - 1) / tp; /* vocab-parallel embedding and LM head */
+    /* hidden stays whole: heads x head_dim of a shard is hidden / tp */
+    etsim_model_derive(out);
     return 0;
 }
 

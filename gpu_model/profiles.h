@@ -68,6 +68,13 @@ typedef struct etsim_gpu_profile {
     double layer_fixed_s;           /* anything else per decoder layer    */
     double iter_overhead_s;         /* host time per iteration (a)        */
     double iter_overhead_per_req_s; /* host time per request in it (b)    */
+    /* tensor parallelism: all-reduce over the GPU-to-GPU link */
+    double interconnect_bytes_per_s;/* per GPU, one direction (NVLink)    */
+    double eff_interconnect;        /* fraction of it an all-reduce reaches */
+    double allreduce_s;             /* fixed time per all-reduce          */
+    /* measured kernel times (--gpu-profile, measured.h) used instead of the
+       analytic terms wherever they cover a query; NULL: none. Not owned. */
+    const struct etsim_measured *measured;
 } etsim_gpu_profile;
 
 typedef struct etsim_model_profile {
@@ -85,6 +92,9 @@ typedef struct etsim_model_profile {
     int parallel_block;             /* attention and MLP read one norm's output
                                        in parallel (GPT-J, phi-2): one norm */
     double rotary_fraction;         /* of head_dim rotated (phi-2: 0.4); 1 */
+    /* tensor parallelism: the shape above is one GPU's shard of a model
+       split `tp` ways (etsim_model_shard); 1 = the whole model */
+    int32_t tp;
     /* derived by etsim_model_derive */
     double layer_linear_params;     /* q, k, v, o and MLP weights, 1 layer */
     double layer_params;            /* the above + norms (+ biases)       */
@@ -114,6 +124,14 @@ int etsim_model_profile_load(const char *path, etsim_model_profile *out, etsim_e
 
 /* Derive params, bytes and FLOPs from the shape (parse calls it). */
 void etsim_model_derive(etsim_model_profile *m);
+
+/* One GPU's shard of `full` under tensor parallelism `tp` (Megatron
+ * style, as SGLang and vLLM shard): heads, kv_heads (replicated when tp
+ * exceeds them), ffn and vocab divided by tp, hidden kept; norms and the
+ * residual stay whole. tp must divide heads and ffn, and kv_heads must
+ * divide tp or tp divide kv_heads; `field` names the option in errors. */
+int etsim_model_shard(const etsim_model_profile *full, int32_t tp, const char *field,
+                      etsim_model_profile *out, etsim_err *err);
 
 /* The built-in profiles, in file order. *out is malloc'd (free it). */
 int etsim_gpu_profiles_builtin(etsim_gpu_profile **out, int32_t *n, etsim_err *err);

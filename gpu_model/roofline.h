@@ -11,6 +11,13 @@
  *                                       kv_b ctx_prefill / (e_a B))          prefill
  *   overhead  = a + b x requests
  *
+ * A tensor-parallel shard (m->tp > 1, etsim_model_shard) runs its share of
+ * every GEMM and head, plus two all-reduces of n x hidden per layer over
+ * the GPU's interconnect; FLOPs and KV traffic are reported for all
+ * shards together. With a measured profile (g->measured, measured.h) the
+ * block, decode and prefill attention times come from it where it covers
+ * the query.
+ *
  * with n the tokens of the iteration, B the peak bandwidth, F the dense
  * BF16 peak, pnorm(x, y; p) = (x^p + y^p)^(1/p) a smooth maximum, u >= 1
  * the idle SMs of a FlashAttention prefill's last wave. */
@@ -37,6 +44,9 @@ typedef struct etsim_iter_terms {
     double linear_flops;        /* 2 x linear params x tokens (+ LM head) */
     double attention_flops;     /* 4 L H d x (decode context + prefill pairs) */
     double kv_read_bytes;       /* decode attention KV traffic            */
+    double compute_s;           /* of total_s, the terms bound by compute (GEMMs
+                                   whose tile waves outlast the weight stream,
+                                   prefill attention above its KV read)    */
 } etsim_iter_terms;
 
 /* (x^p + y^p)^(1/p), computed without overflow; p >= 1. */
@@ -62,6 +72,10 @@ double etsim_roofline_layer_s(const etsim_model_profile *m, const etsim_gpu_prof
 /* All layers plus the LM head for `logits` sequences. */
 double etsim_roofline_linear_s(const etsim_model_profile *m, const etsim_gpu_profile *g,
                                double tokens, double logits);
+
+/* One all-reduce of `bytes` over `tp` GPUs (ring: 2 (tp - 1) / tp of the
+ * bytes over the link, plus a fixed time); 0 for tp <= 1. */
+double etsim_roofline_allreduce_s(const etsim_gpu_profile *g, double bytes, int32_t tp);
 
 /* The full iteration. `sharing` in [0, 1]: 0 reads a shared prefix once
  * per request (SGLang), 1 once per group (cascade kernels). */

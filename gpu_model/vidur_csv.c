@@ -76,6 +76,51 @@ static int cmp_raw(const void *a, const void *b) {
 }
 
 int etsim_vidur_mlp_read(const char *path, etsim_vidur_mlp *out, etsim_err *err) {
+    return etsim_vidur_mlp_read_tp(path, 1, out, err);
+}
+
+int etsim_vidur_mlp_tps(const char *path, int32_t *tps, int32_t cap, int32_t *n,
+                        etsim_err *err) {
+    *n = 0;
+    size_t len = 0;
+    char *text = etsim_read_file(path, &len, err), *p = text, *line;
+    if (!text) return -1;
+    char *hdr[MAX_COLS], *cells[MAX_COLS];
+    line = next_line(&p);
+    int nh = line ? split(line, hdr) : 0, ci = nh > 0 ? col_index(hdr, nh, "num_tensor_parallel_workers") : -1;
+    long row = 1;
+    if (ci < 0) {
+        free(text);
+        return etsim_errf(err, "%s: row 1: missing column 'num_tensor_parallel_workers'", path);
+    }
+    while ((line = next_line(&p))) {
+        row++;
+        if (!line[0] || (line[0] == '\r' && !line[1])) continue;
+        if (split(line, cells) != nh) continue; /* the full reader reports it */
+        double x = 0;
+        if (cell_num(path, row, hdr[ci], cells[ci], &x, err) < 0) {
+            free(text);
+            return -1;
+        }
+        if (x < 1 || x > 1024 || x != floor(x)) {
+            free(text);
+            return etsim_errf(err, "%s: row %ld, column 'num_tensor_parallel_workers': %g is not "
+                              "a TP degree", path, row, x);
+        }
+        int32_t t = (int32_t)x, k = 0;
+        while (k < *n && tps[k] < t) k++;
+        if (k < *n && tps[k] == t) continue;
+        if (*n == cap) continue;
+        memmove(tps + k + 1, tps + k, (size_t)(*n - k) * sizeof *tps);
+        tps[k] = t;
+        (*n)++;
+    }
+    free(text);
+    return 0;
+}
+
+int etsim_vidur_mlp_read_tp(const char *path, int32_t want_tp, etsim_vidur_mlp *out,
+                            etsim_err *err) {
     memset(out, 0, sizeof *out);
     size_t len = 0;
     char *text = etsim_read_file(path, &len, err), *p = text;
@@ -124,7 +169,7 @@ int etsim_vidur_mlp_read(const char *path, etsim_vidur_mlp *out, etsim_err *err)
         if (cell_num(path, row, hdr[ci_tp], cells[ci_tp], &tp, err) < 0 ||
             cell_num(path, row, hdr[ci_tok], cells[ci_tok], &tok, err) < 0)
             goto err;
-        if (tp != 1) continue;
+        if (tp != want_tp) continue;
         if (tok < 1 || tok > 1e7 || tok != floor(tok)) {
             etsim_errf(err, "%s: row %ld, column 'num_tokens': %g is not a positive integer", path,
                        row, tok);
@@ -160,7 +205,8 @@ int etsim_vidur_mlp_read(const char *path, etsim_vidur_mlp *out, etsim_err *err)
             have_shape = 1;
         } else if (shape[0] != out->heads || shape[1] != out->kv_heads ||
                    shape[2] != out->hidden || shape[3] != out->ffn || shape[4] != out->gated) {
-            etsim_errf(err, "%s: row %ld: model shape differs from the first TP-1 row", path, row);
+            etsim_errf(err, "%s: row %ld: model shape differs from the first TP-%d row", path, row,
+                       want_tp);
             goto err;
         }
         etsim_grow((void **)&raw, &cap, nraw + 1, sizeof *raw);
@@ -177,7 +223,7 @@ int etsim_vidur_mlp_read(const char *path, etsim_vidur_mlp *out, etsim_err *err)
         }
     }
     if (!nraw) {
-        etsim_errf(err, "%s: no rows with num_tensor_parallel_workers = 1", path);
+        etsim_errf(err, "%s: no rows with num_tensor_parallel_workers = %d", path, want_tp);
         goto err;
     }
     if (out->kv_heads > out->heads || out->heads % out->kv_heads || out->hidden % out->heads) {
@@ -206,8 +252,8 @@ int etsim_vidur_mlp_read(const char *path, etsim_vidur_mlp *out, etsim_err *err)
                     if (d > wd) wd = d, worst = k;
                 }
                 etsim_errf(err, "%s: row %ld, column 'time_stats.%s.median': duplicate of row %ld "
-                           "(num_tokens %d, TP 1) whose block time differs by %.0f%% (> 10%%)",
-                           path, raw[j].line, mlp_ops[worst], raw[i].line, raw[i].tokens,
+                           "(num_tokens %d, TP %d) whose block time differs by %.0f%% (> 10%%)",
+                           path, raw[j].line, mlp_ops[worst], raw[i].line, raw[i].tokens, want_tp,
                            100.0 * fabs(tj - ti) / fmin(ti, tj));
                 goto err;
             }

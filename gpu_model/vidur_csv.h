@@ -5,8 +5,8 @@
  * (ms) of ONE decoder block: input_layernorm, attn_pre_proj (qkv),
  * attn_rope, attn_post_proj (o), post_attention_layernorm, mlp_up_proj
  * (gate+up), mlp_act, mlp_down_proj, add; and the block's shape (n_head,
- * n_kv_head, n_embd, n_expanded_embd, use_gated_mlp). Only TP-1 rows are
- * kept; duplicate rows of one token count are averaged when they agree
+ * n_kv_head, n_embd, n_expanded_embd, use_gated_mlp). Rows of one TP
+ * degree are kept (TP 1 unless asked); duplicate rows of one token count are averaged when they agree
  * within 10% and rejected otherwise.
  *
  * The attention files in ../shared/data/gpu/vidur/ are three named numeric
@@ -37,6 +37,11 @@ typedef struct etsim_vidur_mlp {
 } etsim_vidur_mlp;
 
 int etsim_vidur_mlp_read(const char *path, etsim_vidur_mlp *out, etsim_err *err);
+/* The rows of one TP degree (the block shape is the whole model's); no
+ * row of that degree is an error. */
+int etsim_vidur_mlp_read_tp(const char *path, int32_t tp, etsim_vidur_mlp *out, etsim_err *err);
+/* The TP degrees present in the file, ascending (at most `cap`). */
+int etsim_vidur_mlp_tps(const char *path, int32_t *tps, int32_t cap, int32_t *n, etsim_err *err);
 void etsim_vidur_mlp_free(etsim_vidur_mlp *t);
 
 /* Three numeric columns named cols[0..2] (any order in the header). */

@@ -3,14 +3,16 @@
 # runtime, each normalised to beam search (sqrt(N) variants), as grouped bars.
 #
 # Input: `datafile`, written by `etsim paper` (fig2.dat): one row per metric,
-#   "metric" beam dvts rebase     (values relative to beam search)
+#   "metric" beam lo hi dvts lo hi rebase lo hi   (values relative to beam search;
+#   lo, hi: the error bar -- for the runtime, its range over KV pool x0.5-x2
+#   and 4-32 problems in flight; equal to the value for the counted metrics)
 # Output: `outbase`.png and `outbase`.svg.
 #   gnuplot -e "datafile='fig2.dat'; outbase='fig2'" fig2.gp
 if (!exists("datafile")) datafile = 'fig2.dat'
 if (!exists("outbase")) outbase = 'fig2'
 
 set style data histograms
-set style histogram clustered gap 1.5
+set style histogram errorbars gap 1.5 lw 1
 set style fill solid 0.85 border -1
 set boxwidth 0.9
 set ylabel "relative to beam search"
@@ -29,8 +31,8 @@ do for [fmt in "png svg"] {
     if (fmt eq "png") { set terminal pngcairo size 900,540 enhanced font "Sans,11" }
     if (fmt eq "svg") { set terminal svg size 900,540 enhanced font "Sans,11" }
     set output outbase.".".fmt
-    plot datafile using 2:xtic(1) title "Beam Search" lc rgb "#4C72B0", \
-         '' using 3 title "DVTS" lc rgb "#55A868", \
-         '' using 4 title "REBASE" lc rgb "#C44E52"
+    plot datafile using 2:3:4:xtic(1) title "Beam Search" lc rgb "#4C72B0", \
+         '' using 5:6:7 title "DVTS" lc rgb "#55A868", \
+         '' using 8:9:10 title "REBASE" lc rgb "#C44E52"
     unset output
 }

@@ -2,11 +2,12 @@
 # deps.sh -- install the Debian 12 packages etsim needs, only those missing.
 # Usage: scripts/deps.sh [build|test|demo]
 #   test adds the test-only packages (python3 runs the fake model servers,
-#   fasttext the embed test's real backend), demo adds gnuplot (the figures)
+#   fasttext the embed test's real backend, slurm-wlm and munge the
+#   one-node Slurm cluster of tests/cli_slurm.sh), demo adds gnuplot
 set -euo pipefail
 pkgs=(build-essential cmake pkg-config libcjson-dev libzstd-dev libglpk-dev libcurl4-openssl-dev)
 case "${1:-build}" in
-  test) pkgs+=(libcmocka-dev python3 fasttext) ;;
+  test) pkgs+=(libcmocka-dev python3 fasttext slurm-wlm munge) ;;
   demo) pkgs+=(gnuplot-nox) ;;
 esac
 missing=()

@@ -143,5 +143,45 @@ expect 1 "no problem" "$BIN" cost "$DIR/empty.json" --out "$DIR/bad.json"
 [ -e "$DIR/bad.json" ] && fail "an empty result left a report file"
 expect 2 "" "$BIN" cost
 
+# issue 16: batching policies, tensor parallelism, measured profiles, the band
+expect 0 "" "$BIN" cost "$DIR/r.json" --out -
+grep -q '"batching":"separate"' "$DIR/out.txt" || fail "default batching is not separate"
+grep -q '"regime":"' "$DIR/out.txt" || fail "cost report lacks the regime"
+for b in chunked mixed; do
+    expect 0 "" "$BIN" cost "$DIR/r.json" --batching $b --out -
+    grep -q "\"batching\":\"$b\"" "$DIR/out.txt" || fail "--batching $b not applied"
+done
+expect 2 "batching: 'eager'" "$BIN" cost "$DIR/r.json" --batching eager --out "$DIR/bad.json"
+expect 0 "" "$BIN" cost "$DIR/r.json" --tp 4 --out -
+grep -q '"tp":4' "$DIR/out.txt" || fail "--tp 4 not applied"
+expect 2 "tp: tensor-parallel degree 3 does not divide the 64 attention heads" \
+    "$BIN" cost "$DIR/r.json" --tp 3 --out "$DIR/bad.json"
+expect 1 "--tp: tensor-parallel degree 6 does not divide" \
+    "$BIN" gpu iter --model llemma-34b --gpu h100 --tokens 1 --tp 6
+expect 2 "no mlp.csv" "$BIN" cost "$DIR/r.json" --gpu-profile "$DIR" --out "$DIR/bad.json"
+[ -e "$DIR/bad.json" ] && fail "a failed cost left a report file"
+expect 0 "" "$BIN" replay --synthetic --selector ets --width 16 --problems 4 --out "$DIR/e.json"
+expect 0 "" "$BIN" cost "$DIR/e.json" --band --baseline "$DIR/r.json" --out "$DIR/band.json"
+[ "$(grep -c '^band: [0-9]' "$DIR/out.txt")" -eq 20 ] || fail "cost --band: not 20 settings"
+grep -q '^band: ratio .*, range ' "$DIR/out.txt" || fail "cost --band: no range line"
+grep -Eq 'pool-bound|bandwidth-bound|compute-bound' "$DIR/out.txt" || fail "band without regimes"
+grep -q '"band":{"of":"ratio"' "$DIR/band.json" || fail "cost --band: no band in the report"
+expect 2 "--baseline needs --band" "$BIN" cost "$DIR/e.json" --baseline "$DIR/r.json"
+if [ -d "$vidur" ]; then
+    mkdir -p "$DIR/prof"
+    cp "$vidur/h100_CodeLlama-34b-Instruct-hf_mlp.csv" "$DIR/prof/mlp.csv"
+    expect 0 "" "$BIN" cost "$DIR/r.json" --gpu h100-sxm --gpu-profile "$DIR/prof" --out -
+    grep -q '"measured_profile":"' "$DIR/out.txt" || fail "--gpu-profile not used"
+    expect 1 "is not of model 'mistral-7b'" "$BIN" gpu iter --model mistral-7b --gpu h100 \
+        --tokens 1 --gpu-profile "$DIR/prof"
+    # a profile with a non-numeric cell: one line naming file, row and column
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "time_stats.mlp_up_proj.median") c = i }
+              NR == 5 { $c = "oops" } { print }' OFS=, "$DIR/prof/mlp.csv" >"$DIR/prof/x" &&
+        mv "$DIR/prof/x" "$DIR/prof/mlp.csv"
+    expect 2 "mlp.csv: row 5, column 'time_stats.mlp_up_proj.median': 'oops'" "$BIN" cost "$DIR/r.json" --gpu-profile "$DIR/prof" \
+        --out "$DIR/bad.json"
+    [ -e "$DIR/bad.json" ] && fail "a failed cost left a report file"
+fi
+
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 echo "cli_gpu: all passed"

@@ -34,6 +34,7 @@ static void toy_config(etsim_des_config *c, etsim_model_profile *m, etsim_gpu_pr
     c->policy.model = c->prm.model = m;
     c->policy.gpu = c->prm.gpu = g;
     c->select_s = c->select_per_cand_s = c->select_pair_s = 0;
+    c->batching = ETSIM_BATCH_MIXED; /* the hand timelines below mix prefill and decode */
 }
 
 /* root(10); round 0 forks a(3), b(3). */
@@ -70,6 +71,48 @@ static void test_hand_timeline(void **state) {
     /* busy: policy 3 ms of 4, PRM 1 ms */
     assert_true(fabs(r.policy.busy_s - 0.003) < 1e-9 && fabs(r.prm.busy_s - 0.001) < 1e-9);
     etsim_des_result_free(&r);
+    etsim_cost_trace_free(&t);
+}
+
+/* The same tree under each batching policy. SEPARATE (SGLang's default):
+ * it 1 (0-1 ms) prefills the root for a alone (b, its path cached by a's
+ * admission, waits to decode); its 2-4 (1-4 ms) decode a run: a finishes
+ * at 3 ms, b at 4 ms; the PRM scores a at 3-4 ms and b at 4-5 ms. CHUNKED
+ * with a budget of 12 tokens: it 1 holds b's decode and a's 10-token
+ * prefill (11 <= 12), so it matches MIXED (done at 4 ms). */
+static void test_batching_policies(void **state) {
+    (void)state;
+    etsim_model_profile m;
+    etsim_gpu_profile g;
+    toy_profiles(&m, &g);
+    const int32_t parent[] = {-1, 0, 0}, tokens[] = {10, 3, 3}, cand[] = {1};
+    etsim_cost_trace t;
+    etsim_err err = {{0}};
+    assert_int_equal(etsim_cost_trace_build(&t, 0, 3, parent, tokens, 1, cand, NULL, NULL, &err), 0);
+    const struct {
+        etsim_batching mode;
+        int32_t budget;
+        double makespan;
+        int64_t policy_iters;
+    } cases[] = {{ETSIM_BATCH_SEPARATE, 8192, 0.005, 4}, {ETSIM_BATCH_CHUNKED, 12, 0.004, 3},
+                 {ETSIM_BATCH_MIXED, 8192, 0.004, 3}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        etsim_des_config c;
+        toy_config(&c, &m, &g);
+        c.batching = cases[i].mode;
+        c.policy.max_prefill_tokens = cases[i].budget;
+        etsim_des_result r;
+        assert_int_equal(etsim_des_run(&c, &t, 1, &r, &err), 0);
+        print_message("batching %d budget %d: makespan %.4f s, policy iterations %lld\n",
+                      (int)cases[i].mode, cases[i].budget, r.makespan_s,
+                      (long long)r.policy.iterations);
+        double mk = r.makespan_s;
+        int64_t it = r.policy.iterations, dec = r.policy.decode_tokens;
+        etsim_des_result_free(&r);
+        assert_true(fabs(mk - cases[i].makespan) < 1e-9);
+        assert_int_equal(it, cases[i].policy_iters);
+        assert_int_equal(dec, 5);
+    }
     etsim_cost_trace_free(&t);
 }
 
@@ -294,7 +337,9 @@ static void test_bad_config(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hand_timeline),      cmocka_unit_test(test_slots_free_together),
+        cmocka_unit_test(test_hand_timeline),
+        cmocka_unit_test(test_batching_policies),
+        cmocka_unit_test(test_slots_free_together),
         cmocka_unit_test(test_hand_recompute),
         cmocka_unit_test(test_sanity_unlimited),   cmocka_unit_test(test_sanity_limited),
         cmocka_unit_test(test_report_deterministic), cmocka_unit_test(test_bad_config),

@@ -10,6 +10,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_progress.h"
+#include "sim/cli/shard.h"
 #include "traces/capture/bench.h"
 #include "traces/capture/capture.h"
 
@@ -27,6 +28,10 @@ static void usage(FILE *fp) {
         "                      DIR/<name>.json (the format of etsim replay --out)\n"
         "  --synthetic [P]     use the synthetic model instead of servers (no\n"
         "                      network; shows what a covering trace saves)\n"
+        "  --shard i/n         capture only shard i of n of the problem range (a\n"
+        "                      contiguous slice; join the shards' traces with\n"
+        "                      `etsim trace merge`); auto or auto/N: from a Slurm job\n"
+        "                      array or a Kubernetes Indexed Job (see etsim sweep --help)\n"
         "  --quiet             no progress line\n"
         "  --bench             measure client overhead against a loopback server\n"
         "  --coverage TRACE    replay each configuration of --config over TRACE with\n"
@@ -121,6 +126,10 @@ int etsim_cmd_capture(int argc, char **argv) {
         } else if (!strcmp(a, "--synthetic")) {
             o.synthetic = "default";
             if (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0) o.synthetic = argv[++i];
+        } else if (!strcmp(a, "--shard") && i + 1 < argc) {
+            etsim_err serr = {{0}};
+            if (etsim_cli_shard_parse(argv[++i], &o.shard_i, &o.shard_n, &serr) < 0)
+                return etsim_cli_fail(2, "capture: %s", serr.msg);
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (!strcmp(a, "--coverage") && i + 1 < argc) {

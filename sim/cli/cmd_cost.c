@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gpu_model/cost.h"
+#include "gpu_model/cost_band.h"
 #include "gpu_model/result_in.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
@@ -29,17 +30,29 @@ static void usage(FILE *fp) {
         "                     max_running (4096), max_prefill_tokens (8192),\n"
         "                     reserve_ratio (1), select_s, select_per_cand_s, select_pair_s,\n"
         "                     embed_batch (64), series_max (512)\n"
+        "  --tp T, --prm-tp T tensor-parallel degree of the policy / PRM server (1)\n"
+        "  --batching B       separate (SGLang's default, the ETS harness; default),\n"
+        "                     chunked (vLLM V1), mixed (SGLang --enable-mixed-chunk)\n"
+        "  --gpu-profile DIR  measured vidur profile (DIR/mlp.csv, attention.csv) of the\n"
+        "                     policy model; --prm-gpu-profile DIR for the PRM's\n"
+        "  --band             rerun over KV pool x0.5-x2 and 4-32 problems in flight:\n"
+        "                     problems/s per setting with its regime, and the range\n"
+        "  --baseline B.json  with --band: a second replay (REBASE for Table 2); the band\n"
+        "                     is then of the throughput ratio RESULT / B\n"
         "  --no-problems      leave per-problem entries out of the report\n"
         "  --out FILE         write the JSON report (- for stdout); else print a summary\n");
 }
+
+static void write_band(FILE *fp, const void *ctx) { etsim_cost_band_write_json(fp, ctx); }
 
 int etsim_cmd_cost(int argc, char **argv) {
     etsim_cost_config cfg;
     etsim_cost_config_init(&cfg);
     etsim_err err = {{0}};
-    const char *in = NULL, *out = NULL;
-    int with_problems = 1, rc = 2;
-    etsim_cost_traces set = {0};
+    const char *in = NULL, *out = NULL, *base_in = NULL;
+    int with_problems = 1, rc = 2, band = 0;
+    etsim_cost_traces set = {0}, base = {0};
+    etsim_cost_band bd;
     etsim_cost_report rep;
     memset(&rep, 0, sizeof rep);
     for (int i = 1; i < argc; i++) {
@@ -56,6 +69,10 @@ int etsim_cmd_cost(int argc, char **argv) {
             goto done;
         } else if (!strcmp(a, "--out") && i + 1 < argc) {
             out = argv[++i];
+        } else if (!strcmp(a, "--band")) {
+            band = 1;
+        } else if (!strcmp(a, "--baseline") && i + 1 < argc) {
+            base_in = argv[++i];
         } else if (!strcmp(a, "--no-problems")) {
             with_problems = 0;
         } else if (a[0] != '-' && !in) {
@@ -75,6 +92,7 @@ int etsim_cmd_cost(int argc, char **argv) {
         rc = etsim_cli_fail(2, "cost: %s", err.msg);
         goto done;
     }
+    etsim_cost_report_free(&rep); /* the run resolves again */
     if (etsim_cost_traces_read_result(in, &set, &err) < 0) {
         rc = etsim_cli_fail(1, "cost: %s", err.msg);
         goto done;
@@ -83,12 +101,33 @@ int etsim_cmd_cost(int argc, char **argv) {
         rc = etsim_cli_fail(1, "cost: %s: the result holds no problem", in);
         goto done;
     }
+    if (base_in && !band) {
+        rc = etsim_cli_fail(2, "cost: --baseline needs --band");
+        goto done;
+    }
+    if (base_in && etsim_cost_traces_read_result(base_in, &base, &err) < 0) {
+        rc = etsim_cli_fail(1, "cost: %s", err.msg);
+        goto done;
+    }
+    if (base_in && base.n == 0) {
+        rc = etsim_cli_fail(1, "cost: %s: the result holds no problem", base_in);
+        goto done;
+    }
+    if (band && etsim_cost_band_run(&cfg, set.v, set.n, base.v, base.n, &bd, &err) < 0) {
+        rc = etsim_cli_fail(1, "cost: %s", err.msg);
+        goto done;
+    }
     if (etsim_cost_run(&cfg, set.v, set.n, &rep, &err) < 0) {
         rc = etsim_cli_fail(1, "cost: %s", err.msg);
         goto done;
     }
+    if (band) {
+        rep.write_extra = write_band;
+        rep.extra_ctx = &bd;
+    }
     if (!out) {
         etsim_cost_report_print_summary(stdout, &rep);
+        if (band) etsim_cost_band_print(stdout, &bd);
     } else if (!strcmp(out, "-")) {
         etsim_cost_report_write_json(stdout, &rep, with_problems);
     } else {
@@ -103,11 +142,13 @@ int etsim_cmd_cost(int argc, char **argv) {
             goto done;
         }
         etsim_cost_report_print_summary(stdout, &rep);
+        if (band) etsim_cost_band_print(stdout, &bd);
     }
     rc = 0;
 done:
     etsim_cost_report_free(&rep);
     etsim_cost_traces_free(&set);
+    etsim_cost_traces_free(&base);
     etsim_cost_config_free(&cfg);
     return rc;
 }

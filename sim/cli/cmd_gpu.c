@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "gpu_model/profiles.h"
+#include "gpu_model/measured.h"
 #include "gpu_model/roofline.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/cmd_gpu_calib.h"
@@ -42,7 +43,10 @@ static void usage(FILE *fp) {
         "  --sharing S     0: a shared prefix is read once per request (SGLang),\n"
         "                  1: once per batch (cascade kernels); default 0\n"
         "  --json          print {\"linear_ms\",\"attention_ms\",\"overhead_ms\",\"total_ms\"}\n"
-        "  --model-file F, --gpu-file F  user profiles (JSON; gpu_model/README.md)\n");
+        "  --model-file F, --gpu-file F  user profiles (JSON; gpu_model/README.md)\n"
+        "  --tp T          tensor-parallel degree (one GPU's shard + all-reduces)\n"
+        "  --gpu-profile DIR  measured vidur profile of the model (mlp.csv, attention.csv):\n"
+        "                  its times wherever it covers the query, the model elsewhere\n");
 }
 
 static int num_arg(const char *flag, const char *v, double lo, double hi, double *out) {
@@ -80,8 +84,8 @@ static int cmd_list(void) {
 }
 
 typedef struct gpu_args {
-    const char *model, *model_file, *gpu, *gpu_file;
-    double tokens, requests, context, shared, sharing, mem_fraction;
+    const char *model, *model_file, *gpu, *gpu_file, *profile;
+    double tokens, requests, context, shared, sharing, mem_fraction, tp;
     int json;
 } gpu_args;
 
@@ -124,11 +128,36 @@ static int cmd_show(const gpu_args *a) {
     return 0;
 }
 
+static int iter_print(const gpu_args *a, const etsim_model_profile *m,
+                      const etsim_gpu_profile *g);
+
 static int cmd_iter(const gpu_args *a) {
-    etsim_model_profile m;
+    etsim_model_profile full, m;
     etsim_gpu_profile g;
-    int have_gpu = 0, rc = load(a, 1, &m, &g, &have_gpu);
+    etsim_measured meas;
+    etsim_err err = {{0}};
+    int have_gpu = 0, rc = load(a, 1, &full, &g, &have_gpu);
     if (rc) return rc;
+    if (etsim_model_shard(&full, (int32_t)a->tp, "--tp", &m, &err) < 0)
+        return etsim_cli_fail(1, "%s", err.msg);
+    if (a->profile) {
+        if (etsim_measured_load(a->profile, &meas, &err) < 0)
+            return etsim_cli_fail(1, "%s", err.msg);
+        if (!etsim_measured_matches(&meas, &m)) {
+            etsim_measured_free(&meas);
+            return etsim_cli_fail(1, "%s: the profile is not of model '%s'", a->profile, m.name);
+        }
+        g.measured = &meas;
+    }
+    rc = iter_print(a, &m, &g);
+    if (a->profile) etsim_measured_free(&meas);
+    return rc;
+}
+
+static int iter_print(const gpu_args *a, const etsim_model_profile *mp,
+                      const etsim_gpu_profile *gp) {
+    const etsim_model_profile m = *mp;
+    const etsim_gpu_profile g = *gp;
     if (a->tokens <= 0) return etsim_cli_fail(2, "gpu iter: --tokens N (> 0) is required");
     double R = a->requests > 0 ? a->requests : a->tokens;
     if (R > a->tokens) return etsim_cli_fail(2, "gpu iter: --requests exceeds --tokens");
@@ -154,8 +183,10 @@ static int cmd_iter(const gpu_args *a) {
                t.linear_s * 1e3, t.attention_s * 1e3, t.overhead_s * 1e3, t.total_s * 1e3);
         return 0;
     }
-    printf("%s on %s: %g request(s) x %g new token(s), context %g (shared %g), sharing %g\n",
-           m.name, g.name, R, per, C, a->shared, a->sharing);
+    printf("%s on %s%s: %g request(s) x %g new token(s), context %g (shared %g), sharing %g\n",
+           m.name, g.name, g.measured ? " (measured profile)" : "", R, per, C, a->shared,
+           a->sharing);
+    if (m.tp > 1) printf("  TP %d: one GPU's shard plus 2 all-reduces per layer\n", m.tp);
     printf("  linear      %10.4f ms  (%.4g FLOPs, %.4g weight bytes)\n", t.linear_s * 1e3,
            t.linear_flops, m.weight_bytes);
     printf("  attention   %10.4f ms  (%.4g KV bytes read, %.4g FLOPs)\n", t.attention_s * 1e3,
@@ -175,6 +206,7 @@ int etsim_cmd_gpu(int argc, char **argv) {
     if (!strcmp(sub, "calibrate")) return etsim_cmd_gpu_calib(argc - 1, argv + 1, 0);
     gpu_args a = {0};
     a.mem_fraction = 0.88;
+    a.tp = 1;
     for (int i = 2; i < argc; i++) {
         const char *f = argv[i];
         int has = i + 1 < argc;
@@ -201,6 +233,10 @@ int etsim_cmd_gpu(int argc, char **argv) {
             if (num_arg(f, argv[++i], 0, 1e9, &a.shared) < 0) return 2;
         } else if (!strcmp(f, "--sharing") && has) {
             if (num_arg(f, argv[++i], 0, 1, &a.sharing) < 0) return 2;
+        } else if (!strcmp(f, "--tp") && has) {
+            if (num_arg(f, argv[++i], 1, 1024, &a.tp) < 0) return 2;
+        } else if (!strcmp(f, "--gpu-profile") && has) {
+            a.profile = argv[++i];
         } else if (!strcmp(f, "--mem-fraction") && has) {
             if (num_arg(f, argv[++i], 0.01, 1, &a.mem_fraction) < 0) return 2;
         } else {

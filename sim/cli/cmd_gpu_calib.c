@@ -180,6 +180,26 @@ static int run_report(const etsim_calib_data *d) {
                mid, worst, wn);
     }
     printf("worst pair MAPE (1-4096 tokens): %.2f%%\n", max_all);
+    /* tensor parallelism: one GPU's shard of the block against the TP rows */
+    printf("tensor-parallel shards, one GPU, no all-reduce (vidur's TP rows, 1-4096 tokens)\n");
+    printf("  %-6s %-28s %4s %6s %9s %22s\n", "family", "model", "TP", "points", "MAPE",
+           "worst (tokens)");
+    double max_tp = 0;
+    for (int32_t p = 0; p < d->n_pairs; p++) {
+        const etsim_calib_pair *pr = &d->pairs[p];
+        etsim_gpu_profile g;
+        if (etsim_gpu_profile_find(etsim_calib_family_gpu(pr->family), &g, &err) < 0)
+            return etsim_cli_fail(1, "gpu calibrate: %s", err.msg);
+        for (int32_t k = 0; k < pr->n_tp; k++) {
+            double mape, worst;
+            int32_t wn, n = etsim_calib_mlp_mape_tp(&pr->mlp, &pr->tp_mlp[k], pr->tp[k], &g,
+                                                    &mape, &worst, &wn);
+            if (mape > max_tp) max_tp = mape;
+            printf("  %-6s %-28s %4d %6d %8.2f%% %+13.1f%% (%5d)\n", pr->family, pr->model,
+                   pr->tp[k], n, mape, worst, wn);
+        }
+    }
+    printf("worst TP MAPE: %.2f%%\n", max_tp);
     if (d->has_attn) {
         etsim_gpu_profile g;
         if (etsim_gpu_profile_find(etsim_calib_family_gpu(d->attn_family), &g, &err) < 0)

@@ -9,6 +9,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/cli_progress.h"
+#include "sim/cli/shard.h"
 #include "sim/sweep/report.h"
 #include "sim/sweep/sweep.h"
 #include "sim/cli/cmd_sweep.h"
@@ -16,7 +17,7 @@
 static void sweep_usage(FILE *fp) {
     fprintf(fp,
         "usage: etsim sweep GRID.json --out DIR [--threads T] [--resume] [--force]\n"
-        "                   [--shard i/n] [--quiet]\n"
+        "                   [--shard i/n|auto|auto/N] [--quiet]\n"
         "  GRID.json      sources x selectors x parameter lists x widths x GPU settings\n"
         "                 (format: sim/sweep/README.md); checked completely before any work\n"
         "  --out DIR      output directory: grid.json, results.jsonl (append-only log),\n"
@@ -25,7 +26,9 @@ static void sweep_usage(FILE *fp) {
         "  --resume       continue an interrupted sweep of the same grid in DIR\n"
         "  --force        discard whatever DIR holds and start over\n"
         "  --shard i/n    run the i-th of n deterministic slices of the work units\n"
-        "                 (join the shard directories with `etsim merge`)\n"
+        "                 (join the shard directories with `etsim merge`); auto: from a\n"
+        "                 Slurm job array 0..n-1 (SLURM_ARRAY_TASK_ID/_COUNT); auto/N: n = N,\n"
+        "                 shard = SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX (+1)\n"
         "  --quiet        no summary table\n");
 }
 
@@ -81,7 +84,7 @@ int etsim_cmd_sweep(int argc, char **argv) {
         } else if (!strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (!strcmp(a, "--shard") && i + 1 < argc) {
-            if (etsim_sweep_parse_shard(argv[++i], &o.shard_i, &o.shard_n, &err) < 0)
+            if (etsim_cli_shard_parse(argv[++i], &o.shard_i, &o.shard_n, &err) < 0)
                 return etsim_cli_fail(2, "%s", err.msg);
         } else if (a[0] != '-' && !grid) {
             grid = a;

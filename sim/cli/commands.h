@@ -15,6 +15,7 @@ int etsim_cmd_gpu(int argc, char **argv);
 int etsim_cmd_cost(int argc, char **argv);
 int etsim_cmd_select(int argc, char **argv);
 int etsim_cmd_inspect(int argc, char **argv);
+int etsim_cmd_trace(int argc, char **argv);
 int etsim_cmd_sweep(int argc, char **argv);
 int etsim_cmd_merge(int argc, char **argv);
 int etsim_cmd_pick(int argc, char **argv);

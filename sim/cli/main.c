@@ -25,6 +25,7 @@ static const cli_command commands[] = {
     {"cost", etsim_cmd_cost, "GPU cost model on a replay result: runtime, throughput, KV"},
     {"select", etsim_cmd_select, "run one selection step on a JSON instance (why was a node pruned?)"},
     {"inspect", etsim_cmd_inspect, "print a trace's header and statistics"},
+    {"trace", etsim_cmd_trace, "trace files: merge the shard traces of a capture"},
     {"sweep", etsim_cmd_sweep, "run a grid of configurations x problems (resumable, shardable)"},
     {"merge", etsim_cmd_merge, "join the outputs of sharded sweeps"},
     {"pick", etsim_cmd_pick, "choose ETS hyperparameters from a sweep by the paper's rule"},

@@ -2,6 +2,8 @@
  * a given file, else the compiled-in copy. */
 #include "sim/data/paper_ref.h"
 
+#include "sim/core/json.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,8 +14,9 @@ cJSON *etsim_paper_ref_load(const char *path, char **where, etsim_err *err) {
         size_t len;
         char *text = etsim_read_file(path, &len, err);
         if (!text) return NULL;
-        j = cJSON_ParseWithLength(text, len);
+        j = etsim_json_parse(text, len, path, err);
         free(text);
+        if (!j) return NULL;
     } else {
         j = cJSON_Parse(etsim_paper_ref_json);
     }

@@ -1,5 +1,6 @@
 /* log.c -- append-only JSON-lines result log (see log.h). */
 #include "sim/sweep/log.h"
+#include "sim/core/json.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -14,7 +15,8 @@
 #define SYNC_SECONDS 2.0
 
 int etsim_sweep_line_key(const char *line, size_t len, char cfg[17], int32_t *problem) {
-    cJSON *j = cJSON_ParseWithLength(line, len);
+    etsim_err ignored;
+    cJSON *j = etsim_json_parse(line, len, NULL, &ignored);
     if (!j) return -1;
     int rc = -1;
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(j, "cfg");

@@ -19,6 +19,7 @@
 
 #include "gpu_model/cost.h"
 #include "sim/eval/vote.h"
+#include "sim/core/json.h"
 
 /* ---- voting ------------------------------------------------------------------------ */
 
@@ -300,10 +301,10 @@ out:
 int etsim_sweep_summarizer_add(etsim_sweep_summarizer *s, const char *line, size_t len,
                                etsim_err *err) {
     int32_t want = s->cf->first + s->n;
-    cJSON *j = cJSON_ParseWithLength(line, len);
+    cJSON *j = etsim_json_parse(line, len, NULL, err);
     int rc = -1;
     if (!j) {
-        etsim_errf(err, "config %s problem %d: line is not valid JSON", s->cf->hash, want);
+        etsim_err_prefix(err, "config %s problem %d", s->cf->hash, want);
         goto out;
     }
     const cJSON *p = cJSON_GetObjectItemCaseSensitive(j, "p");
@@ -436,6 +437,7 @@ char *etsim_sweep_summarizer_finish(etsim_sweep_summarizer *s, size_t *len, etsi
                 (long long)sim->generated_tokens, (long long)sim->scored_tokens);
         put_num(fp, sim->policy.linear_flops + sim->policy.attention_flops +
                         sim->prm.linear_flops + sim->prm.attention_flops);
+        fprintf(fp, ",\"regime\":\"%s\"", etsim_cost_regime(&rep));
         fputs(",\"policy\":", fp);
         write_server(fp, &rep.policy, &sim->policy);
         fputs(",\"prm\":", fp);

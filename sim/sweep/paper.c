@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "gpu_model/cost_band.h"
 #include "sim/data/paper_ref.h"
 #include "sim/sweep/grid.h"
 #include "sim/sweep/paper_out.h"
@@ -227,9 +228,24 @@ static char *grid_throughput(const etsim_paper_opts *o, const etsim_paper_source
     param(e, "lambdac", cJSON_CreateNumber(ets_lambdac));
     cJSON_AddItemToArray(sels, e);
     cJSON_AddItemToObject(root, "selectors", sels);
+    /* Figure 2's runtime band: beam search and DVTS (sqrt N beams) too */
+    static const double fw0[1] = {0};
+    e = sel_entry("beam");
+    param(e, "fixedwidth", num_list(fw0, 1));
+    cJSON_AddItemToArray(sels, e);
+    e = sel_entry("dvts");
+    param(e, "fixedwidth", num_list(fw0, 1));
+    cJSON_AddItemToArray(sels, e);
+    /* the band: KV pool x0.5-x2 (kv_scale, absent at 1: the nominal
+       settings) and 4-32 problems in flight (gpu_model/cost_band.h) */
     cJSON *gl = cJSON_CreateArray();
-    static const int32_t inflight[4] = {4, 8, 16, 32};
-    for (int i = 0; i < 4; i++) cJSON_AddItemToArray(gl, gpu_json(inflight[i]));
+    for (int s = 0; s < ETSIM_BAND_N_SCALES; s++)
+        for (int i = 0; i < ETSIM_BAND_N_INFLIGHT; i++) {
+            cJSON *g = gpu_json(etsim_band_inflight[i]);
+            if (etsim_band_scales[s] != 1.0)
+                cJSON_AddNumberToObject(g, "kv_scale", etsim_band_scales[s]);
+            cJSON_AddItemToArray(gl, g);
+        }
     cJSON_AddItemToObject(root, "gpu", gl);
     char *text = cJSON_Print(root);
     cJSON_Delete(root);

@@ -8,7 +8,10 @@
  *   accuracy      weighted majority vote, weight = last-step PRM score, %
  *   KV reduction  REBASE's ETS KV metric / the method's, same width/setup
  *   throughput    problems/s of the simulated serving run, best over 4, 8,
- *                 16, 32 problems in flight, relative to REBASE
+ *                 16, 32 problems in flight, relative to REBASE; its band is
+ *                 the range of ETS / REBASE over KV pool x0.5-x2 and 4-32
+ *                 problems in flight (table2_band: every setting with its
+ *                 regime; gpu_model/cost_band.h)
  *   Figure 2      FLOPs (as in the paper: proportional to tokens
  *                 generated), model calls, KV metric and simulated runtime
  *                 at width 256, relative to beam search with sqrt(N) beams
@@ -372,11 +375,76 @@ static void table1(const etsim_paper_results *r, const cJSON *ref, const t1_righ
     }
 }
 
+/* The nominal settings (no kv_scale) are Table 2's; the others its band. */
+static int nominal(const etsim_report_gpu *g) { return !strstr(g->setting, "kv_scale"); }
+
 static double best_tput(const etsim_report_row *row) {
     double best = NAN;
     for (int32_t k = 0; row && k < row->n_gpu; k++)
-        if (isnan(best) || row->gpu[k].problems_per_s > best) best = row->gpu[k].problems_per_s;
+        if (nominal(&row->gpu[k]) && (isnan(best) || row->gpu[k].problems_per_s > best))
+            best = row->gpu[k].problems_per_s;
     return best;
+}
+
+static const etsim_report_gpu *gpu_at(const etsim_report_row *row, const char *setting) {
+    for (int32_t k = 0; row && k < row->n_gpu; k++)
+        if (!strcmp(row->gpu[k].setting, setting)) return &row->gpu[k];
+    return NULL;
+}
+
+/* kv_scale and inflight of a setting (canonical JSON, values as strings) */
+static void setting_of(const char *setting, double *scale, double *inflight) {
+    *scale = 1;
+    *inflight = NAN;
+    cJSON *j = cJSON_Parse(setting);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(j, "kv_scale"),
+                *b = cJSON_GetObjectItemCaseSensitive(j, "inflight");
+    if (cJSON_IsString(a)) *scale = atof(a->valuestring);
+    if (cJSON_IsString(b)) *inflight = atof(b->valuestring);
+    cJSON_Delete(j);
+}
+
+/* Range of ETS / REBASE throughput over every setting both have. */
+static void band_ratio(const etsim_report_row *reb, const etsim_report_row *ets, double *lo,
+                       double *hi) {
+    *lo = *hi = NAN;
+    for (int32_t k = 0; ets && k < ets->n_gpu; k++) {
+        const etsim_report_gpu *b = gpu_at(reb, ets->gpu[k].setting);
+        if (!b || !(b->problems_per_s > 0)) continue;
+        double x = ets->gpu[k].problems_per_s / b->problems_per_s;
+        if (isnan(*lo) || x < *lo) *lo = x;
+        if (isnan(*hi) || x > *hi) *hi = x;
+    }
+}
+
+/* Table 2's band, one row per setting: pools, problems/s and regimes. */
+static void table2_band(const etsim_paper_results *r, tbl *t) {
+    t->title = "Table 2 band: ETS / REBASE throughput over KV pool x0.5-x2 and problems in flight "
+               "(simulated H100 NVL)";
+    static const char *const h[] = {"KV pool x", "in flight", "policy pool (tokens)",
+                                    "REBASE problems/s", "REBASE regime", "ETS problems/s",
+                                    "ETS regime", "ETS / REBASE"};
+    for (int c = 0; c < 8; c++) t->head[t->ncol++] = h[c];
+    const char *spec = r->main_src->spec;
+    const etsim_report_row *treb = r->throughput ? row_find(r->throughput, "rebase", spec, 256,
+                                                            NULL, 0) : NULL;
+    const etsim_report_row *tets = r->throughput ? row_find(r->throughput, "ets", spec, 256,
+                                                            NULL, 0) : NULL;
+    for (int32_t k = 0; tets && k < tets->n_gpu && t->nrow < TBL_ROWS; k++) {
+        const etsim_report_gpu *e = &tets->gpu[k], *b = gpu_at(treb, e->setting);
+        double scale, infl;
+        setting_of(e->setting, &scale, &infl);
+        int i = t->nrow++;
+        tbl_num(t, i, 0, scale, "%.3g");
+        tbl_num(t, i, 1, infl, "%.0f");
+        tbl_num(t, i, 2, b ? (double)b->policy.kv_pool_tokens : NAN, "%.0f");
+        tbl_num(t, i, 3, b ? b->problems_per_s : NAN, "%.4f");
+        tbl_str(t, i, 4, b && b->regime[0] ? b->regime : "-");
+        tbl_num(t, i, 5, e->problems_per_s, "%.4f");
+        tbl_str(t, i, 6, e->regime[0] ? e->regime : "-");
+        tbl_num(t, i, 7, b && b->problems_per_s > 0 ? e->problems_per_s / b->problems_per_s : NAN,
+                "%.2f");
+    }
 }
 
 static void table2(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
@@ -387,6 +455,7 @@ static void table2(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
     t->title = "Table 2: Llemma-34B, MATH500, width 256 (throughput: simulated H100 NVL)";
     heads(t, fixed, 1, metric, 3, wr);
     t->head[t->ncol++] = "problems/s (sim.)";
+    t->head[t->ncol++] = "throughput band (pool x0.5-2, 4-32 in flight)";
     const char *spec = r->main_src->spec;
     const etsim_report_row *reb = row_find(r->main, "rebase", spec, 256, NULL, 0);
     const etsim_pick *pk = etsim_pick_find(r->picks, "ets", spec, 256);
@@ -406,7 +475,11 @@ static void table2(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
         double tp = best_tput(m ? tets : treb);
         c = tbl_triple(t, i, c, tp / base, t2 ? ref_num(t2, name, "throughput", NULL) : NAN, wr,
                        "%.2f", "%+.2f");
-        tbl_num(t, i, c, tp, "%.4f");
+        tbl_num(t, i, c++, tp, "%.4f");
+        double lo = 1, hi = 1;
+        if (m) band_ratio(treb, tets, &lo, &hi);
+        if (isnan(lo)) tbl_str(t, i, c, "-");
+        else snprintf(t->cell[i][c], sizeof t->cell[i][c], "%.2f-%.2f", lo, hi);
     }
 }
 
@@ -442,6 +515,33 @@ static void table3(const etsim_paper_results *r, const cJSON *ref, tbl *t) {
 
 /* ---- figure data ---------------------------------------------------------------------------------- */
 
+/* Figure 2's runtime error bar: each method's runtime relative to beam
+ * search at every band setting of the throughput sweep (its first
+ * problems), divided by the same at the nominal setting (8 in flight, the
+ * pool as sized), times the bar: [lo, hi] multipliers. */
+static void runtime_band(const etsim_paper_results *r, const char *sel, double *lo, double *hi) {
+    *lo = *hi = 1;
+    if (!r->throughput) return;
+    const char *spec = r->main_src->spec;
+    const etsim_report_row *beam = row_find(r->throughput, "beam", spec, 256, "fixedwidth", 0);
+    const etsim_report_row *me = !strcmp(sel, "rebase")
+                                     ? row_find(r->throughput, sel, spec, 256, NULL, 0)
+                                     : row_find(r->throughput, sel, spec, 256, "fixedwidth", 0);
+    double nom = NAN, scale, infl;
+    for (int pass = 0; pass < 2; pass++)
+        for (int32_t k = 0; me && beam && k < me->n_gpu; k++) {
+            const etsim_report_gpu *b = gpu_at(beam, me->gpu[k].setting);
+            if (!b || !(b->makespan_s > 0)) continue;
+            double rel = me->gpu[k].makespan_s / b->makespan_s;
+            setting_of(me->gpu[k].setting, &scale, &infl);
+            if (!pass && nominal(&me->gpu[k]) && infl == 8) nom = rel;
+            if (pass && nom > 0) {
+                if (rel / nom < *lo) *lo = rel / nom;
+                if (rel / nom > *hi) *hi = rel / nom;
+            }
+        }
+}
+
 static int write_fig2(const etsim_paper_results *r, const char *path, etsim_err *err) {
     const char *spec = r->main_src->spec;
     const etsim_report_row *v[3] = {row_find(r->main, "beam", spec, 256, "fixedwidth", 0),
@@ -451,11 +551,16 @@ static int write_fig2(const etsim_paper_results *r, const char *path, etsim_err 
         if (!v[i] || v[i]->n_gpu < 1)
             return etsim_errf(err, "Figure 2: missing %s result at width 256",
                               i == 0 ? "beam" : i == 1 ? "DVTS" : "REBASE");
+    static const char *const sels[3] = {"beam", "dvts", "rebase"};
+    double lo[3], hi[3];
+    for (int i = 0; i < 3; i++) runtime_band(r, sels[i], &lo[i], &hi[i]);
     etsim_atomic_file af;
     if (etsim_atomic_open(&af, path, err) < 0) return -1;
     fprintf(af.fp, "# Figure 2 (etsim paper): width 256, %s; values relative to beam search "
                    "(sqrt(N) beams)\n# FLOPs ~ tokens generated (the paper's proxy); KV = ETS KV metric; "
-                   "runtime = simulated makespan\n# metric beam dvts rebase\n", r->main_src->spec);
+                   "runtime = simulated makespan\n# runtime error bar: the range over KV pool "
+                   "x0.5-x2 and 4-32 problems in flight (throughput sweep), as a multiple of "
+                   "the bar\n# metric beam lo hi dvts lo hi rebase lo hi\n", r->main_src->spec);
     const char *names[4] = {"FLOPs", "\"Model calls\"", "\"KV cache size\"",
                             "\"Runtime (simulated)\""};
     for (int m = 0; m < 4; m++) {
@@ -465,7 +570,12 @@ static int write_fig2(const etsim_paper_results *r, const char *path, etsim_err 
                  : m == 1 ? (double)v[i]->sum.model_calls
                  : m == 2 ? (double)v[i]->sum.kv_tokens
                           : v[i]->gpu[0].makespan_s;
-        fprintf(af.fp, "%s %.4f %.4f %.4f\n", names[m], 1.0, x[1] / x[0], x[2] / x[0]);
+        fprintf(af.fp, "%s", names[m]);
+        for (int i = 0; i < 3; i++) {
+            double y = x[i] / x[0];
+            fprintf(af.fp, " %.4f %.4f %.4f", y, m == 3 ? y * lo[i] : y, m == 3 ? y * hi[i] : y);
+        }
+        fputc('\n', af.fp);
     }
     return etsim_atomic_commit(&af, err);
 }
@@ -524,6 +634,7 @@ static int write_scripts(const char *dir, etsim_err *err) {
 /* ---- paper.md ------------------------------------------------------------------------------------ */
 
 static void write_overview(FILE *fp, const etsim_paper_results *r, const tbl *t1, const tbl *t2,
+                           const tbl *t2b,
                            const tbl *t3, const char *ref_path, const etsim_paper_stats *st) {
     const etsim_paper_opts *o = r->o;
     fprintf(fp, "# ETS paper regeneration (etsim paper)\n\n");
@@ -563,6 +674,8 @@ static void write_overview(FILE *fp, const etsim_paper_results *r, const tbl *t1
         fputc('\n', fp);
         tbl_write_md(fp, t2);
         fputc('\n', fp);
+        tbl_write_md(fp, t2b);
+        fputc('\n', fp);
         tbl_write_md(fp, t3);
         fprintf(fp, "\n![Figure 2](fig2.png)\n\n![Figure 3](fig3.png)\n\n");
         fprintf(fp, "Figure data: fig2.dat, fig3.dat; scripts: plots/fig2.gp, plots/fig3.gp.\n");
@@ -578,7 +691,7 @@ int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
     const char *ref_path = r->ref_path;
     st->reference_found = ref != NULL;
     tbl *t1 = etsim_calloc(1, sizeof *t1), *t2 = etsim_calloc(1, sizeof *t2),
-        *t3 = etsim_calloc(1, sizeof *t3);
+        *t3 = etsim_calloc(1, sizeof *t3), *t2b = etsim_calloc(1, sizeof *t2b);
     int rc = -1;
     t1_right right = {0};
     for (int s = 0; s < ETSIM_PAPER_N_SETUPS; s++)
@@ -592,8 +705,10 @@ int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
     if (write_table(o->out_dir, "table1", t1, err) < 0) goto out;
     if (r->main_src) {
         table2(r, ref, t2);
+        table2_band(r, t2b);
         table3(r, ref, t3);
         if (write_table(o->out_dir, "table2", t2, err) < 0 ||
+            write_table(o->out_dir, "table2_band", t2b, err) < 0 ||
             write_table(o->out_dir, "table3", t3, err) < 0)
             goto out;
         char *f2 = etsim_paper_path(o->out_dir, "fig2.dat");
@@ -610,7 +725,7 @@ int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
     int mrc = etsim_atomic_open(&af, md, err);
     free(md);
     if (mrc < 0) goto out;
-    write_overview(af.fp, r, t1, t2, t3, ref_path, st);
+    write_overview(af.fp, r, t1, t2, t2b, t3, ref_path, st);
     if (etsim_atomic_commit(&af, err) < 0) goto out;
     if (table_out) tbl_write_md(table_out, t1);
     rc = 0;
@@ -619,5 +734,6 @@ out:
     free(t1);
     free(t2);
     free(t3);
+    free(t2b);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* report.c -- load a sweep's configs and summaries into rows (report.h). */
 #include "sim/sweep/report.h"
+#include "sim/core/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -90,6 +91,8 @@ static void row_summary(etsim_report_row *row, const cJSON *sum) {
         o->problems_per_s = num(g, "problems_per_s");
         o->tokens_per_s = num(g, "tokens_per_s");
         o->flops = num(g, "flops");
+        const cJSON *rg = cJSON_GetObjectItemCaseSensitive(g, "regime");
+        if (cJSON_IsString(rg)) snprintf(o->regime, sizeof o->regime, "%s", rg->valuestring);
         server_from(&o->policy, cJSON_GetObjectItemCaseSensitive(g, "policy"));
         server_from(&o->prm, cJSON_GetObjectItemCaseSensitive(g, "prm"));
     }
@@ -126,9 +129,11 @@ static int scan_lines(etsim_report *rep, const char *path, int configs_too, etsi
         /* problem lines start {"cfg":"<16 hex>","p": -- skip unparsed */
         if (n > 30 && !strncmp(line + 26, "\"p\":", 4)) continue;
         if (line[n - 1] != '\n') break; /* torn tail of a running sweep */
-        cJSON *j = cJSON_ParseWithLength(line, (size_t)n);
+        char where[64];
+        snprintf(where, sizeof where, "line %lld", (long long)lineno);
+        cJSON *j = etsim_json_parse(line, (size_t)n, where, err);
         if (!j) {
-            rc = etsim_errf(err, "%s: line %lld: invalid JSON", path, (long long)lineno);
+            rc = etsim_err_prefix(err, "%s", path);
             break;
         }
         const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "grid_hash");
@@ -169,9 +174,9 @@ static int load_grid_json(etsim_report *rep, const char *path, etsim_err *err) {
     size_t len;
     char *text = etsim_read_file(path, &len, err);
     if (!text) return -1;
-    cJSON *j = cJSON_ParseWithLength(text, len);
+    cJSON *j = etsim_json_parse(text, len, path, err);
     free(text);
-    if (!j) return etsim_errf(err, "%s: invalid JSON", path);
+    if (!j) return -1;
     const cJSON *h = cJSON_GetObjectItemCaseSensitive(j, "grid_hash");
     if (cJSON_IsString(h)) snprintf(rep->grid_hash, sizeof rep->grid_hash, "%s", h->valuestring);
     const cJSON *cfgs = cJSON_GetObjectItemCaseSensitive(j, "configs"), *e;

@@ -24,6 +24,7 @@ typedef struct etsim_report_server {
 typedef struct etsim_report_gpu {
     char *setting;              /* canonical JSON of the GPU setting      */
     double makespan_s, problems_per_s, tokens_per_s, flops;
+    char regime[20];            /* pool-bound, bandwidth-bound, compute-bound ("" if absent) */
     etsim_report_server policy, prm;
 } etsim_report_gpu;
 

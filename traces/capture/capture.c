@@ -697,6 +697,7 @@ int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
     D.t0 = etsim_now_s();
     int rc = -1;
     if (cap_config_load(opts->config_path, opts->synthetic, &D.cfg, err) < 0) return -1;
+    if (opts->shard_n) cap_config_shard(&D.cfg, opts->shard_i, opts->shard_n);
     const char *out = opts->out ? opts->out : D.cfg.out;
     if (!out) {
         etsim_errf(err, "%s: no output: give \"out\" or --out", opts->config_path);
@@ -729,6 +730,7 @@ int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
                    opts->config_path, D.end, D.o->meta.n_problems);
         goto done;
     }
+    if (D.cfg.shard_n && D.cfg.end < 0) cap_shard_range(D.cfg.shard_i, D.cfg.shard_n, &D.cfg.first, &D.end);
     build_meta(&D);
     if (open_writer(&D, out, err) < 0) goto done;
     if (open_results(&D, err) < 0) goto done;

@@ -50,6 +50,8 @@ typedef struct etsim_capture_opts {
     int resume;
     const char *results_dir;        /* write each configuration's live result JSON here */
     const char *synthetic;          /* profile: the synthetic model stands in for servers */
+    int shard_i, shard_n;           /* capture shard i of n (1-based) of the problem
+                                       range: a contiguous, balanced slice; 0/0 = all */
     volatile sig_atomic_t *stop;    /* set non-zero to stop (finished problems are kept) */
     etsim_capture_progress_fn progress;
     void *progress_ctx;
@@ -89,6 +91,21 @@ void etsim_capture_report_free(etsim_capture_report *r);
  * partial file with the finished problems is kept for resume). */
 int etsim_capture_run(const etsim_capture_opts *opts, etsim_capture_report *rep,
                       etsim_err *err);
+
+/* ---- joining shard traces (etsim trace merge) ------------------------------- */
+
+/* The header settings of a trace joined from capture shards (a callback of
+ * etsim_trace_merge, traces/trace_merge.h). Inputs whose settings carry a
+ * "capture" object must agree on it except for "shard" and the server URLs
+ * (the first input's are kept); when all are shards of one n, every shard
+ * 1..n must be there. The result is what one capture of the whole range
+ * writes: "capture" without "shard", its config_hash, and "counts" summed
+ * over the inputs (left out when `overlap`: a problem in two inputs would
+ * be counted twice). Other settings must be identical. NULL (err names the
+ * input and the field) when they do not agree. */
+char *etsim_capture_settings_merge(void *ctx, const char *const *settings,
+                                   const char *const *names, int n, int overlap,
+                                   etsim_err *err);
 
 /* ---- coverage of a sweep by a covering trace ---------------------------------- */
 typedef struct etsim_coverage_row {

@@ -231,16 +231,7 @@ int cap_config_load(const char *path, const char *synthetic, cap_config *c, etsi
     engine = NULL;
     cJSON_AddItemToObject(canon, "selectors",
                           cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "selectors"), 1));
-    /* The hash ignores where the servers are (a restarted server may move). */
-    cJSON *h = cJSON_Duplicate(canon, 1);
-    cJSON *src = cJSON_GetObjectItemCaseSensitive(h, "source");
-    cJSON_DeleteItemFromObjectCaseSensitive(src, "policy_url");
-    cJSON_DeleteItemFromObjectCaseSensitive(src, "prm_url");
-    cJSON_DeleteItemFromObjectCaseSensitive(src, "embed_url");
-    char *hs = cJSON_PrintUnformatted(h);
-    c->hash = etsim_hash_str(hs);
-    free(hs);
-    cJSON_Delete(h);
+    c->hash = cap_canon_hash(canon);
     c->capture_json = cJSON_PrintUnformatted(canon);
     cJSON_Delete(canon);
     cJSON_Delete(j);
@@ -255,6 +246,21 @@ err:
     free(text);
     cap_config_free(c);
     return -1;
+}
+
+/* The hash of canonical settings: it ignores where the servers are (a
+ * restarted server may move). */
+uint64_t cap_canon_hash(const cJSON *canon) {
+    cJSON *h = cJSON_Duplicate(canon, 1);
+    cJSON *src = cJSON_GetObjectItemCaseSensitive(h, "source");
+    cJSON_DeleteItemFromObjectCaseSensitive(src, "policy_url");
+    cJSON_DeleteItemFromObjectCaseSensitive(src, "prm_url");
+    cJSON_DeleteItemFromObjectCaseSensitive(src, "embed_url");
+    char *hs = cJSON_PrintUnformatted(h);
+    uint64_t v = etsim_hash_str(hs);
+    free(hs);
+    cJSON_Delete(h);
+    return v;
 }
 
 /* settings_json of the trace header: {"capture": ..., "config_hash": ...,
