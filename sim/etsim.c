@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "sim/exec/exec_selector.h"
 #include "sim/synthetic/synthetic.h"
 #include "traces/capture/live.h"
 #include "traces/oracle_trace.h"
@@ -26,6 +27,7 @@ static void register_builtins(void) {
             abort();
         }
     }
+    etsim_exec_selector_install(); /* "exec:COMMAND" selectors */
 }
 
 void etsim_init(void) { pthread_once(&init_once, register_builtins); }

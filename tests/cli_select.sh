@@ -89,7 +89,7 @@ check_out rebase '{"counts": [2, 0, 2]}' "$BIN" select "$TMP/rebase.json"
     { echo "FAIL missing-file"; fails=$((fails + 1)); }
 check_bad not-json 1 "<stdin>: line 1: invalid JSON" '{"selector": "ets", '
 check_bad unknown-selector 1 "unknown selector 'nope'" "$(inst nope 4 '{}')"
-check_bad width-zero 1 "field width" "$(inst ets-kv 0 '{}')"
+check_bad width-zero 1 "field 'width'" "$(inst ets-kv 0 '{}')"
 check_bad negative-lambdas 1 "params.lambdas" "$(inst ets 4 '{"lambdas": -1}')"
 check_bad negative-lambdac 1 "params.lambdac" "$(inst ets-kv 4 '{"lambdac": -0.5}')"
 check_bad unknown-param 1 "params.gamma" "$(inst ets 4 '{"gamma": 1}')"

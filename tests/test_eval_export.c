@@ -163,7 +163,7 @@ static void roundtrip(const char *result, etsim_grader_mode mode) {
 
     /* scoring the result */
     etsim_result_reader rr;
-    assert_int_equal(etsim_result_reader_open(&rr, result, ETSIM_RR_NODES, &err), 0);
+    assert_int_equal(etsim_result_reader_open(&rr, result, ETSIM_RR_LEAVES | ETSIM_RR_NODES, &err), 0);
     char *want[64];
     int want_correct = 0, n = 0;
     etsim_rr_problem *p;

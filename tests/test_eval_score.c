@@ -1,5 +1,5 @@
 /* test_eval_score.c -- accuracy of replay results (sim/eval/score.h) read
- * through the streaming reader (sim/eval/result_read.h): hand-built result
+ * through the streaming reader (sim/engine/result_read.h): hand-built result
  * files with hand-worked accuracies for every vote mode, leaves that carry
  * only texts, in-process scoring equal to scoring the written file, and
  * bad input (one message naming file, problem and field). */
@@ -52,7 +52,7 @@ static const char *HAND =
 static void eval_file(const char *path, const etsim_eval_opts *o, etsim_eval_acc *acc, int *correct_out) {
     etsim_err err = {{0}};
     etsim_result_reader rr;
-    assert_int_equal(etsim_result_reader_open(&rr, path, ETSIM_RR_NODES, &err), 0);
+    assert_int_equal(etsim_result_reader_open(&rr, path, ETSIM_RR_LEAVES | ETSIM_RR_NODES, &err), 0);
     etsim_eval_acc_init(acc, o);
     etsim_rr_problem *p;
     int rc, k = 0;
@@ -148,7 +148,7 @@ static void test_text_only_leaves(void **state) {
         "{\"node\":2,\"step_scores\":[0.4]}]}]}");
     etsim_err err = {{0}};
     etsim_result_reader rr;
-    assert_int_equal(etsim_result_reader_open(&rr, path, ETSIM_RR_NODES, &err), 0);
+    assert_int_equal(etsim_result_reader_open(&rr, path, ETSIM_RR_LEAVES | ETSIM_RR_NODES, &err), 0);
     etsim_rr_problem *p;
     assert_int_equal(etsim_result_reader_next(&rr, &p, &err), 1);
     assert_string_equal(p->question, "What is 3+4?");
@@ -259,7 +259,7 @@ static void test_in_process_equals_file(void **state) {
     etsim_eval_summary_free(&summary);
 
     etsim_result_reader rr;
-    assert_int_equal(etsim_result_reader_open(&rr, path, 0, &err), 0);
+    assert_int_equal(etsim_result_reader_open(&rr, path, ETSIM_RR_LEAVES, &err), 0);
     assert_string_equal(rr.answer_format, o->meta.answer_format);
     assert_int_equal(rr.width, 16);
     etsim_rr_problem *p;
@@ -289,7 +289,7 @@ static void expect_error(const char *text, const char *want) {
     char *path = write_tmp(text);
     etsim_err err = {{0}};
     etsim_result_reader rr;
-    int rc = etsim_result_reader_open(&rr, path, ETSIM_RR_NODES, &err);
+    int rc = etsim_result_reader_open(&rr, path, ETSIM_RR_LEAVES | ETSIM_RR_NODES, &err);
     if (rc == 0) {
         etsim_rr_problem *p;
         while ((rc = etsim_result_reader_next(&rr, &p, &err)) == 1) {}
@@ -360,7 +360,7 @@ static void test_answers_json(void **state) {
                            " \"ground_truth_answer\": \"4\", \"total_tokens\": 77}\n]\n");
     etsim_err err = {{0}};
     etsim_result_reader rr;
-    assert_int_equal(etsim_result_reader_open(&rr, path, 0, &err), 0);
+    assert_int_equal(etsim_result_reader_open(&rr, path, ETSIM_RR_LEAVES, &err), 0);
     assert_int_equal(rr.format, ETSIM_RR_ANSWERS);
     etsim_rr_problem *p;
     assert_int_equal(etsim_result_reader_next(&rr, &p, &err), 1);
@@ -422,7 +422,7 @@ static void test_buffer_boundaries(void **state) {
     fclose(fp);
     etsim_err err = {{0}};
     etsim_result_reader rr;
-    assert_int_equal(etsim_result_reader_open(&rr, path, 0, &err), 0);
+    assert_int_equal(etsim_result_reader_open(&rr, path, ETSIM_RR_LEAVES, &err), 0);
     etsim_rr_problem *pr;
     etsim_eval_opts o = etsim_eval_opts_default();
     int n = 0;

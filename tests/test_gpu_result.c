@@ -1,6 +1,7 @@
 /* test_gpu_result.c -- the cost model's two input paths agree: traces taken
  * in process from engine results equal the traces read back from the
- * result file the same replay wrote; and the result reader survives
+ * result file the same replay wrote (through the engine's result reader
+ * with the cost model's field mask); and the reader survives
  * truncated and corrupted files (every prefix, flipped bytes) with a clean
  * error, as untrusted input must. */
 #include <setjmp.h>
@@ -132,6 +133,34 @@ static void test_corrupt(void **state) {
         assert_int_equal(etsim_cost_traces_parse_result(bad[i], strlen(bad[i]), "bad.json", &set,
                                                         &err), -1);
         assert_non_null(strstr(err.msg, "bad.json"));
+        etsim_cost_traces_free(&set);
+    }
+    /* the one result reader's messages name file, problem and field */
+    const struct {
+        const char *text, *want;
+    } named[] = {
+        {"{\"etsim_result\":1,\"problems\":[{\"index\":0,\"nodes\":{\"parent\":[-1,0],\"tokens\":[3]},"
+         "\"decisions\":[]}]}",
+         "problem 0: field \"nodes.tokens\" has 1 entries but nodes.parent has 2"},
+        {"{\"etsim_result\":1,\"problems\":[{\"index\":0,\"nodes\":{\"parent\":[-1,0],\"tokens\":[3,4]},"
+         "\"decisions\":[{\"candidates\":[0]},{\"candidates\":[1,2]}]}]}",
+         "problem 0: field \"decisions[1].candidates\" element 1: 2 is not a generated node (0..1)"},
+        {"{\"etsim_result\":1,\"problems\":[{\"index\":0,\"nodes\":{\"parent\":[-1,0],\"tokens\":[3,4]},"
+         "\"decisions\":[{\"kept\":[0]}]}]}",
+         "problem 0: field \"decisions[0].candidates\" missing"},
+        {"{\"etsim_result\":1,\"problems\":[{\"index\":0,\"nodes\":{\"parent\":[-1,0]},\"decisions\":[]}]}",
+         "problem 0: field \"nodes.tokens\" missing"},
+        {"{\"etsim_result\":1,\"problems\":[{\"index\":0,\"nodes\":{\"parent\":[-1,0],\"tokens\":[3,-4]},"
+         "\"decisions\":[]}]}",
+         "problem 0: field \"nodes.tokens\" element 1 is not a token count"},
+        {"[{\"id\":0}]", "an ETS answers.json"},
+    };
+    for (size_t i = 0; i < sizeof named / sizeof *named; i++) {
+        etsim_cost_traces set = {0};
+        assert_int_equal(etsim_cost_traces_parse_result(named[i].text, strlen(named[i].text), "named.json", &set,
+                                                        &err), -1);
+        if (!strstr(err.msg, named[i].want) || strncmp(err.msg, "named.json", 10))
+            fail_msg("case %zu: got '%s', want '%s'", i, err.msg, named[i].want);
         etsim_cost_traces_free(&set);
     }
     const char *ok = "{\"etsim_result\":1,\"config\":{\"x\":[1,{\"y\":\"]}\"}]},\"problems\":[{\"index\":4,"

@@ -1,6 +1,7 @@
-/* fuzz_result_in.c -- libFuzzer target for the cost model's reader of
- * replay result files (gpu_model/result_in.h, `etsim cost RESULT.json`):
- * the input is the file's text. What it accepts must be a set of trees
+/* fuzz_result_in.c -- libFuzzer target for the result reader
+ * (sim/engine/result_read.h) with the cost model's field mask, as
+ * `etsim cost RESULT.json` reads (gpu_model/result_in.h): the input is
+ * the file's text. What it accepts must be a set of trees
  * (every parent earlier than its child) that the cost model can run on,
  * so small accepted sets are also simulated with the default GPU setup.
  * Crashes, sanitizer reports, a failure without a message and a tree the

@@ -2,6 +2,7 @@
 #include "sim/cli/cli.h"
 #include "selectors/registry.h"
 #include "sim/engine/oracle.h"
+#include "sim/engine/search_config.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -83,28 +84,11 @@ int etsim_cli_source_arg(etsim_cli_source *s, int argc, char **argv, int *i) {
 
 int etsim_cli_search_config(etsim_search_config *cfg, const char *selector, int width,
                             const char *const *sets, int n_sets, etsim_err *err) {
-    const etsim_selector *sel = etsim_selector_find(selector);
-    if (!sel) {
-        char known[256] = "";
-        const etsim_selector *const *all = etsim_selectors();
-        for (int i = 0; all[i]; i++) {
-            if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
-            strncat(known, all[i]->name, sizeof known - strlen(known) - 1);
-        }
-        return etsim_errf(err, "unknown selector '%s' (known: %s)", selector, known);
-    }
+    const etsim_selector *sel = etsim_selector_lookup(selector, err);
+    if (!sel) return -1;
     if (width <= 0) return etsim_errf(err, "--width must be > 0 (got %d)", width);
-    etsim_search_config_init(cfg, sel, width);
-    for (int i = 0; i < n_sets; i++) {
-        char key[128];
-        const char *eq = strchr(sets[i], '=');
-        if (!eq || eq == sets[i] || (size_t)(eq - sets[i]) >= sizeof key)
-            return etsim_errf(err, "--set '%s': expected KEY=VALUE", sets[i]);
-        memcpy(key, sets[i], (size_t)(eq - sets[i]));
-        key[eq - sets[i]] = 0;
-        if (etsim_search_config_set(cfg, key, eq + 1, err) < 0) return -1;
-    }
-    if (sel->validate && sel->validate(&cfg->sel, err) < 0) return -1;
+    if (etsim_search_config_from_sets(cfg, sel, width, sets, n_sets, err) < 0)
+        return etsim_err_prefix(err, "--set");
     return 0;
 }
 

@@ -132,7 +132,7 @@ int etsim_cmd_eval(int argc, char **argv) {
     etsim_bench_set ds = {0};
     if (dataset && etsim_bench_load_auto(dataset, &ds, &err)) return etsim_cli_fail(1, "%s", err.msg);
     etsim_result_reader rr;
-    if (etsim_result_reader_open(&rr, path, ETSIM_RR_NODES, &err)) {
+    if (etsim_result_reader_open(&rr, path, ETSIM_RR_LEAVES | ETSIM_RR_NODES, &err)) {
         etsim_bench_free(&ds);
         return etsim_cli_fail(1, "%s", err.msg);
     }

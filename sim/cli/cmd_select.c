@@ -33,6 +33,7 @@
 
 #include "sim/engine/selector.h"
 #include "selectors/registry.h"
+#include "sim/engine/search_config.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
 #include "sim/core/json.h"
@@ -96,38 +97,30 @@ static int find_node(const instance *in, int32_t id) {
     return -1;
 }
 
+/* The reference's shared config keys: accepted in "params" and ignored
+ * when a selector does not read them, as the harness ignores them. */
 static const char *const harness_keys[] = {"softmax_temperature", "lambdac", "lambdas",
                                            "fixedwidth", NULL};
 
-static int parse_params(instance *in, const cJSON *params, etsim_err *err) {
-    etsim_sel_config_init(&in->cfg, in->sel);
-    if (!params || cJSON_IsNull(params)) return 0;
-    if (!cJSON_IsObject(params)) return etsim_errf(err, "field params: expected an object");
-    const cJSON *p;
-    cJSON_ArrayForEach(p, params) {
-        const char *key = p->string;
-        int declared = etsim_sel_config_get_index(&in->cfg, key) >= 0, harness = 0;
-        for (int k = 0; harness_keys[k]; k++) harness |= !strcmp(key, harness_keys[k]);
-        if (!declared && !harness)
-            return etsim_errf(err, "field params.%s: unknown parameter for selector %s", key,
-                              in->sel->name);
-        if (cJSON_IsNull(p)) continue;
-        if (!cJSON_IsNumber(p))
-            return etsim_errf(err, "field params.%s: expected a number or null", key);
-        if (!declared) {
-            /* ETS-KV is ETS with lambda_s = 0: another value contradicts it. */
-            if (!strcmp(in->sel->name, "ets-kv") && !strcmp(key, "lambdas") && p->valuedouble != 0)
-                return etsim_errf(err, "field params.lambdas: ets-kv fixes lambdas = 0 "
-                                  "(use selector ets for lambdas = %g)", p->valuedouble);
-            continue;
-        }
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.17g", p->valuedouble);
-        if (etsim_sel_config_set(&in->cfg, key, buf, err) < 0)
-            return etsim_err_prefix(err, "field params.%s", key);
-    }
-    if (in->sel->validate && in->sel->validate(&in->cfg, err) < 0)
-        return etsim_err_prefix(err, "field params");
+/* selector, width and params, through the one search-configuration
+ * parser (sim/engine/search_config.h); the rest of the instance is read
+ * by parse_instance. */
+static int parse_config(instance *in, const cJSON *root, etsim_err *err) {
+    const etsim_search_json_opts opts = {.lookup = etsim_selector_lookup, .max_width = INT32_MAX,
+                                         .any_other_keys = 1, .selector_params_only = 1,
+                                         .ignore_keys = harness_keys};
+    etsim_search_config sc;
+    if (etsim_search_config_from_json(&sc, root, &opts, err) < 0) return -1;
+    in->sel = sc.sel.sel;
+    in->cfg = sc.sel;
+    in->width = sc.width;
+    /* ETS-KV is ETS with lambda_s = 0: another value contradicts it. */
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "params");
+    const cJSON *ls = cJSON_IsObject(params) ? cJSON_GetObjectItemCaseSensitive(params, "lambdas") : NULL;
+    if (!strcmp(in->sel->name, "ets-kv") && etsim_sel_config_get_index(&in->cfg, "lambdas") < 0 &&
+        cJSON_IsNumber(ls) && ls->valuedouble != 0)
+        return etsim_errf(err, "field 'params.lambdas': ets-kv fixes lambdas = 0 "
+                               "(use selector ets for lambdas = %g)", ls->valuedouble);
     return 0;
 }
 
@@ -232,21 +225,8 @@ static int parse_instance(instance *in, const char *text, size_t len, etsim_err 
     if (!in->json) return -1;
     const cJSON *root = in->json;
     if (!cJSON_IsObject(root)) return etsim_errf(err, "expected a JSON object");
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "selector");
-    if (!cJSON_IsString(v)) return etsim_errf(err, "field selector: expected a string");
-    in->sel = etsim_selector_find(v->valuestring);
-    if (!in->sel) {
-        char known[256] = "";
-        for (const etsim_selector *const *s = etsim_selectors(); *s; s++) {
-            if (known[0]) strncat(known, ", ", sizeof known - strlen(known) - 1);
-            strncat(known, (*s)->name, sizeof known - strlen(known) - 1);
-        }
-        return etsim_errf(err, "field selector: unknown selector '%s' (known: %s)", v->valuestring,
-                          known);
-    }
-    if (get_int(cJSON_GetObjectItemCaseSensitive(root, "width"), "field width", 1, INT32_MAX,
-                &in->width, err) < 0)
-        return -1;
+    if (parse_config(in, root, err) < 0) return -1;
+    const cJSON *v;
     in->initial_width = in->width;
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "initial_width")) && !cJSON_IsNull(v) &&
         get_int(v, "field initial_width", 1, INT32_MAX, &in->initial_width, err) < 0)
@@ -255,7 +235,6 @@ static int parse_instance(instance *in, const char *text, size_t len, etsim_err 
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "depth")) && !cJSON_IsNull(v) &&
         get_int(v, "field depth", 0, INT32_MAX, &in->depth, err) < 0)
         return -1;
-    if (parse_params(in, cJSON_GetObjectItemCaseSensitive(root, "params"), err) < 0) return -1;
 
     const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(root, "nodes");
     if (!cJSON_IsArray(nodes) || cJSON_GetArraySize(nodes) == 0)

@@ -19,6 +19,7 @@ int etsim_cmd_trace(int argc, char **argv);
 int etsim_cmd_sweep(int argc, char **argv);
 int etsim_cmd_merge(int argc, char **argv);
 int etsim_cmd_pick(int argc, char **argv);
+int etsim_cmd_diff(int argc, char **argv);
 int etsim_cmd_paper(int argc, char **argv);
 int etsim_cmd_fit(int argc, char **argv);
 

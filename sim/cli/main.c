@@ -2,10 +2,13 @@
  * happens in libetsim; each command only parses flags, calls the library
  * and reports errors as one `etsim: ...` line on stderr. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli/commands.h"
+#include "sim/cli/selector_lib.h"
 #include "sim/etsim.h"
+#include "sim/exec/exec_selector.h"
 
 typedef struct cli_command {
     const char *name;
@@ -27,6 +30,7 @@ static const cli_command commands[] = {
     {"inspect", etsim_cmd_inspect, "print a trace's header and statistics"},
     {"trace", etsim_cmd_trace, "trace files: merge the shard traces of a capture"},
     {"sweep", etsim_cmd_sweep, "run a grid of configurations x problems (resumable, shardable)"},
+    {"diff", etsim_cmd_diff, "compare two replay results: where and how two selectors diverge"},
     {"merge", etsim_cmd_merge, "join the outputs of sharded sweeps"},
     {"pick", etsim_cmd_pick, "choose ETS hyperparameters from a sweep by the paper's rule"},
     {"paper", etsim_cmd_paper, "regenerate the ETS paper's Figures 2-3 and Tables 1-3"},
@@ -44,6 +48,9 @@ static void usage(FILE *fp) {
 
 int main(int argc, char **argv) {
     etsim_init();
+    const char *exec_timeout = getenv("ETSIM_EXEC_TIMEOUT_S"); /* the library reads none */
+    if (exec_timeout) etsim_exec_selector_set_timeout(atof(exec_timeout));
+    if (etsim_cli_selector_libs(&argc, argv) != 0) return 2;
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -1,4 +1,5 @@
-/* json.c -- the shared strict JSON loader (see json.h). */
+/* json.c -- the shared strict JSON loader and the U+0000 escape helpers
+ * (see json.h). */
 #include "sim/core/json.h"
 
 #include <stdint.h>
@@ -170,4 +171,45 @@ cJSON *etsim_json_load(const char *path, etsim_err *err) {
     cJSON *j = etsim_json_parse(text, len, path, err);
     free(text);
     return j;
+}
+
+/* ---- U+0000 inside strings (see json.h) ---------------------------------- */
+static int is_zero_escape(const char *p, const char *end) {
+    return end - p >= 6 && p[0] == '\\' && p[1] == 'u' && p[2] == '0' && p[3] == '0' && p[4] == '0' && p[5] == '0';
+}
+
+size_t etsim_json_decode_nul_escapes(char *text, size_t n) {
+    char *end = text + n, *w = text;
+    const char *p = text;
+    while (p < end) {
+        if (*p != '\\') {
+            *w++ = *p++;
+        } else if (is_zero_escape(p, end)) {
+            *w++ = (char)0xC0;
+            *w++ = (char)0x80;
+            p += 6;
+        } else { /* any other escape (an escaped backslash too: JSON \\u0000 stays text) */
+            *w++ = *p++;
+            if (p < end) *w++ = *p++;
+        }
+    }
+    if (w < end) *w = 0;
+    return (size_t)(w - text);
+}
+
+char *etsim_json_nul_to_escape(const char *json) {
+    size_t n = 0, k = 0;
+    for (const char *p = json; *p; p++) n += ((unsigned char)p[0] == 0xC0 && (unsigned char)p[1] == 0x80) ? 5 : 1;
+    char *out = etsim_malloc(n + 1);
+    for (const char *p = json; *p; p++) {
+        if ((unsigned char)p[0] == 0xC0 && (unsigned char)p[1] == 0x80) {
+            memcpy(out + k, "\\u0000", 6);
+            k += 6;
+            p++;
+        } else {
+            out[k++] = *p;
+        }
+    }
+    out[k] = 0;
+    return out;
 }

@@ -38,4 +38,17 @@ cJSON *etsim_json_load(const char *path, etsim_err *err);
 /* 1-based line of byte offset `off` in text[0..len). */
 int etsim_json_line_of(const char *text, size_t len, size_t off);
 
+/* U+0000 in JSON strings that are kept (sim/eval/pystr.h: the bytes C0 80
+ * carry U+0000 through C strings, as Python keeps it): rewrite every
+ * "\u0000" escape in text[0..n) to the bytes C0 80, in place (the text
+ * only shrinks; a NUL is written after the new end when there is room);
+ * returns the new length. The JSON Lines reader (sim/eval/jsonl.h) does
+ * this on every line; call it on whole-file JSON before cJSON_Parse to
+ * keep strings whole. Other escapes, "\\u0000" included, are left for
+ * cJSON. */
+size_t etsim_json_decode_nul_escapes(char *text, size_t n);
+/* The reverse, for JSON printed by cJSON that Python will read: a copy of
+ * `json` with each C0 80 written as the escape \u0000 (malloc'd). */
+char *etsim_json_nul_to_escape(const char *json);
+
 #endif

@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "sim/eval/result_read.h"
+#include "sim/engine/result_read.h"
 #include "sim/eval/score.h"
 
 /* ---- Python-compatible strings ------------------------------------------------- */
@@ -306,7 +306,7 @@ int etsim_export_ets(const char *result_path, const etsim_export_opts *o, etsim_
     etsim_atomic_file answers = {0}, stats = {0};
     char *answers_path = NULL, *stats_path = NULL;
     int rc = -1, committed = 0, created = 0;
-    if (etsim_result_reader_open(&x->rr, result_path, ETSIM_RR_NODES, err)) goto out;
+    if (etsim_result_reader_open(&x->rr, result_path, ETSIM_RR_LEAVES | ETSIM_RR_NODES, err)) goto out;
     if (x->rr.format != ETSIM_RR_RESULT) {
         etsim_errf(err, "%s: is an ETS answers.json already; export needs an etsim result file", x->rr.path);
         goto out;

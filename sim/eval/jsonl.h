@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "sim/core/json.h"
 #include "sim/core/util.h"
 
 typedef struct etsim_jsonl {
@@ -28,16 +29,7 @@ void etsim_jsonl_from_fp(etsim_jsonl *r, FILE *fp, const char *name);
 int etsim_jsonl_next(etsim_jsonl *r, cJSON **out, etsim_err *err);
 void etsim_jsonl_close(etsim_jsonl *r);
 
-/* U+0000 in JSON strings (see pystr.h): rewrite every "\u0000" escape in
- * text[0..n) to the bytes C0 80, in place (the text only shrinks; a NUL is
- * written after the new end when there is room); returns the new length.
- * etsim_jsonl_next does this on every line; call it on whole-file JSON
- * before cJSON_Parse to keep strings whole. Other escapes, "\\u0000"
- * included, are left for cJSON. */
-size_t etsim_json_decode_nul_escapes(char *text, size_t n);
-/* The reverse, for JSON printed by cJSON that Python will read: a copy of
- * `json` with each C0 80 written as the escape \u0000 (malloc'd). */
-char *etsim_json_nul_to_escape(const char *json);
+/* etsim_json_decode_nul_escapes / etsim_json_nul_to_escape: sim/core/json.h. */
 
 /* Field helpers: a string / number field, or an error naming file, line
  * and field. */

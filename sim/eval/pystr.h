@@ -1,5 +1,6 @@
 /* pystr.h -- the string toolkit the answer graders are built from: a bump
- * arena that owns every intermediate string of one grading call, and small
+ * arena (sim/core/arena.h) that owns every intermediate string of one
+ * grading call, a string builder inside it, and small
  * functions with the exact semantics of the Python string operations the
  * reference graders use (str.replace, str.strip, str.split counts,
  * str.lower, float(), int(), str(int(x))).
@@ -27,19 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct etsim_arena_block etsim_arena_block;
-typedef struct etsim_arena {
-    etsim_arena_block *head; /* current block (newest first)           */
-    etsim_arena_block *first; /* kept across resets                    */
-} etsim_arena;
-
-void etsim_arena_init(etsim_arena *a);
-void etsim_arena_reset(etsim_arena *a);   /* drop all but the first block */
-void etsim_arena_free(etsim_arena *a);
-void *etsim_arena_alloc(etsim_arena *a, size_t n);
-char *etsim_arena_strndup(etsim_arena *a, const char *s, size_t n);
-char *etsim_arena_strdup(etsim_arena *a, const char *s);
-char *etsim_arena_concat(etsim_arena *a, const char *x, const char *y);
+#include "sim/core/arena.h"
 
 /* A growable output buffer inside the arena (the last allocation may
  * grow in place). */

@@ -1,13 +1,133 @@
-/* sal_parse.c -- search-and-learn's Qwen-math answer extraction and
- * strip_string (see sal_parse.h). The regular expressions of the Python are
+/* sal_parse.c -- search-and-learn's Qwen-math answer extraction,
+ * strip_string and the word2number it calls (see sal_parse.h). The regular expressions of the Python are
  * matched by hand, keeping their exact semantics: Python's \w / \W / \d are
  * Unicode-aware, re.sub never re-uses the characters a match consumed, and
  * the unit names are regex patterns (their '.' matches any character). */
 #include "sim/eval/sal_parse.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/eval/normalize.h"
+
+/* ---- word2number ------------------------------------------------------------ */
+/* etsim_sal_word_to_num: word2number's word_to_num as strip_string calls it
+ * (a str.isdigit() string becomes int(s), so "01" -> "1" and "６" -> "6";
+ * number words anywhere among the whitespace-separated tokens become their
+ * value; anything it rejects leaves the string unchanged). */
+static const struct { const char *w; long v; } numwords[] = {
+    {"zero", 0}, {"one", 1}, {"two", 2}, {"three", 3}, {"four", 4}, {"five", 5}, {"six", 6},
+    {"seven", 7}, {"eight", 8}, {"nine", 9}, {"ten", 10}, {"eleven", 11}, {"twelve", 12},
+    {"thirteen", 13}, {"fourteen", 14}, {"fifteen", 15}, {"sixteen", 16}, {"seventeen", 17},
+    {"eighteen", 18}, {"nineteen", 19}, {"twenty", 20}, {"thirty", 30}, {"forty", 40}, {"fifty", 50},
+    {"sixty", 60}, {"seventy", 70}, {"eighty", 80}, {"ninety", 90}, {"hundred", 100},
+    {"thousand", 1000}, {"million", 1000000}, {"billion", 1000000000}, {"point", -1},
+};
+#define N_NUMWORDS ((int)(sizeof numwords / sizeof numwords[0]))
+
+static int word_index(const char *w, size_t n) {
+    for (int i = 0; i < N_NUMWORDS; i++)
+        if (strlen(numwords[i].w) == n && !memcmp(numwords[i].w, w, n)) return i;
+    return -1;
+}
+
+/* number_formation(); false where the Python raises (empty list) */
+static bool formation(const long *v, int n, long *out) {
+    if (n <= 0) return false;
+    if (n >= 4) *out = v[0] * v[1] + v[2] + v[3];
+    else if (n == 3) *out = v[0] * v[1] + v[2];
+    else if (n == 2) *out = (v[0] == 100 || v[1] == 100) ? v[0] * v[1] : v[0] + v[1];
+    else *out = v[0];
+    return true;
+}
+
+const char *etsim_sal_word_to_num(etsim_arena *a, const char *s) {
+    const char *t = etsim_py_lower(a, etsim_py_replace(a, s, "-", " "));
+    /* `if number_sentence.isdigit(): return int(number_sentence)`: str.isdigit
+     * (any script's digits, also "²"); int() then takes only decimal digits
+     * ("６" -> 6) and raises on the others, which leaves the text as it was */
+    bool digits = *t != 0;
+    for (const char *p = t; *p && digits;) {
+        size_t l;
+        digits = etsim_py_isdigit_cp(etsim_utf8_decode(p, &l));
+        p += l;
+    }
+    if (digits) {
+        const char *c;
+        return etsim_py_int_canon(a, t, &c) ? c : s;
+    }
+    long v[64];
+    int n = 0, npoint = 0, nth = 0, nmi = 0, nbi = 0, point_at = -1;
+    int idx[64];
+    for (const char *p = t; *p;) {
+        size_t l;
+        while (*p && etsim_py_isspace_at(p, &l)) p += l;
+        const char *w = p;
+        while (*p && !etsim_py_isspace_at(p, &l)) p += etsim_utf8_len(p);
+        if (p == w) break;
+        int k = word_index(w, (size_t)(p - w));
+        if (k < 0) continue;
+        if (n == 64) return s;
+        idx[n] = k;
+        v[n++] = numwords[k].v;
+        if (numwords[k].v == -1) npoint++, point_at = n - 1;
+        if (numwords[k].v == 1000) nth++;
+        if (numwords[k].v == 1000000) nmi++;
+        if (numwords[k].v == 1000000000) nbi++;
+    }
+    if (n == 0 || nth > 1 || nmi > 1 || nbi > 1 || npoint > 1) return s;
+    int nint = npoint ? point_at : n; /* words before "point" */
+    int bi = -1, mi = -1, th = -1;
+    for (int i = 0; i < nint; i++) {
+        if (v[i] == 1000000000) bi = i;
+        if (v[i] == 1000000) mi = i;
+        if (v[i] == 1000) th = i;
+    }
+    if ((th > -1 && (th < mi || th < bi)) || (mi > -1 && mi < bi)) return s;
+    long total = 0, m;
+    if (nint == 1) {
+        total = v[0];
+    } else if (nint > 1) {
+        if (bi > -1) {
+            if (!formation(v, bi, &m)) return s;
+            total += m * 1000000000L;
+        }
+        if (mi > -1) {
+            if (!(bi > -1 ? formation(v + bi + 1, mi - bi - 1, &m) : formation(v, mi, &m))) return s;
+            total += m * 1000000L;
+        }
+        if (th > -1) {
+            bool ok = mi > -1 ? formation(v + mi + 1, th - mi - 1, &m)
+                      : bi > -1 ? formation(v + bi + 1, th - bi - 1, &m)
+                                : formation(v, th, &m);
+            if (!ok) return s;
+            total += m * 1000L;
+        }
+        int from = th > -1 && th != nint - 1   ? th + 1
+                   : mi > -1 && mi != nint - 1 ? mi + 1
+                   : bi > -1 && bi != nint - 1 ? bi + 1
+                   : (th == -1 && mi == -1 && bi == -1) ? 0
+                                                         : -1;
+        if (from >= 0) {
+            if (!formation(v + from, nint - from, &m)) return s;
+            total += m;
+        }
+    }
+    char buf[96];
+    if (npoint && point_at + 1 < n) { /* decimal words: "0." + digits, as a float */
+        char dec[80] = "0.";
+        size_t dl = 2;
+        for (int i = point_at + 1; i < n && dl < sizeof dec - 2; i++) {
+            if (v[i] > 9 || v[i] < 0 || idx[i] > 9) { snprintf(buf, sizeof buf, "%ld", total); return etsim_arena_strdup(a, buf); }
+            dec[dl++] = (char)('0' + v[i]);
+        }
+        dec[dl] = 0;
+        return etsim_py_float_repr(a, (double)total + strtod(dec, NULL));
+    }
+    snprintf(buf, sizeof buf, "%ld", total);
+    return etsim_arena_strdup(a, buf);
+}
 
 /* units mainly from MathQA, as the reference lists them (then each + "s") */
 static const char *const unit_texts[] = {

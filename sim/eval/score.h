@@ -38,7 +38,8 @@
 
 #include "sim/engine/engine.h"
 #include "sim/engine/result.h"
-#include "sim/eval/result_read.h"
+#include "sim/engine/result_read.h"
+#include "sim/eval/pystr.h"
 #include "sim/eval/vote.h"
 
 /* answer_format name (NULL: o->extract) -> profile; unknown name: error. */

@@ -1,122 +1,13 @@
-/* fit.c -- the coordinate search behind `etsim fit` and the parallel
- * multi-config replay its objectives use (see fit.h). */
+/* fit.c -- the coordinate search behind `etsim fit` (see fit.h); the
+ * objectives are fit_paper.c and fit_real.c, the replay they run is
+ * fit_replay.c. */
 #include "sim/sweep/fit.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim/sweep/metrics.h"
-#include "selectors/registry.h"
-
-/* ---- multi-config replay ---------------------------------------------------------------- */
-
-typedef struct rep_ctx {
-    etsim_oracle *o;
-    etsim_search_config *sc;
-    etsim_fit_run_cfg *cfgs;
-    int n_cfgs;
-    int32_t problems;
-    int32_t next;
-    pthread_mutex_t lock;
-    int failed;
-    etsim_err err;
-} rep_ctx;
-
-static void *rep_worker(void *arg) {
-    rep_ctx *c = arg;
-    int64_t *acc = etsim_calloc((size_t)c->n_cfgs * 4, sizeof *acc);
-    for (;;) {
-        pthread_mutex_lock(&c->lock);
-        int32_t p = c->failed ? c->problems : c->next++;
-        pthread_mutex_unlock(&c->lock);
-        if (p >= c->problems) break;
-        etsim_problem_result res;
-        etsim_problem_result_init(&res, c->o->meta.emb_dim);
-        for (int k = 0; k < c->n_cfgs; k++) {
-            etsim_err e = {{0}};
-            if (etsim_search_problem(c->o, &c->sc[k], p, &res, &e) < 0) {
-                pthread_mutex_lock(&c->lock);
-                if (!c->failed) c->err = e;
-                c->failed = 1;
-                pthread_mutex_unlock(&c->lock);
-                break;
-            }
-            etsim_sweep_votes v;
-            etsim_sweep_vote(&res, &v);
-            acc[4 * k] += v.correct[0];
-            acc[4 * k + 1] += res.c.kv_tokens;
-            acc[4 * k + 2] += res.c.model_calls;
-            acc[4 * k + 3] += res.c.tokens_generated;
-        }
-        etsim_problem_result_free(&res);
-    }
-    /* integer sums: the merge order does not matter */
-    pthread_mutex_lock(&c->lock);
-    for (int k = 0; k < c->n_cfgs; k++) {
-        c->cfgs[k].correct += acc[4 * k];
-        c->cfgs[k].kv_tokens += acc[4 * k + 1];
-        c->cfgs[k].model_calls += acc[4 * k + 2];
-        c->cfgs[k].tokens += acc[4 * k + 3];
-    }
-    pthread_mutex_unlock(&c->lock);
-    free(acc);
-    return NULL;
-}
-
-int etsim_fit_replay(const etsim_synth_profile *p, int32_t problems, int threads,
-                     etsim_fit_run_cfg *cfgs, int n_cfgs, etsim_err *err) {
-    rep_ctx c;
-    memset(&c, 0, sizeof c);
-    c.o = etsim_synth_open(p, err);
-    if (!c.o) return -1;
-    c.cfgs = cfgs;
-    c.n_cfgs = n_cfgs;
-    c.problems = problems < c.o->meta.n_problems ? problems : c.o->meta.n_problems;
-    c.sc = etsim_calloc((size_t)n_cfgs, sizeof *c.sc);
-    int rc = -1;
-    for (int k = 0; k < n_cfgs; k++) {
-        const etsim_selector *sel = etsim_selector_find(cfgs[k].selector);
-        if (!sel) {
-            etsim_errf(err, "unknown selector '%s'", cfgs[k].selector);
-            goto out;
-        }
-        etsim_search_config_init(&c.sc[k], sel, cfgs[k].width);
-        for (int s = 0; s < 4 && cfgs[k].sets[s]; s++) {
-            char key[64];
-            const char *eq = strchr(cfgs[k].sets[s], '=');
-            if (!eq || (size_t)(eq - cfgs[k].sets[s]) >= sizeof key) {
-                etsim_errf(err, "bad setting '%s'", cfgs[k].sets[s]);
-                goto out;
-            }
-            memcpy(key, cfgs[k].sets[s], (size_t)(eq - cfgs[k].sets[s]));
-            key[eq - cfgs[k].sets[s]] = 0;
-            if (etsim_search_config_set(&c.sc[k], key, eq + 1, err) < 0) goto out;
-        }
-        cfgs[k].correct = cfgs[k].kv_tokens = cfgs[k].model_calls = cfgs[k].tokens = 0;
-    }
-    pthread_mutex_init(&c.lock, NULL);
-    int t = threads < 1 ? 1 : threads;
-    pthread_t *tids = etsim_calloc((size_t)t, sizeof *tids);
-    int started = 0;
-    for (int i = 1; i < t; i++)
-        if (pthread_create(&tids[started], NULL, rep_worker, &c) == 0) started++;
-    rep_worker(&c);
-    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
-    free(tids);
-    pthread_mutex_destroy(&c.lock);
-    if (c.failed) {
-        *err = c.err;
-        goto out;
-    }
-    rc = c.problems;
-out:
-    free(c.sc);
-    etsim_oracle_close(c.o);
-    return rc;
-}
 
 /* ---- parameters of a profile ------------------------------------------------------------- */
 

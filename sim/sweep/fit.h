@@ -87,17 +87,4 @@ int etsim_fit_real_eval(etsim_fit_real *fr, const etsim_synth_profile *p, etsim_
 void etsim_fit_real_free(etsim_fit_real *fr);
 const etsim_fit_param *etsim_fit_real_params(int *n);
 
-/* Run `configs` (selector + width + params) over problems [0, n) of a
- * synthetic profile on T threads, one shared tree per problem; per config
- * the weighted-majority correct count and the ETS KV metric sum. Used by
- * the paper objective and by tests. */
-typedef struct etsim_fit_run_cfg {
-    const char *selector;
-    int32_t width;
-    const char *sets[4];          /* "key=value", NULL-terminated           */
-    int64_t correct, kv_tokens, model_calls, tokens;
-} etsim_fit_run_cfg;
-int etsim_fit_replay(const etsim_synth_profile *p, int32_t problems, int threads,
-                     etsim_fit_run_cfg *cfgs, int n_cfgs, etsim_err *err);
-
 #endif

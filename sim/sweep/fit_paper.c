@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "sim/sweep/fit.h"
+#include "sim/sweep/fit_replay.h"
 #include "sim/sweep/paper_plan.h"
 #include "sim/data/paper_ref.h"
 #include "sim/sweep/pick.h"

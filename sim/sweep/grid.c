@@ -19,6 +19,7 @@
 #include "gpu_model/cost.h"
 #include "sim/engine/result.h"
 #include "selectors/registry.h"
+#include "sim/engine/search_config.h"
 
 /* ---- small helpers ------------------------------------------------------------ */
 
@@ -79,16 +80,11 @@ static int fail(parse_ctx *c, const char *path, const char *fmt, ...) {
     return etsim_errf(c->err, "%s: %s: %s", c->origin, path, msg);
 }
 
-/* A scalar JSON value as the text `--set` would take; NULL if not scalar. */
+/* A scalar JSON value as the text `--set` would take
+ * (etsim_search_value_text); NULL if not scalar. */
 static char *scalar_text(const cJSON *v) {
-    char buf[64];
-    if (cJSON_IsString(v)) return etsim_strdup(v->valuestring);
-    if (cJSON_IsNumber(v)) {
-        etsim_fmt_double(buf, v->valuedouble);
-        return etsim_strdup(buf);
-    }
-    if (cJSON_IsBool(v)) return etsim_strdup(cJSON_IsTrue(v) ? "1" : "0");
-    return NULL;
+    char buf[4096];
+    return etsim_search_value_text(v, buf, sizeof buf) < 0 ? NULL : etsim_strdup(buf);
 }
 
 /* A value or a list of values into an axis. */
@@ -429,16 +425,9 @@ static int expand_entry(parse_ctx *c, const char *path, const cJSON *entry, cons
         }
     }
     if (!name) return fail(c, path, "needs \"selector\": NAME");
-    const etsim_selector *sel = etsim_selector_find(name);
-    if (!sel) {
-        char known[256] = "";
-        const etsim_selector *const *all = etsim_selectors();
-        for (int i = 0; all[i]; i++) {
-            if (i) strncat(known, ", ", sizeof known - strlen(known) - 1);
-            strncat(known, all[i]->name, sizeof known - strlen(known) - 1);
-        }
-        return fail(c, path, "unknown selector '%s' (known: %s)", name, known);
-    }
+    etsim_err lerr = {{0}};
+    const etsim_selector *sel = etsim_selector_lookup(name, &lerr);
+    if (!sel) return fail(c, path, "%s", lerr.msg);
     int32_t w[64];
     int n_w = 0;
     char wpath[300];
@@ -482,17 +471,14 @@ static int expand_entry(parse_ctx *c, const char *path, const cJSON *entry, cons
         for (;;) {
             etsim_sweep_config cf;
             memset(&cf, 0, sizeof cf);
-            etsim_search_config_init(&cf.search, sel, w[wi]);
+            const char *keys[48], *vals[48];
             for (int a = 0; a < n_ax; a++) {
-                etsim_err serr = {{0}};
-                if (etsim_search_config_set(&cf.search, ax[a].key, ax[a].vals[idx[a]], &serr) < 0) {
-                    fail(c, path, "%s", serr.msg);
-                    goto axes_err;
-                }
+                keys[a] = ax[a].key;
+                vals[a] = ax[a].vals[idx[a]];
             }
-            etsim_err verr = {{0}};
-            if (sel->validate && sel->validate(&cf.search.sel, &verr) < 0) {
-                fail(c, path, "%s", verr.msg);
+            etsim_err serr = {{0}};
+            if (etsim_search_config_resolve(&cf.search, sel, w[wi], keys, vals, n_ax, &serr) < 0) {
+                fail(c, path, "%s", serr.msg);
                 goto axes_err;
             }
             cf.source = src;

@@ -13,6 +13,7 @@
 #include "traces/capture/capture_internal.h"
 #include "sim/core/json.h"
 #include "selectors/registry.h"
+#include "sim/engine/search_config.h"
 
 void cap_config_free(cap_config *c) {
     etsim_live_config_free(&c->live);
@@ -47,64 +48,26 @@ static char *stem(const char *path) {
     return s;
 }
 
-/* A JSON scalar as the text etsim_search_config_set takes. */
-static int scalar_text(const cJSON *v, char *buf, size_t cap) {
-    if (cJSON_IsString(v)) snprintf(buf, cap, "%s", v->valuestring);
-    else if (cJSON_IsBool(v)) snprintf(buf, cap, "%d", cJSON_IsTrue(v) ? 1 : 0);
-    else if (cJSON_IsNumber(v)) etsim_fmt_double(buf, v->valuedouble);
-    else return -1;
-    return 0;
-}
-
 static int parse_selectors(cap_config *c, const cJSON *list, const cJSON *engine, etsim_err *err) {
     if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) == 0)
         return etsim_errf(err, "key selectors: expected a non-empty list of configurations");
     int n = cJSON_GetArraySize(list);
     c->sels = etsim_calloc((size_t)n, sizeof *c->sels);
+    static const char *const extra_keys[] = {"name", NULL};
+    const etsim_search_json_opts opts = {.lookup = etsim_selector_lookup, .max_width = 1000000,
+                                         .extra_keys = extra_keys, .engine = engine};
     const cJSON *s;
     int k = 0;
     cJSON_ArrayForEach(s, list) {
         cap_sel *cs = &c->sels[k];
         c->n_sels = k + 1;
-        if (!cJSON_IsObject(s)) return etsim_errf(err, "selectors[%d]: expected an object", k);
-        const cJSON *name = cJSON_GetObjectItemCaseSensitive(s, "selector");
-        const cJSON *width = cJSON_GetObjectItemCaseSensitive(s, "width");
-        const cJSON *params = cJSON_GetObjectItemCaseSensitive(s, "params");
-        const cJSON *label = cJSON_GetObjectItemCaseSensitive(s, "name");
-        const cJSON *m;
-        cJSON_ArrayForEach(m, s) {
-            if (strcmp(m->string, "selector") && strcmp(m->string, "width") &&
-                strcmp(m->string, "params") && strcmp(m->string, "name"))
-                return etsim_errf(err, "selectors[%d]: unknown key '%s'", k, m->string);
-        }
-        if (!cJSON_IsString(name)) return etsim_errf(err, "selectors[%d]: key selector: expected a string", k);
-        const etsim_selector *sel = etsim_selector_find(name->valuestring);
-        if (!sel) return etsim_errf(err, "selectors[%d]: unknown selector '%s'", k, name->valuestring);
-        if (!cJSON_IsNumber(width) || width->valuedouble != floor(width->valuedouble) ||
-            width->valuedouble < 1 || width->valuedouble > 1e6)
-            return etsim_errf(err, "selectors[%d]: key width: expected an integer in [1, 1000000]", k);
-        etsim_search_config_init(&cs->cfg, sel, (int32_t)width->valuedouble);
-        char val[128];
-        const cJSON *e;
-        cJSON_ArrayForEach(e, engine) {
-            if (scalar_text(e, val, sizeof val) < 0 ||
-                etsim_search_config_set(&cs->cfg, e->string, val, err) < 0)
-                return etsim_err_prefix(err, "key %s", e->string);
-        }
-        if (params && !cJSON_IsObject(params))
-            return etsim_errf(err, "selectors[%d]: key params: expected an object", k);
-        cJSON_ArrayForEach(e, params) {
-            if (scalar_text(e, val, sizeof val) < 0)
-                return etsim_errf(err, "selectors[%d]: params.%s: expected a number, string or boolean", k, e->string);
-            if (etsim_search_config_set(&cs->cfg, e->string, val, err) < 0)
-                return etsim_err_prefix(err, "selectors[%d]: params", k);
-        }
-        if (sel->validate && sel->validate(&cs->cfg.sel, err) < 0)
+        if (etsim_search_config_from_json(&cs->cfg, s, &opts, err) < 0)
             return etsim_err_prefix(err, "selectors[%d]", k);
+        const cJSON *label = cJSON_GetObjectItemCaseSensitive(s, "name");
         char buf[96];
         if (label && !cJSON_IsString(label)) return etsim_errf(err, "selectors[%d]: key name: expected a string", k);
         if (label) snprintf(buf, sizeof buf, "%s", label->valuestring);
-        else snprintf(buf, sizeof buf, "%d-%s-w%d", k, sel->name, (int)width->valuedouble);
+        else snprintf(buf, sizeof buf, "%d-%s-w%d", k, cs->cfg.sel.sel->name, cs->cfg.width);
         for (char *p = buf; *p; p++)
             if (*p == '/' || *p == ' ') *p = '_';
         cs->name = etsim_strdup(buf);

@@ -1,12 +1,13 @@
 /* cover.c -- covering runs (see cover.h): parse a list of search
- * configurations and run them all on one problem's tree, so the tree ends
- * up holding the union of the children they request. */
+ * configurations (each through the one parser, sim/engine/search_config.h)
+ * and run them all on one problem's tree, so the tree ends up holding the
+ * union of the children they request. */
 #include "traces/capture/cover.h"
 #include "sim/core/json.h"
 #include "selectors/registry.h"
+#include "sim/engine/search_config.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,66 +17,6 @@ void etsim_cover_configs_free(etsim_cover_configs *c) {
     free(c->cfg);
     free(c->json);
     memset(c, 0, sizeof *c);
-}
-
-/* One "params" value as the text etsim_search_config_set takes. */
-static int param_text(const cJSON *v, char *buf, size_t n) {
-    if (cJSON_IsNumber(v)) {
-        snprintf(buf, n, "%.17g", cJSON_GetNumberValue(v));
-        return 0;
-    }
-    if (cJSON_IsBool(v)) {
-        snprintf(buf, n, "%d", cJSON_IsTrue(v) ? 1 : 0);
-        return 0;
-    }
-    if (cJSON_IsString(v) && strlen(v->valuestring) < n) {
-        snprintf(buf, n, "%s", v->valuestring);
-        return 0;
-    }
-    return -1;
-}
-
-static int parse_entry(const cJSON *e, int32_t k, const char *origin, etsim_search_config *cfg,
-                       etsim_err *err) {
-    if (!cJSON_IsObject(e)) return etsim_errf(err, "%s: config %d: expected an object", origin, k);
-    const cJSON *sel = NULL, *width = NULL, *params = NULL, *it;
-    cJSON_ArrayForEach(it, e) {
-        const char *key = it->string ? it->string : "";
-        const cJSON **slot = !strcmp(key, "selector") ? &sel
-                             : !strcmp(key, "width")  ? &width
-                             : !strcmp(key, "params") ? &params
-                                                      : NULL;
-        if (!slot)
-            return etsim_errf(err, "%s: config %d: unknown key '%s' (selector, width, params)",
-                              origin, k, key);
-        if (*slot) return etsim_errf(err, "%s: config %d: duplicate key '%s'", origin, k, key);
-        *slot = it;
-    }
-    if (!sel || !cJSON_IsString(sel))
-        return etsim_errf(err, "%s: config %d: field 'selector': expected a selector name", origin, k);
-    const etsim_selector *s = etsim_selector_find(sel->valuestring);
-    if (!s)
-        return etsim_errf(err, "%s: config %d: field 'selector': unknown selector '%s'", origin, k,
-                          sel->valuestring);
-    double w = width && cJSON_IsNumber(width) ? cJSON_GetNumberValue(width) : NAN;
-    if (!(w >= 1 && w <= 1e9 && w == floor(w)))
-        return etsim_errf(err, "%s: config %d: field 'width': expected an integer >= 1", origin, k);
-    etsim_search_config_init(cfg, s, (int32_t)w);
-    if (params) {
-        if (!cJSON_IsObject(params))
-            return etsim_errf(err, "%s: config %d: field 'params': expected an object", origin, k);
-        cJSON_ArrayForEach(it, params) {
-            char value[256];
-            if (param_text(it, value, sizeof value))
-                return etsim_errf(err, "%s: config %d: params '%s': expected a number, string or bool",
-                                  origin, k, it->string);
-            if (etsim_search_config_set(cfg, it->string, value, err) < 0)
-                return etsim_err_prefix(err, "%s: config %d: params", origin, k);
-        }
-    }
-    if (s->validate && s->validate(&cfg->sel, err) < 0)
-        return etsim_err_prefix(err, "%s: config %d", origin, k);
-    return 0;
 }
 
 int etsim_cover_configs_parse(const char *json, size_t len, const char *origin,
@@ -96,10 +37,14 @@ int etsim_cover_configs_parse(const char *json, size_t len, const char *origin,
         goto err;
     }
     out->cfg = etsim_calloc((size_t)n, sizeof *out->cfg);
+    const etsim_search_json_opts entry_opts = {.lookup = etsim_selector_lookup, .max_width = 1000000000};
     const cJSON *e;
     int32_t k = 0;
     cJSON_ArrayForEach(e, list) {
-        if (parse_entry(e, k, origin, &out->cfg[k], err)) goto err;
+        if (etsim_search_config_from_json(&out->cfg[k], e, &entry_opts, err) < 0) {
+            etsim_err_prefix(err, "%s: config %d", origin, k);
+            goto err;
+        }
         out->n = ++k;
     }
     char *txt = cJSON_PrintUnformatted(list);

@@ -1,5 +1,6 @@
 /* fuzz_result_read.c -- libFuzzer target for the streaming reader of
- * replay results and ETS answers.json (result_read.h) and the scoring of
+ * replay results and ETS answers.json (sim/engine/result_read.h, with
+ * evaluation's field mask) and the scoring of
  * what it reads (score.h): the input is the file. Every problem it yields
  * is scored with both graders; crashes, sanitizer reports and a problem
  * scored differently twice are the findings. */
@@ -18,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (!fp) return 0;
     etsim_err err = {{0}};
     etsim_result_reader rr;
-    if (etsim_result_reader_open_fp(&rr, fp, "fuzz", ETSIM_RR_NODES, &err) == 0) {
+    if (etsim_result_reader_open_fp(&rr, fp, "fuzz", ETSIM_RR_LEAVES | ETSIM_RR_NODES, &err) == 0) {
         etsim_rr_problem *p;
         etsim_eval_opts o = etsim_eval_opts_default();
         while (etsim_result_reader_next(&rr, &p, &err) == 1) {

@@ -1,14 +1,19 @@
-/* result_read.c -- streaming reader of replay results and ETS answers.json
- * (see result_read.h).
+/* result_read.c -- the one streaming reader of replay results (and ETS
+ * answers.json), with a field mask (see result_read.h).
  *
- * How it works: a byte cursor over a 1 MiB read buffer walks the document
- * structure (objects, arrays, strings) itself. A value the reader needs is
- * captured -- its bytes copied into a scratch buffer while the cursor
- * passes over them -- and parsed with cJSON; a value it does not need
- * (decisions, node tokens and scores) is only scanned. Strings and arrays
- * of one problem go into an arena that is reset for the next problem. */
-#include "sim/eval/result_read.h"
-#include "sim/eval/jsonl.h"
+ * How it works: a byte cursor over a 1 MiB read buffer (or the caller's
+ * memory) walks the document structure (objects, arrays, strings) itself.
+ * Integer arrays (nodes.parent, nodes.tokens, decision candidates) are
+ * parsed by the cursor into growable arrays reused from problem to
+ * problem; another value the mask wants is captured -- its bytes copied
+ * into a scratch buffer while the cursor passes over them -- and parsed
+ * with cJSON; a value the mask does not want is only scanned. Strings and
+ * small arrays of one problem go into an arena reset for the next one.
+ *
+ * Why one file of ~900 lines: the byte cursor, the scanner and the field
+ * readers share the cursor's state; split, the cursor would become an API
+ * of its own with one user. */
+#include "sim/engine/result_read.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -17,6 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/arena.h"
+#include "sim/core/json.h"
+
 #define RR_BUF ((size_t)1 << 20)
 
 enum { ST_HEADER = 0, ST_FIRST, ST_MORE, ST_DONE };
@@ -24,6 +32,7 @@ enum { ST_HEADER = 0, ST_FIRST, ST_MORE, ST_DONE };
 struct etsim_rr_impl {
     FILE *fp;
     int own_fp;
+    int in_memory;        /* buf is the caller's text: nothing to refill */
     char *buf;
     size_t pos, len;
     int eof, ioerr;
@@ -37,11 +46,20 @@ struct etsim_rr_impl {
     int64_t cap_stack;
     etsim_arena arena;
     etsim_rr_problem cur;
+    /* integer arrays of the current problem, reused (cur points here) */
+    int32_t *parent, *tokens, *cand;
+    int64_t *cand_off;
+    uint8_t *clustered;
+    int64_t cap_parent, cap_tokens, cap_cand, cap_dec, cap_dec_off;
 };
 
 /* ---- byte cursor ----------------------------------------------------------- */
 static int refill(etsim_rr_impl *m) {
     if (m->eof) return 0;
+    if (m->in_memory) {
+        m->eof = 1;
+        return 0;
+    }
     if (m->cap && m->pos > m->cap_from) etsim_sbuf_put(m->cap, m->buf + m->cap_from, m->pos - m->cap_from);
     m->cap_from = 0;
     m->pos = 0;
@@ -355,20 +373,66 @@ static int read_leaves(pctx *p, const cJSON *arr, const char *name, etsim_err *e
     return 0;
 }
 
-static int read_int_array(pctx *p, const cJSON *a, int32_t **out, int32_t *n_out, etsim_err *err) {
-    etsim_rr_impl *m = p->r->impl;
-    if (!cJSON_IsArray(a)) return pfail(p, err, "is not an array");
-    int n = cJSON_GetArraySize(a), i = 0;
-    int32_t *v = etsim_arena_alloc(&m->arena, sizeof *v * (size_t)(n ? n : 1));
-    for (const cJSON *x = a->child; x; x = x->next, i++) {
-        if (!cJSON_IsNumber(x) || x->valuedouble != floor(x->valuedouble) || x->valuedouble < -1 ||
-            x->valuedouble >= n)
-            return pfail(p, err, "element %d is not a node id in -1..%d", i, n - 1);
-        v[i] = (int32_t)x->valuedouble;
+/* One element of an integer array: 1 with *out, 0 when it is some other
+ * value (scanned past), -1 on malformed JSON. A plain run of digits is
+ * converted here; a number with a fraction or exponent goes through
+ * strtod, as cJSON would read it, and counts when it is integral. */
+static int scan_int(etsim_result_reader *r, int64_t *out, etsim_err *err) {
+    etsim_rr_impl *m = r->impl;
+    int c = peekc(m);
+    if (c != '-' && !(c >= '0' && c <= '9')) return scan_value(r, NULL, err) ? -1 : 0;
+    char tok[48];
+    size_t n = 0;
+    int64_t v = 0;
+    int neg = c == '-', digits = 0;
+    if (neg) tok[n++] = (char)nextc(m);
+    for (c = peekc(m); c >= '0' && c <= '9'; c = peekc(m), digits++) {
+        if (n < sizeof tok - 1) tok[n++] = (char)c;
+        if (digits < 18) v = v * 10 + (c - '0');
+        nextc(m);
     }
-    *out = v;
-    *n_out = n;
-    return 0;
+    if (digits && digits <= 18 && c != '.' && c != 'e' && c != 'E') {
+        *out = neg ? -v : v;
+        return 1;
+    }
+    for (; (c >= '0' && c <= '9') || c == '.' || c == 'e' || c == 'E' || c == '+' || c == '-'; c = peekc(m)) {
+        if (n < sizeof tok - 1) tok[n++] = (char)c;
+        nextc(m);
+    }
+    if (n >= sizeof tok - 1) return 0; /* a number this long is no node id or count */
+    tok[n] = 0;
+    char *end;
+    double d = strtod(tok, &end);
+    if (!digits || *end) return malformed(r, err, "bad number");
+    if (d != floor(d) || fabs(d) > (double)(INT64_C(1) << 53)) return 0;
+    *out = (int64_t)d;
+    return 1;
+}
+
+/* A JSON array of integers, read by the cursor itself (node arrays are
+ * the bulk of a problem; cJSON would spend ~64 bytes a number). Element i
+ * goes to (*v)[at + i] (grown as needed; *n elements); *bad is the first
+ * element that is not an integer in int32 range (-1: none), named by the
+ * caller once the array's length is known. */
+static int read_ints(pctx *p, int32_t **v, int64_t *cap, int64_t at, int32_t *n, int32_t *bad, etsim_err *err) {
+    etsim_result_reader *r = p->r;
+    etsim_rr_impl *m = r->impl;
+    *n = 0;
+    *bad = -1;
+    skip_ws(m);
+    if (peekc(m) != '[') return pfail(p, err, "is not an array");
+    nextc(m);
+    int first = 1, rc;
+    while ((rc = arr_next(r, &first, err)) == 1) {
+        if (*n == INT32_MAX) return pfail(p, err, "has too many elements");
+        int64_t x = 0;
+        int got = scan_int(r, &x, err);
+        if (got < 0) return -1;
+        if ((!got || x < INT32_MIN || x > INT32_MAX) && *bad < 0) *bad = *n;
+        etsim_grow((void **)v, cap, at + *n + 1, sizeof **v);
+        (*v)[at + (*n)++] = got && x >= INT32_MIN && x <= INT32_MAX ? (int32_t)x : INT32_MIN;
+    }
+    return rc;
 }
 
 static int read_texts(pctx *p, const cJSON *a, const char ***out, int32_t *n_out, etsim_err *err) {
@@ -386,43 +450,116 @@ static int read_texts(pctx *p, const cJSON *a, const char ***out, int32_t *n_out
     return 0;
 }
 
-/* nodes: {"parent": [...], "text": [...], ...}; the rest is skipped */
+/* nodes: {"parent": [...], "tokens": [...], "text": [...], ...}: what the
+ * mask wants is read, the rest skipped; then parents must form a tree in
+ * generation order and the arrays must agree in length. */
 static int read_nodes(pctx *p, etsim_err *err) {
     etsim_result_reader *r = p->r;
     etsim_rr_impl *m = r->impl;
     etsim_rr_problem *cur = &m->cur;
+    int want_tokens = m->flags & ETSIM_RR_TOKENS, want_text = m->flags & ETSIM_RR_NODES;
     skip_ws(m);
     if (peekc(m) != '{') return pfail(p, err, "is not an object");
     nextc(m);
-    int first = 1, rc, n_text = -1;
+    int first = 1, rc, n_text = -1, n_tokens = -1;
     while ((rc = obj_next(r, &first, err)) == 1) {
-        int want_parent = key_is(m, "parent"), want_text = key_is(m, "text");
-        if (scan_value(r, want_parent || want_text ? &m->val : NULL, err)) return -1;
-        if (!want_parent && !want_text) continue;
-        cJSON *v = parse_val(r, err);
-        if (!v) return -1;
-        pctx q = {r, want_parent ? "nodes.parent" : "nodes.text"};
-        int bad = want_parent ? read_int_array(&q, v, &cur->parent, &cur->n_nodes, err)
-                              : read_texts(&q, v, &cur->text, &n_text, err);
-        cJSON_Delete(v);
-        if (bad) return -1;
+        int32_t bad, n;
+        if (key_is(m, "parent")) {
+            pctx q = {r, "nodes.parent"};
+            if (read_ints(&q, &m->parent, &m->cap_parent, 0, &n, &bad, err)) return -1;
+            for (int32_t k = 0; k < n && bad < 0; k++)
+                if (m->parent[k] < -1 || m->parent[k] >= n) bad = k;
+            if (bad >= 0) return pfail(&q, err, "element %d is not a node id in -1..%d", bad, n - 1);
+            cur->parent = m->parent;
+            cur->n_nodes = n;
+        } else if (want_tokens && key_is(m, "tokens")) {
+            pctx q = {r, "nodes.tokens"};
+            if (read_ints(&q, &m->tokens, &m->cap_tokens, 0, &n, &bad, err)) return -1;
+            for (int32_t k = 0; k < n && bad < 0; k++)
+                if (m->tokens[k] < 0) bad = k;
+            if (bad >= 0) return pfail(&q, err, "element %d is not a token count in 0..%d", bad, INT32_MAX);
+            cur->tokens = m->tokens;
+            n_tokens = n;
+        } else if (want_text && key_is(m, "text")) {
+            if (scan_value(r, &m->val, err)) return -1;
+            cJSON *v = parse_val(r, err);
+            if (!v) return -1;
+            pctx q = {r, "nodes.text"};
+            int bad_text = read_texts(&q, v, &cur->text, &n_text, err);
+            cJSON_Delete(v);
+            if (bad_text) return -1;
+        } else if (scan_value(r, NULL, err)) {
+            return -1;
+        }
     }
     if (rc < 0) return -1;
-    if (cur->text) {
-        pctx q = {r, "nodes.text"};
-        if (!cur->parent) {
-            q.field = "nodes.parent";
-            return pfail(&q, err, "missing (needed with nodes.text)");
+    pctx q = {r, "nodes.parent"};
+    if ((cur->text || cur->tokens) && !cur->parent)
+        return pfail(&q, err, "missing (needed with nodes.%s)", cur->text ? "text" : "tokens");
+    if (cur->text && n_text != cur->n_nodes) {
+        q.field = "nodes.text";
+        return pfail(&q, err, "has %d entries but nodes.parent has %d", n_text, cur->n_nodes);
+    }
+    if (cur->tokens && n_tokens != cur->n_nodes) {
+        q.field = "nodes.tokens";
+        return pfail(&q, err, "has %d entries but nodes.parent has %d", n_tokens, cur->n_nodes);
+    }
+    for (int32_t k = 0; cur->parent && k < cur->n_nodes; k++)
+        if (k == 0 ? cur->parent[0] != -1 : (cur->parent[k] < 0 || cur->parent[k] >= k))
+            return pfail(&q, err, "element %d: parent %d is not an earlier node", k, cur->parent[k]);
+    return 0;
+}
+
+/* decisions: [{"candidates": [ids], "clusters": ..., ...}, ...]: each
+ * decision's candidates are appended to one array (cand_off marks where
+ * each begins); whether it logged clusters is noted; the rest skipped. */
+static int read_decisions(pctx *p, etsim_err *err) {
+    etsim_result_reader *r = p->r;
+    etsim_rr_impl *m = r->impl;
+    etsim_rr_problem *cur = &m->cur;
+    char field[64];
+    skip_ws(m);
+    if (peekc(m) != '[') return pfail(p, err, "is not an array");
+    nextc(m);
+    etsim_grow((void **)&m->cand_off, &m->cap_dec_off, 1, sizeof *m->cand_off);
+    m->cand_off[0] = 0;
+    int first = 1, rc;
+    int32_t d = 0;
+    while ((rc = arr_next(r, &first, err)) == 1) {
+        if (d == INT32_MAX - 1) return pfail(p, err, "has too many elements");
+        pctx q = {r, field};
+        snprintf(field, sizeof field, "decisions[%d]", d);
+        skip_ws(m);
+        if (peekc(m) != '{') return pfail(&q, err, "is not an object");
+        nextc(m);
+        etsim_grow((void **)&m->clustered, &m->cap_dec, (int64_t)d + 1, sizeof *m->clustered);
+        etsim_grow((void **)&m->cand_off, &m->cap_dec_off, (int64_t)d + 2, sizeof *m->cand_off);
+        m->clustered[d] = 0;
+        int f2 = 1, r2, have_cand = 0;
+        while ((r2 = obj_next(r, &f2, err)) == 1) {
+            if (key_is(m, "candidates")) {
+                snprintf(field, sizeof field, "decisions[%d].candidates", d);
+                if (have_cand) return pfail(&q, err, "appears twice");
+                int32_t n, bad;
+                if (read_ints(&q, &m->cand, &m->cap_cand, m->cand_off[d], &n, &bad, err)) return -1;
+                if (bad >= 0) return pfail(&q, err, "element %d is not a node id", bad);
+                m->cand_off[d + 1] = m->cand_off[d] + n;
+                have_cand = 1;
+            } else {
+                if (key_is(m, "clusters")) m->clustered[d] = 1;
+                if (scan_value(r, NULL, err)) return -1;
+            }
         }
-        if (n_text != cur->n_nodes)
-            return pfail(&q, err, "has %d entries but nodes.parent has %d", n_text, cur->n_nodes);
+        if (r2 < 0) return -1;
+        snprintf(field, sizeof field, "decisions[%d].candidates", d);
+        if (!have_cand) return pfail(&q, err, "missing");
+        d++;
     }
-    if (cur->parent) {
-        pctx q = {r, "nodes.parent"};
-        for (int32_t k = 0; k < cur->n_nodes; k++)
-            if (k == 0 ? cur->parent[0] != -1 : (cur->parent[k] < 0 || cur->parent[k] >= k))
-                return pfail(&q, err, "element %d: parent %d is not an earlier node", k, cur->parent[k]);
-    }
+    if (rc < 0) return -1;
+    cur->n_decisions = d;
+    cur->cand_off = m->cand_off;
+    cur->candidates = m->cand;
+    cur->clustered = m->clustered;
     return 0;
 }
 
@@ -445,16 +582,51 @@ static const scalar_key answers_keys[] = {
     {NULL, 0, 0, 0, 0},
 };
 
+/* After a problem: what the mask requires is there and node ids name
+ * generated nodes (when the nodes were read). */
+static int check_problem(pctx *p, int have_decisions, etsim_err *err) {
+    etsim_rr_impl *m = p->r->impl;
+    etsim_rr_problem *cur = &m->cur;
+    char field[64];
+    p->field = field;
+    if ((m->flags & ETSIM_RR_TOKENS) && !cur->tokens) {
+        snprintf(field, sizeof field, "nodes.tokens");
+        return pfail(p, err, "missing");
+    }
+    if ((m->flags & ETSIM_RR_DECISIONS) && !have_decisions) {
+        snprintf(field, sizeof field, "decisions");
+        return pfail(p, err, "missing");
+    }
+    if (p->r->format == ETSIM_RR_ANSWERS) return 0;
+    if (cur->text) cur->question = cur->text[0];
+    if (cur->has_counters) cur->total_tokens = cur->counters.tokens_generated;
+    for (int32_t i = 0; i < cur->n_leaves; i++) {
+        int32_t v = cur->leaves[i].node;
+        if (cur->n_nodes && (v < 1 || v >= cur->n_nodes)) {
+            snprintf(field, sizeof field, "leaves[%d].node", i);
+            return pfail(p, err, "%d is not a generated node (1..%d)", v, cur->n_nodes - 1);
+        }
+    }
+    for (int32_t d = 0; cur->parent && d < cur->n_decisions; d++)
+        for (int64_t k = cur->cand_off[d]; k < cur->cand_off[d + 1]; k++)
+            if (cur->candidates[k] < 0 || cur->candidates[k] >= cur->n_nodes) {
+                snprintf(field, sizeof field, "decisions[%d].candidates", d);
+                return pfail(p, err, "element %d: %d is not a generated node (0..%d)",
+                             (int)(k - cur->cand_off[d]), cur->candidates[k], cur->n_nodes - 1);
+            }
+    return 0;
+}
+
 /* One problem object of a result file or answers.json. */
 static int read_problem(etsim_result_reader *r, etsim_err *err) {
     etsim_rr_impl *m = r->impl;
     etsim_rr_problem *cur = &m->cur;
-    int answers = r->format == ETSIM_RR_ANSWERS;
+    int answers = r->format == ETSIM_RR_ANSWERS, eval = m->flags & ETSIM_RR_LEAVES;
     pctx p = {r, "(problem)"};
     skip_ws(m);
     if (peekc(m) != '{') return pfail(&p, err, "is not an object");
     nextc(m);
-    int first = 1, rc, have_index = 0, have_gt = 0, have_leaves = 0;
+    int first = 1, rc, have_index = 0, have_gt = 0, have_leaves = 0, have_decisions = 0;
     const char *gt_key = answers ? "ground_truth_answer" : "answer";
     const char *idx_key = answers ? "id" : "index";
     const char *leaves_key = answers ? "model_answer" : "leaves";
@@ -462,17 +634,23 @@ static int read_problem(etsim_result_reader *r, etsim_err *err) {
         const char *k = m->key.data;
         if (!answers && key_is(m, "nodes")) {
             p.field = "nodes";
-            if (m->flags & ETSIM_RR_NODES) {
+            if (m->flags & (ETSIM_RR_NODES | ETSIM_RR_TOKENS)) {
                 if (read_nodes(&p, err)) return -1;
             } else if (scan_value(r, NULL, err)) {
                 return -1;
             }
             continue;
         }
+        if (!answers && key_is(m, "decisions") && (m->flags & ETSIM_RR_DECISIONS)) {
+            p.field = "decisions";
+            if (read_decisions(&p, err)) return -1;
+            have_decisions = 1;
+            continue;
+        }
         const scalar_key *sk = NULL;
         for (const scalar_key *t = answers ? answers_keys : result_keys; t->name && !sk; t++)
-            if (!strcmp(k, t->name)) sk = t;
-        int want = sk || !strcmp(k, leaves_key) || (!answers && !strcmp(k, "counters"));
+            if (!strcmp(k, t->name) && (eval || t->slot == SLOT_INDEX)) sk = t;
+        int want = sk || (eval && (!strcmp(k, leaves_key) || (!answers && !strcmp(k, "counters"))));
         if (scan_value(r, want ? &m->val : NULL, err)) return -1;
         if (!want) continue;
         char field[64];
@@ -508,22 +686,9 @@ static int read_problem(etsim_result_reader *r, etsim_err *err) {
         if (bad) return -1;
     }
     if (rc < 0) return -1;
-    p.field = have_index ? have_gt ? leaves_key : gt_key : idx_key;
-    if (!have_index || !have_gt || !have_leaves) return pfail(&p, err, "missing");
-    if (!answers) {
-        if (cur->text) cur->question = cur->text[0];
-        if (cur->has_counters) cur->total_tokens = cur->counters.tokens_generated;
-        for (int32_t i = 0; i < cur->n_leaves; i++) {
-            int32_t v = cur->leaves[i].node;
-            if (cur->n_nodes && (v < 1 || v >= cur->n_nodes)) {
-                char field[64];
-                snprintf(field, sizeof field, "leaves[%d].node", i);
-                p.field = field;
-                return pfail(&p, err, "%d is not a generated node (1..%d)", v, cur->n_nodes - 1);
-            }
-        }
-    }
-    return 0;
+    p.field = !have_index ? idx_key : !have_gt ? gt_key : leaves_key;
+    if (!have_index || (eval && (!have_gt || !have_leaves))) return pfail(&p, err, "missing");
+    return check_problem(&p, have_decisions, err);
 }
 
 /* ---- header / end ---------------------------------------------------------- */
@@ -609,7 +774,7 @@ static int read_end(etsim_result_reader *r, etsim_err *err) {
 /* Detect the format and read up to the first problem. */
 static int reader_start(etsim_result_reader *r, etsim_err *err) {
     etsim_rr_impl *m = r->impl;
-    m->buf = etsim_malloc(RR_BUF);
+    if (!m->in_memory) m->buf = etsim_malloc(RR_BUF);
     skip_ws(m);
     int c = peekc(m);
     if (c == '{') {
@@ -618,6 +783,9 @@ static int reader_start(etsim_result_reader *r, etsim_err *err) {
     }
     if (c == '[') {
         r->format = ETSIM_RR_ANSWERS;
+        if (!(m->flags & ETSIM_RR_LEAVES))
+            return etsim_errf(err, "%s: an ETS answers.json (JSON array), not an etsim result file: it holds no search tree",
+                              r->path);
         nextc(m);
         m->state = ST_FIRST;
         return 0;
@@ -640,6 +808,19 @@ static etsim_rr_impl *reader_init(etsim_result_reader *r, const char *name, int 
 int etsim_result_reader_open_fp(etsim_result_reader *r, FILE *fp, const char *name, int flags, etsim_err *err) {
     etsim_rr_impl *m = reader_init(r, name, flags);
     m->fp = fp;
+    if (reader_start(r, err)) {
+        etsim_result_reader_close(r);
+        return -1;
+    }
+    return 0;
+}
+
+int etsim_result_reader_open_mem(etsim_result_reader *r, const char *text, size_t len, const char *name,
+                                 int flags, etsim_err *err) {
+    etsim_rr_impl *m = reader_init(r, name, flags);
+    m->in_memory = 1;
+    m->buf = (char *)text; /* only read: captures copy out of it */
+    m->len = len;
     if (reader_start(r, err)) {
         etsim_result_reader_close(r);
         return -1;
@@ -688,8 +869,13 @@ void etsim_result_reader_close(etsim_result_reader *r) {
     etsim_rr_impl *m = r->impl;
     if (m) {
         if (m->own_fp && m->fp) fclose(m->fp);
-        free(m->buf);
+        if (!m->in_memory) free(m->buf);
         free(m->stack);
+        free(m->parent);
+        free(m->tokens);
+        free(m->cand);
+        free(m->cand_off);
+        free(m->clustered);
         etsim_sbuf_free(&m->val);
         etsim_sbuf_free(&m->key);
         etsim_arena_free(&m->arena);
