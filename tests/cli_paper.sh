@@ -14,7 +14,8 @@
 #             Table 1's noise bands (each accuracy's standard error, the
 #             paired standard error of ETS - REBASE) match the problem lines.
 # Also: outputs complete, rerunning resumes (recomputes nothing), tables
-# carry the published values, bad options are usage errors.
+# carry the published values, bad options are usage errors, gnuplot is
+# found and run by the CLI.
 # With ETSIM_PAPER_FULL_DIR set to the output of a full run, the findings
 # are checked on it too, with the strict 1-point accuracy bound.
 set -u
@@ -110,12 +111,48 @@ grep -q "already done" "$T/stderr2" && ! grep -q "(0 already done)" "$T/stderr2"
   && ok "rerun resumed" || fail "rerun did not resume: $(cat "$T/stderr2")"
 cmp -s "$T/t1.md" "$T/p/table1.md" && ok "rerun: identical Table 1" || fail "rerun changed Table 1"
 
-# an unreadable --reference: tables without comparison columns, and said so
-"$BIN" paper --synthetic --out "$T/p" --problems 24 \
+# rendering is the CLI's: it finds gnuplot on $PATH and runs it in OUT on
+# the scripts the library wrote (a stand-in gnuplot logs its directory and
+# arguments and writes the images); one that fails is an error; none on
+# $PATH is said so; started with SIGCHLD ignored it still gets the status.
+mkdir -p "$T/bin" "$T/badbin" "$T/nobin"
+cat > "$T/bin/gnuplot" <<EOF
+#!/bin/sh
+echo "\$PWD|\$*" >> "$T/gnuplot.log"
+b=\${2#*outbase=\'}; b=\${b%\'}
+: > "\$b.png"; : > "\$b.svg"
+EOF
+printf '#!/bin/sh\nexit 3\n' > "$T/badbin/gnuplot"
+chmod +x "$T/bin/gnuplot" "$T/badbin/gnuplot"
+printf '%s\n' "$T/p|-e datafile='fig2.dat'; outbase='fig2' plots/fig2.gp" \
+  "$T/p|-e datafile='fig3.dat'; outbase='fig3' plots/fig3.gp" > "$T/gnuplot.want"
+rm -f "$T/gnuplot.log"
+PATH="$T/nobin:$T/bin:$PATH" "$BIN" paper --synthetic --out "$T/p" --problems 24 \
+  --setups llemma34b-math500 --threads 2 > /dev/null 2> "$T/render.err" || fail "render run: $(cat "$T/render.err")"
+cmp -s "$T/gnuplot.want" "$T/gnuplot.log" && [ -e "$T/p/fig2.png" ] && [ -e "$T/p/fig3.svg" ] \
+  && grep -q "figures rendered" "$T/render.err" && ok "gnuplot found on PATH, run in OUT on both figures" \
+  || fail "render: $(cat "$T/gnuplot.log" "$T/render.err")"
+PATH="$T/badbin:$PATH" "$BIN" paper --synthetic --out "$T/p" --problems 24 \
+  --setups llemma34b-math500 --threads 2 > /dev/null 2> "$T/render.err"
+[ $? -eq 1 ] && grep -qx "etsim: gnuplot failed on $T/p/plots/fig2.gp (exit status 3)" "$T/render.err" \
+  && ok "a failing gnuplot is an error" || fail "failing gnuplot: $(cat "$T/render.err")"
+PATH="$T/nobin" "$BIN" paper --synthetic --out "$T/p" --problems 24 --setups llemma34b-math500 \
+  --threads 2 > /dev/null 2> "$T/render.err" && grep -q "gnuplot not found: render with: cd $T/p" "$T/render.err" \
+  && ok "no gnuplot: the command is printed" || fail "no gnuplot: $(cat "$T/render.err")"
+rm -f "$T/gnuplot.log"
+PATH="$T/bin:$PATH" timeout 300 bash -c "trap '' CHLD; exec \"\$0\" paper --synthetic --out \"\$1\" \
+  --problems 24 --setups llemma34b-math500 --threads 2" "$BIN" "$T/p" > /dev/null 2> "$T/render.err" \
+  && cmp -s "$T/gnuplot.want" "$T/gnuplot.log" && ok "SIGCHLD ignored: gnuplot's status still read" \
+  || fail "SIGCHLD ignored: $(cat "$T/render.err")"
+
+# an unreadable --reference is an error, as in `etsim fit` (one finder of
+# the paper's numbers: --reference FILE, else the built-in copy), found
+# before anything is written
+"$BIN" paper --synthetic --out "$T/noref" --problems 24 \
   --setups llemma34b-math500 --reference /nonexistent/ets_paper.json --no-render \
-  > "$T/noref.out" 2> "$T/noref.err" || fail "run without reference"
-grep -q "/nonexistent/ets_paper.json: cannot open" "$T/noref.err" && ! grep -q "paper" <(head -3 "$T/p/table1.csv") \
-  && ok "no reference: comparison omitted and said so" || fail "no-reference handling"
+  > "$T/noref.out" 2> "$T/noref.err"
+[ $? -eq 1 ] && grep -q "^etsim: /nonexistent/ets_paper.json: cannot open" "$T/noref.err" && [ ! -e "$T/noref" ] \
+  && ok "unreadable --reference: error, nothing written" || fail "unreadable --reference: $(cat "$T/noref.err")"
 
 "$BIN" paper --synthetic --trace-dir /tmp --out "$T/x" 2> /dev/null
 [ $? -eq 2 ] && ok "--synthetic with --trace-dir is a usage error" || fail "exclusive sources"

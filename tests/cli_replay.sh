@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # cli_replay.sh -- `etsim replay` end to end: the synthetic default with and
-# without a profile name, byte-identical output across thread counts, a
-# synth trace replayed like the model itself, and bad input (unknown
+# without a profile name, --source KIND:SPEC and its aliases, byte-identical
+# output across thread counts, a synth trace replayed like the model itself, and bad input (unknown
 # selector or parameter, width <= 0, missing / truncated / flipped trace,
 # wrong version): one line on stderr, non-zero exit, no output file.
 set -u
@@ -30,6 +30,17 @@ expect_error() {
 "$bin" replay --synthetic default --selector rebase --width 8 --problems 4 --out "$tmp/b.json" >/dev/null || fail "named default"
 cmp -s "$tmp/a.json" "$tmp/b.json" && ok || fail "--synthetic and --synthetic default differ"
 grep -q '"accuracy":{"problems":4' "$tmp/a.json" && ok || fail "summary has no accuracy"
+
+# --source KIND:SPEC names any registered oracle kind; --synthetic is its alias
+"$bin" replay --source synthetic:default --selector rebase --width 8 --problems 4 --out "$tmp/c.json" >/dev/null || fail "--source synthetic:default"
+"$bin" replay --source synthetic --selector rebase --width 8 --problems 4 --out "$tmp/d.json" >/dev/null || fail "--source synthetic"
+cmp -s "$tmp/a.json" "$tmp/c.json" && cmp -s "$tmp/a.json" "$tmp/d.json" && ok || fail "--source synthetic[:default] differs from --synthetic"
+expect_error 2 "--source: unknown source kind 'bogus' (known: trace, synthetic, live)" -- \
+  replay --source bogus:x --selector rebase --width 8 --out "$tmp/out.json"
+expect_error 2 "--source: a trace source needs a spec: trace:SPEC" -- \
+  replay --source trace --selector rebase --width 8 --out "$tmp/out.json"
+expect_error 1 "/nonexistent/x.trace" -- \
+  replay --source trace:/nonexistent/x.trace --selector rebase --width 8 --out "$tmp/out.json"
 
 # thread count never changes a byte
 for sel in rebase beam dvts ets ets-kv; do

@@ -314,6 +314,22 @@ static int collect_sink(void *ctx, etsim_problem_result *res, etsim_err *err) {
     return 0;
 }
 
+/* The progress reports the library makes (it draws nothing itself). */
+typedef struct seen_progress {
+    int reports, finals;
+    int64_t last_done, last_total;
+    const char *what;
+} seen_progress;
+
+static void note_progress(void *ctx, const etsim_progress_report *r) {
+    seen_progress *p = ctx;
+    p->reports++;
+    p->finals += r->final;
+    p->last_done = r->done;
+    p->last_total = r->total;
+    p->what = r->what;
+}
+
 static void test_replay_order(void **state) {
     (void)state;
     etsim_oracle o = toy_oracle();
@@ -322,9 +338,17 @@ static void test_replay_order(void **state) {
     for (int threads = 1; threads <= 3; threads++) {
         collect c = {0};
         etsim_err err = {{0}};
-        etsim_replay_opts opt = {0, 3, threads, NULL};
+        seen_progress pr = {0};
+        etsim_replay_opts opt = {.first = 0, .count = 3, .threads = threads, .label = "toy",
+                                 .progress = note_progress, .progress_ctx = &pr};
         assert_int_equal(etsim_replay(&o, &cfg, &opt, collect_sink, &c, &err), 0);
         assert_int_equal(c.n, 3);
+        /* one final report, last, with every problem counted */
+        assert_int_equal(pr.finals, 1);
+        assert_true(pr.reports >= 1);
+        assert_int_equal(pr.last_done, 3);
+        assert_int_equal(pr.last_total, 3);
+        assert_string_equal(pr.what, "toy");
         for (int i = 0; i < 3; i++) {
             assert_int_equal(c.idx[i], i);
             assert_int_equal(c.calls[i], 7);

@@ -60,7 +60,7 @@ static void replay_both(const char *selector, etsim_cost_traces *live, etsim_cos
     assert_int_equal(etsim_result_writer_open(&w, path, 0, &cfg, "synthetic", "default", &o->meta,
                                               NULL, &err), 0);
     sink_ctx ctx = {&w, live};
-    etsim_replay_opts opt = {0, 3, 1, NULL};
+    etsim_replay_opts opt = {.first = 0, .count = 3, .threads = 1};
     if (etsim_replay(o, &cfg, &opt, sink, &ctx, &err) < 0) fail_msg("%s", err.msg);
     assert_int_equal(etsim_result_writer_commit(&w, &err), 0);
     etsim_oracle_close(o);

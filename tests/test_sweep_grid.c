@@ -1,12 +1,14 @@
 /* test_sweep_grid.c -- sweep grids: expansion counts, order-independent
- * hashes, de-duplication, params_by_width, blocks, and validation errors
- * that name the grid entry (sim/sweep/grid.h). */
+ * hashes, de-duplication, params_by_width, blocks, validation errors
+ * that name the grid entry, and sources of any registered oracle kind
+ * (sim/sweep/grid.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "sim/sweep/grid.h"
@@ -155,6 +157,64 @@ static void test_gpu_settings_in_identity(void **state) {
     etsim_sweep_grid_free(&b);
 }
 
+/* ---- sources: any registered kind, through the engine's registry ---------- */
+
+/* A kind the grid parser has never heard of: it records the spec it is
+ * given and serves the synthetic model's default profile. */
+static char toy_seen[512];
+
+static etsim_oracle *toy_open(const char *spec, etsim_err *err) {
+    snprintf(toy_seen, sizeof toy_seen, "%s", spec);
+    return etsim_oracle_open("synthetic", "default", err);
+}
+
+static int toy_is_path(const char *spec) { return strncmp(spec, "name-", 5) != 0; }
+
+static const etsim_oracle_kind toy_kind = {
+    .abi = ETSIM_ORACLE_ABI,
+    .name = "toy",
+    .help = "test kind",
+    .open = toy_open,
+    .default_spec = "name-default",
+    .spec_is_path = toy_is_path,
+};
+
+static void test_source_kinds(void **state) {
+    (void)state;
+    etsim_err err = {{0}};
+    assert_int_equal(etsim_oracle_register(&toy_kind, &err), 0);
+    etsim_sweep_grid g;
+    /* a path spec is resolved against the grid's directory */
+    const char *t = "{\"sources\":[\"toy:runs/a.dat\"],\"widths\":[4],\"selectors\":[\"rebase\"],"
+                    "\"problems\":2}";
+    assert_int_equal(etsim_sweep_grid_parse(t, strlen(t), "g.json", "/grids", &g, &err), 0);
+    assert_string_equal(toy_seen, "/grids/runs/a.dat");
+    assert_string_equal(g.sources[0].kind, "toy");
+    assert_string_equal(g.sources[0].spec, "runs/a.dat"); /* identity: as written */
+    etsim_sweep_grid_free(&g);
+    /* the kind alone: its default spec (not a path); the object forms */
+    const char *forms[] = {"\"toy\"", "{\"toy\":\"name-default\"}",
+                           "{\"kind\":\"toy\",\"label\":\"t\"}"};
+    for (int i = 0; i < 3; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"sources\":[%s],\"widths\":[4],\"selectors\":[\"rebase\"]}",
+                 forms[i]);
+        toy_seen[0] = 0;
+        assert_int_equal(etsim_sweep_grid_parse(text, strlen(text), "g.json", "/grids", &g, &err), 0);
+        assert_string_equal(toy_seen, "name-default");
+        assert_string_equal(g.sources[0].spec, "name-default");
+        etsim_sweep_grid_free(&g);
+    }
+    expect_error("{\"sources\":[\"bogus:x\"],\"widths\":[4],\"selectors\":[\"rebase\"]}",
+                 "unknown source kind 'bogus' (known: trace, synthetic, live, toy)");
+    expect_error("{\"sources\":[\"trace\"],\"widths\":[4],\"selectors\":[\"rebase\"]}",
+                 "a trace source needs a spec: trace:SPEC");
+    expect_error("{\"sources\":[{\"toy\":\"a\",\"trace\":\"b\"}],\"widths\":[4],"
+                 "\"selectors\":[\"rebase\"]}", "give one source kind");
+    expect_error("{\"sources\":[{\"tarce\":\"b\"}],\"widths\":[4],\"selectors\":[\"rebase\"]}",
+                 "unknown key 'tarce' (known: trace, synthetic, live, toy, kind, spec, label)");
+}
+
 int main(void) {
     etsim_init();
     const struct CMUnitTest tests[] = {
@@ -164,6 +224,7 @@ int main(void) {
         cmocka_unit_test(test_params_by_width_and_blocks),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_gpu_settings_in_identity),
+        cmocka_unit_test(test_source_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -402,7 +402,7 @@ static void test_bench_smoke(void **state) {
     (void)state;
     etsim_trace_bench_result r;
     etsim_err err = {{0}};
-    if (etsim_trace_bench_io(NULL, 3, 300, 16, 1, &r, &err) < 0) fail_msg("%s", err.msg);
+    if (etsim_trace_bench_io(NULL, getenv("TMPDIR"), 3, 300, 16, 1, &r, &err) < 0) fail_msg("%s", err.msg);
     assert_int_equal(r.nodes, 900);
     assert_true(r.fixed_bytes_per_node > 4 && r.fixed_bytes_per_node < 24);
     assert_true(r.cos_err_max[ETSIM_EMB_F32] == 0);
@@ -415,7 +415,7 @@ static void test_bench_smoke(void **state) {
     assert_true(r.hash_bytes_per_node > 7 && r.hash_bytes_per_node < 9.5);
     assert_true(r.read_nodes_per_s > 0 && r.write_nodes_per_s > 0);
     assert_string_equal(r.encoding, "f16");
-    assert_int_equal(etsim_trace_bench_io(NULL, 0, 10, 0, 0, NULL, &err), -1);
+    assert_int_equal(etsim_trace_bench_io(NULL, NULL, 0, 10, 0, 0, NULL, &err), -1);
     tt_assert_msg(&err, "trace bench: bad sizes");
 }
 

@@ -88,4 +88,5 @@ const etsim_oracle_kind etsim_oracle_kind_trace = {
     .name = "trace",
     .help = "children recorded in a trace file; spec = path of the trace",
     .open = trace_kind_open,
+    .spec_is_path = etsim_oracle_spec_is_file,
 };

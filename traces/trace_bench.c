@@ -264,15 +264,16 @@ static void cosine_errors(bench_gen *g, int32_t np, int32_t n, int32_t dim,
     etsim_tree_free(&t);
 }
 
-int etsim_trace_bench_io(FILE *report, int problems, int nodes_per_problem, int emb_dim,
-                         int with_text, etsim_trace_bench_result *res_out, etsim_err *err) {
+int etsim_trace_bench_io(FILE *report, const char *tmp_dir, int problems, int nodes_per_problem,
+                         int emb_dim, int with_text, etsim_trace_bench_result *res_out,
+                         etsim_err *err) {
     static const char *const enc_names[3] = {"f32", "f16", "i8"};
     etsim_trace_bench_result res;
     memset(&res, 0, sizeof res);
     if (problems < 1 || nodes_per_problem < 1 || emb_dim < 0 || emb_dim > 4096)
         return etsim_errf(err, "trace bench: bad sizes (problems %d, nodes %d, emb_dim %d)",
                           problems, nodes_per_problem, emb_dim);
-    const char *base = getenv("TMPDIR");
+    const char *base = tmp_dir;
     char dir[512], path[600] = "";
     snprintf(dir, sizeof dir, "%s/etsim_trace_bench_XXXXXX", base && *base ? base : "/tmp");
     if (!mkdtemp(dir)) return etsim_errf(err, "trace bench: cannot create a temporary directory in %s",

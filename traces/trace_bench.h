@@ -33,8 +33,10 @@ typedef struct etsim_trace_bench_result {
  * encodings and the text variant on the first min(problems, 50) problems.
  * emb_dim 0 skips embeddings, with_text 0 skips the text variant. Writes a
  * human-readable report to `report` (may be NULL) and fills *res (may be
- * NULL). Temporary files go to $TMPDIR (or /tmp) and are removed. */
-int etsim_trace_bench_io(FILE *report, int problems, int nodes_per_problem, int emb_dim,
-                         int with_text, etsim_trace_bench_result *res, etsim_err *err);
+ * NULL). Temporary files go to a new directory in tmp_dir (NULL or "":
+ * /tmp; the CLI passes $TMPDIR) and are removed. */
+int etsim_trace_bench_io(FILE *report, const char *tmp_dir, int problems, int nodes_per_problem,
+                         int emb_dim, int with_text, etsim_trace_bench_result *res,
+                         etsim_err *err);
 
 #endif

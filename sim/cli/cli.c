@@ -1,6 +1,7 @@
 /* cli.c -- shared flag helpers for the subcommands (see cli.h). */
 #include "sim/cli/cli.h"
 #include "selectors/registry.h"
+#include "sim/engine/oracle.h"
 #include "sim/engine/search_config.h"
 
 #include <stdarg.h>
@@ -35,6 +36,25 @@ void etsim_cli_source_init(etsim_cli_source *s) {
 
 int etsim_cli_source_arg(etsim_cli_source *s, int argc, char **argv, int *i) {
     const char *a = argv[*i];
+    if (!strcmp(a, "--source")) {
+        if (*i + 1 >= argc) {
+            etsim_cli_fail(2, "--source needs KIND:SPEC");
+            return -1;
+        }
+        const char *text = argv[++*i], *spec;
+        char kind[64];
+        etsim_err err = {{0}};
+        const etsim_oracle_kind *k = NULL;
+        if (etsim_oracle_source_split(text, kind, sizeof kind, &spec, &err) == 0)
+            k = etsim_oracle_source_kind(kind, &spec, &err);
+        if (!k) {
+            etsim_cli_fail(2, "--source: %s", err.msg);
+            return -1;
+        }
+        s->kind = k->name;
+        s->spec = spec;
+        return 1;
+    }
     if (!strcmp(a, "--trace")) {
         if (*i + 1 >= argc) {
             etsim_cli_fail(2, "--trace needs a file");

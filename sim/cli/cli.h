@@ -1,5 +1,5 @@
 /* cli.h -- helpers shared by the subcommands: flag parsing for numbers and
- * for the search source (--trace / --synthetic), building a search
+ * for the search source (--source KIND:SPEC and its aliases), building a search
  * configuration from --set pairs, and the one-line error convention. */
 #ifndef ETSIM_CLI_H
 #define ETSIM_CLI_H
@@ -14,13 +14,16 @@ int etsim_cli_fail(int code, const char *fmt, ...) __attribute__((format(printf,
 int etsim_cli_int(const char *flag, const char *value, int min, int max, int *out);
 
 typedef struct etsim_cli_source {
-    const char *kind;   /* "trace", "synthetic" or "live"; NULL if not given */
-    const char *spec;   /* path or profile name                     */
+    const char *kind;   /* a registered oracle kind; NULL if not given */
+    const char *spec;   /* path, profile name, config...            */
 } etsim_cli_source;
 
 void etsim_cli_source_init(etsim_cli_source *s);
-/* If argv[*i] is --trace/--synthetic/--live, consume it (and its value) and
- * return 1; return 0 if it is another flag; -1 (message printed) on error. */
+/* If argv[*i] is --source KIND:SPEC (any registered oracle kind, "KIND"
+ * alone for its default spec; sim/engine/oracle.h) or one of its aliases
+ * --trace FILE, --synthetic [PROFILE], --live CONFIG, consume it (and its
+ * value) and return 1; return 0 if it is another flag; -1 (message
+ * printed, exit status 2) on error. */
 int etsim_cli_source_arg(etsim_cli_source *s, int argc, char **argv, int *i);
 
 /* Resolve selector + width + "key=value" list into cfg. */

@@ -258,7 +258,7 @@ int etsim_cmd_bench(int argc, char **argv) {
     etsim_err err = {{0}};
     if (all || !strcmp(part, "trace-io")) {
         etsim_trace_bench_result res;
-        if (etsim_trace_bench_io(stdout, 500, 2000, 64, 1, &res, &err) < 0)
+        if (etsim_trace_bench_io(stdout, getenv("TMPDIR"), 500, 2000, 64, 1, &res, &err) < 0)
             rc |= etsim_cli_fail(1, "bench trace-io: %s", err.msg);
     }
     if (all || !strcmp(part, "select")) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_progress.h"
 #include "sim/cli/shard.h"
 #include "traces/capture/bench.h"
 #include "traces/capture/capture.h"
@@ -224,7 +225,7 @@ int etsim_cmd_capture(int argc, char **argv) {
         }
     }
     o.stop = &stop_requested;
-    if (!quiet && isatty(2) && !getenv("ETSIM_NO_PROGRESS")) o.progress = draw_progress;
+    if (!quiet && etsim_cli_progress_wanted()) o.progress = draw_progress;
     o.test_kill_at = getenv("ETSIM_TEST_KILL_AT");
     o.test_stop_at = getenv("ETSIM_TEST_STOP_AT");
     signal(SIGINT, on_sigint);

@@ -1,6 +1,7 @@
 /* cmd_embed.c -- `etsim embed`: add or replace the step embeddings of a
  * trace whose nodes carry text (traces/capture/embed.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim/cli/cli.h"
@@ -28,6 +29,7 @@ static void usage(FILE *fp) {
 int etsim_cmd_embed(int argc, char **argv) {
     etsim_embed_opts o;
     memset(&o, 0, sizeof o);
+    o.fasttext_bin = getenv("ETSIM_FASTTEXT"); /* NULL: `fasttext` on $PATH */
     int batch = 64;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -8,7 +8,9 @@
  *                                          --check: they must equal the
  *                                          shipped ones (4 significant digits)
  *
- * DIR defaults to $ETSIM_SHARED_DIR/data/gpu/vidur (../shared/...). */
+ * DIR defaults to ../shared/data/gpu/vidur, relative to the current
+ * directory (the development tree's shared data beside a checkout); no
+ * environment variable is read. */
 #include "sim/cli/cmd_gpu_calib.h"
 
 #include <math.h>
@@ -37,8 +39,7 @@ static void usage(FILE *fp) {
         "              and prefill, on the A100 Llama-2-7B points\n"
         "  fit         refit those constants from the CSVs (deterministic) and print them\n"
         "              as they appear in gpu_model/profiles/gpus.json\n"
-        "  --data DIR  the profiles (default $ETSIM_SHARED_DIR/data/gpu/vidur,\n"
-        "              ../shared/data/gpu/vidur)\n"
+        "  --data DIR  the profiles (default ../shared/data/gpu/vidur)\n"
         "  --out FILE  write the fitted constants (JSON) to FILE\n"
         "  --check     exit 1 unless the refit equals the built-in profiles\n");
 }
@@ -237,12 +238,7 @@ int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
             return 2;
         }
     }
-    char dir[4096];
-    if (!data) {
-        const char *shared = getenv("ETSIM_SHARED_DIR");
-        snprintf(dir, sizeof dir, "%s/data/gpu/vidur", shared && shared[0] ? shared : "../shared");
-        data = dir;
-    }
+    if (!data) data = "../shared/data/gpu/vidur";
     etsim_calib_data d;
     etsim_err err = {{0}};
     if (etsim_calib_load(data, &d, &err) < 0)

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_progress.h"
 #include "sim/cli/commands.h"
 #include "traces/trace.h"
 
@@ -233,7 +234,7 @@ int etsim_cmd_inspect(int argc, char **argv) {
     etsim_tree_init(&t, 0);
     etsim_progress pr;
     int32_t np = etsim_trace_n_problems(tr);
-    etsim_progress_start(&pr, "inspect", np);
+    etsim_progress_start(&pr, "inspect", np, etsim_cli_progress(), NULL);
     for (int32_t k = 0; k < np; k++) {
         int64_t raw[ETSIM_TRACE_NCOLS], comp[ETSIM_TRACE_NCOLS];
         if (etsim_trace_load(tr, k, &t, s, &err) < 0 ||

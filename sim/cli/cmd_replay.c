@@ -6,6 +6,7 @@
 
 #include "gpu_model/cost.h"
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_progress.h"
 #include "sim/engine/replay.h"
 #include "sim/engine/result.h"
 #include "sim/eval/score.h"
@@ -13,8 +14,10 @@
 
 static void usage(FILE *fp) {
     fprintf(fp,
-        "usage: etsim replay (--trace FILE | --synthetic [PROFILE]) --selector NAME\n"
-        "                    --width N --out RESULT.json [options]\n"
+        "usage: etsim replay (--source KIND:SPEC | --trace FILE | --synthetic [PROFILE])\n"
+        "                    --selector NAME --width N --out RESULT.json [options]\n"
+        "  --source KIND:SPEC    any oracle kind: trace:FILE, synthetic[:PROFILE],\n"
+        "                        live:CONFIG, ... (the three below are its aliases)\n"
         "  --trace FILE          replay a recorded trace\n"
         "  --synthetic [P]       use the synthetic model (default profile if P omitted)\n"
         "  --live CONFIG         ask live servers (a capture config, see traces/CAPTURE.md)\n"
@@ -163,7 +166,7 @@ static int replay_run(const etsim_cli_source *src, const etsim_search_config *cf
     etsim_cost_traces costs;
     memset(&costs, 0, sizeof costs);
     replay_ctx ctx = {&w, ccfg ? &costs : NULL};
-    etsim_replay_opts opt = {first, problems, threads, "replay"};
+    etsim_replay_opts opt = {first, problems, threads, "replay", etsim_cli_progress(), NULL};
     int rc = 0;
     if (etsim_replay(o, cfg, &opt, sink, &ctx, &err) < 0) {
         etsim_result_writer_abort(&w);
@@ -260,7 +263,7 @@ int etsim_cmd_replay(int argc, char **argv) {
         }
     }
     if (!src.kind) {
-        etsim_cli_fail(2, "replay: give --trace FILE, --synthetic [PROFILE] or --live CONFIG");
+        etsim_cli_fail(2, "replay: give --source KIND:SPEC (or --trace FILE, --synthetic [PROFILE], --live CONFIG)");
         goto done;
     }
     if (!selector || !out) {

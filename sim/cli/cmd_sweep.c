@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_progress.h"
 #include "sim/cli/shard.h"
 #include "sim/sweep/report.h"
 #include "sim/sweep/sweep.h"
@@ -62,7 +63,7 @@ int etsim_cli_sweep_finish(const etsim_sweep_opts *o, const etsim_sweep_stats *s
 int etsim_cmd_sweep(int argc, char **argv) {
     etsim_sweep_opts o = {0};
     o.threads = etsim_cli_sweep_threads();
-    o.progress = 1;
+    o.progress = etsim_cli_progress();
     o.notice = etsim_cli_sweep_notice;
     const char *grid = NULL;
     int quiet = 0;

@@ -12,6 +12,7 @@
 #include <cjson/cJSON.h>
 
 #include "sim/cli/cli.h"
+#include "sim/cli/cli_progress.h"
 #include "traces/capture/cover.h"
 #include "sim/synthetic/synthetic.h"
 #include "traces/trace.h"
@@ -151,7 +152,7 @@ int etsim_cmd_synth(int argc, char **argv) {
     if (!w) goto fail;
 
     etsim_progress prog;
-    etsim_progress_start(&prog, "synth", problems);
+    etsim_progress_start(&prog, "synth", problems, etsim_cli_progress(), NULL);
     int64_t nodes = 0, leaves = 0;
     for (int32_t p = 0; p < problems; p++) {
         etsim_problem_result_free(&res);

@@ -1,5 +1,5 @@
 /* util.c -- errors, checked allocation, hashing, counter-based RNG, atomic
- * output files and terminal progress. See util.h for the contracts. */
+ * output files and a monotonic clock. See util.h for the contracts. */
 #include "sim/core/util.h"
 
 #include <dirent.h>
@@ -247,45 +247,12 @@ char *etsim_read_file(const char *path, size_t *len_out, etsim_err *err) {
     return buf;
 }
 
-/* ---- progress ---------------------------------------------------------------- */
+/* ---- clock ------------------------------------------------------------------- */
 
 double etsim_now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-static void progress_draw(etsim_progress *p, int final) {
-    double now = etsim_now_s();
-    int64_t done = __atomic_load_n(&p->done, __ATOMIC_RELAXED);
-    double el = now - p->start_s;
-    double rate = el > 0 ? done / el : 0;
-    double eta = rate > 0 ? (p->total - done) / rate : 0;
-    fprintf(stderr, "\r%s: %lld/%lld (%.1f/s, ETA %d:%02d)%s", p->what,
-            (long long)done, (long long)p->total, rate, (int)(eta / 60),
-            (int)eta % 60, final ? "\n" : "  ");
-    fflush(stderr);
-    p->last_draw_s = now;
-}
-
-void etsim_progress_start(etsim_progress *p, const char *what, int64_t total) {
-    p->what = what;
-    p->total = total;
-    p->done = 0;
-    p->start_s = etsim_now_s();
-    p->last_draw_s = 0;
-    p->enabled = isatty(2) && !getenv("ETSIM_NO_PROGRESS");
-}
-
-void etsim_progress_add(etsim_progress *p, int64_t n) {
-    __atomic_add_fetch(&p->done, n, __ATOMIC_RELAXED);
-    if (!p->enabled) return;
-    double now = etsim_now_s();
-    if (now - p->last_draw_s >= 0.1) progress_draw(p, 0);
-}
-
-void etsim_progress_finish(etsim_progress *p) {
-    if (p->enabled) progress_draw(p, 1);
 }
 
 void etsim_fmt_double(char *buf, double v) {

@@ -1,6 +1,6 @@
 /* util.h -- small shared services of libetsim: error reporting, checked
- * allocation, counter-based random numbers, hashing, atomic file output and
- * terminal progress lines.
+ * allocation, counter-based random numbers, hashing, atomic file output,
+ * a monotonic clock and small text writers.
  *
  * Errors: every fallible function takes an `etsim_err *` and, on failure,
  * fills it with ONE line naming the file, record and field where that
@@ -85,23 +85,8 @@ int etsim_atomic_list_tmp(const char *path, char ***paths);
 /* Read a whole file into memory (NUL-terminated). *len_out gets its size. */
 char *etsim_read_file(const char *path, size_t *len_out, etsim_err *err);
 
-/* ---- progress ----------------------------------------------------------- */
-/* A progress line on stderr when stderr is a terminal, silent otherwise:
- * "<what>: done/total (rate/s, ETA m:ss)". Thread-safe via atomics; the line
- * is redrawn at most 10 times a second. */
-typedef struct etsim_progress {
-    const char *what;
-    int64_t total;
-    int64_t done;      /* updated atomically */
-    double start_s;
-    double last_draw_s;
-    int enabled;
-} etsim_progress;
-
-void etsim_progress_start(etsim_progress *p, const char *what, int64_t total);
-void etsim_progress_add(etsim_progress *p, int64_t n);
-void etsim_progress_finish(etsim_progress *p);
-double etsim_now_s(void); /* monotonic seconds */
+/* Monotonic seconds (timings; progress.h reports elapsed time with it). */
+double etsim_now_s(void);
 
 /* Format a double the same way everywhere results are written (shortest
  * representation that round-trips, "null" for NaN). buf >= 32 bytes. */

@@ -49,14 +49,22 @@ struct etsim_oracle {
  * traces, a profile name or path for synthetic, a config for live). The
  * engine knows no backend: backends register their kind from outside
  * (etsim_init in sim/etsim.c registers the built-in ones), as SQLite's VFSes
- * register with sqlite3_vfs_register. */
-#define ETSIM_ORACLE_ABI 1
+ * register with sqlite3_vfs_register. Everything that names a source --
+ * the CLI's --source KIND:SPEC, a sweep grid's "sources" -- goes through
+ * the functions below, so a new kind needs no edit anywhere else. */
+#define ETSIM_ORACLE_ABI 2
 
 typedef struct etsim_oracle_kind {
     int abi;                /* ETSIM_ORACLE_ABI the backend was built for   */
-    const char *name;       /* "trace", "synthetic", ...                    */
+    const char *name;       /* "trace", "synthetic", ... (no ':')          */
     const char *help;
     etsim_oracle *(*open)(const char *spec, etsim_err *err);
+    /* The spec of a source that names the kind alone ("synthetic"); NULL:
+     * a spec is required ("trace:PATH"). */
+    const char *default_spec;
+    /* 1 when the spec is a file path, which a grid resolves against its
+     * own directory when relative; NULL: never a path. */
+    int (*spec_is_path)(const char *spec);
 } etsim_oracle_kind;
 
 /* Add a kind (thread-safe; registering the same kind again is a no-op).
@@ -68,6 +76,29 @@ const etsim_oracle_kind *etsim_oracle_kind_find(const char *name);
 const etsim_oracle_kind *const *etsim_oracle_kinds(void);
 etsim_oracle *etsim_oracle_open(const char *kind, const char *spec, etsim_err *err);
 void etsim_oracle_close(etsim_oracle *o); /* NULL ok */
+
+/* ---- sources: a kind and a spec ----------------------------------------
+ * Written "KIND:SPEC" (split at the first ':'), or "KIND" alone for the
+ * kind's default spec. */
+
+/* The registered kind names, ", "-separated, into buf (for messages). */
+void etsim_oracle_kind_names(char *buf, size_t size);
+/* Split text into its kind name (copied into kind, kind_size bytes) and
+ * its spec (*spec points into text; NULL when there is no ':'). -1 with
+ * err when the kind name is empty or too long. */
+int etsim_oracle_source_split(const char *text, char *kind, size_t kind_size,
+                              const char **spec, etsim_err *err);
+/* The kind named `kind` and the spec to open: *spec as given, or the
+ * kind's default spec when *spec is NULL or "". NULL with err naming the
+ * known kinds, or saying that the kind needs a spec. */
+const etsim_oracle_kind *etsim_oracle_source_kind(const char *kind, const char **spec,
+                                                  etsim_err *err);
+/* Open a source whose relative path specs are relative to base_dir (NULL:
+ * the current directory), as a grid file's are. */
+etsim_oracle *etsim_oracle_open_at(const char *kind, const char *spec, const char *base_dir,
+                                   etsim_err *err);
+/* A spec_is_path for kinds whose spec is always a file. */
+int etsim_oracle_spec_is_file(const char *spec);
 
 static inline int etsim_oracle_problem_open(etsim_oracle *o, int32_t problem,
                                             etsim_tree *t, etsim_err *err) {

@@ -89,8 +89,8 @@ int etsim_replay(etsim_oracle *o, const etsim_search_config *cfg,
     d.slots = etsim_calloc((size_t)d.window, sizeof *d.slots);
     pthread_mutex_init(&d.lock, NULL);
     pthread_cond_init(&d.cond, NULL);
-    etsim_progress_start(&d.progress, opt->label ? opt->label : "problems", opt->count);
-    if (!opt->label) d.progress.enabled = 0;
+    etsim_progress_start(&d.progress, opt->label ? opt->label : "problems", opt->count,
+                         opt->progress, opt->progress_ctx);
 
     pthread_t *tids = etsim_calloc((size_t)threads, sizeof *tids);
     int started = 0;

@@ -10,6 +10,7 @@
 #ifndef ETSIM_REPLAY_H
 #define ETSIM_REPLAY_H
 
+#include "sim/core/progress.h"
 #include "sim/engine/engine.h"
 
 typedef int (*etsim_replay_sink)(void *ctx, etsim_problem_result *res, etsim_err *err);
@@ -18,7 +19,9 @@ typedef struct etsim_replay_opts {
     int32_t first;        /* first problem index                         */
     int32_t count;        /* number of problems                          */
     int threads;          /* >= 1                                        */
-    const char *label;    /* progress label, NULL for none               */
+    const char *label;    /* progress label ("problems" when NULL)       */
+    etsim_progress_fn progress; /* problems delivered; NULL: none        */
+    void *progress_ctx;
 } etsim_replay_opts;
 
 int etsim_replay(etsim_oracle *o, const etsim_search_config *cfg,

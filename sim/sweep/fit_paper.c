@@ -21,7 +21,7 @@
 
 #include "sim/sweep/fit.h"
 #include "sim/sweep/fit_replay.h"
-#include "sim/sweep/paper_int.h"
+#include "sim/sweep/paper_plan.h"
 #include "sim/data/paper_ref.h"
 #include "sim/sweep/pick.h"
 

@@ -30,40 +30,6 @@ void etsim_sweep_hash_hex(const void *p, size_t n, char out[ETSIM_SWEEP_HASH_LEN
              (unsigned long long)(a ^ etsim_mix64(b + 0x165667b19e3779f9ull)));
 }
 
-static char *path_join(const char *dir, const char *rel) {
-    if (!dir || !dir[0] || rel[0] == '/') return etsim_strdup(rel);
-    size_t n = strlen(dir) + strlen(rel) + 2;
-    char *s = etsim_malloc(n);
-    snprintf(s, n, "%s/%s", dir, rel);
-    return s;
-}
-
-static int ends_with(const char *s, const char *suffix) {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && !strcmp(s + a - b, suffix);
-}
-
-etsim_oracle *etsim_sweep_source_open(const char *kind, const char *spec,
-                                      const char *base_dir, etsim_err *err) {
-    if (!strcmp(kind, "synthetic")) {
-        if (ends_with(spec, ".json")) {
-            char *path = path_join(base_dir, spec);
-            etsim_oracle *o = etsim_oracle_open("synthetic", path, err);
-            free(path);
-            return o;
-        }
-        return etsim_oracle_open("synthetic", spec, err);
-    }
-    if (!strcmp(kind, "trace")) {
-        char *path = path_join(base_dir, spec);
-        etsim_oracle *o = etsim_oracle_open("trace", path, err);
-        free(path);
-        return o;
-    }
-    etsim_errf(err, "unknown source kind '%s' (known: trace, synthetic)", kind);
-    return NULL;
-}
-
 /* A growing string built with open_memstream. */
 typedef struct membuf {
     FILE *fp;
@@ -164,50 +130,43 @@ static int source_digest(etsim_sweep_source *s) {
     return 0;
 }
 
+/* A source entry: "KIND:SPEC", "KIND" (its default spec), or an object
+ * {"KIND": SPEC} / {"kind": KIND, "spec": SPEC}, each with an optional
+ * "label". Any registered oracle kind (sim/engine/oracle.h) is accepted,
+ * so a new backend needs no edit here. */
 static int parse_source(parse_ctx *c, const char *path, const cJSON *v, int32_t *out) {
     const char *kind = NULL, *spec = NULL, *label = NULL;
-    char tmp[1024];
+    char kind_buf[64], known[256];
+    etsim_err serr = {{0}};
+    etsim_oracle_kind_names(known, sizeof known);
     if (cJSON_IsString(v)) {
-        const char *s = v->valuestring;
-        const char *colon = strchr(s, ':');
-        if (!colon) {
-            kind = s;
-            spec = "default";
-        } else {
-            size_t k = (size_t)(colon - s);
-            if (k >= sizeof tmp) return fail(c, path, "source too long");
-            memcpy(tmp, s, k);
-            tmp[k] = 0;
-            kind = tmp;
-            spec = colon + 1;
-        }
+        if (etsim_oracle_source_split(v->valuestring, kind_buf, sizeof kind_buf, &spec, &serr) < 0)
+            return fail(c, path, "%s", serr.msg);
+        kind = kind_buf;
     } else if (cJSON_IsObject(v)) {
         const cJSON *e;
         cJSON_ArrayForEach(e, v) {
             if (!cJSON_IsString(e)) return fail(c, path, "'%s' must be a string", e->string);
-            if (!strcmp(e->string, "synthetic") || !strcmp(e->string, "trace")) {
-                if (kind) return fail(c, path, "give one of synthetic, trace");
-                kind = e->string;
-                spec = e->valuestring;
-            } else if (!strcmp(e->string, "kind")) {
+            if (!strcmp(e->string, "kind")) {
                 kind = e->valuestring;
             } else if (!strcmp(e->string, "spec")) {
                 spec = e->valuestring;
             } else if (!strcmp(e->string, "label")) {
                 label = e->valuestring;
+            } else if (etsim_oracle_kind_find(e->string)) {
+                if (kind) return fail(c, path, "give one source kind (known: %s)", known);
+                kind = e->string;
+                spec = e->valuestring;
             } else {
-                return fail(c, path, "unknown key '%s' (known: synthetic, trace, kind, spec, label)",
-                            e->string);
+                return fail(c, path, "unknown key '%s' (known: %s, kind, spec, label)", e->string,
+                            known);
             }
         }
     } else {
-        return fail(c, path, "a source is \"synthetic:PROFILE\", \"trace:PATH\" or an object");
+        return fail(c, path, "a source is \"KIND:SPEC\" (kinds: %s) or an object", known);
     }
     if (!kind) return fail(c, path, "source kind missing");
-    if (strcmp(kind, "synthetic") && strcmp(kind, "trace"))
-        return fail(c, path, "unknown source kind '%s' (known: synthetic, trace)", kind);
-    if (!spec || !spec[0]) spec = !strcmp(kind, "synthetic") ? "default" : NULL;
-    if (!spec) return fail(c, path, "trace source needs a path");
+    if (!etsim_oracle_source_kind(kind, &spec, &serr)) return fail(c, path, "%s", serr.msg);
     etsim_sweep_grid *g = c->g;
     for (int32_t i = 0; i < g->n_sources; i++)
         if (!strcmp(g->sources[i].kind, kind) && !strcmp(g->sources[i].spec, spec)) {
@@ -215,7 +174,7 @@ static int parse_source(parse_ctx *c, const char *path, const cJSON *v, int32_t 
             return 0;
         }
     etsim_err oerr = {{0}};
-    etsim_oracle *o = etsim_sweep_source_open(kind, spec, c->base_dir, &oerr);
+    etsim_oracle *o = etsim_oracle_open_at(kind, spec, c->base_dir, &oerr);
     if (!o) return fail(c, path, "%s", oerr.msg);
     g->sources = etsim_realloc(g->sources, (size_t)(g->n_sources + 1) * sizeof *g->sources);
     etsim_sweep_source *s = &g->sources[g->n_sources];

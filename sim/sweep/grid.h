@@ -6,6 +6,7 @@
  * Grid file (JSON; sim/sweep/README.md documents every key):
  *   {
  *     "sources":   ["synthetic:default", {"trace": "t.etr"}, ...],
+ *                  (any registered oracle kind: "KIND:SPEC", sim/engine/oracle.h)
  *     "selectors": [{"selector": "rebase"},
  *                   {"selector": "ets", "params": {"lambdac": [1, 1.5, 2]},
  *                    "widths": [64], "params_by_width": {"64": {"lambdas": 1.4}}}],
@@ -43,7 +44,7 @@
 #define ETSIM_SWEEP_HASH_LEN 16 /* hex digits */
 
 typedef struct etsim_sweep_source {
-    char *kind;               /* "trace" | "synthetic"                    */
+    char *kind;               /* a registered oracle kind ("trace", ...)   */
     char *spec;               /* as written in the grid                    */
     char *label;              /* short name for reports                    */
     char *dataset;            /* from the oracle's metadata (may be "")    */
@@ -106,11 +107,5 @@ int etsim_sweep_gpu_config(const etsim_sweep_gpu *s, etsim_cost_config *cc, etsi
 
 /* 16-hex-digit hash of a byte string (two FNV/mix passes folded). */
 void etsim_sweep_hash_hex(const void *p, size_t n, char out[ETSIM_SWEEP_HASH_LEN + 1]);
-
-/* Open a source by kind and spec: "trace" (path, resolved against
- * base_dir when relative) or "synthetic" (a built-in profile, a profile
- * fitted by `etsim fit` that ships with etsim, or a JSON path). */
-etsim_oracle *etsim_sweep_source_open(const char *kind, const char *spec,
-                                      const char *base_dir, etsim_err *err);
 
 #endif

@@ -16,41 +16,13 @@
 #include <unistd.h>
 
 #include "gpu_model/cost_band.h"
+#include "sim/data/paper_ref.h"
 #include "sim/sweep/grid.h"
-#include "sim/sweep/paper_int.h"
+#include "sim/sweep/paper_out.h"
+#include "sim/sweep/paper_plan.h"
 #include "sim/sweep/pick.h"
 #include "sim/sweep/report.h"
 #include "sim/sweep/sweep.h"
-
-const etsim_paper_setup ETSIM_PAPER_SETUPS[ETSIM_PAPER_N_SETUPS] = {
-    {"llemma34b", "math500", "Llemma-34B", "MATH500", 1},
-    {"mistral7b", "math500", "Mistral-7B-SFT", "MATH500", 0},
-    {"llemma34b", "gsm8k", "Llemma-34B", "GSM8K", 0},
-    {"mistral7b", "gsm8k", "Mistral-7B-SFT", "GSM8K", 0},
-};
-
-const int32_t ETSIM_PAPER_WIDTHS[3] = {16, 64, 256};
-
-void etsim_paper_opts_init(etsim_paper_opts *o) {
-    memset(o, 0, sizeof *o);
-    o->threads = 1;
-    o->throughput_problems = 100;
-    /* The paper sweeps lambda_b over [1, 2] for ETS and [0.75, 1.25] for
-     * ETS-KV and keeps the largest within 0.2 points of REBASE; both ranges
-     * are swept at their ends and middle (--lambdas changes ETS's). */
-    o->ets_lambdas[0] = 1.0;
-    o->ets_lambdas[1] = 1.5;
-    o->ets_lambdas[2] = 2.0;
-    o->n_ets = 3;
-    o->kv_lambdas[0] = 0.75;
-    o->kv_lambdas[1] = 1.0;
-    o->kv_lambdas[2] = 1.25;
-    o->n_kv = 3;
-    o->ets_lambdas_s = 1.0;
-    o->ets_temperature = 0.2;
-    o->render = 1;
-    o->progress = 1;
-}
 
 static void say(const etsim_paper_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const etsim_paper_opts *o, const char *fmt, ...) {
@@ -61,13 +33,6 @@ static void say(const etsim_paper_opts *o, const char *fmt, ...) {
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     o->notice(o->notice_ctx, msg);
-}
-
-char *etsim_paper_path(const char *dir, const char *name) {
-    size_t n = strlen(dir) + strlen(name) + 2;
-    char *s = etsim_malloc(n);
-    snprintf(s, n, "%s/%s", dir, name);
-    return s;
 }
 
 /* ---- sources ------------------------------------------------------------------------- */
@@ -87,8 +52,7 @@ static int find_trace(const char *dir, const etsim_paper_setup *su, char **path)
     return 0;
 }
 
-int etsim_paper_resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src,
-                                etsim_err *err) {
+static int resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src, etsim_err *err) {
     int present = 0;
     if (o->setups) { /* every listed name must be a setup */
         char *dup = etsim_strdup(o->setups), *save = NULL;
@@ -139,10 +103,9 @@ int etsim_paper_resolve_sources(const etsim_paper_opts *o, etsim_paper_source *s
             s->kind = "synthetic";
             s->spec = etsim_strdup(name);
         }
-        etsim_oracle *orc = etsim_sweep_source_open(s->kind, s->spec, NULL, err);
-        if (!orc) {
+        etsim_oracle *orc = etsim_oracle_open_at(s->kind, s->spec, NULL, err);
+        if (!orc) { /* the caller frees the specs */
             etsim_err_prefix(err, "%s / %s", su->model_name, su->dataset_name);
-            for (int k = 0; k <= i; k++) free(src[k].spec);
             return -1;
         }
         s->n_problems = orc->meta.n_problems;
@@ -181,7 +144,7 @@ static cJSON *source_json(const etsim_paper_source *s) {
     return o;
 }
 
-cJSON *etsim_paper_gpu_json(int32_t inflight) {
+static cJSON *gpu_json(int32_t inflight) {
     cJSON *g = cJSON_CreateObject();
     cJSON_AddStringToObject(g, "gpu", "h100-nvl");
     cJSON_AddStringToObject(g, "policy", "llemma-34b");
@@ -194,7 +157,7 @@ static int32_t problems_for(const etsim_paper_opts *o, const etsim_paper_source 
     return o->problems > 0 && o->problems < s->n_problems ? o->problems : s->n_problems;
 }
 
-char *etsim_paper_grid_main(const etsim_paper_opts *o, const etsim_paper_source *src) {
+static char *grid_main(const etsim_paper_opts *o, const etsim_paper_source *src) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", "etsim paper: main sweep");
     cJSON *widths = cJSON_CreateArray();
@@ -231,7 +194,7 @@ char *etsim_paper_grid_main(const etsim_paper_opts *o, const etsim_paper_source 
             param(e, "fixedwidth", num_list(fw, 2));
             cJSON_AddItemToArray(sels, e);
             cJSON *gl = cJSON_CreateArray();
-            cJSON_AddItemToArray(gl, etsim_paper_gpu_json(8));
+            cJSON_AddItemToArray(gl, gpu_json(8));
             cJSON_AddItemToObject(b, "gpu", gl);
         }
         cJSON_AddItemToObject(b, "selectors", sels);
@@ -243,8 +206,8 @@ char *etsim_paper_grid_main(const etsim_paper_opts *o, const etsim_paper_source 
     return text;
 }
 
-char *etsim_paper_grid_throughput(const etsim_paper_opts *o, const etsim_paper_source *main_src,
-                                  double ets_lambdac) {
+static char *grid_throughput(const etsim_paper_opts *o, const etsim_paper_source *main_src,
+                             double ets_lambdac) {
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", "etsim paper: throughput (Table 2)");
     cJSON *sl = cJSON_CreateArray();
@@ -278,7 +241,7 @@ char *etsim_paper_grid_throughput(const etsim_paper_opts *o, const etsim_paper_s
     cJSON *gl = cJSON_CreateArray();
     for (int s = 0; s < ETSIM_BAND_N_SCALES; s++)
         for (int i = 0; i < ETSIM_BAND_N_INFLIGHT; i++) {
-            cJSON *g = etsim_paper_gpu_json(etsim_band_inflight[i]);
+            cJSON *g = gpu_json(etsim_band_inflight[i]);
             if (etsim_band_scales[s] != 1.0)
                 cJSON_AddNumberToObject(g, "kv_scale", etsim_band_scales[s]);
             cJSON_AddItemToArray(gl, g);
@@ -308,6 +271,7 @@ static int run_grid(const etsim_paper_opts *o, const char *grid_text, const char
         so.resume = 1;
         so.force = o->force;
         so.progress = o->progress;
+        so.progress_ctx = o->progress_ctx;
         so.notice = o->notice;
         so.notice_ctx = o->notice_ctx;
         etsim_sweep_stats st;
@@ -329,25 +293,33 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
                     etsim_err *err) {
     memset(st, 0, sizeof *st);
     double t0 = etsim_now_s();
-    if (mkdir(o->out_dir, 0755) < 0 && errno != EEXIST)
-        return etsim_errf(err, "%s: %s", o->out_dir, strerror(errno));
     if (o->n_ets < 1 || o->n_kv < 1) return etsim_errf(err, "empty lambda_b list");
-    etsim_paper_source src[ETSIM_PAPER_N_SETUPS];
-    int present = etsim_paper_resolve_sources(o, src, err);
-    if (present < 0) return -1;
-    st->setups = present;
+    /* The paper's numbers: --reference FILE or the built-in copy, the one
+     * way etsim finds them (paper_ref.h); read before anything is written. */
+    char *ref_path = NULL;
+    cJSON *ref = etsim_paper_ref_load(o->reference, &ref_path, err);
+    if (!ref) return -1;
     int rc = -1;
     char *grid = NULL, *tgrid = NULL;
+    etsim_paper_source src[ETSIM_PAPER_N_SETUPS];
     etsim_report main_rep, tp_rep;
     etsim_pick_set picks;
+    memset(src, 0, sizeof src);
     memset(&main_rep, 0, sizeof main_rep);
     memset(&tp_rep, 0, sizeof tp_rep);
     memset(&picks, 0, sizeof picks);
+    if (mkdir(o->out_dir, 0755) < 0 && errno != EEXIST) {
+        etsim_errf(err, "%s: %s", o->out_dir, strerror(errno));
+        goto out;
+    }
+    int present = resolve_sources(o, src, err);
+    if (present < 0) goto out;
+    st->setups = present;
     const etsim_paper_source *main_src = NULL;
     for (int i = 0; i < ETSIM_PAPER_N_SETUPS; i++)
         if (src[i].present && src[i].setup->main) main_src = &src[i];
 
-    grid = etsim_paper_grid_main(o, src);
+    grid = grid_main(o, src);
     if (run_grid(o, grid, "grid-main.json", "sweep-main", &st->seconds_main, err) < 0) goto out;
     char *dir = etsim_paper_path(o->out_dir, "sweep-main");
     int lrc = etsim_report_load(dir, &main_rep, err);
@@ -361,7 +333,7 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
             etsim_errf(err, "no ETS pick at width 256 for the main setup");
             goto out;
         }
-        tgrid = etsim_paper_grid_throughput(o, main_src, p256->value);
+        tgrid = grid_throughput(o, main_src, p256->value);
         if (run_grid(o, tgrid, "grid-throughput.json", "sweep-throughput",
                      &st->seconds_throughput, err) < 0)
             goto out;
@@ -372,7 +344,7 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
     } else {
         say(o, "no Llemma-34B / MATH500 source: Figure 2, Figure 3, Table 2 and Table 3 are skipped");
     }
-    etsim_paper_results res = {o, src, main_src, &main_rep, &tp_rep, &picks};
+    etsim_paper_results res = {o, src, main_src, &main_rep, &tp_rep, &picks, ref, ref_path};
     st->seconds_total = etsim_now_s() - t0;
     if (etsim_paper_write_outputs(&res, table_out, st, err) < 0) goto out;
     st->seconds_total = etsim_now_s() - t0;
@@ -384,5 +356,7 @@ out:
     etsim_report_free(&main_rep);
     etsim_report_free(&tp_rep);
     for (int i = 0; i < ETSIM_PAPER_N_SETUPS; i++) free(src[i].spec);
+    cJSON_Delete(ref);
+    free(ref_path);
     return rc;
 }

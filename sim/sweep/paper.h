@@ -15,9 +15,12 @@
  *     first 100 MATH500 problems at width 256, REBASE and the picked ETS,
  *     simulated with 4, 8, 16 and 32 problems in flight; best of each.
  *  4. Data files, tables (Markdown, CSV, LaTeX; beside the published
- *     values from ets_paper.json and the difference when it is found) and
- *     figures (PNG and SVG, by running gnuplot on plots/fig2.gp and
- *     plots/fig3.gp; without gnuplot, the commands to run are printed).
+ *     values of ets_paper.json -- --reference FILE or the built-in copy,
+ *     read before anything is written -- and the difference), the
+ *     figures' data and their gnuplot scripts (OUT/plots/fig2.gp and
+ *     fig3.gp) and paper.md (paper_out.h). The library draws nothing: the
+ *     CLI renders the figures (PNG and SVG) by running gnuplot on the
+ *     scripts (plots/gnuplot.h).
  *
  * Sources. --synthetic uses the paper-fitted profiles shipped with etsim
  * (sim/synthetic/fitted: paper-llemma34b-math500, ...). --trace-dir DIR uses
@@ -26,43 +29,10 @@
 #ifndef ETSIM_SWEEP_PAPER_H
 #define ETSIM_SWEEP_PAPER_H
 
-#include <stdint.h>
 #include <stdio.h>
 
 #include "sim/core/util.h"
-
-#define ETSIM_PAPER_MAX_LAMBDAS 16
-
-typedef struct etsim_paper_opts {
-    const char *out_dir;
-    const char *trace_dir;        /* NULL: synthetic                       */
-    const char *reference;        /* ets_paper.json; NULL: search for it   */
-    const char *plots_dir;        /* gnuplot scripts; NULL: built-in path  */
-    int threads;
-    int32_t problems;             /* per setup; 0 = all                    */
-    int32_t throughput_problems;  /* 100                                   */
-    double ets_lambdas[ETSIM_PAPER_MAX_LAMBDAS];
-    int n_ets;
-    double kv_lambdas[ETSIM_PAPER_MAX_LAMBDAS];
-    int n_kv;
-    double ets_lambdas_s;         /* lambda_d for ETS (1.0)                */
-    double ets_temperature;       /* T for ETS and ETS-KV (0.2)            */
-    const char *setups;           /* comma list (llemma34b-math500, ...); NULL = all */
-    int force;                    /* discard previous results in OUT       */
-    int render;                   /* run gnuplot when found                */
-    int progress;
-    void (*notice)(void *ctx, const char *msg);
-    void *notice_ctx;
-} etsim_paper_opts;
-
-void etsim_paper_opts_init(etsim_paper_opts *o);
-
-typedef struct etsim_paper_stats {
-    double seconds_main, seconds_throughput, seconds_total;
-    int rendered;                 /* gnuplot ran                            */
-    int reference_found;
-    int setups;                   /* setups present                         */
-} etsim_paper_stats;
+#include "sim/sweep/paper_plan.h" /* etsim_paper_opts, etsim_paper_stats */
 
 /* Run everything; Table 1 is printed (Markdown) to `table_out` if given. */
 int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stats *st,

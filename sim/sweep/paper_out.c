@@ -1,8 +1,8 @@
 /* paper_out.c -- the files `etsim paper` writes after its sweeps: Tables
  * 1-3 (Markdown, CSV, LaTeX) beside the published values of
  * ets_paper.json and the difference, the plain data files of Figures 2
- * and 3, the gnuplot scripts, the rendered PNG/SVG (by running the
- * external gnuplot program), and paper.md tying them together.
+ * and 3, the gnuplot scripts that draw them (the CLI runs gnuplot on
+ * them: the library draws nothing), and paper.md tying them together.
  *
  * Definitions used throughout (and stated in paper.md):
  *   accuracy      weighted majority vote, weight = last-step PRM score, %
@@ -19,28 +19,18 @@
  *                 and ETS - REBASE with the paired standard error (sd of
  *                 the per-problem differences / sqrt(n)), both from the
  *                 problem lines of sweep-main/summary.jsonl */
+#include "sim/sweep/paper_out.h"
+
+#include <cjson/cJSON.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "sim/sweep/paper_int.h"
-#include "sim/data/paper_ref.h"
+#include "sim/sweep/plots_data.h"
 
-extern char **environ;
-
-/* ---- the published values ---------------------------------------------------------------- */
-
-/* --reference FILE, else the built-in copy (paper_ref.h); NULL (and the
- * tables go without the paper's values) only when FILE cannot be read. */
-static cJSON *load_reference(const etsim_paper_opts *o, char **where, etsim_err *err) {
-    return etsim_paper_ref_load(o->reference, where, err);
-}
+/* ---- the published values (r->ref; NULL: tables without them) ----------------------------- */
 
 /* ref[path...][width] -> [accuracy, kv] element k; NAN when absent. */
 static double ref_pair(const cJSON *ref, const char *const *path, int n, int32_t width, int k) {
@@ -621,7 +611,7 @@ static int write_fig3(const etsim_paper_results *r, const char *path, etsim_err 
     return etsim_atomic_commit(&af, err);
 }
 
-/* ---- gnuplot ---------------------------------------------------------------------------------------- */
+/* ---- gnuplot scripts ---------------------------------------------------------------------------------------- */
 
 static int write_scripts(const char *dir, etsim_err *err) {
     char *pdir = etsim_paper_path(dir, "plots");
@@ -639,46 +629,6 @@ static int write_scripts(const char *dir, etsim_err *err) {
     }
     free(pdir);
     return rc;
-}
-
-static int have_program(const char *name) {
-    const char *path = getenv("PATH");
-    if (!path) return 0;
-    char *dup = etsim_strdup(path), *save = NULL;
-    int found = 0;
-    for (char *d = strtok_r(dup, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-        char *p = etsim_paper_path(d, name);
-        found = access(p, X_OK) == 0;
-        free(p);
-    }
-    free(dup);
-    return found;
-}
-
-/* Run `gnuplot -e "datafile='D'; outbase='O'" plots/S` in dir. */
-static int render(const char *dir, const char *script, const char *data, const char *outbase,
-                  etsim_err *err) {
-    char expr[512], spath[256];
-    snprintf(expr, sizeof expr, "datafile='%s'; outbase='%s'", data, outbase);
-    snprintf(spath, sizeof spath, "plots/%s", script);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    /* gnuplot has no option to change directory; run it through sh -c cd */
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "cd \"$0\" && exec gnuplot -e \"$1\" \"$2\"");
-    char *sh_argv[] = {"sh", "-c", cmd, (char *)dir, expr, spath, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "sh", &fa, NULL, sh_argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0) return etsim_errf(err, "cannot run gnuplot: %s", strerror(rc));
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        return etsim_errf(err, "gnuplot failed on %s/plots/%s (exit status %d)", dir, script,
-                          WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-    return 0;
 }
 
 /* ---- paper.md ------------------------------------------------------------------------------------ */
@@ -737,15 +687,9 @@ static void write_overview(FILE *fp, const etsim_paper_results *r, const tbl *t1
 int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
                               etsim_paper_stats *st, etsim_err *err) {
     const etsim_paper_opts *o = r->o;
-    char *ref_path = NULL;
-    etsim_err ref_err = {{0}};
-    cJSON *ref = load_reference(o, &ref_path, &ref_err);
+    const cJSON *ref = r->ref;
+    const char *ref_path = r->ref_path;
     st->reference_found = ref != NULL;
-    if (!ref && o->notice) {
-        char msg[sizeof ref_err.msg + 64];
-        snprintf(msg, sizeof msg, "%s: tables are written without the paper's values", ref_err.msg);
-        o->notice(o->notice_ctx, msg);
-    }
     tbl *t1 = etsim_calloc(1, sizeof *t1), *t2 = etsim_calloc(1, sizeof *t2),
         *t3 = etsim_calloc(1, sizeof *t3), *t2b = etsim_calloc(1, sizeof *t2b);
     int rc = -1;
@@ -774,18 +718,7 @@ int etsim_paper_write_outputs(const etsim_paper_results *r, FILE *table_out,
         free(f2);
         free(f3);
         if (frc < 0 || write_scripts(o->out_dir, err) < 0) goto out;
-        if (o->render && have_program("gnuplot")) {
-            if (render(o->out_dir, "fig2.gp", "fig2.dat", "fig2", err) < 0 ||
-                render(o->out_dir, "fig3.gp", "fig3.dat", "fig3", err) < 0)
-                goto out;
-            st->rendered = 1;
-        } else if (o->notice) {
-            char msg[ETSIM_ERR_MAX];
-            snprintf(msg, sizeof msg, "gnuplot %s: render with: cd %s && gnuplot plots/fig2.gp "
-                                      "&& gnuplot plots/fig3.gp",
-                     o->render ? "not found" : "skipped", o->out_dir);
-            o->notice(o->notice_ctx, msg);
-        }
+        st->figures = 1;
     }
     char *md = etsim_paper_path(o->out_dir, "paper.md");
     etsim_atomic_file af;
@@ -802,7 +735,5 @@ out:
     free(t2);
     free(t3);
     free(t2b);
-    free(ref_path);
-    cJSON_Delete(ref);
     return rc;
 }

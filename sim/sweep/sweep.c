@@ -556,8 +556,8 @@ static int run_work(run *r, int compute, etsim_err *err) {
         r->n_tasks = k;
         todo = 0;
     }
-    etsim_progress_start(&r->prog, "sweep units", todo);
-    if (!opt->progress || !todo) r->prog.enabled = 0;
+    etsim_progress_start(&r->prog, "sweep units", todo, todo ? opt->progress : NULL,
+                         opt->progress_ctx);
     int threads = opt->threads < 1 ? 1 : opt->threads;
     pthread_t *tids = etsim_calloc((size_t)threads, sizeof *tids);
     int started = 0;

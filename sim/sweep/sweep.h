@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "sim/core/progress.h"
 #include "sim/core/util.h"
 
 typedef struct etsim_sweep_opts {
@@ -34,7 +35,9 @@ typedef struct etsim_sweep_opts {
     int resume;               /* continue results of the same grid        */
     int force;                /* discard results of any grid and start    */
     int shard_i, shard_n;     /* 1..n of n; 0/0 = everything              */
-    int progress;             /* progress line on stderr (if a terminal)  */
+    /* Units done of this run; NULL: none (the CLI draws a line). */
+    etsim_progress_fn progress;
+    void *progress_ctx;
     /* One-line notices (torn line dropped, ...); may be NULL. */
     void (*notice)(void *ctx, const char *msg);
     void *notice_ctx;

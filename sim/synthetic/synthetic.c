@@ -608,9 +608,17 @@ static etsim_oracle *synth_kind_open(const char *spec, etsim_err *err) {
     return o;
 }
 
+/* A spec ending in .json is a profile file; others name shipped profiles. */
+static int synth_spec_is_path(const char *spec) {
+    size_t n = strlen(spec);
+    return n >= 5 && !strcmp(spec + n - 5, ".json");
+}
+
 const etsim_oracle_kind etsim_oracle_kind_synthetic = {
     .abi = ETSIM_ORACLE_ABI,
     .name = "synthetic",
     .help = "deterministic generative model; spec = built-in profile name or JSON profile path",
     .open = synth_kind_open,
+    .default_spec = "default",
+    .spec_is_path = synth_spec_is_path,
 };

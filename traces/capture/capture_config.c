@@ -278,4 +278,5 @@ const etsim_oracle_kind etsim_oracle_kind_live = {
     .help = "model servers (policy, PRM, embedder); spec = a capture configuration "
             "(traces/CAPTURE.md); expansions are serial: use `etsim capture` to record",
     .open = live_kind_open,
+    .spec_is_path = etsim_oracle_spec_is_file,
 };

@@ -284,9 +284,7 @@ static int backend_open(backend *b, const etsim_embed_opts *o, etsim_err *err) {
     if (!strncmp(o->backend, "fasttext:", 9)) {
         b->fasttext = 1;
         b->model_path = etsim_strdup(o->backend + 9);
-        b->bin = o->fasttext_bin ? o->fasttext_bin
-                 : getenv("ETSIM_FASTTEXT") ? getenv("ETSIM_FASTTEXT")
-                                            : "fasttext";
+        b->bin = o->fasttext_bin ? o->fasttext_bin : "fasttext";
         if (access(b->model_path, R_OK) != 0)
             return etsim_errf(err, "fasttext model %s: %s", b->model_path, strerror(errno));
         if (fasttext_start(b, err) < 0) return -1;

@@ -21,7 +21,8 @@ typedef struct etsim_embed_opts {
     const char *out;          /* trace to write (NULL: replace `in`)           */
     const char *backend;      /* "http(s)://..." or "fasttext:MODEL"           */
     const char *model;        /* embedding model name (http; NULL: /models)    */
-    const char *fasttext_bin; /* program (NULL: $ETSIM_FASTTEXT or "fasttext") */
+    const char *fasttext_bin; /* program (NULL: "fasttext" on $PATH; the CLI
+                               * passes $ETSIM_FASTTEXT when set)          */
     const char *encoding;     /* f32 | f16 | i8 (NULL: the trace's, else f16)  */
     int32_t batch;            /* texts per HTTP request (64)                   */
 } etsim_embed_opts;
