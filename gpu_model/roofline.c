@@ -42,6 +42,14 @@ static double gemm_t(const etsim_gpu_profile *g, double n, double N, double K, d
             double tiles = ceil(n / t->m) * ceil(N / t->n);
             double waves = ceil(tiles / g->sm_count);
             double t_cmp = waves * 2.0 * t->m * t->n * K / (t->eff * sm_flops);
+            if (g->streamk_eff > 0 && g->streamk_k > 0) {
+                /* stream-K: tiles x ceil(K / k) slices dealt evenly to the
+                   SMs; slower per slice, so whole waves stay data-parallel */
+                double kd = g->streamk_k, slices = tiles * ceil(K / kd);
+                double t_sk = ceil(slices / g->sm_count) * 2.0 * t->m * t->n * kd /
+                              (g->streamk_eff * t->eff * sm_flops);
+                if (t_sk < t_cmp) t_cmp = t_sk;
+            }
             double tt = etsim_roofline_pnorm(t_mem, t_cmp, g->smooth_p);
             if (tt < best) best = tt, best_cmp = t_cmp;
         }

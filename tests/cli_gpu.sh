@@ -160,6 +160,24 @@ expect 1 "--tp: tensor-parallel degree 6 does not divide" \
     "$BIN" gpu iter --model llemma-34b --gpu h100 --tokens 1 --tp 6
 expect 2 "no mlp.csv" "$BIN" cost "$DIR/r.json" --gpu-profile "$DIR" --out "$DIR/bad.json"
 [ -e "$DIR/bad.json" ] && fail "a failed cost left a report file"
+# the issue's bad input through --gpu-profile (the path that writes a
+# report): one line naming file, row and column, non-zero, nothing written
+mkdir -p "$DIR/gp"
+gp_bad() { # $1 = expected message; mlp.csv already written
+    expect 2 "$1" "$BIN" cost "$DIR/r.json" --gpu-profile "$DIR/gp" --out "$DIR/bad.json"
+    [ -e "$DIR/bad.json" ] && fail "a failed cost left a report file ($1)"
+}
+{ csv_hdr | sed 's/time_stats.mlp_act.median,//'; echo "0.01,0.1,0.01,0.1,0.01,0.2,0.1,0.01,8,8,1024,2048,True,1,1"; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: row 1: missing column 'time_stats.mlp_act.median'"
+{ csv_hdr; csv_row 1 1 | sed 's/^0.01,0.1,/0.01,x,/'; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: row 2, column 'time_stats.attn_pre_proj.median': 'x' is not a number"
+{ csv_hdr; csv_row 1 2; csv_row 8 4; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: no rows with num_tensor_parallel_workers = 1"
+{ csv_hdr; csv_row 8 1; csv_row 8 1 | sed 's/0.2,/0.9,/'; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: row 3, column 'time_stats.mlp_up_proj.median': duplicate of row 2"
+# an impossible model file through cost: nothing written either
+expect 2 "heads (7) must divide hidden (512)" "$BIN" cost "$DIR/r.json" --policy-file "$DIR/div.json" --out "$DIR/bad.json"
+[ -e "$DIR/bad.json" ] && fail "a failed cost left a report file (model shape)"
 expect 0 "" "$BIN" replay --synthetic --selector ets --width 16 --problems 4 --out "$DIR/e.json"
 expect 0 "" "$BIN" cost "$DIR/e.json" --band --baseline "$DIR/r.json" --out "$DIR/band.json"
 [ "$(grep -c '^band: [0-9]' "$DIR/out.txt")" -eq 20 ] || fail "cost --band: not 20 settings"

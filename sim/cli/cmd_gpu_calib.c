@@ -72,6 +72,7 @@ static int check_linear(const etsim_gpu_profile *fit, const char *family) {
         ok &= same(*n, "gemm_kernel_s", b.gemm_kernel_s, fit->gemm_kernel_s);
         ok &= same(*n, "eff_elementwise_bw", b.eff_elementwise_bw, fit->eff_elementwise_bw);
         ok &= same(*n, "elementwise_kernel_s", b.elementwise_kernel_s, fit->elementwise_kernel_s);
+        ok &= same(*n, "streamk_eff", b.streamk_eff, fit->streamk_eff);
         if (b.n_tiles != fit->n_tiles) ok = 0;
         for (int32_t i = 0; i < b.n_tiles && i < fit->n_tiles; i++)
             ok &= same(*n, "gemm_tiles eff", b.gemm_tiles[i].eff, fit->gemm_tiles[i].eff);
