@@ -194,6 +194,32 @@ int32_t etsim_calib_mlp_mape_tp(const etsim_vidur_mlp *t, const etsim_vidur_mlp 
     return cnt;
 }
 
+const char *const etsim_calib_op_names[4] = {"qkv", "o", "gate+up", "down"};
+
+int32_t etsim_calib_op_error(const etsim_vidur_mlp *t, const etsim_vidur_mlp *rows, int32_t tp,
+                             int op, const etsim_gpu_profile *g, int32_t lo, int32_t hi,
+                             double *mape, double *bias) {
+    etsim_model_profile full, m;
+    etsim_calib_block_model(t, &full);
+    etsim_err err = {{0}};
+    if (op < 0 || op > 3 || etsim_model_shard(&full, tp, "tp", &m, &err) < 0) return 0;
+    double h = m.hidden, q = (double)m.heads * m.head_dim, kv = (double)m.kv_heads * m.head_dim;
+    double N[4] = {q + 2 * kv, h, (m.gated_mlp ? 2.0 : 1.0) * m.ffn, h};
+    double K[4] = {h, q, h, m.ffn};
+    double sa = 0, ss = 0;
+    int32_t cnt = 0;
+    for (int32_t i = 0; i < rows->n; i++) {
+        const etsim_vidur_mlp_row *r = &rows->rows[i];
+        if (r->tokens < lo || r->tokens > hi || r->op_ms[op] <= 0) continue;
+        double e = etsim_roofline_gemm_s(g, r->tokens, N[op], K[op], m.dtype_bytes) * 1e3 /
+                   r->op_ms[op] - 1.0;
+        sa += fabs(e), ss += e, cnt++;
+    }
+    if (mape) *mape = cnt ? 100.0 * sa / cnt : 0;
+    if (bias) *bias = cnt ? 100.0 * ss / cnt : 0;
+    return cnt;
+}
+
 static double decode_ms(const etsim_model_profile *m, const etsim_gpu_profile *g, double kv,
                         double b) {
     etsim_iter_shape sh = {0};

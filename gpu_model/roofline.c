@@ -8,7 +8,10 @@
  * the time steps where the token count crosses a tile or wave boundary,
  * as measured GEMM times do. The kernel picks the fastest of the GPU's
  * tile shapes (as cuBLAS' heuristics roughly do); the weight stream
- * bounds it below, the two joined by a p-norm smooth maximum. */
+ * bounds it below, the two joined by a p-norm smooth maximum. A grid of
+ * fewer tiles than SMs, or with a ragged last wave, may instead run
+ * stream-K (the K loops cut into slices dealt evenly to the SMs, at a
+ * fitted efficiency penalty), as cuBLAS does for small sharded GEMMs. */
 #include "gpu_model/roofline.h"
 
 #include "gpu_model/measured.h"

@@ -115,6 +115,16 @@ if [ -d "$vidur" ]; then
     grep -q "decode MAPE" "$DIR/out.txt" || fail "gpu calibrate: no attention line"
     expect 0 "" "$BIN" fit --target gpu --data "$vidur" --check --out "$DIR/fit.json"
     grep -q '"gemm_tiles"' "$DIR/fit.json" || fail "fit --target gpu: no gemm_tiles"
+    # per GEMM: 7 pairs x 4 degrees x 4 GEMMs; a candidate profile for one family
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --ops
+    [ "$(grep -c '^  [ah]100 .* \(qkv\|o\|gate+up\|down\) ' "$DIR/out.txt")" -eq 112 ] ||
+        fail "gpu calibrate --ops: not 112 GEMM rows"
+    printf '{"name": "cand", "hbm_bytes": 8e10, "bandwidth_bytes_per_s": 3.35e12, "bf16_flops_per_s": 9.89e14}' >"$DIR/cand.json"
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --gpu-file "h100=$DIR/cand.json"
+    grep -q '^h100' "$DIR/out.txt" || fail "gpu calibrate --gpu-file: no h100 rows"
+    expect 1 "missing.json" "$BIN" gpu calibrate --data "$vidur" --gpu-file "h100=$DIR/missing.json"
+    [ -s "$DIR/out.txt" ] && fail "gpu calibrate with a bad --gpu-file printed a report"
+    expect 2 "unknown family 'b200'" "$BIN" gpu calibrate --data "$vidur" --gpu-file "b200=$DIR/cand.json"
 else
     echo "SKIP calibration on vidur profiles: $vidur absent (set ETSIM_SHARED_DIR)"
 fi
