@@ -13,8 +13,11 @@
  *
  * The fit is deterministic (fixed starts, fixed Nelder-Mead budget):
  *   1. eff_elementwise_bw, elementwise_kernel_s on the small ops' columns;
- *   2. eff_weight_bw, smooth_p, gemm_kernel_s and each tile's efficiency
- *      on the block total (mean + worst pair MAPE);
+ *   2. eff_weight_bw, smooth_p, gemm_kernel_s, each tile's efficiency and
+ *      streamk_eff on the TP-1 block total (mean + worst pair MAPE);
+ *   2b. the same constants on TP 1 and every TP 2/4/8 table (each MAPE
+ *      relative to its target, 5% / 8%), a pair's TP-1 MAPE above its
+ *      step-2 value penalised;
  *   3. attention (A100 Llama-2-7B): attn_kernel_s, attn_per_req_s,
  *      eff_attn_bw on decode; eff_attn_compute, attn_causal_work on prefill. */
 #ifndef ETSIM_GPU_CALIB_H
@@ -69,6 +72,15 @@ int32_t etsim_calib_mlp_mape(const etsim_vidur_mlp *t, const etsim_gpu_profile *
 int32_t etsim_calib_mlp_mape_tp(const etsim_vidur_mlp *t, const etsim_vidur_mlp *rows,
                                 int32_t tp, const etsim_gpu_profile *g, double *mape,
                                 double *worst, int32_t *worst_n);
+
+/* One GEMM of the block against its own column (op 0..3: qkv, o,
+ * gate+up, down) for the TP-tp shard (`rows` the TP-tp table, tp 1 the
+ * TP-1 one) over token counts [lo, hi]: MAPE and mean signed error (%,
+ * + = the model is slower). Returns the number of rows. */
+int32_t etsim_calib_op_error(const etsim_vidur_mlp *t, const etsim_vidur_mlp *rows, int32_t tp,
+                             int op, const etsim_gpu_profile *g, int32_t lo, int32_t hi,
+                             double *mape, double *bias);
+extern const char *const etsim_calib_op_names[4];
 
 /* Attention MAPE (%) of `g` on the decode and prefill points. */
 void etsim_calib_attn_mape(const etsim_calib_data *d, const etsim_gpu_profile *g,

@@ -27,6 +27,8 @@ void etsim_gpu_profile_defaults(etsim_gpu_profile *g) {
     g->smooth_p = 4.0;
     g->sm_count = 0;
     g->n_tiles = 0;
+    g->streamk_eff = 0;
+    g->streamk_k = 64;
     g->attn_kernel = ETSIM_ATTN_FLASHATTENTION;
     g->attn_causal_work = 1.0;
     g->gemm_kernel_s = 3e-6;
@@ -149,7 +151,7 @@ static const field_spec gpu_fields[] = {
     {"sm_count", 0}, {"gemm_tiles", 0}, {"gemm_kernel_s", 0}, {"elementwise_kernel_s", 0},
     {"attn_kernel", 0}, {"attn_kernel_s", 0}, {"attn_per_req_s", 0}, {"attn_causal_work", 0},
     {"calibration", 0}, {"interconnect_bytes_per_s", 0}, {"eff_interconnect", 0},
-    {"allreduce_s", 0}, {NULL, 0},
+    {"allreduce_s", 0}, {"streamk_eff", 0}, {"streamk_k", 0}, {NULL, 0},
 };
 
 /* "gemm_tiles": [[m, n, eff], ...]: positive integer shapes, eff in (0, 1]. */
@@ -226,6 +228,8 @@ static int gpu_from_obj(const cJSON *obj, const char *src, etsim_gpu_profile *g,
                 n, err) < 0 ||
         get_num(obj, "eff_interconnect", 0, 1, 1, &g->eff_interconnect, src, n, err) < 0 ||
         get_num(obj, "allreduce_s", 0, 0, 1, &g->allreduce_s, src, n, err) < 0 ||
+        get_num(obj, "streamk_eff", 0, 0, 1, &g->streamk_eff, src, n, err) < 0 ||
+        get_int(obj, "streamk_k", 1, 65536, &g->streamk_k, src, n, err) < 0 ||
         get_tiles(obj, g, src, err) < 0 || get_attn_kernel(obj, g, src, err) < 0)
         return -1;
     const cJSON *cal = cJSON_GetObjectItemCaseSensitive(obj, "calibration");

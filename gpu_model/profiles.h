@@ -56,6 +56,13 @@ typedef struct etsim_gpu_profile {
     int32_t sm_count;               /* streaming multiprocessors          */
     int32_t n_tiles;                /* entries of gemm_tiles              */
     etsim_gemm_tile gemm_tiles[ETSIM_GEMM_TILES_MAX];
+    /* stream-K / split-K schedules (Hopper and Ampere cuBLAS): the K loop of
+       the tiles is cut into streamk_k-deep slices spread evenly over the
+       SMs, so a grid of fewer tiles than SMs, or a last wave part full, is
+       not charged a whole wave; each slice runs at streamk_eff x the tile's
+       efficiency (fix-up and partial sums). 0: off (whole waves only). */
+    double streamk_eff;             /* in [0, 1]                          */
+    int32_t streamk_k;              /* K depth of one slice (default 64)  */
     /* attention kernels */
     etsim_attn_kernel attn_kernel;  /* FlashAttention or FlashInfer       */
     double attn_causal_work;        /* cost of a causal (diagonal) query-key pair

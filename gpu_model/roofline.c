@@ -8,7 +8,10 @@
  * the time steps where the token count crosses a tile or wave boundary,
  * as measured GEMM times do. The kernel picks the fastest of the GPU's
  * tile shapes (as cuBLAS' heuristics roughly do); the weight stream
- * bounds it below, the two joined by a p-norm smooth maximum. */
+ * bounds it below, the two joined by a p-norm smooth maximum. A grid of
+ * fewer tiles than SMs, or with a ragged last wave, may instead run
+ * stream-K (the K loops cut into slices dealt evenly to the SMs, at a
+ * fitted efficiency penalty), as cuBLAS does for small sharded GEMMs. */
 #include "gpu_model/roofline.h"
 
 #include "gpu_model/measured.h"
@@ -42,6 +45,14 @@ static double gemm_t(const etsim_gpu_profile *g, double n, double N, double K, d
             double tiles = ceil(n / t->m) * ceil(N / t->n);
             double waves = ceil(tiles / g->sm_count);
             double t_cmp = waves * 2.0 * t->m * t->n * K / (t->eff * sm_flops);
+            if (g->streamk_eff > 0 && g->streamk_k > 0) {
+                /* stream-K: tiles x ceil(K / k) slices dealt evenly to the
+                   SMs; slower per slice, so whole waves stay data-parallel */
+                double kd = g->streamk_k, slices = tiles * ceil(K / kd);
+                double t_sk = ceil(slices / g->sm_count) * 2.0 * t->m * t->n * kd /
+                              (g->streamk_eff * t->eff * sm_flops);
+                if (t_sk < t_cmp) t_cmp = t_sk;
+            }
             double tt = etsim_roofline_pnorm(t_mem, t_cmp, g->smooth_p);
             if (tt < best) best = tt, best_cmp = t_cmp;
         }

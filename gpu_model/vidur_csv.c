@@ -261,10 +261,10 @@ int etsim_vidur_mlp_read_tp(const char *path, int32_t want_tp, etsim_vidur_mlp *
         }
         etsim_vidur_mlp_row *o = &out->rows[out->n++];
         o->tokens = raw[i].tokens;
-        for (int k = 0; k < 9; k++) {
+        for (int k = 0, g = 0; k < 9; k++) {
             double v = sum[k] / (double)(j - i);
             o->total_ms += v;
-            if (mlp_is_gemm[k]) o->gemm_ms += v;
+            if (mlp_is_gemm[k]) o->gemm_ms += v, o->op_ms[g++] = v;
             else o->elem_ms += v;
         }
         i = j;

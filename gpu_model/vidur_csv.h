@@ -27,6 +27,7 @@ typedef struct etsim_vidur_mlp_row {
     double total_ms;    /* sum of the nine medians                  */
     double gemm_ms;     /* qkv + o + gate/up + down                 */
     double elem_ms;     /* norms + rope + act + add                 */
+    double op_ms[4];    /* the GEMMs one by one: qkv, o, gate+up, down */
 } etsim_vidur_mlp_row;
 
 typedef struct etsim_vidur_mlp {

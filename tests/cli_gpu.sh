@@ -115,6 +115,16 @@ if [ -d "$vidur" ]; then
     grep -q "decode MAPE" "$DIR/out.txt" || fail "gpu calibrate: no attention line"
     expect 0 "" "$BIN" fit --target gpu --data "$vidur" --check --out "$DIR/fit.json"
     grep -q '"gemm_tiles"' "$DIR/fit.json" || fail "fit --target gpu: no gemm_tiles"
+    # per GEMM: 7 pairs x 4 degrees x 4 GEMMs; a candidate profile for one family
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --ops
+    [ "$(grep -c '^  [ah]100 .* \(qkv\|o\|gate+up\|down\) ' "$DIR/out.txt")" -eq 112 ] ||
+        fail "gpu calibrate --ops: not 112 GEMM rows"
+    printf '{"name": "cand", "hbm_bytes": 8e10, "bandwidth_bytes_per_s": 3.35e12, "bf16_flops_per_s": 9.89e14}' >"$DIR/cand.json"
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --gpu-file "h100=$DIR/cand.json"
+    grep -q '^h100' "$DIR/out.txt" || fail "gpu calibrate --gpu-file: no h100 rows"
+    expect 1 "missing.json" "$BIN" gpu calibrate --data "$vidur" --gpu-file "h100=$DIR/missing.json"
+    [ -s "$DIR/out.txt" ] && fail "gpu calibrate with a bad --gpu-file printed a report"
+    expect 2 "unknown family 'b200'" "$BIN" gpu calibrate --data "$vidur" --gpu-file "b200=$DIR/cand.json"
 else
     echo "SKIP calibration on vidur profiles: $vidur absent (set ETSIM_SHARED_DIR)"
 fi
@@ -160,6 +170,24 @@ expect 1 "--tp: tensor-parallel degree 6 does not divide" \
     "$BIN" gpu iter --model llemma-34b --gpu h100 --tokens 1 --tp 6
 expect 2 "no mlp.csv" "$BIN" cost "$DIR/r.json" --gpu-profile "$DIR" --out "$DIR/bad.json"
 [ -e "$DIR/bad.json" ] && fail "a failed cost left a report file"
+# the issue's bad input through --gpu-profile (the path that writes a
+# report): one line naming file, row and column, non-zero, nothing written
+mkdir -p "$DIR/gp"
+gp_bad() { # $1 = expected message; mlp.csv already written
+    expect 2 "$1" "$BIN" cost "$DIR/r.json" --gpu-profile "$DIR/gp" --out "$DIR/bad.json"
+    [ -e "$DIR/bad.json" ] && fail "a failed cost left a report file ($1)"
+}
+{ csv_hdr | sed 's/time_stats.mlp_act.median,//'; echo "0.01,0.1,0.01,0.1,0.01,0.2,0.1,0.01,8,8,1024,2048,True,1,1"; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: row 1: missing column 'time_stats.mlp_act.median'"
+{ csv_hdr; csv_row 1 1 | sed 's/^0.01,0.1,/0.01,x,/'; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: row 2, column 'time_stats.attn_pre_proj.median': 'x' is not a number"
+{ csv_hdr; csv_row 1 2; csv_row 8 4; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: no rows with num_tensor_parallel_workers = 1"
+{ csv_hdr; csv_row 8 1; csv_row 8 1 | sed 's/0.2,/0.9,/'; } >"$DIR/gp/mlp.csv"
+gp_bad "gp/mlp.csv: row 3, column 'time_stats.mlp_up_proj.median': duplicate of row 2"
+# an impossible model file through cost: nothing written either
+expect 2 "heads (7) must divide hidden (512)" "$BIN" cost "$DIR/r.json" --policy-file "$DIR/div.json" --out "$DIR/bad.json"
+[ -e "$DIR/bad.json" ] && fail "a failed cost left a report file (model shape)"
 expect 0 "" "$BIN" replay --synthetic --selector ets --width 16 --problems 4 --out "$DIR/e.json"
 expect 0 "" "$BIN" cost "$DIR/e.json" --band --baseline "$DIR/r.json" --out "$DIR/band.json"
 [ "$(grep -c '^band: [0-9]' "$DIR/out.txt")" -eq 20 ] || fail "cost --band: not 20 settings"

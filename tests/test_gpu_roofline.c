@@ -56,6 +56,43 @@ static void test_gemm_waves(void **state) {
     assert_true(etsim_roofline_gemm_s(&g, 0, 32, 100, 2) == 0);
 }
 
+/* Stream-K: the same 4-SM GPU with streamk_eff 0.5 and 10-deep K slices.
+ * One 16 x 16 tile (n = 1, N = 16, K = 100): data-parallel, one SM does a
+ * whole wave while three idle; stream-K deals its 10 slices over the 4 SMs
+ * (3 slice rounds of 10 K each at half speed = 0.6 wave). Four tiles fill
+ * the wave: stream-K would take 10 rounds at half speed, so the whole wave
+ * stays. Five tiles (N = 80): data-parallel 2 waves, stream-K
+ * ceil(50 / 4) = 13 rounds = 2.6 waves, so 2 waves. */
+static void test_gemm_streamk(void **state) {
+    (void)state;
+    etsim_gpu_profile g;
+    etsim_err err = {{0}};
+    assert_int_equal(etsim_gpu_profile_parse(
+        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
+        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1]],"
+        "\"streamk_eff\":0.5,\"streamk_k\":10,\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g,
+        &err), 0);
+    double wave = 2.0 * 16 * 16 * 100 / 1e9;
+    assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 16, 100, 2) / (0.6 * wave) - 1) < 0.02);
+    assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 64, 100, 2) / wave - 1) < 0.02);
+    assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 80, 100, 2) / (2 * wave) - 1) < 0.02);
+    /* off by default: a file without streamk_eff keeps whole waves */
+    assert_int_equal(etsim_gpu_profile_parse(
+        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
+        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1]],"
+        "\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g, &err), 0);
+    assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 16, 100, 2) / wave - 1) < 0.02);
+    /* out of range: one line naming the field */
+    assert_int_equal(etsim_gpu_profile_parse(
+        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
+        "\"bf16_flops_per_s\":4e9,\"streamk_eff\":1.5}", "w", &g, &err), -1);
+    assert_non_null(strstr(err.msg, "streamk_eff"));
+    assert_int_equal(etsim_gpu_profile_parse(
+        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
+        "\"bf16_flops_per_s\":4e9,\"streamk_k\":0}", "w", &g, &err), -1);
+    assert_non_null(strstr(err.msg, "streamk_k"));
+}
+
 static void test_batch1_decode_rate(void **state) {
     (void)state;
     etsim_model_profile m;
@@ -166,7 +203,8 @@ static void test_linear_monotone(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_gemm_waves),      cmocka_unit_test(test_batch1_decode_rate),
+        cmocka_unit_test(test_gemm_waves),      cmocka_unit_test(test_gemm_streamk),
+        cmocka_unit_test(test_batch1_decode_rate),
         cmocka_unit_test(test_pnorm),           cmocka_unit_test(test_attention_terms),
         cmocka_unit_test(test_linear_monotone),
     };

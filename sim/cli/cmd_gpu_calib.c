@@ -1,8 +1,11 @@
 /* cmd_gpu_calib.c -- calibrate the GPU model on the vidur profiles
  * (gpu_model/calib.h):
  *
- *   etsim gpu calibrate [--data DIR]       MAPE per calibration pair with
- *                                          the shipped (built-in) constants
+ *   etsim gpu calibrate [--data DIR] [--ops]
+ *                                          MAPE per calibration pair with
+ *                                          the shipped (built-in) constants;
+ *                                          --ops: per GEMM, TP degree and
+ *                                          token range
  *   etsim fit --target gpu [--data DIR] [--out FILE] [--check]
  *                                          refit the constants from the CSVs;
  *                                          --check: they must equal the
@@ -31,12 +34,16 @@ static const char *const *family_members(const char *family) {
 
 static void usage(FILE *fp) {
     fprintf(fp,
-        "usage: etsim gpu calibrate [--data DIR]\n"
+        "usage: etsim gpu calibrate [--data DIR] [--ops] [--gpu-file FAMILY=FILE]\n"
         "       etsim fit --target gpu [--data DIR] [--out FILE] [--check]\n"
         "  calibrate   per calibration pair (GPU family x model; vidur mlp.csv, one decoder\n"
         "              block, TP 1): block-time MAPE over every token count 1-4096 and\n"
         "              over 128-1024 with the shipped constants; attention MAPE, decode\n"
-        "              and prefill, on the A100 Llama-2-7B points\n"
+        "              and prefill, on the A100 Llama-2-7B points; the TP 2/4/8 shards\n"
+        "  --ops       also each GEMM (qkv, o, gate+up, down) against its own column, per\n"
+        "              TP degree and token range\n"
+        "  --gpu-file FAMILY=FILE  report with the GPU profile in FILE (one JSON object)\n"
+        "              for FAMILY (h100, a100) instead of the built-in one\n"
         "  fit         refit those constants from the CSVs (deterministic) and print them\n"
         "              as they appear in gpu_model/profiles/gpus.json\n"
         "  --data DIR  the profiles (default ../shared/data/gpu/vidur)\n"
@@ -72,6 +79,7 @@ static int check_linear(const etsim_gpu_profile *fit, const char *family) {
         ok &= same(*n, "gemm_kernel_s", b.gemm_kernel_s, fit->gemm_kernel_s);
         ok &= same(*n, "eff_elementwise_bw", b.eff_elementwise_bw, fit->eff_elementwise_bw);
         ok &= same(*n, "elementwise_kernel_s", b.elementwise_kernel_s, fit->elementwise_kernel_s);
+        ok &= same(*n, "streamk_eff", b.streamk_eff, fit->streamk_eff);
         if (b.n_tiles != fit->n_tiles) ok = 0;
         for (int32_t i = 0; i < b.n_tiles && i < fit->n_tiles; i++)
             ok &= same(*n, "gemm_tiles eff", b.gemm_tiles[i].eff, fit->gemm_tiles[i].eff);
@@ -161,8 +169,28 @@ fail:
     return etsim_cli_fail(1, "fit: %s", err.msg);
 }
 
-static int run_report(const etsim_calib_data *d) {
+/* --gpu-file FAMILY=FILE: report with a candidate profile (an earlier
+ * gpus.json entry, a refit) instead of the family's built-in one. */
+typedef struct family_file {
+    int n;
+    char family[2][16];
+    const char *file[2];
+} family_file;
+
+static int report_gpu(const family_file *ff, const char *family, etsim_gpu_profile *g,
+                      etsim_err *err) {
+    for (int i = 0; i < ff->n; i++)
+        if (!strcmp(ff->family[i], family)) return etsim_gpu_profile_load(ff->file[i], g, err);
+    return etsim_gpu_profile_find(etsim_calib_family_gpu(family), g, err);
+}
+
+static int run_report(const etsim_calib_data *d, int ops, const family_file *ff) {
     etsim_err err = {{0}};
+    for (int i = 0; i < ff->n; i++) { /* a bad file fails before any report line */
+        etsim_gpu_profile g;
+        if (etsim_gpu_profile_load(ff->file[i], &g, &err) < 0)
+            return etsim_cli_fail(1, "gpu calibrate: %s", err.msg);
+    }
     printf("linear part, one decoder block, TP 1 (vidur mlp.csv, sum of per-op medians)\n");
     printf("%-6s %-28s %6s %9s %12s %22s\n", "family", "model", "points", "MAPE 1-4k",
            "MAPE 128-1k", "worst (tokens)");
@@ -170,7 +198,7 @@ static int run_report(const etsim_calib_data *d) {
     for (int32_t p = 0; p < d->n_pairs; p++) {
         const etsim_calib_pair *pr = &d->pairs[p];
         etsim_gpu_profile g;
-        if (etsim_gpu_profile_find(etsim_calib_family_gpu(pr->family), &g, &err) < 0)
+        if (report_gpu(ff, pr->family, &g, &err) < 0)
             return etsim_cli_fail(1, "gpu calibrate: %s", err.msg);
         double all, mid, worst;
         int32_t wn, n = etsim_calib_mlp_mape(&pr->mlp, &g, 1, 4096, &all, &worst, &wn);
@@ -188,7 +216,7 @@ static int run_report(const etsim_calib_data *d) {
     for (int32_t p = 0; p < d->n_pairs; p++) {
         const etsim_calib_pair *pr = &d->pairs[p];
         etsim_gpu_profile g;
-        if (etsim_gpu_profile_find(etsim_calib_family_gpu(pr->family), &g, &err) < 0)
+        if (report_gpu(ff, pr->family, &g, &err) < 0)
             return etsim_cli_fail(1, "gpu calibrate: %s", err.msg);
         for (int32_t k = 0; k < pr->n_tp; k++) {
             double mape, worst;
@@ -200,9 +228,38 @@ static int run_report(const etsim_calib_data *d) {
         }
     }
     printf("worst TP MAPE: %.2f%%\n", max_tp);
+    if (ops) {
+        /* each GEMM against its own column: where the block's error comes
+           from, by degree and token range (MAPE / mean signed error) */
+        static const int32_t lo[4] = {1, 1, 128, 1024}, hi[4] = {4096, 127, 1023, 4096};
+        printf("per GEMM, MAPE / mean signed error (+ = model slower), %%\n");
+        printf("  %-6s %-28s %4s %-8s %14s %14s %14s %14s\n", "family", "model", "TP", "op",
+               "1-4096", "1-127", "128-1023", "1024-4096");
+        for (int32_t p = 0; p < d->n_pairs; p++) {
+            const etsim_calib_pair *pr = &d->pairs[p];
+            etsim_gpu_profile g;
+            if (report_gpu(ff, pr->family, &g, &err) < 0)
+                return etsim_cli_fail(1, "gpu calibrate: %s", err.msg);
+            for (int32_t k = -1; k < pr->n_tp; k++) {
+                const etsim_vidur_mlp *rows = k < 0 ? &pr->mlp : &pr->tp_mlp[k];
+                int32_t tp = k < 0 ? 1 : pr->tp[k];
+                for (int op = 0; op < 4; op++) {
+                    printf("  %-6s %-28s %4d %-8s", pr->family, pr->model, tp,
+                           etsim_calib_op_names[op]);
+                    for (int r = 0; r < 4; r++) {
+                        double mape, bias;
+                        etsim_calib_op_error(&pr->mlp, rows, tp, op, &g, lo[r], hi[r], &mape,
+                                             &bias);
+                        printf(" %6.1f / %+5.1f", mape, bias);
+                    }
+                    printf("\n");
+                }
+            }
+        }
+    }
     if (d->has_attn) {
         etsim_gpu_profile g;
-        if (etsim_gpu_profile_find(etsim_calib_family_gpu(d->attn_family), &g, &err) < 0)
+        if (report_gpu(ff, d->attn_family, &g, &err) < 0)
             return etsim_cli_fail(1, "gpu calibrate: %s", err.msg);
         double dec, pre;
         etsim_calib_attn_mape(d, &g, &dec, &pre);
@@ -216,7 +273,8 @@ static int run_report(const etsim_calib_data *d) {
 
 int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
     const char *data = NULL, *out = NULL;
-    int check = 0;
+    int check = 0, ops = 0;
+    family_file ff = {0};
     for (int i = 1; i < argc; i++) {
         const char *f = argv[i];
         int has = i + 1 < argc;
@@ -227,6 +285,24 @@ int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
             data = argv[++i];
         } else if (fit && !strcmp(f, "--out") && has) {
             out = argv[++i];
+        } else if (!fit && !strcmp(f, "--ops")) {
+            ops = 1;
+        } else if (!fit && !strcmp(f, "--gpu-file") && has) {
+            const char *v = argv[++i], *eq = strchr(v, '=');
+            if (!eq || eq == v || (size_t)(eq - v) >= sizeof ff.family[0] || !eq[1] ||
+                ff.n == 2) {
+                fprintf(stderr, "etsim: gpu calibrate: --gpu-file wants FAMILY=FILE with FAMILY "
+                                "h100 or a100, at most once each: '%s'\n", v);
+                return 2;
+            }
+            memcpy(ff.family[ff.n], v, (size_t)(eq - v));
+            ff.family[ff.n][eq - v] = 0;
+            if (!etsim_calib_family_gpu(ff.family[ff.n])) {
+                fprintf(stderr, "etsim: gpu calibrate: --gpu-file: unknown family '%s' (h100, "
+                                "a100)\n", ff.family[ff.n]);
+                return 2;
+            }
+            ff.file[ff.n++] = eq + 1;
         } else if (fit && !strcmp(f, "--check")) {
             check = 1;
         } else if (fit && !strcmp(f, "--target") && has) {
@@ -243,7 +319,7 @@ int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
     etsim_err err = {{0}};
     if (etsim_calib_load(data, &d, &err) < 0)
         return etsim_cli_fail(1, "%s: %s", fit ? "fit" : "gpu calibrate", err.msg);
-    int rc = fit ? run_fit(&d, out, check) : run_report(&d);
+    int rc = fit ? run_fit(&d, out, check) : run_report(&d, ops, &ff);
     etsim_calib_free(&d);
     return rc;
 }
