@@ -122,6 +122,31 @@ capture lcon "$PORT" '"split_n": false'
 expect_fail "policy server http://127.0.0.1:$PORT/v1" "llama.cpp" "HTTP 500 before PR #17775" "split_n"
 stop_server "$SRV"
 
+# ---- shapes found auditing the servers' code (traces/capture/README.md, "Checked against") --
+# vLLM ending on a generation-config EOS id: stop_reason is that id (an int), an EOS
+start_server --eos-id 128001
+capture veid "$PORT" '"split_n": true'
+ok "vLLM, EOS as a stop token id"
+same_replay vtext veid || fail "an integer stop_reason records other leaves than stop_reason null"
+[ "$(header_count "$DIR/veid.trace" eos)" -eq "$(header_count "$DIR/vtext.trace" eos)" ] ||
+    fail "integer stop_reason: EOS count differs"
+capture veidtok "$PORT" "\"split_n\": true, \"token_count\": \"tokenize\", \"tokenize_url\": \"http://127.0.0.1:$PORT/tokenize\""
+ok "vLLM, EOS as a stop token id, tokenize"
+same_replay vtext veidtok || fail "integer stop_reason: tokenize counts the stop string for an EOS child"
+stop_server "$SRV"
+# SGLang's graceful abort: HTTP 200, finish_reason "abort", half a step: refused
+start_server --flavor sglang --abort-at 2
+capture sgab "$PORT" ""
+expect_fail "policy http://127.0.0.1:$PORT/v1/completions" "problem 0 node 0" "finish_reason 'abort'"
+stop_server "$SRV"
+# llama.cpp, the stop word as "\n" (held back, entry "") + "\n" (cut): a stop word, not EOS
+start_server --flavor llamacpp --split-stop
+capture lcsplit "$PORT" ""
+ok "llama.cpp, split stop word"
+[ "$(header_count "$DIR/lcsplit.trace" eos)" -eq "$(header_count "$DIR/vtext.trace" eos)" ] ||
+    fail "llama.cpp split stop word: EOS count $(header_count "$DIR/lcsplit.trace" eos), want $(header_count "$DIR/vtext.trace" eos)"
+stop_server "$SRV"
+
 # ---- bad input --------------------------------------------------------------------------
 start_server --owned-by tgi
 capture own "$PORT" ""

@@ -46,6 +46,12 @@ Faults for the error-path tests, counted over POST requests (1-based):
                       sequence-level pair)
   --tokenize-error    /tokenize answers HTTP 400 with an error body
   --owned-by NAME     /v1/models owned_by (default: the flavor's)
+  --eos-id N          vLLM: EOS children end on a generation-config EOS id,
+                      reported as stop_reason N (an int)
+  --abort-at K        policy: the K-th reply's first choice aborted (HTTP 200,
+                      finish_reason "abort", half its text)
+  --split-stop        llama.cpp: the stop word generated as "\n" + "\n", the
+                      first held back (entry "")
 
 Usage: fake_servers.py --data FILE.jsonl --port-file PATH [faults...]
 The chosen port is written to PATH once the server listens.
@@ -254,11 +260,13 @@ class Handler(BaseHTTPRequestHandler):
             children.append((text, gen, last, lp))
         model, pt = req.get("model"), len(tokens(req["prompt"]))
         if a.flavor.startswith("llamacpp"):
-            body = shapes.llamacpp_completion(model, pt, children)
+            body = shapes.llamacpp_completion(model, pt, children, a.split_stop)
         elif a.flavor.startswith("sglang"):
             body = shapes.sglang_completion(model, pt, children)
         else:
-            body = shapes.vllm_completion(model, pt, children)
+            body = shapes.vllm_completion(model, pt, children, a.eos_id or None)
+        if pk == a.abort_at:
+            body = shapes.sglang_abort(body)
         raw = json.dumps(body).encode("utf-8")
         if bad:
             raw = raw.replace(b"\\u0001BADBYTE", b"\xff")
@@ -407,7 +415,8 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
     for f in ("fail-every", "drop-every", "malformed-at", "client-error-at", "short-every",
-              "badutf8-every", "noscore-every", "die-after", "prm-empty-at", "prm-shape-at"):
+              "badutf8-every", "noscore-every", "die-after", "prm-empty-at", "prm-shape-at",
+              "eos-id", "abort-at"):
         ap.add_argument("--" + f, type=int, default=0)
     ap.add_argument("--slow-every", default="")
     ap.add_argument("--prm-bad", default="")
@@ -416,6 +425,7 @@ def main():
     ap.add_argument("--owned-by", default="")
     ap.add_argument("--pool-shape", default="")
     ap.add_argument("--tokenize-error", action="store_true")
+    ap.add_argument("--split-stop", action="store_true")
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()
