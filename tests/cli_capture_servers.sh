@@ -93,6 +93,13 @@ capture sgd "$PORT" ""
 ok "SGLang deterministic"
 grep -q "deterministic inference: a rerun reproduces the children" "$DIR/sgd.out" || fail "SGLang det: no note"
 [ "$(header_count "$DIR/sgd.trace" duplicate_siblings)" -eq 0 ] || fail "SGLang det: duplicate siblings"
+# SGLang after /get_server_info's removal (deprecated for /server_info, http_server.py)
+stop_server "$SRV"
+start_server --flavor sglang-det --no-get-server-info
+capture sgd2 "$PORT" ""
+ok "SGLang deterministic, /server_info only"
+grep -q "deterministic inference: a rerun reproduces the children" "$DIR/sgd2.out" ||
+    fail "SGLang det via /server_info: no note: $(cat "$DIR/sgd2.out")"
 # a server that seeds every copy alike, taken for vLLM: stopped, not recorded
 # (problem 3: three different first steps recorded, so 32 equal copies at
 # the root have a probability far below 1e-6)

@@ -50,6 +50,8 @@ Faults for the error-path tests, counted over POST requests (1-based):
                       reported as stop_reason N (an int)
   --abort-at K        policy: the K-th reply's first choice aborted (HTTP 200,
                       finish_reason "abort", half its text)
+  --no-get-server-info  SGLang: only /server_info (the deprecated
+                      /get_server_info removed)
   --split-stop        llama.cpp: the stop word generated as "\n" + "\n", the
                       first held back (entry "")
 
@@ -160,7 +162,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.endswith("/models"):
             ids = ["fake-policy", "fake-prm", "fake-embed"]
             self.send_json(shapes.models(a.owned_by or a.flavor, ids))
-        elif self.path.endswith("/get_server_info") and a.flavor.startswith("sglang"):
+        elif (self.path.endswith("/server_info") or
+              (self.path.endswith("/get_server_info") and not a.no_get_server_info)) and \
+                a.flavor.startswith("sglang"):
             self.send_json(shapes.sglang_server_info(a.flavor == "sglang-det"))
         else:
             self.send_json({"error": "no such path"}, 404)
@@ -426,6 +430,7 @@ def main():
     ap.add_argument("--pool-shape", default="")
     ap.add_argument("--tokenize-error", action="store_true")
     ap.add_argument("--split-stop", action="store_true")
+    ap.add_argument("--no-get-server-info", action="store_true")
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()

@@ -41,6 +41,9 @@ Shapes found by auditing the servers' code (traces/capture/README.md,
              @ 004c82e07d876f6e4a0ad6e15325706b0f478f1a: a graceful abort (no
              status_code) is answered HTTP 200 with finish_reason "abort" and
              the text so far (sglang_abort).
+             python/sglang/srt/entrypoints/http_server.py, same tree:
+             /get_server_info is deprecated for /server_info (same body:
+             server_args flattened, enable_deterministic_inference at the top).
   llama.cpp  tools/server/server-context.cpp process_token (a token that ends
              in a partial stop-word match releases "" and is held back) and
              send_final_response (cuts as many entries as the stop word

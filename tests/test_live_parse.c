@@ -74,6 +74,11 @@ static void test_completion_eos_and_limits(void **st) {
     const char *errm = "{\"error\":{\"message\":\"model overloaded\"}}";
     assert_int_equal(etsim_live_parse_completion(S(errm), 1, &c, &e), -1);
     assert_non_null(strstr(e.msg, "model overloaded"));
+    /* vLLM's older ErrorResponse: the error at the top level */
+    const char *verr = "{\"object\":\"error\",\"message\":\"max_tokens too large\",\"type\":"
+                       "\"BadRequestError\",\"param\":null,\"code\":400}";
+    assert_int_equal(etsim_live_parse_completion(S(verr), 1, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "max_tokens too large"));
 }
 
 /* Finishes as the real servers report them (tests/server_shapes.py cites

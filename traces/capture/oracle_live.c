@@ -97,8 +97,9 @@ static int model_name(const char *configured, const probe *p, const char *what, 
 }
 
 /* Which software the policy and PRM servers run (servers.h), and for
- * SGLang whether it samples deterministically (GET <root>/get_server_info;
- * no answer counts as no). */
+ * SGLang whether it samples deterministically (GET <root>/server_info, or
+ * <root>/get_server_info, its name before SGLang deprecated it for
+ * removal -- http_server.py; no answer counts as no). */
 static int identify_servers(lv_live *L, const probe *pol, const probe *prm, etsim_err *err) {
     etsim_live_config *c = &L->cfg;
     char *po = etsim_live_parse_owned_by(pol->body, pol->len);
@@ -113,17 +114,22 @@ static int identify_servers(lv_live *L, const probe *pol, const probe *prm, etsi
         if (bl >= 3 && !strncmp(c->policy_url + bl - 3, "/v1", 3)) bl -= 3;
         char *url = etsim_malloc(bl + 32);
         memcpy(url, c->policy_url, bl);
-        strcpy(url + bl, "/get_server_info");
-        probe q;
-        memset(&q, 0, sizeof q);
-        etsim_http_get(L->http, "probe", url, on_probe, &q);
-        if (run_probes(L, &q, 1) == 0 && q.ok) {
-            cJSON *j = cJSON_ParseWithLength(q.body, q.len);
-            c->sglang_deterministic =
-                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "enable_deterministic_inference"));
-            cJSON_Delete(j);
+        static const char *const paths[] = {"/server_info", "/get_server_info"};
+        for (int k = 0; k < 2; k++) {
+            strcpy(url + bl, paths[k]);
+            probe q;
+            memset(&q, 0, sizeof q);
+            etsim_http_get(L->http, "probe", url, on_probe, &q);
+            int ok = run_probes(L, &q, 1) == 0 && q.ok;
+            if (ok) {
+                cJSON *j = cJSON_ParseWithLength(q.body, q.len);
+                c->sglang_deterministic = cJSON_IsTrue(
+                    cJSON_GetObjectItemCaseSensitive(j, "enable_deterministic_inference"));
+                cJSON_Delete(j);
+            }
+            free(q.body);
+            if (ok) break;
         }
-        free(q.body);
         free(url);
     }
     etsim_live_servers_note(c, stdout);

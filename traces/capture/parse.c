@@ -31,8 +31,16 @@ static cJSON *parse_json(const char *body, size_t len, etsim_err *err) {
     return j;
 }
 
-/* An "error" member means the server refused even though it said 200. */
+/* An "error" member means the server refused even though it said 200;
+ * so does vLLM's older ErrorResponse, {"object": "error", "message", ...}
+ * at the top level (entrypoints/openai/protocol.py). */
 static int check_error_member(const cJSON *j, etsim_err *err) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "object");
+    if (cJSON_IsString(o) && !strcmp(o->valuestring, "error")) {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+        return etsim_errf(err, "server reported an error: %s",
+                          cJSON_IsString(m) ? m->valuestring : "(no message)");
+    }
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
     if (!e || cJSON_IsNull(e)) return 0;
     const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
