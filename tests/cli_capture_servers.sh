@@ -141,6 +141,21 @@ capture veidtok "$PORT" "\"split_n\": true, \"token_count\": \"tokenize\", \"tok
 ok "vLLM, EOS as a stop token id, tokenize"
 same_replay vtext veidtok || fail "integer stop_reason: tokenize counts the stop string for an EOS child"
 stop_server "$SRV"
+# vLLM before 0.7 (before 0.6.4 n children come sorted by likelihood): one request per child
+start_server --vllm-version 0.6.3.post1
+capture vold "$PORT" ""
+ok "vLLM 0.6.3"
+grep -q "vllm 0.6.3.post1): releases before 0.7 .* one request per child (split_n)" "$DIR/vold.out" ||
+    fail "vLLM 0.6.3: no note: $(cat "$DIR/vold.out")"
+[ "$(header_count "$DIR/vold.trace" policy_requests)" -eq "$(header_count "$DIR/vold.trace" children)" ] ||
+    fail "vLLM 0.6.3: not one policy request per child"
+stop_server "$SRV"
+start_server --vllm-version 0.11.0
+capture vnew "$PORT" ""
+ok "vLLM 0.11.0"
+[ "$(header_count "$DIR/vnew.trace" policy_requests)" -lt "$(header_count "$DIR/vnew.trace" children)" ] ||
+    fail "vLLM 0.11.0: split_n forced"
+stop_server "$SRV"
 # SGLang's graceful abort: HTTP 200, finish_reason "abort", half a step: refused
 start_server --flavor sglang --abort-at 2
 capture sgab "$PORT" ""

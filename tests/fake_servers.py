@@ -52,6 +52,7 @@ Faults for the error-path tests, counted over POST requests (1-based):
                       finish_reason "abort", half its text)
   --no-get-server-info  SGLang: only /server_info (the deprecated
                       /get_server_info removed)
+  --vllm-version V    vLLM: GET /version answers V (default: 404)
   --split-stop        llama.cpp: the stop word generated as "\n" + "\n", the
                       first held back (entry "")
 
@@ -162,6 +163,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.endswith("/models"):
             ids = ["fake-policy", "fake-prm", "fake-embed"]
             self.send_json(shapes.models(a.owned_by or a.flavor, ids))
+        elif self.path.endswith("/version") and a.vllm_version and a.flavor.startswith("vllm"):
+            self.send_json({"version": a.vllm_version})
         elif (self.path.endswith("/server_info") or
               (self.path.endswith("/get_server_info") and not a.no_get_server_info)) and \
                 a.flavor.startswith("sglang"):
@@ -431,6 +434,7 @@ def main():
     ap.add_argument("--tokenize-error", action="store_true")
     ap.add_argument("--split-stop", action="store_true")
     ap.add_argument("--no-get-server-info", action="store_true")
+    ap.add_argument("--vllm-version", default="")
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()

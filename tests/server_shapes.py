@@ -37,6 +37,10 @@ Shapes found by auditing the servers' code (traces/capture/README.md,
              the generation config's other eos_token_ids become stop_token_ids,
              and stopping on one reports stop_reason = that id (an int), not
              null (vllm_completion eos_id).
+             vllm/outputs.py RequestOutput.from_seq_group (v0, before the
+             0.6.4 rewrite): the n outputs of a request sorted by cumulative
+             logprob; GET /version answers {"version": "0.6.3.post1"}
+             (fake_servers.py --vllm-version).
   SGLang     python/sglang/srt/entrypoints/openai/serving_completions.py
              @ 004c82e07d876f6e4a0ad6e15325706b0f478f1a: a graceful abort (no
              status_code) is answered HTTP 200 with finish_reason "abort" and
