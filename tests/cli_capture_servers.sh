@@ -156,6 +156,16 @@ ok "vLLM 0.11.0"
 [ "$(header_count "$DIR/vnew.trace" policy_requests)" -lt "$(header_count "$DIR/vnew.trace" children)" ] ||
     fail "vLLM 0.11.0: split_n forced"
 stop_server "$SRV"
+# /pooling that applies its activation by default (vLLM token_classify): asked not to
+start_server
+capture head "$PORT" "\"split_n\": true, \"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\""
+ok "reward-head"
+stop_server "$SRV"
+start_server --pool-activation
+capture headact "$PORT" "\"split_n\": true, \"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\""
+ok "reward-head, activation by default"
+same_replay head headact || fail "a /pooling that applies its activation by default records other scores"
+stop_server "$SRV"
 # SGLang's graceful abort: HTTP 200, finish_reason "abort", half a step: refused
 start_server --flavor sglang --abort-at 2
 capture sgab "$PORT" ""

@@ -52,6 +52,9 @@ Faults for the error-path tests, counted over POST requests (1-based):
                       finish_reason "abort", half its text)
   --no-get-server-info  SGLang: only /server_info (the deprecated
                       /get_server_info removed)
+  --pool-activation   /pooling applies the activation (a sigmoid) unless the
+                      request says "use_activation": false (vLLM's
+                      token_classify default)
   --vllm-version V    vLLM: GET /version answers V (default: 404)
   --split-stop        llama.cpp: the stop word generated as "\n" + "\n", the
                       first held back (entry "")
@@ -389,6 +392,10 @@ class Handler(BaseHTTPRequestHandler):
             rows = [r + [0.0] * 62 for r in rows]
         elif a.pool_shape == "pair":
             rows = rows[-1][:2]
+        if a.pool_activation and req.get("use_activation") is not False:
+            # vLLM's token_classify default: the activation applied (sigmoid per value here)
+            rows = [[1 / (1 + math.exp(-x)) if x == x else x for x in r] for r in rows] \
+                if rows and isinstance(rows[0], list) else rows
         raw = json.dumps(shapes.vllm_pooling("fake-prm", rows)).encode("utf-8").replace(b"NaN", b"null")
         self.send_json(None, raw=raw)
 
@@ -435,6 +442,7 @@ def main():
     ap.add_argument("--split-stop", action="store_true")
     ap.add_argument("--no-get-server-info", action="store_true")
     ap.add_argument("--vllm-version", default="")
+    ap.add_argument("--pool-activation", action="store_true")
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()

@@ -41,6 +41,9 @@ Shapes found by auditing the servers' code (traces/capture/README.md,
              0.6.4 rewrite): the n outputs of a request sorted by cumulative
              logprob; GET /version answers {"version": "0.6.3.post1"}
              (fake_servers.py --vllm-version).
+             vllm/pooling_params.py _set_default_parameters: token_classify
+             (reward heads) applies its activation unless the request says
+             "use_activation": false (fake_servers.py --pool-activation).
   SGLang     python/sglang/srt/entrypoints/openai/serving_completions.py
              @ 004c82e07d876f6e4a0ad6e15325706b0f478f1a: a graceful abort (no
              status_code) is answered HTTP 200 with finish_reason "abort" and
