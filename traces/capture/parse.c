@@ -31,6 +31,31 @@ static cJSON *parse_json(const char *body, size_t len, etsim_err *err) {
     return j;
 }
 
+/* cJSON ends a string at an escaped NUL ("\u0000"), silently cutting the
+ * text there; every server escapes a generated NUL byte that way (Python's
+ * json and pydantic, orjson, nlohmann). A copy of the body with each such
+ * escape turned into "\ufffd" (as long) is parsed instead, and the
+ * repairs are counted like invalid UTF-8. NULL: none found. */
+static char *nul_escapes(const char *body, size_t len, int32_t *count) {
+    char *copy = NULL;
+    *count = 0;
+    for (const char *p = body, *end = body + len; (p = memchr(p, '\\', (size_t)(end - p)));) {
+        if (end - p >= 6 && !memcmp(p, "\\u0000", 6)) {
+            if (!copy) {
+                copy = etsim_malloc(len + 1);
+                memcpy(copy, body, len);
+                copy[len] = 0;
+            }
+            memcpy(copy + (p - body), "\\ufffd", 6);
+            (*count)++;
+            p += 6;
+        } else {
+            p += p + 1 < end ? 2 : 1; /* skip the escaped character */
+        }
+    }
+    return copy;
+}
+
 /* An "error" member means the server refused even though it said 200;
  * so does vLLM's older ErrorResponse, {"object": "error", "message", ...}
  * at the top level (entrypoints/openai/protocol.py). */
@@ -194,7 +219,10 @@ static char *stop_string(const cJSON *ch) {
 int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choices,
                                 etsim_live_completion *out, etsim_err *err) {
     memset(out, 0, sizeof *out);
-    cJSON *j = parse_json(body, len, err);
+    int32_t nuls = 0;
+    char *fixed = body ? nul_escapes(body, len, &nuls) : NULL;
+    cJSON *j = parse_json(fixed ? fixed : body, len, err);
+    free(fixed);
     if (!j) return -1;
     if (check_error_member(j, err) < 0) goto err;
     const cJSON *choices = get(j, "choices");
@@ -268,6 +296,9 @@ int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choice
     const cJSON *usage = get(j, "usage");
     out->prompt_tokens = get_count(usage, "prompt_tokens");
     out->completion_tokens = get_count(usage, "completion_tokens");
+    /* Escaped NULs repaired: counted on the first choice (the reply's
+     * total is what the trace header reports). */
+    if (out->n > 0) out->choices[0].invalid_utf8 += nuls;
     /* llama.cpp (a "stop" naming neither stop string nor token, with
      * logprobs.content): EOS or stop word, from the entries and usage. */
     int i = 0;
