@@ -93,6 +93,13 @@ capture sgd "$PORT" ""
 ok "SGLang deterministic"
 grep -q "deterministic inference: a rerun reproduces the children" "$DIR/sgd.out" || fail "SGLang det: no note"
 [ "$(header_count "$DIR/sgd.trace" duplicate_siblings)" -eq 0 ] || fail "SGLang det: duplicate siblings"
+# SGLang after /get_server_info's removal (deprecated for /server_info, http_server.py)
+stop_server "$SRV"
+start_server --flavor sglang-det --no-get-server-info
+capture sgd2 "$PORT" ""
+ok "SGLang deterministic, /server_info only"
+grep -q "deterministic inference: a rerun reproduces the children" "$DIR/sgd2.out" ||
+    fail "SGLang det via /server_info: no note: $(cat "$DIR/sgd2.out")"
 # a server that seeds every copy alike, taken for vLLM: stopped, not recorded
 # (problem 3: three different first steps recorded, so 32 equal copies at
 # the root have a probability far below 1e-6)
@@ -120,6 +127,56 @@ capture lco "$PORT" ""
 ok "llama.cpp before PR #17775 (one request per child)"
 capture lcon "$PORT" '"split_n": false'
 expect_fail "policy server http://127.0.0.1:$PORT/v1" "llama.cpp" "HTTP 500 before PR #17775" "split_n"
+stop_server "$SRV"
+
+# ---- shapes found auditing the servers' code (traces/capture/README.md, "Checked against") --
+# vLLM ending on a generation-config EOS id: stop_reason is that id (an int), an EOS
+start_server --eos-id 128001
+capture veid "$PORT" '"split_n": true'
+ok "vLLM, EOS as a stop token id"
+same_replay vtext veid || fail "an integer stop_reason records other leaves than stop_reason null"
+[ "$(header_count "$DIR/veid.trace" eos)" -eq "$(header_count "$DIR/vtext.trace" eos)" ] ||
+    fail "integer stop_reason: EOS count differs"
+capture veidtok "$PORT" "\"split_n\": true, \"token_count\": \"tokenize\", \"tokenize_url\": \"http://127.0.0.1:$PORT/tokenize\""
+ok "vLLM, EOS as a stop token id, tokenize"
+same_replay vtext veidtok || fail "integer stop_reason: tokenize counts the stop string for an EOS child"
+stop_server "$SRV"
+# vLLM before 0.7 (before 0.6.4 n children come sorted by likelihood): one request per child
+start_server --vllm-version 0.6.3.post1
+capture vold "$PORT" ""
+ok "vLLM 0.6.3"
+grep -q "vllm 0.6.3.post1): releases before 0.7 .* one request per child (split_n)" "$DIR/vold.out" ||
+    fail "vLLM 0.6.3: no note: $(cat "$DIR/vold.out")"
+[ "$(header_count "$DIR/vold.trace" policy_requests)" -eq "$(header_count "$DIR/vold.trace" children)" ] ||
+    fail "vLLM 0.6.3: not one policy request per child"
+stop_server "$SRV"
+start_server --vllm-version 0.11.0
+capture vnew "$PORT" ""
+ok "vLLM 0.11.0"
+[ "$(header_count "$DIR/vnew.trace" policy_requests)" -lt "$(header_count "$DIR/vnew.trace" children)" ] ||
+    fail "vLLM 0.11.0: split_n forced"
+stop_server "$SRV"
+# /pooling that applies its activation by default (vLLM token_classify): asked not to
+start_server
+capture head "$PORT" "\"split_n\": true, \"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\""
+ok "reward-head"
+stop_server "$SRV"
+start_server --pool-activation
+capture headact "$PORT" "\"split_n\": true, \"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\""
+ok "reward-head, activation by default"
+same_replay head headact || fail "a /pooling that applies its activation by default records other scores"
+stop_server "$SRV"
+# SGLang's graceful abort: HTTP 200, finish_reason "abort", half a step: refused
+start_server --flavor sglang --abort-at 2
+capture sgab "$PORT" ""
+expect_fail "policy http://127.0.0.1:$PORT/v1/completions" "problem 0 node 0" "finish_reason 'abort'"
+stop_server "$SRV"
+# llama.cpp, the stop word as "\n" (held back, entry "") + "\n" (cut): a stop word, not EOS
+start_server --flavor llamacpp --split-stop
+capture lcsplit "$PORT" ""
+ok "llama.cpp, split stop word"
+[ "$(header_count "$DIR/lcsplit.trace" eos)" -eq "$(header_count "$DIR/vtext.trace" eos)" ] ||
+    fail "llama.cpp split stop word: EOS count $(header_count "$DIR/lcsplit.trace" eos), want $(header_count "$DIR/vtext.trace" eos)"
 stop_server "$SRV"
 
 # ---- bad input --------------------------------------------------------------------------

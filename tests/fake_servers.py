@@ -46,6 +46,18 @@ Faults for the error-path tests, counted over POST requests (1-based):
                       sequence-level pair)
   --tokenize-error    /tokenize answers HTTP 400 with an error body
   --owned-by NAME     /v1/models owned_by (default: the flavor's)
+  --eos-id N          vLLM: EOS children end on a generation-config EOS id,
+                      reported as stop_reason N (an int)
+  --abort-at K        policy: the K-th reply's first choice aborted (HTTP 200,
+                      finish_reason "abort", half its text)
+  --no-get-server-info  SGLang: only /server_info (the deprecated
+                      /get_server_info removed)
+  --pool-activation   /pooling applies the activation (a sigmoid) unless the
+                      request says "use_activation": false (vLLM's
+                      token_classify default)
+  --vllm-version V    vLLM: GET /version answers V (default: 404)
+  --split-stop        llama.cpp: the stop word generated as "\n" + "\n", the
+                      first held back (entry "")
 
 Usage: fake_servers.py --data FILE.jsonl --port-file PATH [faults...]
 The chosen port is written to PATH once the server listens.
@@ -154,7 +166,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.path.endswith("/models"):
             ids = ["fake-policy", "fake-prm", "fake-embed"]
             self.send_json(shapes.models(a.owned_by or a.flavor, ids))
-        elif self.path.endswith("/get_server_info") and a.flavor.startswith("sglang"):
+        elif self.path.endswith("/version") and a.vllm_version and a.flavor.startswith("vllm"):
+            self.send_json({"version": a.vllm_version})
+        elif (self.path.endswith("/server_info") or
+              (self.path.endswith("/get_server_info") and not a.no_get_server_info)) and \
+                a.flavor.startswith("sglang"):
             self.send_json(shapes.sglang_server_info(a.flavor == "sglang-det"))
         else:
             self.send_json({"error": "no such path"}, 404)
@@ -254,11 +270,13 @@ class Handler(BaseHTTPRequestHandler):
             children.append((text, gen, last, lp))
         model, pt = req.get("model"), len(tokens(req["prompt"]))
         if a.flavor.startswith("llamacpp"):
-            body = shapes.llamacpp_completion(model, pt, children)
+            body = shapes.llamacpp_completion(model, pt, children, a.split_stop)
         elif a.flavor.startswith("sglang"):
             body = shapes.sglang_completion(model, pt, children)
         else:
-            body = shapes.vllm_completion(model, pt, children)
+            body = shapes.vllm_completion(model, pt, children, a.eos_id or None)
+        if pk == a.abort_at:
+            body = shapes.sglang_abort(body)
         raw = json.dumps(body).encode("utf-8")
         if bad:
             raw = raw.replace(b"\\u0001BADBYTE", b"\xff")
@@ -374,6 +392,10 @@ class Handler(BaseHTTPRequestHandler):
             rows = [r + [0.0] * 62 for r in rows]
         elif a.pool_shape == "pair":
             rows = rows[-1][:2]
+        if a.pool_activation and req.get("use_activation") is not False:
+            # vLLM's token_classify default: the activation applied (sigmoid per value here)
+            rows = [[1 / (1 + math.exp(-x)) if x == x else x for x in r] for r in rows] \
+                if rows and isinstance(rows[0], list) else rows
         raw = json.dumps(shapes.vllm_pooling("fake-prm", rows)).encode("utf-8").replace(b"NaN", b"null")
         self.send_json(None, raw=raw)
 
@@ -407,7 +429,8 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--port", type=int, default=0)
     for f in ("fail-every", "drop-every", "malformed-at", "client-error-at", "short-every",
-              "badutf8-every", "noscore-every", "die-after", "prm-empty-at", "prm-shape-at"):
+              "badutf8-every", "noscore-every", "die-after", "prm-empty-at", "prm-shape-at",
+              "eos-id", "abort-at"):
         ap.add_argument("--" + f, type=int, default=0)
     ap.add_argument("--slow-every", default="")
     ap.add_argument("--prm-bad", default="")
@@ -416,6 +439,10 @@ def main():
     ap.add_argument("--owned-by", default="")
     ap.add_argument("--pool-shape", default="")
     ap.add_argument("--tokenize-error", action="store_true")
+    ap.add_argument("--split-stop", action="store_true")
+    ap.add_argument("--no-get-server-info", action="store_true")
+    ap.add_argument("--vllm-version", default="")
+    ap.add_argument("--pool-activation", action="store_true")
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()

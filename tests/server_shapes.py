@@ -29,6 +29,33 @@ servers', the content (texts, scores) is the caller's.
              #17775 ("Only one completion choice is allowed", HTTP 500);
              /tokenize reads "content" and answers {"tokens": [...]};
              /v1/models owned_by "llamacpp".
+
+Shapes found by auditing the servers' code (traces/capture/README.md,
+"Checked against"):
+  vLLM       vllm/sampling_params.py update_from_generation_config and
+             vllm/v1/core/sched/utils.py check_stop @ 018d5dc78efa9af8a03457451b6f27d56bf3b9c2:
+             the generation config's other eos_token_ids become stop_token_ids,
+             and stopping on one reports stop_reason = that id (an int), not
+             null (vllm_completion eos_id).
+             vllm/outputs.py RequestOutput.from_seq_group (v0, before the
+             0.6.4 rewrite): the n outputs of a request sorted by cumulative
+             logprob; GET /version answers {"version": "0.6.3.post1"}
+             (fake_servers.py --vllm-version).
+             vllm/pooling_params.py _set_default_parameters: token_classify
+             (reward heads) applies its activation unless the request says
+             "use_activation": false (fake_servers.py --pool-activation).
+  SGLang     python/sglang/srt/entrypoints/openai/serving_completions.py
+             @ 004c82e07d876f6e4a0ad6e15325706b0f478f1a: a graceful abort (no
+             status_code) is answered HTTP 200 with finish_reason "abort" and
+             the text so far (sglang_abort).
+             python/sglang/srt/entrypoints/http_server.py, same tree:
+             /get_server_info is deprecated for /server_info (same body:
+             server_args flattened, enable_deterministic_inference at the top).
+  llama.cpp  tools/server/server-context.cpp process_token (a token that ends
+             in a partial stop-word match releases "" and is held back) and
+             send_final_response (cuts as many entries as the stop word
+             tokenizes to alone): "\n\n" generated as "\n" + "\n" leaves a
+             "" entry last (llamacpp_completion split_stop).
 """
 import time
 
@@ -51,7 +78,8 @@ def _bytes(s):
 # tokens the server generated, the stop string's token or the EOS token
 # included; logprob is the whole child's, spread evenly over its tokens.
 
-def vllm_completion(model, prompt_tokens, children):
+def vllm_completion(model, prompt_tokens, children, eos_id=None):
+    """eos_id: EOS children end on a generation-config EOS id (stop_reason = id)."""
     choices, total = [], 0
     for j, (text, gen, eos, lp) in enumerate(children):
         total += len(gen)
@@ -60,7 +88,7 @@ def vllm_completion(model, prompt_tokens, children):
             "index": j, "text": text,
             "logprobs": {"text_offset": list(range(len(gen))), "token_logprobs": [t_lp] * len(gen),
                          "tokens": gen, "top_logprobs": [{t: t_lp} for t in gen]},
-            "finish_reason": "stop", "stop_reason": None if eos else "\n\n",
+            "finish_reason": "stop", "stop_reason": (eos_id if eos else "\n\n"),
             "prompt_logprobs": None})
     return {"id": "cmpl-fake", "object": "text_completion", "created": int(time.time()),
             "model": model, "choices": choices,
@@ -88,10 +116,17 @@ def _lcpp_entry(i, tok, lp):
     return {"id": i, "token": tok, "bytes": _bytes(tok), "logprob": lp}
 
 
-def llamacpp_completion(model, prompt_tokens, children):
-    """One result per child, merged as aggregate_results merges them."""
+SPLIT_NL_ID = 198  # "\n" alone; "\n\n" tokenizes to one token
+
+
+def llamacpp_completion(model, prompt_tokens, children, split_stop=False):
+    """One result per child, merged as aggregate_results merges them.
+    split_stop: the stop word "\n\n" was generated as "\n" + "\n"; the
+    first is held back (its entry releases ""), the second is cut."""
     arr = []
     for j, (text, gen, eos, lp) in enumerate(children):
+        if split_stop and not eos and gen and gen[-1] == "\n\n":
+            gen = gen[:-1] + ["\n", "\n"]
         t_lp = lp / max(1, len(gen))
         # stop word: its tokens are cut from the probabilities; EOS: kept,
         # rendered as "" (a control token's piece)
@@ -100,6 +135,12 @@ def llamacpp_completion(model, prompt_tokens, children):
         for k, t in enumerate(shown):
             tok = "" if (eos and k == len(shown) - 1) else t
             tid = EOS_ID if tok == "" else 1000 + k
+            if split_stop and not eos and k == len(shown) - 1 and t == "\n":
+                tok, tid = "", SPLIT_NL_ID  # held back; its own piece is "\n"
+                e = _lcpp_entry(tid, tok, t_lp)
+                e["top_logprobs"] = [_lcpp_entry(tid, "\n", t_lp)]
+                content.append(e)
+                continue
             e = _lcpp_entry(tid, tok, t_lp)
             e["top_logprobs"] = [_lcpp_entry(tid, tok, t_lp)]
             content.append(e)
@@ -115,6 +156,15 @@ def llamacpp_completion(model, prompt_tokens, children):
     for r in arr[1:]:
         merged["choices"].append(r["choices"][0])
     return merged
+
+
+def sglang_abort(body):
+    """The first choice aborted gracefully: HTTP 200, finish_reason "abort",
+    matched_stop null, the text cut short."""
+    ch = body["choices"][0]
+    ch["text"] = ch["text"][: len(ch["text"]) // 2]
+    ch["finish_reason"], ch["matched_stop"] = "abort", None
+    return body
 
 
 LLAMACPP_OLD_N_ERROR = {"error": {"code": 500, "message": "Only one completion choice is allowed",

@@ -74,6 +74,74 @@ static void test_completion_eos_and_limits(void **st) {
     const char *errm = "{\"error\":{\"message\":\"model overloaded\"}}";
     assert_int_equal(etsim_live_parse_completion(S(errm), 1, &c, &e), -1);
     assert_non_null(strstr(e.msg, "model overloaded"));
+    /* vLLM's older ErrorResponse: the error at the top level */
+    const char *verr = "{\"object\":\"error\",\"message\":\"max_tokens too large\",\"type\":"
+                       "\"BadRequestError\",\"param\":null,\"code\":400}";
+    assert_int_equal(etsim_live_parse_completion(S(verr), 1, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "max_tokens too large"));
+}
+
+/* Finishes as the real servers report them (tests/server_shapes.py cites
+ * the files): vLLM's extra EOS ids as an integer stop_reason, an aborted
+ * step, and llama.cpp's "stop" told apart from its logprobs.content. */
+static int finish_of(const char *body, int32_t *tokens_out) {
+    etsim_live_completion c;
+    etsim_err e;
+    assert_int_equal(etsim_live_parse_completion(body, strlen(body), 1, &c, &e), 0);
+    int f = c.choices[0].finish;
+    if (tokens_out) *tokens_out = c.choices[0].tokens;
+    etsim_live_completion_free(&c);
+    return f;
+}
+
+static void test_completion_server_finishes(void **st) {
+    (void)st;
+    /* vLLM: a generation-config EOS id (Llama 3.x 128001) is stop_reason 128001 */
+    assert_int_equal(finish_of("{\"choices\":[{\"index\":0,\"text\":\"x\",\"finish_reason\":\"stop\","
+                               "\"stop_reason\":128001}]}", NULL), ETSIM_FINISH_EOS);
+    /* SGLang's graceful abort, vLLM's repetition stop, no finish_reason */
+    etsim_live_completion c;
+    etsim_err e;
+    const char *ab = "{\"choices\":[{\"index\":0,\"text\":\"half a st\",\"finish_reason\":\"abort\","
+                     "\"matched_stop\":null}]}";
+    assert_int_equal(etsim_live_parse_completion(S(ab), 1, &c, &e), 0);
+    assert_int_equal(c.choices[0].finish, ETSIM_FINISH_OTHER);
+    assert_string_equal(c.choices[0].finish_name, "abort");
+    etsim_live_completion_free(&c);
+    assert_int_equal(finish_of("{\"choices\":[{\"text\":\"x\",\"finish_reason\":\"repetition\","
+                               "\"stop_reason\":\"repetition_detected\"}]}", NULL), ETSIM_FINISH_OTHER);
+    /* llama.cpp, EOS after a held-back "\n": the EOS entry releases ".\n" */
+    int32_t t;
+    assert_int_equal(finish_of("{\"choices\":[{\"text\":\"x.\\n\",\"index\":0,\"logprobs\":{\"content\":["
+                               "{\"id\":87,\"token\":\"x\",\"logprob\":-1,\"top_logprobs\":[]},"
+                               "{\"id\":13,\"token\":\"\",\"logprob\":-1,\"top_logprobs\":[]},"
+                               "{\"id\":2,\"token\":\".\\n\",\"logprob\":-1,\"top_logprobs\":[]}]},"
+                               "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":3}}", &t),
+                     ETSIM_FINISH_EOS);
+    assert_int_equal(t, 3);
+    /* llama.cpp, stop word "\n\n" as ".\n" (held back) + "\n" (cut): the
+     * entries add up to "4", the text is "4." */
+    assert_int_equal(finish_of("{\"choices\":[{\"text\":\"4.\",\"index\":0,\"logprobs\":{\"content\":["
+                               "{\"id\":19,\"token\":\"4\",\"logprob\":-1,\"top_logprobs\":[]},"
+                               "{\"id\":13,\"token\":\"\",\"logprob\":-1,\"top_logprobs\":[]}]},"
+                               "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":3}}", NULL),
+                     ETSIM_FINISH_STOP);
+    /* ... as "4." + "\n" (held back) + "\n" (cut): the held entry's own
+     * piece is "\n" in its top list */
+    assert_int_equal(finish_of("{\"choices\":[{\"text\":\"4.\",\"index\":0,\"logprobs\":{\"content\":["
+                               "{\"id\":20,\"token\":\"4.\",\"logprob\":-1,\"top_logprobs\":[]},"
+                               "{\"id\":198,\"token\":\"\",\"logprob\":-1,\"top_logprobs\":"
+                               "[{\"id\":198,\"token\":\"\\n\",\"logprob\":-0.1}]}]},"
+                               "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":3}}", NULL),
+                     ETSIM_FINISH_STOP);
+    /* ... EOS after a character split over two tokens (the first gets no
+     * entry): fewer entries than tokens, but it is an EOS */
+    assert_int_equal(finish_of("{\"choices\":[{\"text\":\"\\u03c0\",\"index\":0,\"logprobs\":{\"content\":["
+                               "{\"id\":300,\"token\":\"\\u03c0\",\"logprob\":-1,\"top_logprobs\":[]},"
+                               "{\"id\":2,\"token\":\"\",\"logprob\":-1,\"top_logprobs\":"
+                               "[{\"id\":2,\"token\":\"\",\"logprob\":-0.1}]}]},"
+                               "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":3}}", NULL),
+                     ETSIM_FINISH_EOS);
 }
 
 static void test_utf8_repair(void **st) {
@@ -93,6 +161,13 @@ static void test_utf8_repair(void **st) {
     assert_int_equal(etsim_live_parse_completion(r, sizeof r - 1, 1, &c, &e), 0);
     assert_int_equal(c.choices[0].invalid_utf8, 1);
     assert_string_equal(c.choices[0].text, "x\xef\xbf\xbdy");
+    etsim_live_completion_free(&c);
+    /* an escaped NUL (a generated byte 0) would end cJSON's string: it is
+     * repaired and counted, an escaped backslash before "u0000" is not one */
+    const char nul[] = "{\"choices\":[{\"text\":\"a\\u0000b\\\\u0000\",\"finish_reason\":\"length\"}]}";
+    assert_int_equal(etsim_live_parse_completion(nul, sizeof nul - 1, 1, &c, &e), 0);
+    assert_string_equal(c.choices[0].text, "a\xef\xbf\xbd" "b\\u0000");
+    assert_int_equal(c.choices[0].invalid_utf8, 1);
     etsim_live_completion_free(&c);
 }
 
@@ -348,6 +423,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_completion_order_and_tokens),
         cmocka_unit_test(test_completion_eos_and_limits),
+        cmocka_unit_test(test_completion_server_finishes),
         cmocka_unit_test(test_utf8_repair),
         cmocka_unit_test(test_label_probs),
         cmocka_unit_test(test_label_score),

@@ -327,6 +327,21 @@ static void on_policy(lv_job *j, lv_call *c, const char *body, size_t len) {
     if (j->prompt_tokens < 0 && r.prompt_tokens >= 0) j->prompt_tokens = r.prompt_tokens;
     const etsim_live_config *cfg = &j->L->cfg;
     char what[320];
+    /* A step that ended otherwise than by a stop string, EOS or the token
+     * limit is no step: SGLang answers a gracefully aborted request with
+     * HTTP 200, finish_reason "abort" and the text so far
+     * (serving_completions.py); vLLM has "abort", "error" and
+     * "repetition". Recording it would put a truncated text in the tree. */
+    for (int32_t i = 0; i < r.n; i++)
+        if (r.choices[i].finish == ETSIM_FINISH_OTHER) {
+            snprintf(what, sizeof what, "choice %d: finish_reason '%s' is none of stop, length: "
+                                        "the server did not finish the step (aborted or failed), "
+                                        "so its text is no whole step",
+                     (int)i, r.choices[i].finish_name[0] ? r.choices[i].finish_name : "(none)");
+            reply_error(j, c, what, body, len);
+            etsim_live_completion_free(&r);
+            return;
+        }
     if (identical_siblings(cfg, &r, what, sizeof what)) {
         reply_error(j, c, what, body, len);
         etsim_live_completion_free(&r);

@@ -2,6 +2,7 @@
  * checks, metadata), the vtable, and asynchronous expansion for the
  * covering capture (requests started at once, children added by commit). */
 #include <cjson/cJSON.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,17 @@ static char *models_url(const char *base) {
     char *s = etsim_malloc(bl + 16);
     memcpy(s, base, bl);
     strcpy(s + bl, has_v1 ? "/models" : "/v1/models");
+    return s;
+}
+
+/* The server root of a base URL (".../v1" or the root) + path. */
+static char *root_url(const char *base, const char *path) {
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/') bl--;
+    if (bl >= 3 && !strncmp(base + bl - 3, "/v1", 3)) bl -= 3;
+    char *s = etsim_malloc(bl + strlen(path) + 1);
+    memcpy(s, base, bl);
+    strcpy(s + bl, path);
     return s;
 }
 
@@ -97,8 +109,9 @@ static int model_name(const char *configured, const probe *p, const char *what, 
 }
 
 /* Which software the policy and PRM servers run (servers.h), and for
- * SGLang whether it samples deterministically (GET <root>/get_server_info;
- * no answer counts as no). */
+ * SGLang whether it samples deterministically (GET <root>/server_info, or
+ * <root>/get_server_info, its name before SGLang deprecated it for
+ * removal -- http_server.py; no answer counts as no). */
 static int identify_servers(lv_live *L, const probe *pol, const probe *prm, etsim_err *err) {
     etsim_live_config *c = &L->cfg;
     char *po = etsim_live_parse_owned_by(pol->body, pol->len);
@@ -108,25 +121,56 @@ static int identify_servers(lv_live *L, const probe *pol, const probe *prm, etsi
     free(ro);
     if (rc < 0) return -1;
     if (c->policy_server == ETSIM_SRV_SGLANG) {
-        size_t bl = strlen(c->policy_url);
-        while (bl > 0 && c->policy_url[bl - 1] == '/') bl--;
-        if (bl >= 3 && !strncmp(c->policy_url + bl - 3, "/v1", 3)) bl -= 3;
-        char *url = etsim_malloc(bl + 32);
-        memcpy(url, c->policy_url, bl);
-        strcpy(url + bl, "/get_server_info");
+        static const char *const paths[] = {"/server_info", "/get_server_info"};
+        for (int k = 0; k < 2; k++) {
+            char *url = root_url(c->policy_url, paths[k]);
+            probe q;
+            memset(&q, 0, sizeof q);
+            etsim_http_get(L->http, "probe", url, on_probe, &q);
+            int ok = run_probes(L, &q, 1) == 0 && q.ok;
+            if (ok) {
+                cJSON *j = cJSON_ParseWithLength(q.body, q.len);
+                c->sglang_deterministic = cJSON_IsTrue(
+                    cJSON_GetObjectItemCaseSensitive(j, "enable_deterministic_inference"));
+                cJSON_Delete(j);
+            }
+            free(q.body);
+            free(url);
+            if (ok) break;
+        }
+    }
+    /* vLLM before 0.6.4 returns the n children of a request sorted by
+     * cumulative logprob (outputs.py RequestOutput.from_seq_group), so a
+     * configuration that uses the first k of them would get the k likeliest
+     * of n draws, not k draws; the sort is gone in 0.7 (and in 0.6.4's
+     * caching from_seq_group). GET /version; below 0.7, one request per
+     * child. No answer: a release with /version predates none we know of
+     * that sorts, so nothing changes. */
+    char vers[32] = "";
+    if (c->policy_server == ETSIM_SRV_VLLM && !c->split_n_set) {
+        char *url = root_url(c->policy_url, "/version");
         probe q;
         memset(&q, 0, sizeof q);
         etsim_http_get(L->http, "probe", url, on_probe, &q);
+        int major, minor;
         if (run_probes(L, &q, 1) == 0 && q.ok) {
             cJSON *j = cJSON_ParseWithLength(q.body, q.len);
-            c->sglang_deterministic =
-                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "enable_deterministic_inference"));
+            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version");
+            if (cJSON_IsString(v) && sscanf(v->valuestring, "%d.%d", &major, &minor) == 2 &&
+                major == 0 && minor < 7) {
+                snprintf(vers, sizeof vers, "%.24s", v->valuestring);
+                c->split_n = 1;
+            }
             cJSON_Delete(j);
         }
         free(q.body);
         free(url);
     }
     etsim_live_servers_note(c, stdout);
+    if (vers[0])
+        printf("policy server %s (vllm %s): releases before 0.7 may return the n children of a "
+               "request sorted by likelihood; one request per child (split_n)\n",
+               c->policy_url, vers);
     return 0;
 }
 

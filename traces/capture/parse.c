@@ -31,8 +31,41 @@ static cJSON *parse_json(const char *body, size_t len, etsim_err *err) {
     return j;
 }
 
-/* An "error" member means the server refused even though it said 200. */
+/* cJSON ends a string at an escaped NUL ("\u0000"), silently cutting the
+ * text there; every server escapes a generated NUL byte that way (Python's
+ * json and pydantic, orjson, nlohmann). A copy of the body with each such
+ * escape turned into "\ufffd" (as long) is parsed instead, and the
+ * repairs are counted like invalid UTF-8. NULL: none found. */
+static char *nul_escapes(const char *body, size_t len, int32_t *count) {
+    char *copy = NULL;
+    *count = 0;
+    for (const char *p = body, *end = body + len; (p = memchr(p, '\\', (size_t)(end - p)));) {
+        if (end - p >= 6 && !memcmp(p, "\\u0000", 6)) {
+            if (!copy) {
+                copy = etsim_malloc(len + 1);
+                memcpy(copy, body, len);
+                copy[len] = 0;
+            }
+            memcpy(copy + (p - body), "\\ufffd", 6);
+            (*count)++;
+            p += 6;
+        } else {
+            p += p + 1 < end ? 2 : 1; /* skip the escaped character */
+        }
+    }
+    return copy;
+}
+
+/* An "error" member means the server refused even though it said 200;
+ * so does vLLM's older ErrorResponse, {"object": "error", "message", ...}
+ * at the top level (entrypoints/openai/protocol.py). */
 static int check_error_member(const cJSON *j, etsim_err *err) {
+    const cJSON *o = cJSON_GetObjectItemCaseSensitive(j, "object");
+    if (cJSON_IsString(o) && !strcmp(o->valuestring, "error")) {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(j, "message");
+        return etsim_errf(err, "server reported an error: %s",
+                          cJSON_IsString(m) ? m->valuestring : "(no message)");
+    }
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(j, "error");
     if (!e || cJSON_IsNull(e)) return 0;
     const cJSON *m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
@@ -109,23 +142,71 @@ static int finish_code(const cJSON *ch) {
     if (strcmp(fr->valuestring, "stop") && strcmp(fr->valuestring, "eos"))
         return ETSIM_FINISH_OTHER;
     if (!strcmp(fr->valuestring, "eos")) return ETSIM_FINISH_EOS;
-    /* vLLM: stop_reason null = end of sequence, else the stop string/id.
+    /* vLLM: stop_reason null = end of sequence, else the stop string or a
+     * stop token id. A number is an end-of-sequence token too: vLLM adds
+     * the generation config's other eos_token_ids to stop_token_ids
+     * (sampling_params.py update_from_generation_config), and check_stop
+     * (v1/core/sched/utils.py) reports them as stop_reason = the id --
+     * Llama 3.x ends with 128001/128008 that way, Qwen2.5 with 151643.
      * SGLang: matched_stop is the string, or the EOS token id (a number). */
     const cJSON *sr = get(ch, "stop_reason");
-    if (sr && cJSON_IsNull(sr)) return ETSIM_FINISH_EOS;
+    if (sr && (cJSON_IsNull(sr) || cJSON_IsNumber(sr))) return ETSIM_FINISH_EOS;
     const cJSON *ms = get(ch, "matched_stop");
     if (ms && cJSON_IsNumber(ms)) return ETSIM_FINISH_EOS;
-    /* llama.cpp says "stop" for EOS and for a stop word alike, but cuts the
-     * stop word's tokens from logprobs.content: a list ending with a token
-     * that renders as nothing ended with the end-of-generation token
-     * (tools/server: send_final_response, probs_vector_to_json). */
+    /* llama.cpp says "stop" for EOS and for a stop word alike: see
+     * lcpp_finish, which needs the reply's usage. */
+    return ETSIM_FINISH_STOP;
+}
+
+/* llama.cpp's "stop": an EOS or a stop word (tools/server/server-context.cpp
+ * process_token, send_final_response; server-task.cpp probs_vector_to_json).
+ * Each logprobs.content entry's "token" is the text that token released:
+ * "" while a partial stop-word match is held back, the held-back text
+ * plus "" for the end-of-generation token; a token ending inside a UTF-8
+ * character gets no entry; a stop word's tokens (as many as the stop word
+ * tokenizes to alone) are cut from the end. So, for a one-child reply
+ * with usage.completion_tokens = ct:
+ *  - as many entries as ct: nothing was cut, so no stop word: EOS (this
+ *    also catches an EOS whose entry released a held-back "\n");
+ *  - fewer entries, and their texts do not add up to the choice's text:
+ *    text was cut with the stop word's tokens: a stop word;
+ *  - otherwise (an EOS after a split UTF-8 character, or a stop word whose
+ *    cut tokens released nothing) the last entry decides: a token whose
+ *    own piece is shown non-empty in its top list is no end-of-generation
+ *    token; an entry rendering as "" is one (its piece is empty). */
+static int lcpp_finish(const cJSON *ch, int32_t ct) {
     const cJSON *content = get(get(ch, "logprobs"), "content");
     int n = cJSON_IsArray(content) ? cJSON_GetArraySize(content) : 0;
-    if (!sr && !ms && n > 0) {
-        const cJSON *t = get(cJSON_GetArrayItem(content, n - 1), "token");
-        if (cJSON_IsString(t) && !t->valuestring[0]) return ETSIM_FINISH_EOS;
+    if (n == 0) return ETSIM_FINISH_STOP;
+    if (ct >= 0 && n == ct) return ETSIM_FINISH_EOS;
+    const cJSON *text = get(ch, "text");
+    if (cJSON_IsString(text)) {
+        const char *t = text->valuestring;
+        size_t off = 0, tl = strlen(t);
+        int same = 1;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, content) {
+            const cJSON *tok = get(e, "token");
+            size_t k = cJSON_IsString(tok) ? strlen(tok->valuestring) : 0;
+            if (!cJSON_IsString(tok) || off + k > tl || memcmp(t + off, tok->valuestring, k)) {
+                same = 0;
+                break;
+            }
+            off += k;
+        }
+        if (!same || off != tl) return ETSIM_FINISH_STOP;
     }
-    return ETSIM_FINISH_STOP;
+    const cJSON *last = cJSON_GetArrayItem(content, n - 1);
+    const cJSON *t = get(last, "token"), *id = get(last, "id");
+    if (!cJSON_IsString(t) || t->valuestring[0]) return ETSIM_FINISH_STOP;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, get(last, "top_logprobs")) {
+        const cJSON *eid = get(e, "id"), *et = get(e, "token");
+        if (cJSON_IsNumber(id) && cJSON_IsNumber(eid) && eid->valuedouble == id->valuedouble &&
+            cJSON_IsString(et) && et->valuestring[0])
+            return ETSIM_FINISH_STOP; /* a held-back ordinary token */
+    }
+    return ETSIM_FINISH_EOS;
 }
 
 /* The stop string a choice names: vLLM's stop_reason, SGLang's matched_stop. */
@@ -138,7 +219,10 @@ static char *stop_string(const cJSON *ch) {
 int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choices,
                                 etsim_live_completion *out, etsim_err *err) {
     memset(out, 0, sizeof *out);
-    cJSON *j = parse_json(body, len, err);
+    int32_t nuls = 0;
+    char *fixed = body ? nul_escapes(body, len, &nuls) : NULL;
+    cJSON *j = parse_json(fixed ? fixed : body, len, err);
+    free(fixed);
     if (!j) return -1;
     if (check_error_member(j, err) < 0) goto err;
     const cJSON *choices = get(j, "choices");
@@ -180,6 +264,9 @@ int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choice
         c->text = etsim_live_utf8_repair(text->valuestring, strlen(text->valuestring),
                                          &c->invalid_utf8);
         c->finish = finish_code(ch);
+        const cJSON *fr = get(ch, "finish_reason");
+        if (cJSON_IsString(fr))
+            snprintf(c->finish_name, sizeof c->finish_name, "%s", fr->valuestring);
         if (c->finish == ETSIM_FINISH_STOP) c->stop_str = stop_string(ch);
         c->tokens = -1;
         c->logprob_sum = NAN;
@@ -209,6 +296,22 @@ int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choice
     const cJSON *usage = get(j, "usage");
     out->prompt_tokens = get_count(usage, "prompt_tokens");
     out->completion_tokens = get_count(usage, "completion_tokens");
+    /* Escaped NULs repaired: counted on the first choice (the reply's
+     * total is what the trace header reports). */
+    if (out->n > 0) out->choices[0].invalid_utf8 += nuls;
+    /* llama.cpp (a "stop" naming neither stop string nor token, with
+     * logprobs.content): EOS or stop word, from the entries and usage. */
+    int i = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, choices) {
+        const cJSON *idx = get(c, "index");
+        etsim_live_choice *oc = &out->choices[idx ? (int)idx->valuedouble : i];
+        i++;
+        if (oc->finish != ETSIM_FINISH_STOP || oc->stop_str || get(c, "stop_reason") ||
+            get(c, "matched_stop"))
+            continue;
+        oc->finish = lcpp_finish(c, out->n == 1 ? out->completion_tokens : -1);
+    }
     cJSON_Delete(j);
     return 0;
 err:

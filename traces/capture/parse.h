@@ -20,7 +20,9 @@ enum {
     ETSIM_FINISH_STOP = 0,   /* a stop string was matched                    */
     ETSIM_FINISH_LENGTH = 1, /* max_tokens reached                          */
     ETSIM_FINISH_EOS = 2,    /* end of sequence (the server said so)        */
-    ETSIM_FINISH_OTHER = 3,
+    ETSIM_FINISH_OTHER = 3,  /* anything else ("abort", "error", "repetition",
+                                missing): the step did not end as asked, and
+                                the capture refuses it (live_job.c)          */
 };
 
 typedef struct etsim_live_choice {
@@ -28,6 +30,7 @@ typedef struct etsim_live_choice {
     int32_t tokens;          /* entries of logprobs.tokens (vLLM, SGLang) or
                                 logprobs.content (llama.cpp), -1 none        */
     int finish;              /* ETSIM_FINISH_*                               */
+    char finish_name[24];    /* the reply's finish_reason as sent ("" none)  */
     int32_t invalid_utf8;    /* bytes replaced by U+FFFD                      */
     char *stop_str;          /* the stop string the server says it matched
                                 (vLLM stop_reason, SGLang matched_stop), or NULL */

@@ -12,7 +12,8 @@
  * classifier's pair), "first" needs rows of exactly 2 probabilities
  * (P(+), P(-), summing to at most 1), the means need rows of at most
  * HEAD_MAX_WIDTH values (a wider row is a hidden state, not a head's
- * output), and every reply must have the first reply's width. */
+ * output), and every reply must have the first reply's width. For the
+ * means the request says "use_activation": false (raw head outputs). */
 #include <math.h>
 #include <string.h>
 
@@ -30,6 +31,13 @@ static char *head_request(const etsim_live_config *c, const char *model, const c
         etsim_jbuf_raw(&b, ",\"task\":");
         etsim_jbuf_str(&b, c->prm_pooling_task);
     }
+    /* The means read the head's raw outputs, but vLLM applies the task's
+     * activation by default for (token_)classify -- a sigmoid for one
+     * label, a softmax for more (pooling_params.py
+     * _set_default_parameters) -- and sigmoid-mean would then squash an
+     * already squashed value into (0.5, 0.73). "first" reads the STEP
+     * pooler's probabilities, activation included. */
+    if (strcmp(c->prm_transform, "first")) etsim_jbuf_raw(&b, ",\"use_activation\":false");
     etsim_jbuf_raw(&b, ",\"input\":");
     etsim_jbuf_qopen(&b);
     etsim_live_prm_path_text(&b, c, question, steps, n);

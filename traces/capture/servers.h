@@ -1,8 +1,9 @@
 /* servers.h -- which server software answers the policy and PRM URLs, and
  * what follows from it. Read from the start-up probe (GET /v1/models:
  * data[0].owned_by is "vllm", "sglang" or "llamacpp"; SGLang's
- * /get_server_info says whether it runs with
- * --enable-deterministic-inference) or set in the config (policy_server,
+ * /server_info (before: /get_server_info) says whether it runs with
+ * --enable-deterministic-inference; vLLM's /version whether it predates
+ * 0.7) or set in the config (policy_server,
  * prm_server). What each server needs for its children to be correct and
  * reproducible:
  *   vLLM       n children per request; child j of a request seeded s is
