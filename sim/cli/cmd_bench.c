@@ -32,18 +32,22 @@
 
 typedef struct child_stats {
     int status;
-    double wall_s;
+    double wall_s, user_s;
     long max_rss_kb;
 } child_stats;
 
-/* Run argv (argv[0] ignored: this executable) with stdout discarded. */
-static int run_self(char **argv, child_stats *st) {
+/* Run argv (argv[0] ignored: this executable) with stdout discarded; with
+ * errpath, profiled (ETSIM_PROFILE) and its stderr in that file. */
+static int run_child(char **argv, const char *errpath, child_stats *st) {
     fflush(stdout); /* or the child's freopen would write our buffer again */
+    fflush(stderr);
+    *st = (child_stats){.status = -1};
     double t0 = etsim_now_s();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout)) _exit(127);
+        if (!freopen("/dev/null", "w", stdout) || (errpath && !freopen(errpath, "w", stderr))) _exit(127);
+        if (errpath) setenv("ETSIM_PROFILE", "1", 1);
         execv("/proc/self/exe", argv);
         _exit(127);
     }
@@ -51,10 +55,13 @@ static int run_self(char **argv, child_stats *st) {
     int status = 0;
     if (wait4(pid, &status, 0, &ru) < 0) return -1;
     st->wall_s = etsim_now_s() - t0;
+    st->user_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
     st->max_rss_kb = ru.ru_maxrss;
     st->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     return st->status == 0 ? 0 : -1;
 }
+
+static int run_self(char **argv, child_stats *st) { return run_child(argv, NULL, st); }
 
 static int replay_child(const char *source, const char *selector, int problems, int width,
                         int threads, const char *out, child_stats *st) {
@@ -132,24 +139,8 @@ static int profile_child(const char *dir, char **argv, child_stats *st, double *
                          double part_s[4], long part_n[4], char **err_text) {
     char errpath[600];
     snprintf(errpath, sizeof errpath, "%s/profile.err", dir);
-    fflush(stdout);
-    fflush(stderr);
-    double t0 = etsim_now_s();
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout) || !freopen(errpath, "w", stderr)) _exit(127);
-        setenv("ETSIM_PROFILE", "1", 1);
-        execv("/proc/self/exe", argv);
-        _exit(127);
-    }
-    struct rusage ru;
-    int status = 0;
-    if (wait4(pid, &status, 0, &ru) < 0) return -1;
-    st->wall_s = etsim_now_s() - t0;
-    st->max_rss_kb = ru.ru_maxrss;
-    st->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-    *user_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
+    int rc = run_child(argv, errpath, st);
+    *user_s = st->user_s;
     for (int p = 0; p < 4; p++) {
         part_s[p] = 0;
         part_n[p] = 0;
@@ -163,7 +154,7 @@ static int profile_child(const char *dir, char **argv, child_stats *st, double *
                &part_n[3]);
     if (err_text) *err_text = text;
     else free(text);
-    return st->status == 0 ? 0 : -1;
+    return rc;
 }
 
 static int bench_paper(const char *dir, int problems, int width) {

@@ -43,6 +43,17 @@ static void put_num(etsim_sbuf *b, const cJSON *v) {
     else etsim_sbuf_puts(b, "null");
 }
 
+/* "key":[a,b] (JSON), after a comma unless first. */
+static void put_pair(etsim_sbuf *b, int first, const char *key, const cJSON *x, const cJSON *y) {
+    etsim_sbuf_puts(b, first ? "" : ",");
+    etsim_sbuf_json_string(b, key);
+    etsim_sbuf_puts(b, ":[");
+    put_num(b, x);
+    etsim_sbuf_putc(b, ',');
+    put_num(b, y);
+    etsim_sbuf_putc(b, ']');
+}
+
 /* A line "label: A vs B" (text) or {"what":..., "a":..., "b":...} (json)
  * for each config field that differs. */
 static int compare_config(const etsim_rfile *fa, const etsim_rfile *fb, int json, etsim_sbuf *b) {
@@ -96,13 +107,7 @@ static void side_by_side(const char *prefix, const cJSON *a, const cJSON *b_obj,
         for (const char *c = path; *c; c++) nested += *c == '.';
         if (!json && same && nested >= 2) continue;
         if (json) {
-            etsim_sbuf_puts(b, *first ? "" : ",");
-            etsim_sbuf_json_string(b, path);
-            etsim_sbuf_puts(b, ":[");
-            put_num(b, v);
-            etsim_sbuf_putc(b, ',');
-            put_num(b, w);
-            etsim_sbuf_putc(b, ']');
+            put_pair(b, *first, path, v, w);
         } else {
             char line[400], na[40] = "-", nb[40] = "-", dl[48] = "";
             if (cJSON_IsNumber(v)) etsim_fmt_double(na, v->valuedouble);
@@ -314,15 +319,9 @@ static void report_decision(const cJSON *da, const cJSON *db, int sel, const ets
         etsim_sbuf_puts(b, ",\"depth\":");
         put_num(b, dv);
         const char *keys[] = {"width", "kv_tokens", "objective", NULL};
-        for (int k = 0; keys[k]; k++) {
-            etsim_sbuf_puts(b, ",\"");
-            etsim_sbuf_puts(b, keys[k]);
-            etsim_sbuf_puts(b, "\":[");
-            put_num(b, da ? cJSON_GetObjectItemCaseSensitive(da, keys[k]) : NULL);
-            etsim_sbuf_putc(b, ',');
-            put_num(b, db ? cJSON_GetObjectItemCaseSensitive(db, keys[k]) : NULL);
-            etsim_sbuf_putc(b, ']');
-        }
+        for (int k = 0; keys[k]; k++)
+            put_pair(b, 0, keys[k], da ? cJSON_GetObjectItemCaseSensitive(da, keys[k]) : NULL,
+                     db ? cJSON_GetObjectItemCaseSensitive(db, keys[k]) : NULL);
         etsim_sbuf_puts(b, ",\"clusters_kept\":[");
         etsim_sbuf_int(b, da ? clusters_kept(&va) : -1);
         etsim_sbuf_putc(b, ',');
@@ -547,13 +546,7 @@ static void report_counters(const cJSON *pa, const cJSON *pb, int json, etsim_sb
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(cb, v->string);
         if (w && cJSON_Compare(v, w, 1)) continue;
         if (json) {
-            etsim_sbuf_puts(b, first ? "" : ",");
-            etsim_sbuf_json_string(b, v->string);
-            etsim_sbuf_puts(b, ":[");
-            put_num(b, v);
-            etsim_sbuf_putc(b, ',');
-            put_num(b, w);
-            etsim_sbuf_putc(b, ']');
+            put_pair(b, first, v->string, v, w);
         } else {
             char line[160], x[40] = "-", y[40] = "-";
             if (cJSON_IsNumber(v)) etsim_fmt_double(x, v->valuedouble);
