@@ -136,7 +136,7 @@ bad garbage "malformed decision line"
 bad over "over-allocate the remaining width 4"
 bad unknown "node 123456 is not a candidate"
 bad short "field counts: expected"
-bad hang "no decision within 3 s" 3
+bad hang "no decision within 10 s" 10
 bad negative "field counts\[0\]: not an integer >= 0"
 bad notdecision "neither counts nor expansions"
 bad array "expected a JSON object"
