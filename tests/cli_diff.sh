@@ -3,7 +3,9 @@
 # diverges), against a changed temperature and another selector (exit 1,
 # the first diverging selection named with its depth and the children each
 # side gave), different widths and sources (a note, and the comparable part
-# still compared), --json, and bad input (exit 2, one line, no stdout).
+# still compared: counters, problems and the divergence), leaves with an
+# escaped answer (decoded in text, escaped again in JSON), --json, and bad
+# input (exit 2, one line, no stdout).
 set -u
 . "$(dirname "$0")/lib_cli.sh"
 
@@ -36,6 +38,9 @@ grep -q "cluster A  cluster B" "$DIR/out.txt" || fail "ets: cluster columns"
 # another selector, another width: said, and the rest still compared
 expect 1 "" "$BIN" diff "$DIR/a.json" "$DIR/e.json"
 grep -q '^note: selector differs: "rebase" vs "ets"' "$DIR/out.txt" || fail "selector note"
+grep -q "^  counters.model_calls" "$DIR/out.txt" || fail "selector: counters not compared"
+grep -q "^problems: [0-9]* identical, [0-9]* differ, 0 only in A, 0 only in B" "$DIR/out.txt" || fail "selector: problems not compared"
+grep -q "first divergence: selection [0-9]*, depth [0-9]*" "$DIR/out.txt" || fail "selector: no divergence line"
 expect 1 "" "$BIN" diff "$DIR/a.json" "$DIR/w8.json"
 grep -q "^note: width differs: 16 vs 8" "$DIR/out.txt" || fail "width note"
 grep -q "^problems: 0 identical, 6 differ, 6 only in A, 0 only in B" "$DIR/out.txt" || fail "width: problems line"
@@ -45,6 +50,18 @@ sed 's/"spec":"default"/"spec":"other"/' "$DIR/a.json" >"$DIR/src.json"
 expect 1 "" "$BIN" diff "$DIR/a.json" "$DIR/src.json"
 grep -q "^note: source differs" "$DIR/out.txt" || fail "source note"
 grep -q "^problems: 12 identical" "$DIR/out.txt" || fail "source: problems still compared"
+
+# leaves compared as multisets; an answer holding escapes is decoded (text)
+# and written back escaped (JSON)
+sed '0,/^"leaves":\[{"node":\([0-9]*\),"answer":"[^"]*"/s//"leaves":[{"node":\1,"answer":"x\\"y\\u00e9"/' \
+    "$DIR/a.json" >"$DIR/esc.json"
+expect 1 "" "$BIN" diff "$DIR/a.json" "$DIR/esc.json"
+grep -q "^problems: 11 identical, 1 differ" "$DIR/out.txt" || fail "escaped answer: problems line"
+grep -q "^  the [0-9]* selections agree" "$DIR/out.txt" || fail "escaped answer: decisions should agree"
+grep -q "(1 only in A, 1 only in B); answer counts" "$DIR/out.txt" || fail "escaped answer: leaves line"
+grep -q '^    x"y[^ ]*  *0 -> 1$' "$DIR/out.txt" || fail "escaped answer: not decoded: $(grep -- '->' "$DIR/out.txt")"
+expect 1 "" "$BIN" diff --json "$DIR/a.json" "$DIR/esc.json"
+grep -q '{"answer":"x\\"y[^"]*","count":\[0,1\]}' "$DIR/out.txt" || fail "escaped answer: json"
 
 # --json: one object, the verdict and the diverging selection
 expect 1 "" "$BIN" diff --json "$DIR/a.json" "$DIR/t.json"

@@ -4,10 +4,13 @@
 # Python selectors/examples/rebase.py over a pipe (--selector exec:...)
 # must give problems byte-identical to the built-in REBASE at widths 16 and
 # 64 (checked with `etsim diff`), also on 2 threads and in a sweep grid;
-# then bad input: a plug-in of another ABI, and every malformed decision
-# (crash, not JSON, over-allocation, unknown candidate, wrong counts,
-# timeout, handshake of another version): exit non-zero, one line naming
-# problem and depth, no result file.
+# and in a capture config (the synthetic stand-in); then bad input: a
+# plug-in of another ABI, and every malformed decision (crash, early exit,
+# not JSON, JSON that is no decision, over-allocation by counts or by
+# expansions, unknown candidate, wrong or negative counts, counts that
+# contradict the expansions, timeout, handshake of another version), in a
+# replay and in a capture: exit non-zero, one line naming problem and
+# depth, no result file.
 set -u
 . "$(dirname "$0")/lib_cli.sh"
 SRC=${ETSIM_SOURCE_DIR:?}
@@ -64,6 +67,31 @@ grep '"p":' "$DIR/sweep/summary.jsonl" | sed 's/"cfg":"[^"]*",//' | sort | uniq 
 [ -s "$DIR/odd.txt" ] && fail "sweep: exec and built-in problem lines differ: $(head -c 300 "$DIR/odd.txt")"
 [ "$(grep -c '"p":' "$DIR/sweep/summary.jsonl")" -eq 24 ] || fail "sweep: want 24 problem lines"
 
+# in a capture config (the synthetic stand-in: the capture driver, no
+# network), one after another and in --rounds: the exec configuration makes
+# the same decisions as the built-in one beside it, and the trace replays
+# it offline, with the exec selector, to the same decisions
+printf '{"problems": [0, 6], "out": "cap.trace",
+  "selectors": [{"selector": "%s", "width": 8}, {"selector": "rebase", "width": 8}]}\n' "$PY" >"$DIR/cap.json"
+probs_of() { tail -c +"$(($(grep -bo '"problems":' "$1" | head -1 | cut -d: -f1) + 1))" "$1"; }
+for rounds in "" --rounds; do
+    rm -rf "$DIR/capres"
+    "$BIN" capture --config "$DIR/cap.json" --synthetic $rounds --out "$DIR/cap.trace" --results "$DIR/capres" \
+        >"$DIR/out.txt" 2>"$DIR/err.txt" || { fail "capture $rounds with exec: $(cat "$DIR/err.txt")"; continue; }
+    capx=$(ls "$DIR"/capres/0-exec*-w8.json 2>/dev/null | head -1)
+    [ -n "$capx" ] || { fail "capture $rounds: no result of the exec configuration: $(ls "$DIR/capres")"; continue; }
+    cmp -s <(probs_of "$capx") <(probs_of "$DIR/capres/1-rebase-w8.json") ||
+        fail "capture $rounds: the exec configuration decided otherwise than the built-in"
+    "$BIN" replay --trace "$DIR/cap.trace" --selector "$PY" --width 8 --out "$DIR/capre.json" >/dev/null 2>"$DIR/err.txt" ||
+        fail "replay of the captured trace with exec: $(cat "$DIR/err.txt")"
+    cmp -s <(probs_of "$capx") <(probs_of "$DIR/capre.json") ||
+        fail "capture $rounds: the offline exec replay differs from the live run"
+done
+# a misbehaving exec selector in a capture config: one line naming the
+# configuration, problem and depth; no trace
+printf '{"problems": [0, 2], "out": "capbad.trace",
+  "selectors": [{"selector": "rebase", "width": 4}, {"selector": "exec:python3 %s/bad.py crash 2>/dev/null", "width": 4}]}\n' "$DIR" >"$DIR/capbad.json"
+
 # malformed decisions: a fake selector that misbehaves on its 3rd instance
 cat >"$DIR/bad.py" <<'PYEOF'
 import json, sys, time
@@ -87,6 +115,12 @@ for line in sys.stdin:
         if mode == "unknown": d = {"expansions": [[123456, 1]]}
         if mode == "short": d = {"counts": counts[:-1] + [0, 0]}
         if mode == "hang": time.sleep(30)
+        if mode == "negative": counts[0] = -1
+        if mode == "notdecision": d = {"count": counts}
+        if mode == "array": d = [counts]
+        if mode == "overexp": d = {"expansions": [[c[0], m["width"] + 1]]}
+        if mode == "mismatch": d = {"counts": counts, "expansions": [[c[0], 1]]}
+        if mode == "eof": sys.exit(0)
     print(json.dumps(d), flush=True)
 PYEOF
 bad() { # mode needle
@@ -102,7 +136,17 @@ bad garbage "malformed decision line"
 bad over "over-allocate the remaining width 4"
 bad unknown "node 123456 is not a candidate"
 bad short "field counts: expected"
-bad hang "no decision within 3 s" 3
+bad hang "no decision within 10 s" 10
+bad negative "field counts\[0\]: not an integer >= 0"
+bad notdecision "neither counts nor expansions"
+bad array "expected a JSON object"
+bad overexp "over-allocate the remaining width 4"
+bad mismatch "but the expansions give candidate"
+bad eof "exited with status 0"
+# the same in a capture config: the configuration, problem and depth named
+expect 1 "depth 2" "$BIN" capture --config "$DIR/capbad.json" --synthetic --out "$DIR/capbad.trace"
+grep -q "configuration 1-exec.*problem 0 .*exited with status 3" "$DIR/err.txt" || fail "capture crash: $(cat "$DIR/err.txt")"
+[ -e "$DIR/capbad.trace" ] && fail "capture crash: a trace was written"
 # a failing handshake at lookup is a configuration error (exit 2)
 expect 2 "protocol another version" "$BIN" replay --synthetic --selector "exec:python3 $DIR/bad.py version" --width 4 --problems 1 --out "$DIR/bad.json"
 expect 2 "exited with status 127" "$BIN" replay --synthetic --selector "exec:/nonexistent/selector 2>/dev/null" --width 4 --problems 1 --out "$DIR/bad.json"

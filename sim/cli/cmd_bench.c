@@ -10,6 +10,10 @@
  *   capture      HTTP client overhead against an instant loopback server
  *   paper        (only when asked) a paper run's selectors side by side, ETS's
  *                selection time split into its parts (selectors/ets_profile.h)
+ *   exec         (only when asked: needs python3) REBASE over a pipe
+ *                (selectors/examples/rebase.py) beside the built-in: both
+ *                replay times, the median round trip per selection
+ *                (sim/exec/exec_selector.h), results compared
  * The module benchmarks live beside their code; this file only calls them. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,18 +32,22 @@
 
 typedef struct child_stats {
     int status;
-    double wall_s;
+    double wall_s, user_s;
     long max_rss_kb;
 } child_stats;
 
-/* Run argv (argv[0] ignored: this executable) with stdout discarded. */
-static int run_self(char **argv, child_stats *st) {
+/* Run argv (argv[0] ignored: this executable) with stdout discarded; with
+ * errpath, profiled (ETSIM_PROFILE) and its stderr in that file. */
+static int run_child(char **argv, const char *errpath, child_stats *st) {
     fflush(stdout); /* or the child's freopen would write our buffer again */
+    fflush(stderr);
+    *st = (child_stats){.status = -1};
     double t0 = etsim_now_s();
     pid_t pid = fork();
     if (pid < 0) return -1;
     if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout)) _exit(127);
+        if (!freopen("/dev/null", "w", stdout) || (errpath && !freopen(errpath, "w", stderr))) _exit(127);
+        if (errpath) setenv("ETSIM_PROFILE", "1", 1);
         execv("/proc/self/exe", argv);
         _exit(127);
     }
@@ -47,10 +55,13 @@ static int run_self(char **argv, child_stats *st) {
     int status = 0;
     if (wait4(pid, &status, 0, &ru) < 0) return -1;
     st->wall_s = etsim_now_s() - t0;
+    st->user_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
     st->max_rss_kb = ru.ru_maxrss;
     st->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     return st->status == 0 ? 0 : -1;
 }
+
+static int run_self(char **argv, child_stats *st) { return run_child(argv, NULL, st); }
 
 static int replay_child(const char *source, const char *selector, int problems, int width,
                         int threads, const char *out, child_stats *st) {
@@ -125,25 +136,11 @@ static int bench_memory(const char *dir, int width) {
  * ETS's selection time splits into clustering, the exact solver and GLPK;
  * "rest" is the search loop, the synthetic oracle, scoring and writing. */
 static int profile_child(const char *dir, char **argv, child_stats *st, double *user_s,
-                         double part_s[4], long part_n[4]) {
+                         double part_s[4], long part_n[4], char **err_text) {
     char errpath[600];
     snprintf(errpath, sizeof errpath, "%s/profile.err", dir);
-    fflush(stdout);
-    fflush(stderr);
-    pid_t pid = fork();
-    if (pid < 0) return -1;
-    if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout) || !freopen(errpath, "w", stderr)) _exit(127);
-        setenv("ETSIM_PROFILE", "1", 1);
-        execv("/proc/self/exe", argv);
-        _exit(127);
-    }
-    struct rusage ru;
-    int status = 0;
-    if (wait4(pid, &status, 0, &ru) < 0) return -1;
-    st->max_rss_kb = ru.ru_maxrss;
-    st->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-    *user_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
+    int rc = run_child(argv, errpath, st);
+    *user_s = st->user_s;
     for (int p = 0; p < 4; p++) {
         part_s[p] = 0;
         part_n[p] = 0;
@@ -155,8 +152,9 @@ static int profile_child(const char *dir, char **argv, child_stats *st, double *
         sscanf(line, "etsim-profile: select %lf n %ld cluster %lf n %ld exact %lf n %ld glpk %lf n %ld",
                &part_s[0], &part_n[0], &part_s[1], &part_n[1], &part_s[2], &part_n[2], &part_s[3],
                &part_n[3]);
-    free(text);
-    return st->status == 0 ? 0 : -1;
+    if (err_text) *err_text = text;
+    else free(text);
+    return rc;
 }
 
 static int bench_paper(const char *dir, int problems, int width) {
@@ -202,7 +200,7 @@ static int bench_paper(const char *dir, int problems, int width) {
         child_stats st;
         double user = 0, part[4];
         long n[4];
-        if (profile_child(dir, argv, &st, &user, part, n) < 0)
+        if (profile_child(dir, argv, &st, &user, part, n, NULL) < 0)
             return etsim_cli_fail(1, "bench: paper replay %s failed (exit %d)", runs[r].sel, st.status);
         char name[64];
         snprintf(name, sizeof name, "%s%s%s", runs[r].sel, runs[r].lc ? " lambda_b " : "",
@@ -215,17 +213,73 @@ static int bench_paper(const char *dir, int problems, int width) {
     return 0;
 }
 
+/* The bytes from "problems" on (the config names the selector, so it
+ * differs by design). */
+static int problems_equal(const char *a, const char *b) {
+    size_t na, nb;
+    char *x = etsim_read_file(a, &na, NULL), *y = etsim_read_file(b, &nb, NULL);
+    const char *px = x ? strstr(x, "\"problems\":") : NULL, *py = y ? strstr(y, "\"problems\":") : NULL;
+    int eq = px && py && strcmp(px, py) == 0;
+    free(x);
+    free(y);
+    return eq;
+}
+
+/* --part exec: REBASE built in and over a pipe, one thread each. The
+ * overhead is given per selection as the median of the adapter's round
+ * trips (the child's spawn excluded; a mean would follow the slowest
+ * answers), beside the mean the two wall times imply. */
+static int bench_exec(const char *dir, int problems, int width, const char *command) {
+    char pbuf[16], wbuf[16], ref[512], out[512], sel[1024];
+    snprintf(pbuf, sizeof pbuf, "%d", problems);
+    snprintf(wbuf, sizeof wbuf, "%d", width);
+    snprintf(ref, sizeof ref, "%s/exec-ref.json", dir);
+    snprintf(out, sizeof out, "%s/exec.json", dir);
+    snprintf(sel, sizeof sel, "exec:%s", command);
+    char *argv[] = {"etsim", "replay", "--synthetic", "default", "--selector", "rebase", "--width", wbuf,
+                    "--problems", pbuf, "--threads", "1", "--out", ref, NULL};
+    child_stats st_ref, st;
+    double user_ref = 0, user = 0, part[4];
+    long n[4];
+    char *text = NULL;
+    if (profile_child(dir, argv, &st_ref, &user_ref, part, n, NULL) < 0)
+        return etsim_cli_fail(1, "bench: exec: built-in replay failed (exit %d)", st_ref.status);
+    argv[5] = sel;
+    argv[13] = out;
+    if (profile_child(dir, argv, &st, &user, part, n, &text) < 0) {
+        free(text);
+        return etsim_cli_fail(1, "bench: exec: replay with %s failed (exit %d; see %s/profile.err)", sel,
+                              st.status, dir);
+    }
+    long long sels = 0;
+    double med = 0, p10 = 0, p90 = 0, mean = 0;
+    const char *line = text ? strstr(text, "etsim-exec:") : NULL;
+    int got = line && sscanf(line, "etsim-exec: selections %lld median_ms %lf p10_ms %lf p90_ms %lf mean_ms %lf",
+                             &sels, &med, &p10, &p90, &mean) == 5;
+    free(text);
+    if (!got || sels <= 0) return etsim_cli_fail(1, "bench: exec: no round-trip times from the child");
+    printf("| REBASE over a pipe (%s), %d problems x width %d, 1 thread | built in %.2f s, over the pipe "
+           "%.2f s | per selection: median %.2f ms (p10 %.2f, p90 %.2f; mean %.2f; %lld selections; "
+           "(wall difference) / selections %.2f ms) | results %s |\n",
+           command, problems, width, st_ref.wall_s, st.wall_s, med, p10, p90, mean, sels,
+           (st.wall_s - st_ref.wall_s) * 1e3 / (double)sels,
+           problems_equal(ref, out) ? "byte-identical" : "DIFFERENT");
+    return 0;
+}
+
 static void usage(FILE *fp) {
     fprintf(fp, "usage: etsim bench [--part replay|determinism|memory|trace-io|select|grade|capture|\n"
-                "                           paper|all]   (paper is not part of all)\n"
+                "                           paper|exec|all]   (paper and exec are not part of all)\n"
                 "                   [--problems N]\n"
                 "                   [--width N] [--selector S] [--threads T]\n"
+                "                   [--exec COMMAND]  (--part exec; default: python3\n"
+                "                                      selectors/examples/rebase.py, width 64)\n"
                 "Prints Markdown table rows with the measured figures.\n");
 }
 
 int etsim_cmd_bench(int argc, char **argv) {
-    const char *part = "all", *selector = "rebase";
-    int problems = 500, width = 256, threads = 1;
+    const char *part = "all", *selector = "rebase", *exec_cmd = "python3 selectors/examples/rebase.py";
+    int problems = 500, width = 256, threads = 1, width_set = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             usage(stdout);
@@ -238,6 +292,9 @@ int etsim_cmd_bench(int argc, char **argv) {
             if (etsim_cli_int("--problems", argv[++i], 1, 100000, &problems) < 0) return 2;
         } else if (!strcmp(argv[i], "--width") && i + 1 < argc) {
             if (etsim_cli_int("--width", argv[++i], 1, 100000, &width) < 0) return 2;
+            width_set = 1;
+        } else if (!strcmp(argv[i], "--exec") && i + 1 < argc) {
+            exec_cmd = argv[++i];
         } else if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             if (etsim_cli_int("--threads", argv[++i], 1, 256, &threads) < 0) return 2;
         } else {
@@ -254,6 +311,7 @@ int etsim_cmd_bench(int argc, char **argv) {
         rc |= bench_determinism(dir, selector, problems < 100 ? problems : 100, width);
     if (all || !strcmp(part, "memory")) rc |= bench_memory(dir, width);
     if (!strcmp(part, "paper")) rc |= bench_paper(dir, problems == 500 ? 50 : problems, width);
+    if (!strcmp(part, "exec")) rc |= bench_exec(dir, problems, width_set ? width : 64, exec_cmd);
     fflush(stdout);
     etsim_err err = {{0}};
     if (all || !strcmp(part, "trace-io")) {

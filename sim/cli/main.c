@@ -49,7 +49,10 @@ static void usage(FILE *fp) {
         fprintf(fp, "  %-9s %s\n", c->name, c->summary);
 }
 
-static void report_profile(void) { etsim_prof_report(stderr); }
+static void report_profile(void) {
+    etsim_prof_report(stderr);
+    etsim_exec_profile_report(stderr);
+}
 
 int main(int argc, char **argv) {
     etsim_init();
@@ -61,6 +64,7 @@ int main(int argc, char **argv) {
     etsim_sel_bench_set_dump_dir(getenv("ETSIM_BENCH_DUMP"));
     if (getenv("ETSIM_PROFILE")) {
         etsim_prof_enable();
+        etsim_exec_profile_enable();
         atexit(report_profile);
     }
     if (etsim_cli_selector_libs(&argc, argv) != 0) return 2;

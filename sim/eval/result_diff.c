@@ -1,11 +1,18 @@
 /* result_diff.c -- `etsim diff`: compare two replay results (result_diff.h).
  *
- * Reading: a result is one JSON object; scan_result() walks its top level
- * with a byte scanner (strings, brackets, scalars; nothing is decoded) and
- * keeps the byte range of every problem in "problems" plus the parsed
- * "config" and "summary". Problems are matched by "index"; a pair whose
- * bytes are equal is identical without parsing. A differing pair is parsed
- * with cJSON and walked: counters, decisions (first unequal one), leaves.
+ * Reading is result_scan.c's: each file split into byte ranges, problems
+ * matched by "index", a pair whose bytes are equal identical without
+ * parsing. This file reports a differing pair, parsing only what it shows:
+ * id and counters (small), the decisions from the first whose bytes differ
+ * up to the first that gives other children. Leaves are compared as bytes
+ * (a result's writer is canonical: equal values have equal bytes), answer
+ * strings decoded only where they hold an escape; "nodes" is never read.
+ *
+ * A diverging selection's candidates are walked once, A's in order then
+ * B's not in A (cand_rows), and that one list feeds the text table and the
+ * JSON array alike; positions are found through an index sorted by node id
+ * (dec_view), not a scan per candidate, since a width-256 selection has
+ * 256 of them.
  *
  * Output: the text report (or the JSON object with --json) accumulates in
  * an etsim_sbuf and is written once at the end, so an error in either file
@@ -18,171 +25,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "sim/core/json.h"
-
-typedef struct problem_span {
-    size_t off, len;
-    int32_t index;
-} problem_span;
-
-typedef struct result_file {
-    const char *path;
-    char *text;
-    size_t len;
-    cJSON *config, *summary;
-    problem_span *problems;
-    int64_t n_problems, cap_problems;
-} result_file;
-
-static void result_file_free(result_file *f) {
-    free(f->text);
-    cJSON_Delete(f->config);
-    cJSON_Delete(f->summary);
-    free(f->problems);
-}
-
-/* ---- scanner ------------------------------------------------------------ */
-
-static size_t skip_ws(const char *s, size_t n, size_t i) {
-    while (i < n && (s[i] == ' ' || s[i] == '\n' || s[i] == '\r' || s[i] == '\t')) i++;
-    return i;
-}
-
-static int scan_fail(const result_file *f, size_t at, const char *what, etsim_err *err) {
-    return etsim_errf(err, "%s:%d: malformed result (%s)", f->path,
-                      etsim_json_line_of(f->text, f->len, at < f->len ? at : f->len), what);
-}
-
-/* End (one past the closing quote) of the string starting at s[i] == '"'. */
-static int skip_string(const result_file *f, size_t i, size_t *end, etsim_err *err) {
-    const char *s = f->text;
-    for (size_t k = i + 1; k < f->len; k++) {
-        if (s[k] == '\\') k++;
-        else if (s[k] == '"') {
-            *end = k + 1;
-            return 0;
-        }
-    }
-    return scan_fail(f, i, "unterminated string", err);
-}
-
-/* End of the value starting at s[i] (brackets balanced, strings closed). */
-static int skip_value(const result_file *f, size_t i, size_t *end, etsim_err *err) {
-    const char *s = f->text;
-    if (i >= f->len) return scan_fail(f, i, "value expected", err);
-    if (s[i] == '"') return skip_string(f, i, end, err);
-    if (s[i] != '{' && s[i] != '[') {
-        size_t k = i;
-        while (k < f->len && !strchr(",]} \n\r\t", s[k])) k++;
-        if (k == i) return scan_fail(f, i, "value expected", err);
-        *end = k;
-        return 0;
-    }
-    int depth = 0;
-    for (size_t k = i; k < f->len; k++) {
-        if (s[k] == '"') {
-            if (skip_string(f, k, &k, err) < 0) return -1;
-            k--;
-        } else if (s[k] == '{' || s[k] == '[') {
-            depth++;
-        } else if (s[k] == '}' || s[k] == ']') {
-            if (--depth == 0) {
-                *end = k + 1;
-                return 0;
-            }
-        }
-    }
-    return scan_fail(f, i, "unbalanced brackets", err);
-}
-
-static int32_t span_index(const result_file *f, size_t off, size_t len, etsim_err *err) {
-    static const char key[] = "{\"index\":";
-    if (len > sizeof key && !memcmp(f->text + off, key, sizeof key - 1)) {
-        char *end;
-        long v = strtol(f->text + off + sizeof key - 1, &end, 10);
-        if (*end == ',' && v >= 0 && v <= INT32_MAX) return (int32_t)v;
-    }
-    cJSON *p = etsim_json_parse(f->text + off, len, NULL, err);
-    const cJSON *v = p ? cJSON_GetObjectItemCaseSensitive(p, "index") : NULL;
-    int32_t out = cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble <= INT32_MAX
-                      ? (int32_t)v->valuedouble : -1;
-    cJSON_Delete(p);
-    if (out < 0)
-        scan_fail(f, off, p ? "problem without an integer \"index\"" : err->msg, err);
-    return out;
-}
-
-static int scan_problems(result_file *f, size_t i, size_t *end, etsim_err *err) {
-    const char *s = f->text;
-    if (s[i] != '[') return scan_fail(f, i, "\"problems\" is not an array", err);
-    i = skip_ws(s, f->len, i + 1);
-    if (i < f->len && s[i] == ']') {
-        *end = i + 1;
-        return 0;
-    }
-    for (;;) {
-        size_t e;
-        if (i >= f->len || s[i] != '{') return scan_fail(f, i, "a problem is not an object", err);
-        if (skip_value(f, i, &e, err) < 0) return -1;
-        int32_t index = span_index(f, i, e - i, err);
-        if (index < 0) return -1;
-        etsim_grow((void **)&f->problems, &f->cap_problems, f->n_problems + 1, sizeof *f->problems);
-        f->problems[f->n_problems++] = (problem_span){i, e - i, index};
-        i = skip_ws(s, f->len, e);
-        if (i < f->len && s[i] == ']') {
-            *end = i + 1;
-            return 0;
-        }
-        if (i >= f->len || s[i] != ',') return scan_fail(f, i, "',' or ']' expected in \"problems\"", err);
-        i = skip_ws(s, f->len, i + 1);
-    }
-}
-
-static int scan_result(result_file *f, const char *path, etsim_err *err) {
-    f->path = path;
-    if (!(f->text = etsim_read_file(path, &f->len, err))) return -1;
-    const char *s = f->text;
-    size_t i = skip_ws(s, f->len, 0);
-    int version = 0, have_problems = 0;
-    if (i >= f->len || s[i] != '{') return scan_fail(f, i, "not a JSON object", err);
-    i = skip_ws(s, f->len, i + 1);
-    while (i < f->len && s[i] != '}') {
-        size_t ke = 0, ve = 0;
-        if (s[i] != '"') return scan_fail(f, i, "key expected", err);
-        if (skip_string(f, i, &ke, err) < 0) return -1;
-        size_t v = skip_ws(s, f->len, ke);
-        if (v >= f->len || s[v] != ':') return scan_fail(f, v, "':' expected", err);
-        v = skip_ws(s, f->len, v + 1);
-        const char *key = s + i + 1;
-        size_t klen = ke - i - 2;
-#define KEY_IS(k) (klen == sizeof(k) - 1 && !memcmp(key, k, klen))
-        if (KEY_IS("problems")) {
-            if (scan_problems(f, v, &ve, err) < 0) return -1;
-            have_problems = 1;
-        } else {
-            if (skip_value(f, v, &ve, err) < 0) return -1;
-            if (KEY_IS("etsim_result")) {
-                version = (ve - v == 1 && s[v] == '1');
-            } else if (KEY_IS("config") || KEY_IS("summary")) {
-                cJSON *j = etsim_json_parse(s + v, ve - v, NULL, err);
-                if (!j) return etsim_err_prefix(err, "%s:%d: field %.*s", path,
-                                                etsim_json_line_of(s, f->len, v), (int)klen, key);
-                cJSON **slot = KEY_IS("config") ? &f->config : &f->summary;
-                cJSON_Delete(*slot);
-                *slot = j;
-            }
-        }
-#undef KEY_IS
-        i = skip_ws(s, f->len, ve);
-        if (i < f->len && s[i] == ',') i = skip_ws(s, f->len, i + 1);
-        else if (i >= f->len || s[i] != '}') return scan_fail(f, i, "',' or '}' expected", err);
-    }
-    if (i >= f->len) return scan_fail(f, i, "unterminated object", err);
-    if (skip_ws(s, f->len, i + 1) != f->len) return scan_fail(f, i + 1, "content after the result", err);
-    if (!version) return etsim_errf(err, "%s: not an etsim replay result (no \"etsim_result\": 1)", path);
-    if (!have_problems) return etsim_errf(err, "%s: field problems: missing", path);
-    return 0;
-}
+#include "sim/eval/result_scan.h"
 
 /* ---- output helpers ----------------------------------------------------- */
 
@@ -200,9 +43,20 @@ static void put_num(etsim_sbuf *b, const cJSON *v) {
     else etsim_sbuf_puts(b, "null");
 }
 
+/* "key":[a,b] (JSON), after a comma unless first. */
+static void put_pair(etsim_sbuf *b, int first, const char *key, const cJSON *x, const cJSON *y) {
+    etsim_sbuf_puts(b, first ? "" : ",");
+    etsim_sbuf_json_string(b, key);
+    etsim_sbuf_puts(b, ":[");
+    put_num(b, x);
+    etsim_sbuf_putc(b, ',');
+    put_num(b, y);
+    etsim_sbuf_putc(b, ']');
+}
+
 /* A line "label: A vs B" (text) or {"what":..., "a":..., "b":...} (json)
  * for each config field that differs. */
-static int compare_config(const result_file *fa, const result_file *fb, int json, etsim_sbuf *b) {
+static int compare_config(const etsim_rfile *fa, const etsim_rfile *fb, int json, etsim_sbuf *b) {
     static const char *const keys[] = {"source", "selector", "width", "params", "max_tokens",
                                        "max_expansions", "on_missing", "root_tokens",
                                        "kv_metric", "meta", NULL};
@@ -253,13 +107,7 @@ static void side_by_side(const char *prefix, const cJSON *a, const cJSON *b_obj,
         for (const char *c = path; *c; c++) nested += *c == '.';
         if (!json && same && nested >= 2) continue;
         if (json) {
-            etsim_sbuf_puts(b, *first ? "" : ",");
-            etsim_sbuf_json_string(b, path);
-            etsim_sbuf_puts(b, ":[");
-            put_num(b, v);
-            etsim_sbuf_putc(b, ',');
-            put_num(b, w);
-            etsim_sbuf_putc(b, ']');
+            put_pair(b, *first, path, v, w);
         } else {
             char line[400], na[40] = "-", nb[40] = "-", dl[48] = "";
             if (cJSON_IsNumber(v)) etsim_fmt_double(na, v->valuedouble);
@@ -276,35 +124,93 @@ static void side_by_side(const char *prefix, const cJSON *a, const cJSON *b_obj,
     }
 }
 
-/* ---- one problem pair ---------------------------------------------------- */
+/* ---- a decision, indexed ----------------------------------------------- */
 
-static int find_pos(const cJSON *arr, double id) {
-    int i = 0;
-    const cJSON *v;
-    cJSON_ArrayForEach(v, arr) {
-        if (cJSON_IsNumber(v) && v->valuedouble == id) return i;
-        i++;
-    }
-    return -1;
+/* One decision object with its arrays as numbers (NAN where an element is
+ * not a number) and its candidates' positions sorted by node id. */
+typedef struct num_list {
+    const cJSON *j; /* the member itself; NULL when absent */
+    double *v;
+    int n;
+} num_list;
+
+typedef struct dec_view {
+    const cJSON *j; /* NULL: this side has no such decision */
+    const cJSON **cand;
+    int n_cand, n_num;
+    int *by_id; /* positions of the numeric candidates, by (id, position) */
+    num_list score, count, cluster;
+} dec_view;
+
+static num_list num_list_of(const cJSON *dec, const char *key) {
+    num_list l = {dec ? cJSON_GetObjectItemCaseSensitive(dec, key) : NULL, NULL, 0};
+    int n = cJSON_GetArraySize(l.j), i = 0;
+    l.v = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *l.v);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, l.j) l.v[i++] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+    l.n = i;
+    return l;
 }
 
-static double num_at(const cJSON *arr, int i) {
-    const cJSON *v = arr && i >= 0 ? cJSON_GetArrayItem(arr, i) : NULL;
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+static double num_at(const num_list *l, int i) {
+    return i >= 0 && i < l->n ? l->v[i] : NAN;
+}
+
+static const cJSON **sort_cand; /* qsort has no context argument */
+
+static int cmp_by_id(const void *x, const void *y) {
+    int i = *(const int *)x, j = *(const int *)y;
+    double u = sort_cand[i]->valuedouble, v = sort_cand[j]->valuedouble;
+    return u < v ? -1 : u > v ? 1 : (i > j) - (i < j);
+}
+
+static void dec_view_init(dec_view *d, const cJSON *dec) {
+    memset(d, 0, sizeof *d);
+    d->j = dec;
+    const cJSON *cand = dec ? cJSON_GetObjectItemCaseSensitive(dec, "candidates") : NULL;
+    int n = cJSON_GetArraySize(cand);
+    d->cand = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *d->cand);
+    d->by_id = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *d->by_id);
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cand) {
+        if (cJSON_IsNumber(x) && !isnan(x->valuedouble)) d->by_id[d->n_num++] = d->n_cand;
+        d->cand[d->n_cand++] = x;
+    }
+    sort_cand = d->cand;
+    qsort(d->by_id, (size_t)d->n_num, sizeof *d->by_id, cmp_by_id);
+    d->score = num_list_of(dec, "scores");
+    d->count = num_list_of(dec, "counts");
+    d->cluster = num_list_of(dec, "clusters");
+}
+
+static void dec_view_free(dec_view *d) {
+    free(d->cand);
+    free(d->by_id);
+    free(d->score.v);
+    free(d->count.v);
+    free(d->cluster.v);
+}
+
+/* First position of candidate `id`, or -1. */
+static int find_pos(const dec_view *d, double id) {
+    int lo = 0, hi = d->n_num;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (d->cand[d->by_id[mid]]->valuedouble < id) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < d->n_num && d->cand[d->by_id[lo]]->valuedouble == id ? d->by_id[lo] : -1;
 }
 
 /* Number of distinct clusters among the kept candidates (ETS diversity). */
-static int clusters_kept(const cJSON *dec) {
-    const cJSON *cand = cJSON_GetObjectItemCaseSensitive(dec, "candidates");
-    const cJSON *kept = cJSON_GetObjectItemCaseSensitive(dec, "kept");
-    const cJSON *cl = cJSON_GetObjectItemCaseSensitive(dec, "clusters");
-    if (!cJSON_IsArray(kept) || !cJSON_IsArray(cl)) return -1;
-    int n = cJSON_GetArraySize(cl), count = 0;
+static int clusters_kept(const dec_view *d) {
+    const cJSON *kept = cJSON_GetObjectItemCaseSensitive(d->j, "kept");
+    if (!cJSON_IsArray(kept) || !cJSON_IsArray(d->cluster.j)) return -1;
+    int n = d->cluster.n, count = 0;
     uint8_t *seen = etsim_calloc((size_t)n + 1, 1);
     const cJSON *k;
     cJSON_ArrayForEach(k, kept) {
-        int pos = cJSON_IsNumber(k) ? find_pos(cand, k->valuedouble) : -1;
-        double c = num_at(cl, pos);
+        double c = num_at(&d->cluster, cJSON_IsNumber(k) ? find_pos(d, k->valuedouble) : -1);
         if (c >= 0 && c < n && !seen[(int)c]) {
             seen[(int)c] = 1;
             count++;
@@ -314,7 +220,80 @@ static int clusters_kept(const cJSON *dec) {
     return count;
 }
 
-/* The first decision that differs, as a report. */
+/* ---- the first diverging selection --------------------------------------- */
+
+/* A row of the candidate table: A's candidates in A's order, then B's that
+ * A lacks; pa/pb the positions on each side (-1: absent there). */
+typedef struct cand_row {
+    const cJSON *id;
+    int pa, pb;
+} cand_row;
+
+static int cand_rows(const dec_view *va, const dec_view *vb, cand_row **out) {
+    int n = 0;
+    cand_row *r = etsim_malloc((size_t)(va->n_cand + vb->n_cand + 1) * sizeof *r);
+    for (int i = 0; i < va->n_cand; i++)
+        r[n++] = (cand_row){va->cand[i], i, find_pos(vb, va->cand[i]->valuedouble)};
+    for (int i = 0; i < vb->n_cand; i++)
+        if (find_pos(va, vb->cand[i]->valuedouble) < 0) r[n++] = (cand_row){vb->cand[i], -1, i};
+    *out = r;
+    return n;
+}
+
+/* The rows as a JSON array's elements or text table lines (text: only the
+ * rows whose children or cluster changed unless --all). Returns the rows
+ * left out. */
+static int put_rows(etsim_sbuf *b, const cand_row *rows, int n, const dec_view *va, const dec_view *vb,
+                    const etsim_diff_opts *o) {
+    int clusters = va->cluster.j || vb->cluster.j, hidden = 0;
+    for (int r = 0; r < n; r++) {
+        int pa = rows[r].pa, pb = rows[r].pb;
+        double s = pa >= 0 ? num_at(&va->score, pa) : num_at(&vb->score, pb);
+        double xa = pa >= 0 ? num_at(&va->count, pa) : NAN, xb = pb >= 0 ? num_at(&vb->count, pb) : NAN;
+        double ka = pa >= 0 ? num_at(&va->cluster, pa) : NAN, kb = pb >= 0 ? num_at(&vb->cluster, pb) : NAN;
+        if (o->json) {
+            etsim_sbuf_puts(b, r ? ",{\"id\":" : "{\"id\":");
+            put_num(b, rows[r].id);
+            etsim_sbuf_puts(b, ",\"score\":");
+            if (isfinite(s)) etsim_sbuf_double(b, s);
+            else etsim_sbuf_puts(b, "null");
+            etsim_sbuf_puts(b, ",\"children\":[");
+            etsim_sbuf_int(b, pa >= 0 ? (int64_t)xa : -1);
+            etsim_sbuf_putc(b, ',');
+            etsim_sbuf_int(b, pb >= 0 ? (int64_t)xb : -1);
+            etsim_sbuf_putc(b, ']');
+            if (clusters) {
+                etsim_sbuf_puts(b, ",\"cluster\":[");
+                etsim_sbuf_int(b, pa >= 0 && va->cluster.j ? (int64_t)ka : -1);
+                etsim_sbuf_putc(b, ',');
+                etsim_sbuf_int(b, pb >= 0 && vb->cluster.j ? (int64_t)kb : -1);
+                etsim_sbuf_putc(b, ']');
+            }
+            etsim_sbuf_putc(b, '}');
+            continue;
+        }
+        int changed = !(xa == xb) ||
+                      (va->cluster.j && vb->cluster.j && !((isnan(ka) && isnan(kb)) || ka == kb));
+        if (!changed && !o->all_rows) {
+            hidden++;
+            continue;
+        }
+        char line[512], cs[40] = "null", c1[16] = "-", c2[16] = "-", k1[16] = "", k2[16] = "";
+        if (isfinite(s)) etsim_fmt_double(cs, s);
+        if (!isnan(xa)) snprintf(c1, sizeof c1, "%d", (int)xa);
+        if (!isnan(xb)) snprintf(c2, sizeof c2, "%d", (int)xb);
+        if (clusters) {
+            snprintf(k1, sizeof k1, "%d", isnan(ka) ? -1 : (int)ka);
+            snprintf(k2, sizeof k2, "%d", isnan(kb) ? -1 : (int)kb);
+        }
+        snprintf(line, sizeof line, "    %-6d %12s  %10s  %10s  %9s  %9s\n", (int)rows[r].id->valuedouble, cs,
+                 c1, c2, k1, k2);
+        etsim_sbuf_puts(b, line);
+    }
+    return hidden;
+}
+
+/* The first decision that differs (da or db NULL: only one side has it). */
 static void report_decision(const cJSON *da, const cJSON *db, int sel, const etsim_diff_opts *o,
                             etsim_sbuf *b) {
     const cJSON *dec = da ? da : db;
@@ -323,243 +302,238 @@ static void report_decision(const cJSON *da, const cJSON *db, int sel, const ets
     if (cJSON_IsNumber(dv)) depth = dv->valuedouble;
     const cJSON *ca = da ? cJSON_GetObjectItemCaseSensitive(da, "candidates") : NULL;
     const cJSON *cb = db ? cJSON_GetObjectItemCaseSensitive(db, "candidates") : NULL;
-    const cJSON *sa = da ? cJSON_GetObjectItemCaseSensitive(da, "scores") : NULL;
-    const cJSON *sb = db ? cJSON_GetObjectItemCaseSensitive(db, "scores") : NULL;
-    const cJSON *na = da ? cJSON_GetObjectItemCaseSensitive(da, "counts") : NULL;
-    const cJSON *nb = db ? cJSON_GetObjectItemCaseSensitive(db, "counts") : NULL;
-    const cJSON *cla = da ? cJSON_GetObjectItemCaseSensitive(da, "clusters") : NULL;
-    const cJSON *clb = db ? cJSON_GetObjectItemCaseSensitive(db, "clusters") : NULL;
     int same_cands = ca && cb && cJSON_Compare(ca, cb, 1);
     char line[512];
+    if (!o->json && (!da || !db)) {
+        snprintf(line, sizeof line, "  selection %d (depth %g): only %s made it (%d candidates)\n",
+                 sel, depth, da ? "A" : "B", cJSON_GetArraySize(da ? ca : cb));
+        etsim_sbuf_puts(b, line);
+        return;
+    }
+    dec_view va, vb;
+    dec_view_init(&va, da);
+    dec_view_init(&vb, db);
     if (o->json) {
         etsim_sbuf_puts(b, ",\"selection\":");
         etsim_sbuf_int(b, sel);
         etsim_sbuf_puts(b, ",\"depth\":");
         put_num(b, dv);
         const char *keys[] = {"width", "kv_tokens", "objective", NULL};
-        for (int k = 0; keys[k]; k++) {
-            etsim_sbuf_puts(b, ",\"");
-            etsim_sbuf_puts(b, keys[k]);
-            etsim_sbuf_puts(b, "\":[");
-            put_num(b, da ? cJSON_GetObjectItemCaseSensitive(da, keys[k]) : NULL);
-            etsim_sbuf_putc(b, ',');
-            put_num(b, db ? cJSON_GetObjectItemCaseSensitive(db, keys[k]) : NULL);
-            etsim_sbuf_putc(b, ']');
-        }
+        for (int k = 0; keys[k]; k++)
+            put_pair(b, 0, keys[k], da ? cJSON_GetObjectItemCaseSensitive(da, keys[k]) : NULL,
+                     db ? cJSON_GetObjectItemCaseSensitive(db, keys[k]) : NULL);
         etsim_sbuf_puts(b, ",\"clusters_kept\":[");
-        etsim_sbuf_int(b, da ? clusters_kept(da) : -1);
+        etsim_sbuf_int(b, da ? clusters_kept(&va) : -1);
         etsim_sbuf_putc(b, ',');
-        etsim_sbuf_int(b, db ? clusters_kept(db) : -1);
+        etsim_sbuf_int(b, db ? clusters_kept(&vb) : -1);
         etsim_sbuf_puts(b, "],\"same_candidates\":");
         etsim_sbuf_puts(b, same_cands ? "true" : "false");
         etsim_sbuf_puts(b, ",\"candidates\":[");
-        /* rows: A's candidates, then B's not in A */
-        int first = 1;
-        for (int side = 0; side < 2; side++) {
-            const cJSON *list = side ? cb : ca;
-            const cJSON *id;
-            int i = 0;
-            cJSON_ArrayForEach(id, list) {
-                int pa = side ? find_pos(ca, id->valuedouble) : i;
-                int pb = side ? i : find_pos(cb, id->valuedouble);
-                i++;
-                if (side && pa >= 0) continue;
-                etsim_sbuf_puts(b, first ? "{\"id\":" : ",{\"id\":");
-                first = 0;
-                put_num(b, id);
-                etsim_sbuf_puts(b, ",\"score\":");
-                double s = pa >= 0 ? num_at(sa, pa) : num_at(sb, pb);
-                if (isfinite(s)) etsim_sbuf_double(b, s);
-                else etsim_sbuf_puts(b, "null");
-                etsim_sbuf_puts(b, ",\"children\":[");
-                etsim_sbuf_int(b, pa >= 0 ? (int64_t)num_at(na, pa) : -1);
-                etsim_sbuf_putc(b, ',');
-                etsim_sbuf_int(b, pb >= 0 ? (int64_t)num_at(nb, pb) : -1);
-                etsim_sbuf_putc(b, ']');
-                if (cla || clb) {
-                    etsim_sbuf_puts(b, ",\"cluster\":[");
-                    etsim_sbuf_int(b, pa >= 0 && cla ? (int64_t)num_at(cla, pa) : -1);
-                    etsim_sbuf_putc(b, ',');
-                    etsim_sbuf_int(b, pb >= 0 && clb ? (int64_t)num_at(clb, pb) : -1);
-                    etsim_sbuf_putc(b, ']');
-                }
-                etsim_sbuf_putc(b, '}');
-            }
-        }
-        etsim_sbuf_putc(b, ']');
-        return;
-    }
-    if (!da || !db) {
-        snprintf(line, sizeof line, "  selection %d (depth %g): only %s made it (%d candidates)\n",
-                 sel, depth, da ? "A" : "B", cJSON_GetArraySize(da ? ca : cb));
+    } else {
+        snprintf(line, sizeof line,
+                 "  first divergence: selection %d, depth %g, width %g vs %g, %d vs %d candidates%s\n", sel,
+                 depth, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(da, "width")),
+                 cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(db, "width")), cJSON_GetArraySize(ca),
+                 cJSON_GetArraySize(cb), same_cands ? " (the same)" : " (candidate lists differ)");
         etsim_sbuf_puts(b, line);
-        return;
-    }
-    snprintf(line, sizeof line, "  first divergence: selection %d, depth %g, width %g vs %g, %d vs %d candidates%s\n",
-             sel, depth, cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(da, "width")),
-             cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(db, "width")),
-             cJSON_GetArraySize(ca), cJSON_GetArraySize(cb),
-             same_cands ? " (the same)" : " (candidate lists differ)");
-    etsim_sbuf_puts(b, line);
-    const cJSON *oa = cJSON_GetObjectItemCaseSensitive(da, "objective");
-    const cJSON *ob = cJSON_GetObjectItemCaseSensitive(db, "objective");
-    if (oa || ob || cla || clb) {
-        char x[40] = "-", y[40] = "-";
-        if (cJSON_IsNumber(oa)) etsim_fmt_double(x, oa->valuedouble);
-        if (cJSON_IsNumber(ob)) etsim_fmt_double(y, ob->valuedouble);
-        const cJSON *ka = cJSON_GetObjectItemCaseSensitive(da, "kept");
-        const cJSON *kb = cJSON_GetObjectItemCaseSensitive(db, "kept");
-        snprintf(line, sizeof line, "  objective %s vs %s; kept %d vs %d; clusters kept %d vs %d\n", x, y,
-                 ka ? cJSON_GetArraySize(ka) : -1, kb ? cJSON_GetArraySize(kb) : -1,
-                 clusters_kept(da), clusters_kept(db));
-        etsim_sbuf_puts(b, line);
-    }
-    etsim_sbuf_puts(b, (cla || clb) ? "    node         score  children A  children B  cluster A  cluster B\n"
-                                    : "    node         score  children A  children B\n");
-    int shown = 0, hidden = 0;
-    for (int side = 0; side < 2; side++) {
-        const cJSON *list = side ? cb : ca;
-        const cJSON *id;
-        int i = 0;
-        cJSON_ArrayForEach(id, list) {
-            int pa = side ? find_pos(ca, id->valuedouble) : i;
-            int pb = side ? i : find_pos(cb, id->valuedouble);
-            i++;
-            if (side && pa >= 0) continue;
-            double xa = pa >= 0 ? num_at(na, pa) : NAN, xb = pb >= 0 ? num_at(nb, pb) : NAN;
-            double ka = pa >= 0 ? num_at(cla, pa) : NAN, kb = pb >= 0 ? num_at(clb, pb) : NAN;
-            int changed = !(xa == xb) || (cla && clb && !((isnan(ka) && isnan(kb)) || ka == kb));
-            if (!changed && !o->all_rows) {
-                hidden++;
-                continue;
-            }
-            double s = pa >= 0 ? num_at(sa, pa) : num_at(sb, pb);
-            char cs[40] = "null", c1[16] = "-", c2[16] = "-", k1[16] = "", k2[16] = "";
-            if (isfinite(s)) etsim_fmt_double(cs, s);
-            if (!isnan(xa)) snprintf(c1, sizeof c1, "%d", (int)xa);
-            if (!isnan(xb)) snprintf(c2, sizeof c2, "%d", (int)xb);
-            if (cla || clb) {
-                snprintf(k1, sizeof k1, "%d", isnan(ka) ? -1 : (int)ka);
-                snprintf(k2, sizeof k2, "%d", isnan(kb) ? -1 : (int)kb);
-            }
-            snprintf(line, sizeof line, "    %-6d %12s  %10s  %10s  %9s  %9s\n", (int)id->valuedouble, cs,
-                     c1, c2, k1, k2);
+        const cJSON *oa = cJSON_GetObjectItemCaseSensitive(da, "objective");
+        const cJSON *ob = cJSON_GetObjectItemCaseSensitive(db, "objective");
+        int clusters = va.cluster.j || vb.cluster.j;
+        if (oa || ob || clusters) {
+            char x[40] = "-", y[40] = "-";
+            if (cJSON_IsNumber(oa)) etsim_fmt_double(x, oa->valuedouble);
+            if (cJSON_IsNumber(ob)) etsim_fmt_double(y, ob->valuedouble);
+            const cJSON *ka = cJSON_GetObjectItemCaseSensitive(da, "kept");
+            const cJSON *kb = cJSON_GetObjectItemCaseSensitive(db, "kept");
+            snprintf(line, sizeof line, "  objective %s vs %s; kept %d vs %d; clusters kept %d vs %d\n", x, y,
+                     ka ? cJSON_GetArraySize(ka) : -1, kb ? cJSON_GetArraySize(kb) : -1, clusters_kept(&va),
+                     clusters_kept(&vb));
             etsim_sbuf_puts(b, line);
-            shown++;
         }
+        etsim_sbuf_puts(b, clusters ? "    node         score  children A  children B  cluster A  cluster B\n"
+                                    : "    node         score  children A  children B\n");
     }
-    if (hidden) {
+    cand_row *rows;
+    int n = cand_rows(&va, &vb, &rows);
+    int hidden = put_rows(b, rows, n, &va, &vb, o);
+    if (o->json) {
+        etsim_sbuf_putc(b, ']');
+    } else if (hidden) {
         snprintf(line, sizeof line, "    (%d more candidates with the same children; --all lists them)\n", hidden);
         etsim_sbuf_puts(b, line);
     }
+    free(rows);
+    dec_view_free(&va);
+    dec_view_free(&vb);
 }
 
-/* Answers of the leaves, as (answer, count) lines where the counts differ. */
-typedef struct answer_count {
-    const char *answer;
-    int a, b;
-} answer_count;
+/* ---- leaves and answers --------------------------------------------------- */
 
-static void count_answers(const cJSON *leaves, int side, answer_count **ac, int *n, int64_t *cap) {
-    const cJSON *leaf;
-    cJSON_ArrayForEach(leaf, leaves) {
-        const char *ans = str_of(leaf, "answer");
-        if (!ans) ans = "(none)";
-        int k = 0;
-        while (k < *n && strcmp((*ac)[k].answer, ans)) k++;
-        if (k == *n) {
-            etsim_grow((void **)ac, cap, *n + 1, sizeof **ac);
-            (*ac)[(*n)++] = (answer_count){ans, 0, 0};
+/* A leaf as its bytes: the answer (kind 0 absent, 1 a string: its decoded
+ * text, 2 anything else: its bytes) and the step scores' bytes. Answers
+ * are grouped as strings, "(none)" for any non-string, as a vote reads
+ * them. */
+typedef struct leaf_key {
+    const char *ans, *sc;
+    size_t ans_len, sc_len;
+    int kind, side, ord;
+} leaf_key;
+
+static int cmp_bytes(const char *a, size_t na, const char *b, size_t nb) {
+    int c = memcmp(a, b, na < nb ? na : nb);
+    return c ? c : (na > nb) - (na < nb);
+}
+
+/* The answer's group: its text, or "(none)". */
+static void answer_group(const leaf_key *k, const char **s, size_t *n) {
+    *s = k->kind == 1 ? k->ans : "(none)";
+    *n = k->kind == 1 ? k->ans_len : 6;
+}
+
+static int cmp_answer(const void *x, const void *y) {
+    const leaf_key *a = x, *b = y;
+    const char *sa, *sb;
+    size_t na, nb;
+    answer_group(a, &sa, &na);
+    answer_group(b, &sb, &nb);
+    int c = cmp_bytes(sa, na, sb, nb);
+    return c ? c : a->side != b->side ? a->side - b->side : a->ord - b->ord;
+}
+
+/* An answer whose count changed; first: where it was first seen. */
+typedef struct answer_row {
+    const char *s;
+    size_t n;
+    int count[2];
+    int64_t first;
+} answer_row;
+
+static int cmp_first(const void *x, const void *y) {
+    const answer_row *a = x, *b = y;
+    return (a->first > b->first) - (a->first < b->first);
+}
+
+static int cmp_leaf(const void *x, const void *y) {
+    const leaf_key *a = x, *b = y;
+    int c = a->kind - b->kind;
+    if (!c) c = cmp_bytes(a->ans, a->ans_len, b->ans, b->ans_len);
+    return c ? c : cmp_bytes(a->sc, a->sc_len, b->sc, b->sc_len);
+}
+
+/* The keys of one side's leaves, appended to *keys; decoded answers (the
+ * ones holding an escape) are kept in *owned to be freed. Returns the
+ * number of leaves, -1 on error. */
+static int leaf_keys(const etsim_rfile *f, etsim_rspan leaves, int side, leaf_key **keys, int *n,
+                     int64_t *cap, cJSON **owned, etsim_err *err) {
+    static const char *const k2[] = {"answer", "step_scores"};
+    etsim_relems it;
+    etsim_rspan el;
+    int r, n_el = 0;
+    etsim_relems_init(&it, f, leaves);
+    while ((r = etsim_relems_next(&it, &el, err)) > 0) {
+        etsim_rspan m[2];
+        if (etsim_rfile_members(f, el, k2, 2, m, err) < 0) return -1;
+        leaf_key k = {f->text + m[0].off, f->text + m[1].off, m[0].len, m[1].len, 0, side, n_el++};
+        if (!m[1].len) k.sc = "(absent)", k.sc_len = 8;
+        if (m[0].len && f->text[m[0].off] == '"') {
+            k.kind = 1;
+            k.ans++;
+            k.ans_len -= 2;
+            if (memchr(k.ans, '\\', k.ans_len)) {
+                cJSON *s = etsim_rfile_parse(f, m[0], err);
+                if (!s) return -1;
+                cJSON_AddItemToArray(*owned, s);
+                k.ans = cJSON_GetStringValue(s);
+                k.ans_len = strlen(k.ans);
+            }
+        } else if (m[0].len) {
+            k.kind = 2;
         }
-        if (side) (*ac)[k].b++;
-        else (*ac)[k].a++;
+        etsim_grow((void **)keys, cap, *n + 1, sizeof **keys);
+        (*keys)[(*n)++] = k;
     }
+    return r < 0 ? -1 : n_el;
 }
 
-static int cmp_str(const void *x, const void *y) {
-    return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-/* "answer|step_scores" of each leaf, sorted. */
-static char **leaf_keys(const cJSON *leaves, int n) {
-    char **k = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *k);
-    int i = 0;
-    const cJSON *leaf;
-    cJSON_ArrayForEach(leaf, leaves) {
-        if (i >= n) break;
-        char *x = print_compact(cJSON_GetObjectItemCaseSensitive(leaf, "answer"));
-        char *y = print_compact(cJSON_GetObjectItemCaseSensitive(leaf, "step_scores"));
-        size_t len = strlen(x) + strlen(y) + 2;
-        k[i] = etsim_malloc(len);
-        snprintf(k[i], len, "%s|%s", x, y);
-        free(x);
-        free(y);
-        i++;
-    }
-    qsort(k, (size_t)n, sizeof *k, cmp_str);
-    return k;
-}
-
-static void report_leaves(const cJSON *pa, const cJSON *pb, int json, etsim_sbuf *b) {
-    const cJSON *la = cJSON_GetObjectItemCaseSensitive(pa, "leaves");
-    const cJSON *lb = cJSON_GetObjectItemCaseSensitive(pb, "leaves");
-    answer_count *ac = NULL;
-    int n = 0;
-    int64_t cap = 0;
-    count_answers(la, 0, &ac, &n, &cap);
-    count_answers(lb, 1, &ac, &n, &cap);
+static int report_leaves(const etsim_rfile *fa, etsim_rspan la, const etsim_rfile *fb, etsim_rspan lb,
+                         int json, etsim_sbuf *b, etsim_err *err) {
+    leaf_key *k = NULL;
+    answer_row *rows = NULL;
+    int n = 0, n_rows = 0, rc = -1;
+    int64_t cap = 0, cap_rows = 0;
+    cJSON *owned = cJSON_CreateArray();
+    int n_la = leaf_keys(fa, la, 0, &k, &n, &cap, &owned, err);
+    int n_lb = n_la < 0 ? -1 : leaf_keys(fb, lb, 1, &k, &n, &cap, &owned, err);
+    if (n_lb < 0) goto done;
     /* leaves changed: (answer, step scores) of one side the other lacks,
-     * as multisets: both sides printed, sorted, merged (n log n) */
+     * as multisets: equal keys sorted together, the surplus of each side */
     int only_a = 0, only_b = 0;
-    int n_la = cJSON_GetArraySize(la), n_lb = cJSON_GetArraySize(lb);
-    char **ka = leaf_keys(la, n_la), **kb = leaf_keys(lb, n_lb);
-    for (int i = 0, j = 0; i < n_la || j < n_lb;) {
-        int c = i >= n_la ? 1 : j >= n_lb ? -1 : strcmp(ka[i], kb[j]);
-        if (c == 0) i++, j++;
-        else if (c < 0) i++, only_a++;
-        else j++, only_b++;
+    if (n > 1) qsort(k, (size_t)n, sizeof *k, cmp_leaf);
+    for (int i = 0, j; i < n; i = j) {
+        int c[2] = {0, 0};
+        for (j = i; j < n && !cmp_leaf(&k[i], &k[j]); j++) c[k[j].side]++;
+        only_a += c[0] > c[1] ? c[0] - c[1] : 0;
+        only_b += c[1] > c[0] ? c[1] - c[0] : 0;
     }
-    for (int i = 0; i < n_la; i++) free(ka[i]);
-    for (int j = 0; j < n_lb; j++) free(kb[j]);
-    free(ka);
-    free(kb);
+    /* answer counts that changed, in order of first appearance (A's leaves,
+     * then B's): groups sorted by answer, the changed ones then by that */
+    if (n > 1) qsort(k, (size_t)n, sizeof *k, cmp_answer);
+    for (int i = 0, j; i < n; i = j) {
+        answer_row r = {NULL, 0, {0, 0}, (int64_t)k[i].side * (n_la + 1) + k[i].ord};
+        answer_group(&k[i], &r.s, &r.n);
+        for (j = i; j < n; j++) {
+            const char *t;
+            size_t nt;
+            answer_group(&k[j], &t, &nt);
+            if (cmp_bytes(r.s, r.n, t, nt)) break;
+            r.count[k[j].side]++;
+        }
+        if (r.count[0] == r.count[1]) continue;
+        etsim_grow((void **)&rows, &cap_rows, n_rows + 1, sizeof *rows);
+        rows[n_rows++] = r;
+    }
+    if (n_rows > 1) qsort(rows, (size_t)n_rows, sizeof *rows, cmp_first);
     char line[512];
-    int n_changed = 0;
-    for (int k = 0; k < n; k++) n_changed += ac[k].a != ac[k].b;
     if (json) {
         etsim_sbuf_puts(b, ",\"leaves\":[");
-        etsim_sbuf_int(b, cJSON_GetArraySize(la));
+        etsim_sbuf_int(b, n_la);
         etsim_sbuf_putc(b, ',');
-        etsim_sbuf_int(b, cJSON_GetArraySize(lb));
+        etsim_sbuf_int(b, n_lb);
         etsim_sbuf_puts(b, "],\"leaves_only_in\":[");
         etsim_sbuf_int(b, only_a);
         etsim_sbuf_putc(b, ',');
         etsim_sbuf_int(b, only_b);
         etsim_sbuf_puts(b, "],\"answers\":[");
-        int first = 1;
-        for (int k = 0; k < n; k++) {
-            if (ac[k].a == ac[k].b) continue;
-            etsim_sbuf_puts(b, first ? "{\"answer\":" : ",{\"answer\":");
-            first = 0;
-            etsim_sbuf_json_string(b, ac[k].answer);
-            etsim_sbuf_puts(b, ",\"count\":[");
-            etsim_sbuf_int(b, ac[k].a);
-            etsim_sbuf_putc(b, ',');
-            etsim_sbuf_int(b, ac[k].b);
-            etsim_sbuf_puts(b, "]}");
-        }
-        etsim_sbuf_putc(b, ']');
     } else {
-        snprintf(line, sizeof line, "  leaves %d vs %d (%d only in A, %d only in B)%s\n", cJSON_GetArraySize(la),
-                 cJSON_GetArraySize(lb), only_a, only_b, n_changed ? "; answer counts (A -> B):" : "");
+        snprintf(line, sizeof line, "  leaves %d vs %d (%d only in A, %d only in B)%s\n", n_la, n_lb, only_a,
+                 only_b, n_rows ? "; answer counts (A -> B):" : "");
         etsim_sbuf_puts(b, line);
-        for (int k = 0; k < n; k++) {
-            if (ac[k].a == ac[k].b) continue;
-            snprintf(line, sizeof line, "    %-40.200s %d -> %d\n", ac[k].answer, ac[k].a, ac[k].b);
+    }
+    for (int i = 0; i < n_rows; i++) {
+        char *ans = etsim_malloc(rows[i].n + 1);
+        memcpy(ans, rows[i].s, rows[i].n);
+        ans[rows[i].n] = 0;
+        if (json) {
+            etsim_sbuf_puts(b, i ? ",{\"answer\":" : "{\"answer\":");
+            etsim_sbuf_json_string(b, ans);
+            etsim_sbuf_puts(b, ",\"count\":[");
+            etsim_sbuf_int(b, rows[i].count[0]);
+            etsim_sbuf_putc(b, ',');
+            etsim_sbuf_int(b, rows[i].count[1]);
+            etsim_sbuf_puts(b, "]}");
+        } else {
+            snprintf(line, sizeof line, "    %-40.200s %d -> %d\n", ans, rows[i].count[0], rows[i].count[1]);
             etsim_sbuf_puts(b, line);
         }
+        free(ans);
     }
-    free(ac);
+    if (json) etsim_sbuf_putc(b, ']');
+    rc = 0;
+done:
+    free(k);
+    free(rows);
+    cJSON_Delete(owned);
+    return rc;
 }
 
 static void report_counters(const cJSON *pa, const cJSON *pb, int json, etsim_sbuf *b) {
@@ -572,13 +546,7 @@ static void report_counters(const cJSON *pa, const cJSON *pb, int json, etsim_sb
         const cJSON *w = cJSON_GetObjectItemCaseSensitive(cb, v->string);
         if (w && cJSON_Compare(v, w, 1)) continue;
         if (json) {
-            etsim_sbuf_puts(b, first ? "" : ",");
-            etsim_sbuf_json_string(b, v->string);
-            etsim_sbuf_puts(b, ":[");
-            put_num(b, v);
-            etsim_sbuf_putc(b, ',');
-            put_num(b, w);
-            etsim_sbuf_putc(b, ']');
+            put_pair(b, first, v->string, v, w);
         } else {
             char line[160], x[40] = "-", y[40] = "-";
             if (cJSON_IsNumber(v)) etsim_fmt_double(x, v->valuedouble);
@@ -604,96 +572,41 @@ static int same_children(const cJSON *x, const cJSON *y) {
     return 1;
 }
 
-/* A problem object: cJSON alone (the strict loader's duplicate-key pass
- * costs more than the parse on 100 kB problems; a result is machine-written). */
-static cJSON *parse_problem(const char *text, size_t len, etsim_err *err) {
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!j) etsim_errf(err, "malformed JSON near byte %ld", end ? (long)(end - text) : 0L);
-    return j;
-}
-
-/* Parse and compare one differing pair. */
-/* The value of top-level member `key` of the object text[off, off+len):
- * its byte range, or 0 when absent. */
-static int member(const result_file *f, size_t off, size_t len, const char *key, size_t *voff,
-                  size_t *vlen, etsim_err *err) {
-    const char *s = f->text;
-    size_t end = off + len, i = skip_ws(s, end, off + 1), klen = strlen(key);
-    while (i < end && s[i] == '"') {
-        size_t ke = 0, ve = 0;
-        if (skip_string(f, i, &ke, err) < 0) return -1;
-        size_t v = skip_ws(s, end, ke);
-        if (v >= end || s[v] != ':') return scan_fail(f, v, "':' expected", err);
-        v = skip_ws(s, end, v + 1);
-        if (skip_value(f, v, &ve, err) < 0) return -1;
-        if (ke - i - 2 == klen && !memcmp(s + i + 1, key, klen)) {
-            *voff = v;
-            *vlen = ve - v;
-            return 1;
-        }
-        i = skip_ws(s, end, ve);
-        if (i < end && s[i] == ',') i = skip_ws(s, end, i + 1);
-    }
-    return 0;
-}
-
-/* Byte ranges of the elements of the array text[off, off+len). */
-static int elements(const result_file *f, size_t off, size_t len, problem_span **out, int64_t *n,
-                    int64_t *cap, etsim_err *err) {
-    const char *s = f->text;
-    size_t end = off + len, i = skip_ws(s, end, off + 1);
-    *n = 0;
-    while (i < end && s[i] != ']') {
-        size_t e;
-        if (skip_value(f, i, &e, err) < 0) return -1;
-        etsim_grow((void **)out, cap, *n + 1, sizeof **out);
-        (*out)[(*n)++] = (problem_span){i, e - i, 0};
-        i = skip_ws(s, end, e);
-        if (i < end && s[i] == ',') i = skip_ws(s, end, i + 1);
-    }
-    return 0;
-}
-
-/* Parse member `key` of a problem into dst (absent: nothing added). */
-static int add_member(const result_file *f, const problem_span *p, const char *key, cJSON *dst,
-                      etsim_err *err) {
-    size_t vo, vl;
-    int r = member(f, p->off, p->len, key, &vo, &vl, err);
-    if (r <= 0) return r;
-    cJSON *v = parse_problem(f->text + vo, vl, err);
-    if (!v) return etsim_err_prefix(err, "%s:%d: problem %d: field %s", f->path,
-                                    etsim_json_line_of(f->text, f->len, vo), p->index, key);
-    cJSON_AddItemToObject(dst, key, v);
+/* Parse member `key` (range v) of a problem into dst (absent: nothing). */
+static int add_member(const etsim_rfile *f, const etsim_rproblem *p, etsim_rspan v, const char *key,
+                      cJSON *dst, etsim_err *err) {
+    if (!v.len) return 0;
+    cJSON *j = etsim_rfile_parse(f, v, err);
+    if (!j) return etsim_err_prefix(err, "%s:%d: problem %d: field %s", f->path, etsim_rfile_line(f, v.off),
+                                    p->index, key);
+    cJSON_AddItemToObject(dst, key, j);
     return 0;
 }
 
 /* Compare one differing pair. Only what is reported is parsed: id,
- * counters, leaves, and the decisions from the first whose bytes differ
- * up to the first that gives other children ("nodes" never). */
-static int diff_problem(const result_file *fa, const problem_span *a, const result_file *fb,
-                        const problem_span *b_span, int nth, const etsim_diff_opts *o, etsim_sbuf *b,
+ * counters, and the decisions from the first whose bytes differ up to the
+ * first that gives other children; leaves are compared as bytes. */
+static int diff_problem(const etsim_rfile *fa, const etsim_rproblem *a, const etsim_rfile *fb,
+                        const etsim_rproblem *b_span, int nth, const etsim_diff_opts *o, etsim_sbuf *b,
                         etsim_err *err) {
     int rc = -1;
     cJSON *pa = cJSON_CreateObject(), *pb = cJSON_CreateObject();
     cJSON *x = NULL, *y = NULL, *side_x = NULL, *side_y = NULL;
-    problem_span *ea = NULL, *eb = NULL;
-    int64_t na = 0, nb = 0, cap_a = 0, cap_b = 0;
+    etsim_rspan ea, eb, ma[ETSIM_RP_N], mb[ETSIM_RP_N];
+    etsim_relems ia, ib;
     int detail = o->json || o->max_problems <= 0 || nth < o->max_problems;
     if (!detail) {
         rc = 0;
         goto done;
     }
-    const char *keys[] = {"id", "counters", "leaves", NULL};
-    for (int k = 0; keys[k]; k++)
-        if (add_member(fa, a, keys[k], pa, err) < 0 || add_member(fb, b_span, keys[k], pb, err) < 0) goto done;
-    size_t da_off, da_len, db_off, db_len;
-    int ha = member(fa, a->off, a->len, "decisions", &da_off, &da_len, err);
-    int hb = member(fb, b_span->off, b_span->len, "decisions", &db_off, &db_len, err);
-    if (ha < 0 || hb < 0) goto done;
-    if ((ha && elements(fa, da_off, da_len, &ea, &na, &cap_a, err) < 0) ||
-        (hb && elements(fb, db_off, db_len, &eb, &nb, &cap_b, err) < 0))
+    if (etsim_rfile_problem_members(fa, a, ma, err) < 0 || etsim_rfile_problem_members(fb, b_span, mb, err) < 0)
         goto done;
+    for (int k = ETSIM_RP_ID; k <= ETSIM_RP_COUNTERS; k++)
+        if (add_member(fa, a, ma[k], etsim_rproblem_keys[k], pa, err) < 0 ||
+            add_member(fb, b_span, mb[k], etsim_rproblem_keys[k], pb, err) < 0)
+            goto done;
+    etsim_relems_init(&ia, fa, ma[ETSIM_RP_DECISIONS]);
+    etsim_relems_init(&ib, fb, mb[ETSIM_RP_DECISIONS]);
     const char *id = str_of(pa, "id");
     if (o->json) {
         etsim_sbuf_puts(b, nth ? ",\n{\"index\":" : "\n{\"index\":");
@@ -705,12 +618,18 @@ static int diff_problem(const result_file *fa, const problem_span *a, const resu
         snprintf(line, sizeof line, "\nproblem %d%s%.200s%s\n", a->index, id ? " (" : "", id ? id : "", id ? ")" : "");
         etsim_sbuf_puts(b, line);
     }
+    /* decisions pairwise up to the first that gives other children (has_a,
+     * has_b: whether each side has decision `sel`) */
     int64_t sel = 0, side_sel = -1;
-    for (; sel < na && sel < nb; sel++) {
-        if (ea[sel].len == eb[sel].len && !memcmp(fa->text + ea[sel].off, fb->text + eb[sel].off, ea[sel].len))
-            continue;
-        if (!(x = parse_problem(fa->text + ea[sel].off, ea[sel].len, err)) ||
-            !(y = parse_problem(fb->text + eb[sel].off, eb[sel].len, err))) {
+    int has_a, has_b;
+    for (;; sel++) {
+        if ((has_a = etsim_relems_next(&ia, &ea, err)) < 0 || (has_b = etsim_relems_next(&ib, &eb, err)) < 0) {
+            etsim_err_prefix(err, "problem %d: decisions[%lld]", a->index, (long long)sel);
+            goto done;
+        }
+        if (!has_a || !has_b) break;
+        if (etsim_rspan_equal(fa, ea, fb, eb)) continue;
+        if (!(x = etsim_rfile_parse(fa, ea, err)) || !(y = etsim_rfile_parse(fb, eb, err))) {
             etsim_err_prefix(err, "problem %d: decisions[%lld]", a->index, (long long)sel);
             goto done;
         }
@@ -725,19 +644,18 @@ static int diff_problem(const result_file *fa, const problem_span *a, const resu
         }
         x = y = NULL;
     }
-    if (sel < na && sel < nb) {
+    if (has_a && has_b) {
         report_decision(x, y, (int)sel, o, b);
-    } else if (sel < na || sel < nb) {
-        cJSON *only = sel < na ? parse_problem(fa->text + ea[sel].off, ea[sel].len, err)
-                               : parse_problem(fb->text + eb[sel].off, eb[sel].len, err);
+    } else if (has_a || has_b) {
+        cJSON *only = etsim_rfile_parse(has_a ? fa : fb, has_a ? ea : eb, err);
         if (!only) goto done;
-        report_decision(sel < na ? only : NULL, sel < na ? NULL : only, (int)sel, o, b);
+        report_decision(has_a ? only : NULL, has_a ? NULL : only, (int)sel, o, b);
         cJSON_Delete(only);
     } else if (side_x) {
         if (!o->json) {
             char line[160];
             snprintf(line, sizeof line, "  the %lld selections give the same children; from selection %lld on "
-                     "the ETS fields differ:\n", (long long)na, (long long)side_sel);
+                     "the ETS fields differ:\n", (long long)sel, (long long)side_sel);
             etsim_sbuf_puts(b, line);
         }
         report_decision(side_x, side_y, (int)side_sel, o, b);
@@ -745,11 +663,14 @@ static int diff_problem(const result_file *fa, const problem_span *a, const resu
         etsim_sbuf_puts(b, ",\"selection\":null");
     } else {
         char line[160];
-        snprintf(line, sizeof line, "  the %lld selections agree\n", (long long)na);
+        snprintf(line, sizeof line, "  the %lld selections agree\n", (long long)sel);
         etsim_sbuf_puts(b, line);
     }
     report_counters(pa, pb, o->json, b);
-    report_leaves(pa, pb, o->json, b);
+    if (report_leaves(fa, ma[ETSIM_RP_LEAVES], fb, mb[ETSIM_RP_LEAVES], o->json, b, err) < 0) {
+        etsim_err_prefix(err, "problem %d: leaves", a->index);
+        goto done;
+    }
     if (o->json) etsim_sbuf_putc(b, '}');
     rc = 0;
 done:
@@ -759,19 +680,10 @@ done:
     cJSON_Delete(y);
     cJSON_Delete(side_x);
     cJSON_Delete(side_y);
-    free(ea);
-    free(eb);
     return rc;
 }
 
-static const problem_span *find_span(const result_file *f, int64_t hint, int32_t index) {
-    if (hint >= 0 && hint < f->n_problems && f->problems[hint].index == index) return &f->problems[hint];
-    for (int64_t i = 0; i < f->n_problems; i++)
-        if (f->problems[i].index == index) return &f->problems[i];
-    return NULL;
-}
-
-static void header_line(etsim_sbuf *b, const char *tag, const result_file *f) {
+static void header_line(etsim_sbuf *b, const char *tag, const etsim_rfile *f) {
     const cJSON *src = f->config ? cJSON_GetObjectItemCaseSensitive(f->config, "source") : NULL;
     const cJSON *w = f->config ? cJSON_GetObjectItemCaseSensitive(f->config, "width") : NULL;
     char line[1024];
@@ -784,10 +696,10 @@ static void header_line(etsim_sbuf *b, const char *tag, const result_file *f) {
 
 int etsim_result_diff(const char *path_a, const char *path_b, const etsim_diff_opts *opts, FILE *out,
                       etsim_err *err) {
-    result_file fa = {0}, fb = {0};
+    etsim_rfile fa = {0}, fb = {0};
     etsim_sbuf b = {0}, body = {0};
     int rc = -1;
-    if (scan_result(&fa, path_a, err) < 0 || scan_result(&fb, path_b, err) < 0) goto done;
+    if (etsim_rfile_scan(&fa, path_a, err) < 0 || etsim_rfile_scan(&fb, path_b, err) < 0) goto done;
     const int json = opts->json;
     if (json) etsim_sbuf_puts(&b, "{\"a\":");
     else header_line(&b, "A", &fa);
@@ -802,7 +714,7 @@ int etsim_result_diff(const char *path_a, const char *path_b, const etsim_diff_o
     int config_diffs = compare_config(&fa, &fb, json, &b);
     int n_same = 0, n_differ = 0, only_a = 0, only_b = 0;
     for (int64_t i = 0; i < fa.n_problems; i++) {
-        const problem_span *a = &fa.problems[i], *bs = find_span(&fb, i, a->index);
+        const etsim_rproblem *a = &fa.problems[i], *bs = etsim_rfile_find(&fb, i, a->index);
         if (!bs) {
             only_a++;
             continue;
@@ -815,7 +727,7 @@ int etsim_result_diff(const char *path_a, const char *path_b, const etsim_diff_o
         n_differ++;
     }
     for (int64_t i = 0; i < fb.n_problems; i++)
-        if (!find_span(&fa, i, fb.problems[i].index)) only_b++;
+        if (!etsim_rfile_find(&fa, i, fb.problems[i].index)) only_b++;
     const cJSON *sa = fa.summary, *sb = fb.summary;
     int summary_same = (!sa && !sb) || (sa && sb && cJSON_Compare(sa, sb, 1));
     int identical = !config_diffs && !n_differ && !only_a && !only_b && summary_same;
@@ -859,7 +771,7 @@ int etsim_result_diff(const char *path_a, const char *path_b, const etsim_diff_o
 done:
     etsim_sbuf_free(&b);
     etsim_sbuf_free(&body);
-    result_file_free(&fa);
-    result_file_free(&fb);
+    etsim_rfile_free(&fa);
+    etsim_rfile_free(&fb);
     return rc;
 }

@@ -12,13 +12,14 @@
  *     objective, the kept set and the clusters), the counters that changed,
  *     and the leaves and answers that changed (answers as multisets).
  *
- * How it works: each file is read whole and split by a small byte scanner
- * into its top-level values and the byte ranges of its problems; config
- * and summary are parsed with sim/core/json.h. A problem whose bytes are
- * the same in both files is identical and never parsed, so diffing a
- * result against itself costs one scan; the others are parsed one pair at
- * a time (memory: the two files plus one problem pair). The whole report is
- * built in memory and written only when both files were read without error.
+ * How it works: each file is mapped and split by a byte scanner
+ * (sim/eval/result_scan.h) into its top-level values and the byte ranges
+ * of its problems and of their members; config and summary are parsed with
+ * sim/core/json.h. A problem whose bytes are the same in both files is
+ * identical and never parsed, so diffing a result against itself costs one
+ * scan; of the others only what is reported is parsed, one pair at a time
+ * (memory: the two files plus one problem pair). The whole report is built
+ * in memory and written only when both files were read without error.
  */
 #ifndef ETSIM_EVAL_RESULT_DIFF_H
 #define ETSIM_EVAL_RESULT_DIFF_H

@@ -73,6 +73,39 @@ void etsim_exec_set_timeout(double seconds) {
 
 static double timeout_s(void) { return exec_timeout_s; }
 
+/* Round trips timed when profiling (etsim_exec_profile_enable): a list and
+ * not a running sum, since the figure wanted is a median (one slow answer,
+ * a page-in or a garbage collection, moves a mean). */
+static int prof_on;
+static pthread_mutex_t prof_lock = PTHREAD_MUTEX_INITIALIZER;
+static double *prof_s;
+static int64_t prof_n, prof_cap;
+
+void etsim_exec_profile_enable(void) { prof_on = 1; }
+
+static void prof_add(double seconds) {
+    pthread_mutex_lock(&prof_lock);
+    etsim_grow((void **)&prof_s, &prof_cap, prof_n + 1, sizeof *prof_s);
+    prof_s[prof_n++] = seconds;
+    pthread_mutex_unlock(&prof_lock);
+}
+
+static int cmp_double(const void *x, const void *y) {
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+void etsim_exec_profile_report(FILE *fp) {
+    if (!prof_on || !prof_n) return;
+    double sum = 0;
+    for (int64_t i = 0; i < prof_n; i++) sum += prof_s[i];
+    qsort(prof_s, (size_t)prof_n, sizeof *prof_s, cmp_double);
+    double med = prof_n % 2 ? prof_s[prof_n / 2] : (prof_s[prof_n / 2 - 1] + prof_s[prof_n / 2]) / 2;
+    fprintf(fp, "etsim-exec: selections %lld median_ms %.3f p10_ms %.3f p90_ms %.3f mean_ms %.3f\n",
+            (long long)prof_n, med * 1e3, prof_s[prof_n / 10] * 1e3, prof_s[prof_n * 9 / 10] * 1e3,
+            sum / (double)prof_n * 1e3);
+}
+
 /* ---- one child process --------------------------------------------------- */
 
 static void proc_close(exec_proc *p) {
@@ -564,6 +597,7 @@ static int exec_select(const etsim_sel_config *cfg, const etsim_sel_input *in, e
     const char *line;
     size_t n;
     int rc = -1;
+    double t0 = prof_on ? etsim_now_s() : 0;
     write_instance(&b, ad, cfg, in);
     if (proc_write(p, b.data, (size_t)b.len, err) < 0 || proc_read_line(p, &line, &n, "decision", err) < 0)
         goto done;
@@ -572,6 +606,7 @@ static int exec_select(const etsim_sel_config *cfg, const etsim_sel_input *in, e
         goto done;
     }
     rc = read_decision(ad, in, d, out, err);
+    if (prof_on && rc == 0) prof_add(etsim_now_s() - t0);
 done:
     if (rc < 0) {
         drop_thread_proc(p); /* its state is unknown now */

@@ -35,6 +35,8 @@
 #ifndef ETSIM_EXEC_SELECTOR_H
 #define ETSIM_EXEC_SELECTOR_H
 
+#include <stdio.h>
+
 #define ETSIM_EXEC_PROTOCOL 1
 
 /* Make "exec:COMMAND" names resolvable (selectors/registry.h prefix). */
@@ -44,5 +46,14 @@ void etsim_exec_selector_install(void);
  * Set before searches start. */
 #define ETSIM_EXEC_TIMEOUT_DEFAULT_S 60.0
 void etsim_exec_set_timeout(double seconds);
+
+/* Time every selection's round trip (instance written, the child's answer
+ * read and checked; the spawn and handshake not included), for
+ * `etsim bench --part exec`. Off unless enabled (the CLI does so when
+ * ETSIM_PROFILE is set, before searches start); the report is one line
+ * (the CLI writes it to stderr at exit):
+ *   etsim-exec: selections N median_ms M p10_ms A p90_ms B mean_ms C */
+void etsim_exec_profile_enable(void);
+void etsim_exec_profile_report(FILE *fp);
 
 #endif
