@@ -39,6 +39,7 @@
 #ifndef ETSIM_RESULT_H
 #define ETSIM_RESULT_H
 
+#include "sim/core/sbuf.h"
 #include "sim/engine/engine.h"
 
 enum { ETSIM_RESULT_WITH_TEXT = 1 };

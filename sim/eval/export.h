@@ -30,6 +30,7 @@
 #ifndef ETSIM_EVAL_EXPORT_H
 #define ETSIM_EVAL_EXPORT_H
 
+#include "sim/core/sbuf.h"
 #include "sim/eval/bench_data.h"
 #include "sim/eval/extract.h"
 
