@@ -69,18 +69,6 @@ static int in_shard(const etsim_sweep_opts *o, int64_t u) {
     return o->shard_n <= 1 || u % o->shard_n == o->shard_i - 1;
 }
 
-static void notice(const etsim_sweep_opts *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void notice(const etsim_sweep_opts *o, const char *fmt, ...) {
-    if (!o->notice) return;
-    char msg[ETSIM_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    o->notice(o->notice_ctx, msg);
-}
-
 int etsim_sweep_parse_shard(const char *s, int *i, int *n, etsim_err *err) {
     char *end;
     long a = strtol(s, &end, 10);
@@ -533,8 +521,8 @@ static int run_open(run *r, const etsim_sweep_opts *opt, etsim_sweep_stats *st, 
     char *path = join(opt->out_dir, "results.jsonl");
     int rc = etsim_sweep_log_open(&r->log, path, on_line, r, &st->torn_bytes, err);
     if (rc == 0 && st->torn_bytes)
-        notice(opt, "%s: dropped a torn last line (%lld bytes) left by an interrupted run", path,
-               (long long)st->torn_bytes);
+        etsim_notice_say(&opt->notice, "%s: dropped a torn last line (%lld bytes) left by an interrupted run", path,
+                         (long long)st->torn_bytes);
     free(path);
     return rc;
 }
@@ -740,7 +728,7 @@ int etsim_sweep_merge(const char *const *shard_dirs, int n, const etsim_sweep_op
         int64_t torn = 0;
         int src = etsim_sweep_log_scan_file(path, on_shard_line, &m, &torn, err);
         if (src == 0 && torn)
-            notice(opt, "%s: skipped a torn last line (%lld bytes)", path, (long long)torn);
+            etsim_notice_say(&opt->notice, "%s: skipped a torn last line (%lld bytes)", path, (long long)torn);
         free(path);
         if (src < 0) goto out_run;
     }
