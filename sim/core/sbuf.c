@@ -61,14 +61,16 @@ void etsim_sbuf_int(etsim_sbuf *b, int64_t v) {
     etsim_sbuf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
+void etsim_sbuf_double(etsim_sbuf *b, double v) {
+    char tmp[32];
+    etsim_fmt_double(tmp, v);
+    etsim_sbuf_puts(b, tmp);
+}
+
 void etsim_sbuf_float(etsim_sbuf *b, float v) {
     char tmp[32];
-    if (isnan(v)) {
-        etsim_sbuf_puts(b, "null");
-        return;
-    }
-    if (isinf(v)) {
-        etsim_sbuf_puts(b, v > 0 ? "1e999" : "-1e999");
+    if (!isfinite(v)) { /* "null", "1e999", "-1e999", written as for doubles */
+        etsim_sbuf_double(b, (double)v);
         return;
     }
     /* %.9g always reads back as the same float; %.6g is tried first so
@@ -76,12 +78,6 @@ void etsim_sbuf_float(etsim_sbuf *b, float v) {
     int n = snprintf(tmp, sizeof tmp, "%.6g", (double)v);
     if (strtof(tmp, NULL) != v) n = snprintf(tmp, sizeof tmp, "%.9g", (double)v);
     etsim_sbuf_put(b, tmp, (size_t)n);
-}
-
-void etsim_sbuf_double(etsim_sbuf *b, double v) {
-    char tmp[32];
-    etsim_fmt_double(tmp, v);
-    etsim_sbuf_puts(b, tmp);
 }
 
 void etsim_sbuf_read_fp(etsim_sbuf *b, FILE *fp) {

@@ -448,8 +448,7 @@ static int write_summary(run *r, etsim_err *err) {
     fprintf(af.fp, "{\"etsim_sweep_summary\":1,\"grid_hash\":\"%s\",\"configs\":%d,"
                    "\"units\":%lld,\"units_total\":%lld}\n",
             g->hash, g->n_configs, (long long)present, (long long)g->n_units);
-    char *buf = NULL;
-    size_t cap = 0;
+    etsim_sbuf lb = {0}; /* one line at a time */
     for (int32_t c = 0; c < g->n_configs; c++) {
         const cfg_state *cs = &r->cs[c];
         if (!cs->present) continue;
@@ -467,19 +466,16 @@ static int write_summary(run *r, etsim_err *err) {
                 off = cs->sum_off;
                 n = (size_t)cs->sum_len;
             }
-            if (n > cap) {
-                cap = n;
-                buf = etsim_realloc(buf, cap);
-            }
+            char *buf = etsim_sbuf_reserve(&lb, n);
             if (etsim_sweep_log_read(&r->log, off, n, buf, err) < 0) {
-                free(buf);
+                etsim_sbuf_free(&lb);
                 etsim_atomic_abort(&af);
                 return -1;
             }
             fwrite(buf, 1, n, af.fp);
         }
     }
-    free(buf);
+    etsim_sbuf_free(&lb);
     return etsim_atomic_commit(&af, err);
 }
 
