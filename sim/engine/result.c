@@ -24,9 +24,9 @@ void etsim_result_config_json(etsim_sbuf *b, const etsim_search_config *cfg) {
         etsim_sbuf_double(b, cfg->sel.v[i]);
     }
     etsim_sbuf_printf(b, "},\"max_tokens\":%d,\"max_expansions\":%d,\"on_missing\":\"%s\","
-                "\"root_tokens\":\"%s\"",
-            cfg->max_tokens, cfg->max_expansions, missing_name(cfg->on_missing),
-            cfg->root_tokens == ETSIM_ROOT_REFERENCE ? "reference" : "prompt");
+                      "\"root_tokens\":\"%s\"",
+                      cfg->max_tokens, cfg->max_expansions, missing_name(cfg->on_missing),
+                      cfg->root_tokens == ETSIM_ROOT_REFERENCE ? "reference" : "prompt");
     /* Written only when not the default, so that results and sweep keys of
      * the default metric stay as they were. */
     if (cfg->kv_metric == ETSIM_KV_REFERENCE) etsim_sbuf_puts(b, ",\"kv_metric\":\"reference\"");

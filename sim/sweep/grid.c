@@ -299,7 +299,7 @@ static char *config_canon(const etsim_sweep_grid *g, const etsim_sweep_config *c
     etsim_sbuf_puts(&m, ",\"dataset\":");
     etsim_sbuf_json_string(&m, s->dataset);
     etsim_sbuf_printf(&m, ",\"digest\":\"%s\"},\"problems\":{\"first\":%d,\"count\":%d},\"gpu\":[",
-            s->digest, cf->first, cf->count);
+                      s->digest, cf->first, cf->count);
     for (int32_t i = 0; i < cf->n_gpus; i++)
         etsim_sbuf_printf(&m, "%s%s", i ? "," : "", g->gpus[cf->gpus[i]].canon);
     etsim_sbuf_puts(&m, "],\"grader\":\"reference\"}");
@@ -680,7 +680,7 @@ char *etsim_sweep_grid_describe(const etsim_sweep_grid *g, const char *shard,
     etsim_sbuf_puts(&m, ",\"configs\":[");
     for (int32_t i = 0; i < g->n_configs; i++)
         etsim_sbuf_printf(&m, "%s\n{\"cfg\":\"%s\",\"config\":%s}", i ? "," : "", g->configs[i].hash,
-                g->configs[i].canon);
+                          g->configs[i].canon);
     etsim_sbuf_puts(&m, "]}\n");
     return etsim_sbuf_take(&m, NULL);
 }

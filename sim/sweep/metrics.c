@@ -62,15 +62,15 @@ void etsim_sweep_vote(const etsim_problem_result *r, etsim_sweep_votes *out) {
 
 static void write_counters(etsim_sbuf *sb, const etsim_counters *c) {
     etsim_sbuf_printf(sb,
-            "{\"model_calls\":%lld,\"tokens_generated\":%lld,\"kv_tokens\":%lld,"
-            "\"selections\":%lld,\"nodes_generated\":%lld,\"dropped_unscored\":%lld,"
-            "\"retired_leaf\":%lld,\"retired_length\":%lld,\"missing_children\":%lld,"
-            "\"resampled_children\":%lld}",
-            (long long)c->model_calls, (long long)c->tokens_generated, (long long)c->kv_tokens,
-            (long long)c->selections, (long long)c->nodes_generated,
-            (long long)c->dropped_unscored, (long long)c->retired_leaf,
-            (long long)c->retired_length, (long long)c->missing_children,
-            (long long)c->resampled_children);
+                      "{\"model_calls\":%lld,\"tokens_generated\":%lld,\"kv_tokens\":%lld,"
+                      "\"selections\":%lld,\"nodes_generated\":%lld,\"dropped_unscored\":%lld,"
+                      "\"retired_leaf\":%lld,\"retired_length\":%lld,\"missing_children\":%lld,"
+                      "\"resampled_children\":%lld}",
+                      (long long)c->model_calls, (long long)c->tokens_generated, (long long)c->kv_tokens,
+                      (long long)c->selections, (long long)c->nodes_generated,
+                      (long long)c->dropped_unscored, (long long)c->retired_leaf,
+                      (long long)c->retired_length, (long long)c->missing_children,
+                      (long long)c->resampled_children);
 }
 
 static const char *const COUNTER_NAMES[10] = {
@@ -361,9 +361,9 @@ static void write_server(etsim_sbuf *sb, const etsim_cost_server_setup *su,
     etsim_sbuf_printf(sb, ",\"kv_used_peak\":%lld,\"kv_unshared_mean\":", (long long)st->used_peak);
     etsim_sbuf_double(sb, st->unshared_mean);
     etsim_sbuf_printf(sb, ",\"recomputed_tokens\":%lld,\"retractions\":%lld,\"evicted_tokens\":%lld,"
-                "\"iterations\":%lld,\"flops\":",
-            (long long)st->recomputed_tokens, (long long)st->retractions,
-            (long long)st->evicted_tokens, (long long)st->iterations);
+                      "\"iterations\":%lld,\"flops\":",
+                      (long long)st->recomputed_tokens, (long long)st->retractions,
+                      (long long)st->evicted_tokens, (long long)st->iterations);
     etsim_sbuf_double(sb, st->linear_flops + st->attention_flops);
     etsim_sbuf_putc(sb, '}');
 }
@@ -421,7 +421,7 @@ char *etsim_sweep_summarizer_finish(etsim_sweep_summarizer *s, size_t *len, etsi
         etsim_sbuf_puts(sb, ",\"tokens_per_s\":");
         etsim_sbuf_double(sb, (double)sim->generated_tokens / mk);
         etsim_sbuf_printf(sb, ",\"generated_tokens\":%lld,\"scored_tokens\":%lld,\"flops\":",
-                (long long)sim->generated_tokens, (long long)sim->scored_tokens);
+                          (long long)sim->generated_tokens, (long long)sim->scored_tokens);
         etsim_sbuf_double(sb, sim->policy.linear_flops + sim->policy.attention_flops +
                         sim->prm.linear_flops + sim->prm.attention_flops);
         etsim_sbuf_printf(sb, ",\"regime\":\"%s\"", etsim_cost_regime(&rep));

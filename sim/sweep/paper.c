@@ -79,7 +79,7 @@ static int resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src, e
             char *path = NULL;
             if (!find_trace(o->trace_dir, su, &path)) {
                 etsim_notice_say(&o->notice, "%s: no %s-%s.trace: the %s / %s rows are skipped", o->trace_dir,
-                    su->model_id, su->dataset_id, su->model_name, su->dataset_name);
+                                 su->model_id, su->dataset_id, su->model_name, su->dataset_name);
                 continue;
             }
             char *abs = realpath(path, NULL);
@@ -268,7 +268,7 @@ static int run_grid(const etsim_paper_opts *o, const char *grid_text, const char
         *seconds = etsim_now_s() - t0;
         if (rc == 0) {
             etsim_notice_say(&o->notice, "%s: %lld units (%lld already done) in %.1f s", dpath, (long long)st.units,
-                (long long)st.units_present, *seconds);
+                             (long long)st.units_present, *seconds);
             if (!st.complete) rc = etsim_errf(err, "%s: incomplete after the run", dpath);
         }
     }
