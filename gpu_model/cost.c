@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/sbuf.h"
+
 void etsim_cost_config_init(etsim_cost_config *c) {
     memset(c, 0, sizeof *c);
     c->gpu = etsim_strdup("h100-nvl");

@@ -142,11 +142,24 @@ static void test_py_json_string(void **state) {
     (void)state;
     etsim_sbuf b = {0};
     /* control characters, DEL, BMP, astral (surrogate pair), invalid byte */
-    etsim_py_json_string(&b, "a\"\\\n\t\x01\x7f\xc3\xa9\xf0\x9f\x98\x80\xff/");
+    etsim_sbuf_json_string_mode(&b, "a\"\\\n\t\x01\x7f\xc3\xa9\xf0\x9f\x98\x80\xff/", ETSIM_JSON_ASCII);
     assert_string_equal(b.data, "\"a\\\"\\\\\\n\\t\\u0001\\u007f\\u00e9\\ud83d\\ude00\\ufffd/\"");
     b.len = 0;
-    etsim_py_json_string(&b, NULL);
+    etsim_sbuf_json_string_mode(&b, NULL, ETSIM_JSON_ASCII);
     assert_string_equal(b.data, "null");
+    /* where the three modes differ: \b, DEL, an overlong sequence (well
+     * shaped, rejected by Python's decoder), a stray continuation byte and
+     * C0 80 (the eval code's U+0000) */
+    const char *s = "\b\x7f\xe0\x80\x80\x80\xc0\x80";
+    b.len = 0;
+    etsim_sbuf_json_string_mode(&b, s, ETSIM_JSON_ASCII);
+    assert_string_equal(b.data, "\"\\b\\u007f\\ufffd\\ufffd\\ufffd\\ufffd\\u0000\"");
+    b.len = 0;
+    etsim_sbuf_json_string_mode(&b, s, ETSIM_JSON_UTF8);
+    assert_string_equal(b.data, "\"\\u0008\x7f\xe0\x80\x80\\ufffd\\u0000\"");
+    b.len = 0;
+    etsim_sbuf_json_string_mode(&b, s, ETSIM_JSON_BYTES);
+    assert_string_equal(b.data, "\"\\u0008\x7f\xe0\x80\x80\x80\xc0\x80\"");
     etsim_sbuf_free(&b);
 }
 

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "traces/capture/jbuf.h"
+#include "sim/core/sbuf.h"
 #include "traces/capture/oracle_live.h"
 #include "traces/capture/parse.h"
 #include "traces/capture/prm.h"
@@ -370,15 +370,15 @@ static void test_embeddings(void **st) {
     assert_int_equal(n, 3);
 }
 
-static void test_jbuf_and_requests(void **st) {
+static void test_sbuf_and_requests(void **st) {
     (void)st;
-    etsim_jbuf b = {0};
-    etsim_jbuf_str(&b, "a\"b\\c\n\x01");
-    etsim_jbuf_raw(&b, ",");
-    etsim_jbuf_qopen(&b);
-    etsim_jbuf_qtemplate(&b, "Q: {question}; {question}", "{question}", "x\ty");
-    etsim_jbuf_qclose(&b);
-    char *s = etsim_jbuf_take(&b, NULL);
+    etsim_sbuf b = {0};
+    etsim_sbuf_json_string_mode(&b, "a\"b\\c\n\x01", ETSIM_JSON_BYTES);
+    etsim_sbuf_puts(&b, ",");
+    etsim_sbuf_putc(&b, '"');
+    etsim_sbuf_json_template(&b, "Q: {question}; {question}", "{question}", "x\ty", ETSIM_JSON_BYTES);
+    etsim_sbuf_putc(&b, '"');
+    char *s = etsim_sbuf_take(&b, NULL);
     assert_string_equal(s, "\"a\\\"b\\\\c\\n\\u0001\",\"Q: x\\ty; x\\ty\"");
     free(s);
     /* Math-Shepherd request: path text with tags, one token, top-k logprobs */
@@ -429,7 +429,7 @@ int main(void) {
         cmocka_unit_test(test_label_score),
         cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_embeddings),
-        cmocka_unit_test(test_jbuf_and_requests),
+        cmocka_unit_test(test_sbuf_and_requests),
         cmocka_unit_test(test_answer_extraction),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -71,7 +71,7 @@ int etsim_cmd_fit(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     o.threads = etsim_cli_sweep_threads();
     o.max_evals = 60;
-    o.notice = etsim_cli_sweep_notice;
+    o.notice.fn = etsim_cli_sweep_notice;
     const char *out = NULL;
     const char **data = calloc((size_t)argc + 1, sizeof *data);
     int n_data = 0, rc = 2, listed = 0;

@@ -9,6 +9,7 @@
 
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
+#include "sim/core/sbuf.h"
 #include "sim/eval/grader.h"
 #include "sim/eval/jsonl.h"
 
@@ -63,8 +64,7 @@ int etsim_cmd_grade(int argc, char **argv) {
     } else {
         etsim_jsonl_from_fp(&jr, stdin, "<stdin>");
     }
-    char *out = NULL;
-    size_t len = 0, cap = 0;
+    etsim_sbuf out = {0};
     cJSON *o = NULL;
     int rc;
     while ((rc = etsim_jsonl_next(&jr, &o, &err)) == 1) {
@@ -77,21 +77,16 @@ int etsim_cmd_grade(int argc, char **argv) {
         }
         bool r = etsim_grade(given, gt, mode);
         cJSON_Delete(o);
-        if (len + 8 > cap) {
-            cap = cap ? cap * 2 : 4096;
-            out = etsim_realloc(out, cap);
-        }
-        memcpy(out + len, r ? "true\n" : "false\n", r ? 5 : 6);
-        len += r ? 5 : 6;
+        etsim_sbuf_puts(&out, r ? "true\n" : "false\n");
     }
     etsim_jsonl_close(&jr);
     etsim_grade_thread_cleanup();
     if (rc < 0) {
-        free(out);
+        etsim_sbuf_free(&out);
         return etsim_cli_fail(1, "%s", err.msg);
     }
-    if (len) fwrite(out, 1, len, stdout);
-    free(out);
+    if (out.len) fwrite(out.data, 1, (size_t)out.len, stdout);
+    etsim_sbuf_free(&out);
     if (fflush(stdout)) return etsim_cli_fail(1, "grade: cannot write the output");
     return 0;
 }

@@ -19,7 +19,7 @@ static void merge_usage(FILE *fp) {
 int etsim_cmd_merge(int argc, char **argv) {
     etsim_sweep_opts o = {0};
     o.threads = etsim_cli_sweep_threads();
-    o.notice = etsim_cli_sweep_notice;
+    o.notice.fn = etsim_cli_sweep_notice;
     const char **dirs = calloc((size_t)argc, sizeof *dirs);
     int n = 0, quiet = 0, rc;
     for (int i = 1; i < argc; i++) {

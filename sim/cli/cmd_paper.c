@@ -73,7 +73,7 @@ int etsim_cmd_paper(int argc, char **argv) {
     etsim_paper_opts o;
     etsim_paper_opts_init(&o);
     o.threads = etsim_cli_sweep_threads();
-    o.notice = etsim_cli_sweep_notice;
+    o.notice.fn = etsim_cli_sweep_notice;
     o.progress = etsim_cli_progress();
     int synthetic = 0, render = 1;
     for (int i = 1; i < argc; i++) {

@@ -36,6 +36,7 @@
 #include "sim/engine/search_config.h"
 #include "sim/cli/cli.h"
 #include "sim/cli/commands.h"
+#include "sim/core/sbuf.h"
 #include "sim/core/json.h"
 
 static void usage(FILE *fp) {
@@ -385,15 +386,9 @@ int etsim_cmd_select(int argc, char **argv) {
         text = etsim_read_file(path, &len, &err);
         if (!text) return etsim_cli_fail(1, "select: %s", err.msg);
     } else {
-        size_t cap = 1 << 16, got;
-        text = etsim_malloc(cap);
-        for (;;) {
-            if (cap - len < 2) text = etsim_realloc(text, cap *= 2);
-            got = fread(text + len, 1, cap - len - 1, stdin);
-            if (got == 0) break;
-            len += got;
-        }
-        text[len] = 0;
+        etsim_sbuf piped = {0};
+        etsim_sbuf_read_fp(&piped, stdin);
+        text = etsim_sbuf_take(&piped, &len);
         path = "<stdin>";
     }
     instance in;

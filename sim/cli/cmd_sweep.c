@@ -64,7 +64,7 @@ int etsim_cmd_sweep(int argc, char **argv) {
     etsim_sweep_opts o = {0};
     o.threads = etsim_cli_sweep_threads();
     o.progress = etsim_cli_progress();
-    o.notice = etsim_cli_sweep_notice;
+    o.notice.fn = etsim_cli_sweep_notice;
     const char *grid = NULL;
     int quiet = 0;
     etsim_err err = {{0}};

@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sim/core/sbuf.h" /* the writing side: JSON strings into a buffer */
 #include "sim/core/util.h"
 
 /* Parse text[0..len) (need not be NUL-terminated) under the policy above.

@@ -1,6 +1,7 @@
 /* util.h -- small shared services of libetsim: error reporting, checked
  * allocation, counter-based random numbers, hashing, atomic file output,
- * a monotonic clock and small text writers.
+ * a monotonic clock and the one double formatter. (The byte buffer and
+ * the JSON escaper are sim/core/sbuf.h.)
  *
  * Errors: every fallible function takes an `etsim_err *` and, on failure,
  * fills it with ONE line naming the file, record and field where that
@@ -91,30 +92,5 @@ double etsim_now_s(void);
 /* Format a double the same way everywhere results are written (shortest
  * representation that round-trips, "null" for NaN). buf >= 32 bytes. */
 void etsim_fmt_double(char *buf, double v);
-
-/* Write s as a JSON string literal (quotes included, control characters,
- * quotes and backslashes escaped; invalid UTF-8 bytes become U+FFFD, except
- * C0 80, the eval code's carrier for U+0000 (sim/eval/pystr.h), which is
- * written \u0000). NULL writes `null`. */
-void etsim_json_write_string(FILE *fp, const char *s);
-
-/* ---- string buffer ---------------------------------------------------------
- * A growable byte buffer for writers on hot paths: formatting into memory
- * and writing once is several times faster than many small fprintf calls. */
-typedef struct etsim_sbuf {
-    char *data;
-    int64_t len, cap;
-} etsim_sbuf;
-
-void etsim_sbuf_free(etsim_sbuf *b);
-void etsim_sbuf_put(etsim_sbuf *b, const char *s, size_t n);
-void etsim_sbuf_puts(etsim_sbuf *b, const char *s);
-void etsim_sbuf_putc(etsim_sbuf *b, char c);
-void etsim_sbuf_int(etsim_sbuf *b, int64_t v);
-/* float32 in the shortest of %.6g / %.9g that reads back as the same float
- * ("null" for NaN); double as etsim_fmt_double. */
-void etsim_sbuf_float(etsim_sbuf *b, float v);
-void etsim_sbuf_double(etsim_sbuf *b, double v);
-void etsim_sbuf_json_string(etsim_sbuf *b, const char *s);
 
 #endif

@@ -1,12 +1,16 @@
 /* replay.c -- the multi-threaded, order-preserving problem driver (see
  * replay.h). A ring of `window` result slots sits between the workers and
  * the in-order sink; whichever worker completes the oldest pending problem
- * delivers every consecutive finished one. */
+ * delivers every consecutive finished one. The workers are the pool's
+ * (sim/core/pool.h): problem k is its item k, and an item waits while it
+ * is a whole window ahead of the oldest undelivered problem. */
 #include "sim/engine/replay.h"
 
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sim/core/pool.h"
 
 typedef struct slot {
     etsim_problem_result res;
@@ -24,7 +28,6 @@ typedef struct driver {
     pthread_cond_t cond;
     slot *slots;
     int32_t window;
-    int32_t next_take;       /* next problem offset to start            */
     int32_t next_emit;       /* next problem offset to deliver          */
     int failed;              /* set once a delivered problem failed     */
     etsim_err err;
@@ -51,27 +54,31 @@ static void emit_ready(driver *d) {
     pthread_cond_broadcast(&d->cond);
 }
 
-static void *worker(void *arg) {
+/* Problem offset k, a pool item. Items are claimed in order, so every
+ * problem before k is taken and the oldest undelivered one is running on
+ * some thread: waiting for the window never waits on itself. */
+static int replay_item(void *arg, int64_t item, int thread) {
+    (void)thread;
     driver *d = arg;
+    int32_t k = (int32_t)item;
     pthread_mutex_lock(&d->lock);
-    for (;;) {
-        while (!d->failed && d->next_take < d->opt->count &&
-               d->next_take >= d->next_emit + d->window)
-            pthread_cond_wait(&d->cond, &d->lock);
-        if (d->failed || d->next_take >= d->opt->count) break;
-        int32_t k = d->next_take++;
-        slot *s = &d->slots[k % d->window];
-        s->state = 1;
-        etsim_problem_result_init(&s->res, d->o->meta.emb_dim);
+    while (!d->failed && k >= d->next_emit + d->window) pthread_cond_wait(&d->cond, &d->lock);
+    if (d->failed) {
         pthread_mutex_unlock(&d->lock);
-        int rc = etsim_search_problem(d->o, d->cfg, d->opt->first + k, &s->res, &s->err);
-        pthread_mutex_lock(&d->lock);
-        s->state = rc < 0 ? 3 : 2;
-        if (rc < 0) etsim_problem_result_free(&s->res);
-        emit_ready(d);
+        return -1;
     }
+    slot *s = &d->slots[k % d->window];
+    s->state = 1;
+    etsim_problem_result_init(&s->res, d->o->meta.emb_dim);
     pthread_mutex_unlock(&d->lock);
-    return NULL;
+    int rc = etsim_search_problem(d->o, d->cfg, d->opt->first + k, &s->res, &s->err);
+    pthread_mutex_lock(&d->lock);
+    s->state = rc < 0 ? 3 : 2;
+    if (rc < 0) etsim_problem_result_free(&s->res);
+    emit_ready(d);
+    int failed = d->failed;
+    pthread_mutex_unlock(&d->lock);
+    return failed ? -1 : 0;
 }
 
 int etsim_replay(etsim_oracle *o, const etsim_search_config *cfg,
@@ -92,18 +99,12 @@ int etsim_replay(etsim_oracle *o, const etsim_search_config *cfg,
     etsim_progress_start(&d.progress, opt->label ? opt->label : "problems", opt->count,
                          opt->progress, opt->progress_ctx);
 
-    pthread_t *tids = etsim_calloc((size_t)threads, sizeof *tids);
-    int started = 0;
-    while (started + 1 < threads && pthread_create(&tids[started], NULL, worker, &d) == 0)
-        started++;
-    worker(&d); /* the calling thread works too */
-    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    etsim_pool_run(opt->count, threads, replay_item, &d);
     etsim_progress_finish(&d.progress);
 
     /* Results of problems after a failure were never delivered. */
     for (int32_t i = 0; i < d.window; i++)
         if (d.slots[i].state == 2) etsim_problem_result_free(&d.slots[i].res);
-    free(tids);
     free(d.slots);
     pthread_mutex_destroy(&d.lock);
     pthread_cond_destroy(&d.cond);

@@ -12,31 +12,25 @@ static const char *missing_name(etsim_missing_policy p) {
            : p == ETSIM_MISSING_RESAMPLE ? "resample" : "error";
 }
 
-static void put_double(FILE *fp, double v) {
-    char buf[32];
-    etsim_fmt_double(buf, v);
-    fputs(buf, fp);
-}
-
-void etsim_result_write_config(FILE *fp, const etsim_search_config *cfg) {
+void etsim_result_config_json(etsim_sbuf *b, const etsim_search_config *cfg) {
     const etsim_selector *sel = cfg->sel.sel;
-    fprintf(fp, "{\"selector\":");
-    etsim_json_write_string(fp, sel->name);
-    fprintf(fp, ",\"width\":%d,\"params\":{", cfg->width);
+    etsim_sbuf_puts(b, "{\"selector\":");
+    etsim_sbuf_json_string(b, sel->name);
+    etsim_sbuf_printf(b, ",\"width\":%d,\"params\":{", cfg->width);
     for (int i = 0; sel->params && sel->params[i].name; i++) {
-        if (i) putc(',', fp);
-        etsim_json_write_string(fp, sel->params[i].name);
-        putc(':', fp);
-        put_double(fp, cfg->sel.v[i]);
+        if (i) etsim_sbuf_putc(b, ',');
+        etsim_sbuf_json_string(b, sel->params[i].name);
+        etsim_sbuf_putc(b, ':');
+        etsim_sbuf_double(b, cfg->sel.v[i]);
     }
-    fprintf(fp, "},\"max_tokens\":%d,\"max_expansions\":%d,\"on_missing\":\"%s\","
-                "\"root_tokens\":\"%s\"",
-            cfg->max_tokens, cfg->max_expansions, missing_name(cfg->on_missing),
-            cfg->root_tokens == ETSIM_ROOT_REFERENCE ? "reference" : "prompt");
+    etsim_sbuf_printf(b, "},\"max_tokens\":%d,\"max_expansions\":%d,\"on_missing\":\"%s\","
+                      "\"root_tokens\":\"%s\"",
+                      cfg->max_tokens, cfg->max_expansions, missing_name(cfg->on_missing),
+                      cfg->root_tokens == ETSIM_ROOT_REFERENCE ? "reference" : "prompt");
     /* Written only when not the default, so that results and sweep keys of
      * the default metric stay as they were. */
-    if (cfg->kv_metric == ETSIM_KV_REFERENCE) fputs(",\"kv_metric\":\"reference\"", fp);
-    putc('}', fp);
+    if (cfg->kv_metric == ETSIM_KV_REFERENCE) etsim_sbuf_puts(b, ",\"kv_metric\":\"reference\"");
+    etsim_sbuf_putc(b, '}');
 }
 
 static void write_meta(FILE *fp, const etsim_meta *m) {
@@ -85,9 +79,11 @@ int etsim_result_writer_open(etsim_result_writer *w, const char *path, int flags
     w->flags = flags;
     FILE *fp = w->af.fp;
     fputs("{\"etsim_result\":1,\"config\":", fp);
-    etsim_result_write_config(fp, cfg);
-    /* splice source and meta into the config object */
-    fseek(fp, -1, SEEK_CUR);
+    /* the config object without its closing brace: source and meta go in it */
+    etsim_sbuf conf = {0};
+    etsim_result_config_json(&conf, cfg);
+    fwrite(conf.data, 1, (size_t)conf.len - 1, fp);
+    etsim_sbuf_free(&conf);
     fputs(",\"source\":{\"kind\":", fp);
     etsim_json_write_string(fp, source_kind);
     fputs(",\"spec\":", fp);

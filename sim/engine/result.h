@@ -39,6 +39,7 @@
 #ifndef ETSIM_RESULT_H
 #define ETSIM_RESULT_H
 
+#include "sim/core/sbuf.h"
 #include "sim/engine/engine.h"
 
 enum { ETSIM_RESULT_WITH_TEXT = 1 };
@@ -81,6 +82,6 @@ int etsim_result_writer_commit(etsim_result_writer *w, etsim_err *err);
 void etsim_result_writer_abort(etsim_result_writer *w);
 
 /* Write the config object alone (also used by sweeps to key configs). */
-void etsim_result_write_config(FILE *fp, const etsim_search_config *cfg);
+void etsim_result_config_json(etsim_sbuf *b, const etsim_search_config *cfg);
 
 #endif

@@ -1,6 +1,7 @@
 /* export.c -- replay result -> ETS/REBASE answers.json + stats.log (see
  * export.h). The result is streamed a problem at a time (result_read.h);
  * each problem is formatted into one buffer in json.dump(indent=4) layout
+ * (strings in sbuf.h's ETSIM_JSON_ASCII mode, as json.dump writes them)
  * and written to a temporary file that is renamed into place only after
  * the whole input was read. */
 #include "sim/eval/export.h"
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sim/core/sbuf.h"
 #include "sim/engine/result_read.h"
 #include "sim/eval/score.h"
 
@@ -64,74 +66,6 @@ static const char *py_repr(etsim_arena *a, double v) {
         *o = 0;
     }
     return etsim_arena_strdup(a, out);
-}
-
-/* Decode one UTF-8 sequence; 0 when invalid. */
-static int utf8_seq(const unsigned char *p, uint32_t *cp) {
-    if (p[0] < 0x80) {
-        *cp = p[0];
-        return 1;
-    }
-    int n = (p[0] & 0xe0) == 0xc0 ? 2 : (p[0] & 0xf0) == 0xe0 ? 3 : (p[0] & 0xf8) == 0xf0 ? 4 : 0;
-    if (!n || p[0] < 0xc2 || p[0] > 0xf4) return 0;
-    uint32_t c = p[0] & (0x7f >> n);
-    for (int i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80) return 0;
-        c = c << 6 | (p[i] & 0x3f);
-    }
-    if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff)) return 0;
-    *cp = c;
-    return n;
-}
-
-static void put_u(etsim_sbuf *b, uint32_t u) {
-    char tmp[16];
-    snprintf(tmp, sizeof tmp, "\\u%04x", (unsigned)(u & 0xffff));
-    etsim_sbuf_put(b, tmp, 6);
-}
-
-void etsim_py_json_string(etsim_sbuf *b, const char *str) {
-    if (!str) {
-        etsim_sbuf_puts(b, "null");
-        return;
-    }
-    const unsigned char *p = (const unsigned char *)str;
-    etsim_sbuf_putc(b, '"');
-    while (*p) {
-        const unsigned char *run = p;
-        while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') p++;
-        if (p > run) etsim_sbuf_put(b, (const char *)run, (size_t)(p - run));
-        if (!*p) break;
-        unsigned char c = *p;
-        const char *esc = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n" : c == '\r' ? "\\r"
-                        : c == '\t' ? "\\t" : c == '\b' ? "\\b" : c == '\f' ? "\\f" : NULL;
-        if (esc) {
-            etsim_sbuf_puts(b, esc);
-            p++;
-            continue;
-        }
-        if (c == 0xC0 && p[1] == 0x80) { /* U+0000 as the eval code carries it (jsonl.h) */
-            put_u(b, 0);
-            p += 2;
-            continue;
-        }
-        uint32_t cp;
-        int n = c < 0x80 ? 1 : utf8_seq(p, &cp);
-        if (c < 0x80) cp = c;
-        if (!n) { /* invalid byte: U+FFFD, as a decoder with errors="replace" */
-            cp = 0xfffd;
-            n = 1;
-        }
-        if (cp >= 0x10000) {
-            cp -= 0x10000;
-            put_u(b, 0xd800 | (cp >> 10));
-            put_u(b, 0xdc00 | (cp & 0x3ff));
-        } else {
-            put_u(b, cp);
-        }
-        p += n;
-    }
-    etsim_sbuf_putc(b, '"');
 }
 
 static void put_indent(etsim_sbuf *b, int level) {
@@ -230,7 +164,7 @@ static int problem_json(exporter *x, const etsim_rr_problem *p, etsim_err *err) 
     etsim_sbuf_putc(b, ',');
     put_indent(b, 2);
     etsim_sbuf_puts(b, "\"question\": ");
-    etsim_py_json_string(b, question ? question : "");
+    etsim_sbuf_json_string_mode(b, question ? question : "", ETSIM_JSON_ASCII);
     etsim_sbuf_putc(b, ',');
     put_indent(b, 2);
     etsim_sbuf_puts(b, "\"model_answer\": [");
@@ -241,7 +175,7 @@ static int problem_json(exporter *x, const etsim_rr_problem *p, etsim_err *err) 
         etsim_sbuf_putc(b, '{');
         put_indent(b, 4);
         etsim_sbuf_puts(b, "\"text\": ");
-        etsim_py_json_string(b, leaf_text(x, p, l));
+        etsim_sbuf_json_string_mode(b, leaf_text(x, p, l), ETSIM_JSON_ASCII);
         etsim_sbuf_putc(b, ',');
         put_indent(b, 4);
         etsim_sbuf_puts(b, "\"step_scores\": [");
@@ -264,7 +198,7 @@ static int problem_json(exporter *x, const etsim_rr_problem *p, etsim_err *err) 
     etsim_sbuf_puts(b, "],");
     put_indent(b, 2);
     etsim_sbuf_puts(b, "\"ground_truth_answer\": ");
-    etsim_py_json_string(b, p->answer);
+    etsim_sbuf_json_string_mode(b, p->answer, ETSIM_JSON_ASCII);
     etsim_sbuf_putc(b, ',');
     put_indent(b, 2);
     etsim_sbuf_puts(b, "\"total_tokens\": ");

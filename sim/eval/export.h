@@ -52,7 +52,4 @@ typedef struct etsim_export_stats {
 
 int etsim_export_ets(const char *result_path, const etsim_export_opts *o, etsim_export_stats *st, etsim_err *err);
 
-/* A JSON string as Python's json.dumps writes it (ensure_ascii). */
-void etsim_py_json_string(etsim_sbuf *b, const char *s);
-
 #endif

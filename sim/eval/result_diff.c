@@ -25,6 +25,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sim/core/sbuf.h"
 #include "sim/eval/result_scan.h"
 
 /* ---- output helpers ----------------------------------------------------- */

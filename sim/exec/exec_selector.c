@@ -50,8 +50,7 @@ typedef struct exec_proc {
     const exec_adapter *ad;
     pid_t pid;
     int to_child, from_child;
-    char *buf;                  /* bytes read, not yet consumed           */
-    size_t len, cap;
+    etsim_sbuf in;              /* bytes read, not yet consumed           */
     struct exec_proc *next;
 } exec_proc;
 
@@ -122,7 +121,7 @@ static void proc_close(exec_proc *p) {
             }
         }
     }
-    free(p->buf);
+    etsim_sbuf_free(&p->in);
     free(p);
 }
 
@@ -221,20 +220,22 @@ static int proc_write(exec_proc *p, const char *data, size_t n, etsim_err *err) 
 /* One line (without '\n', NUL-terminated, valid until the next call). */
 static int proc_read_line(exec_proc *p, const char **line, size_t *line_len, const char *what,
                           etsim_err *err) {
-    /* drop the line consumed last time */
-    char *nl = p->len ? memchr(p->buf, '\0', p->len) : NULL;
+    /* drop the line consumed last time (its '\n' was made a NUL) */
+    etsim_sbuf *in = &p->in;
+    char *nl = in->len ? memchr(in->data, '\0', (size_t)in->len) : NULL;
     if (nl) {
-        size_t used = (size_t)(nl - p->buf) + 1;
-        memmove(p->buf, p->buf + used, p->len - used);
-        p->len -= used;
+        size_t used = (size_t)(nl - in->data) + 1;
+        memmove(in->data, in->data + used, (size_t)in->len - used);
+        in->len -= (int64_t)used;
+        in->data[in->len] = '\0';
     }
     const double limit = timeout_s(), start = etsim_now_s();
     for (;;) {
-        char *end = p->len ? memchr(p->buf, '\n', p->len) : NULL;
+        char *end = in->len ? memchr(in->data, '\n', (size_t)in->len) : NULL;
         if (end) {
             *end = '\0';
-            *line = p->buf;
-            *line_len = (size_t)(end - p->buf);
+            *line = in->data;
+            *line_len = (size_t)(end - in->data);
             return 0;
         }
         double left = limit - (etsim_now_s() - start);
@@ -244,20 +245,17 @@ static int proc_read_line(exec_proc *p, const char **line, size_t *line_len, con
         int r = poll(&pfd, 1, (int)(left * 1000) + 1);
         if (r < 0 && errno == EINTR) continue;
         if (r == 0) continue;
-        if (p->cap - p->len < 65536) {
-            p->cap = p->cap * 2 + 65536;
-            p->buf = etsim_realloc(p->buf, p->cap);
-        }
-        ssize_t n = read(p->from_child, p->buf + p->len, p->cap - p->len - 1);
+        char *room = etsim_sbuf_reserve(in, 65536);
+        ssize_t n = read(p->from_child, room, 65536);
         if (n < 0 && errno == EINTR) continue;
         if (n <= 0) {
             char why[64];
             child_status(p, why, sizeof why);
             return etsim_errf(err, "%s: the process %s before sending a %s", p->ad->name, why, what);
         }
-        if (memchr(p->buf + p->len, '\0', (size_t)n))
+        if (memchr(room, '\0', (size_t)n))
             return etsim_errf(err, "%s: NUL byte in the %s", p->ad->name, what);
-        p->len += (size_t)n;
+        etsim_sbuf_added(in, (size_t)n);
     }
 }
 

@@ -52,17 +52,6 @@ static int evaluate(objective *ob, const etsim_synth_profile *p, etsim_fit_stats
     return rc;
 }
 
-static void say(const etsim_fit_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const etsim_fit_opts *o, const char *fmt, ...) {
-    if (!o->notice) return;
-    char msg[ETSIM_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    o->notice(o->notice_ctx, msg);
-}
-
 /* The fitted profile as a complete JSON object (every parameter, so it
  * loads on its own), named and described. */
 static char *describe(const etsim_fit_opts *o, const etsim_synth_profile *p,
@@ -141,7 +130,7 @@ int etsim_fit_run(const etsim_fit_opts *o, etsim_fit_result *res, etsim_err *err
     if (evaluate(&ob, &p, &best_st, &f, err) < 0) goto out_p;
     res->start_loss = f;
     res->evals = 1;
-    say(o, "fit: start loss %.4g", f);
+    etsim_notice_say(&o->notice, "fit: start loss %.4g", f);
     while (res->evals < o->max_evals) {
         int improved = 0;
         for (int i = 0; i < np && !improved && res->evals < o->max_evals; i++)
@@ -161,7 +150,7 @@ int etsim_fit_run(const etsim_fit_opts *o, etsim_fit_result *res, etsim_err *err
                     etsim_synth_profile_free(&p);
                     etsim_synth_profile_copy(&p, &q);
                     improved = 1;
-                    say(o, "fit: eval %d: %s = %g, loss %.4g", res->evals, par[i].name, y, f);
+                    etsim_notice_say(&o->notice, "fit: eval %d: %s = %g, loss %.4g", res->evals, par[i].name, y, f);
                 }
             }
         if (!improved) {

@@ -25,6 +25,7 @@
 
 #include <stdio.h>
 
+#include "sim/core/notice.h"
 #include "sim/synthetic/synthetic.h"
 
 #define ETSIM_FIT_MAX_PARAMS 12
@@ -46,8 +47,7 @@ typedef struct etsim_fit_opts {
     int32_t problems;             /* problems per evaluation                 */
     int max_evals;
     const char *name;             /* profile name to write                   */
-    void (*notice)(void *ctx, const char *msg);
-    void *notice_ctx;
+    etsim_notice notice;          /* each round's best; zeroed: none         */
 } etsim_fit_opts;
 
 /* Statistics an evaluation compares: model value, target, scale. */

@@ -30,28 +30,6 @@ void etsim_sweep_hash_hex(const void *p, size_t n, char out[ETSIM_SWEEP_HASH_LEN
              (unsigned long long)(a ^ etsim_mix64(b + 0x165667b19e3779f9ull)));
 }
 
-/* A growing string built with open_memstream. */
-typedef struct membuf {
-    FILE *fp;
-    char *buf;
-    size_t len;
-} membuf;
-
-static void mb_open(membuf *m) {
-    m->buf = NULL;
-    m->len = 0;
-    m->fp = open_memstream(&m->buf, &m->len);
-    if (!m->fp) {
-        fprintf(stderr, "etsim: out of memory (open_memstream)\n");
-        abort();
-    }
-}
-
-static char *mb_close(membuf *m) {
-    fclose(m->fp);
-    return m->buf;
-}
-
 /* ---- parse state ----------------------------------------------------------------- */
 
 typedef struct axis {
@@ -115,18 +93,18 @@ static void axes_free(axis *ax, int n) {
 /* ---- sources ---------------------------------------------------------------------- */
 
 static int source_digest(etsim_sweep_source *s) {
-    membuf m;
-    mb_open(&m);
+    etsim_sbuf m = {0};
     const etsim_meta *mt = &s->oracle->meta;
     const char *fields[] = {mt->dataset, mt->policy_model, mt->prm_model, mt->embed_model,
                             mt->tokenizer, mt->step_delimiter, mt->answer_format,
                             mt->embed_encoding, mt->settings_json};
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-        fprintf(m.fp, "%s%c", fields[i] ? fields[i] : "(null)", 0);
-    fprintf(m.fp, "%d %d %d", mt->emb_dim, mt->tokens_estimated, mt->n_problems);
-    char *buf = mb_close(&m);
-    etsim_sweep_hash_hex(buf, m.len, s->digest);
-    free(buf);
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        const char *f = fields[i] ? fields[i] : "(null)";
+        etsim_sbuf_put(&m, f, strlen(f) + 1); /* with its NUL: a separator no field holds */
+    }
+    etsim_sbuf_printf(&m, "%d %d %d", mt->emb_dim, mt->tokens_estimated, mt->n_problems);
+    etsim_sweep_hash_hex(m.data, (size_t)m.len, s->digest);
+    etsim_sbuf_free(&m);
     return 0;
 }
 
@@ -276,17 +254,16 @@ static int parse_gpu(parse_ctx *c, const char *path, const cJSON *v, int32_t *ou
         fail(c, path, "%s", cerr.msg);
         goto bad;
     }
-    membuf m;
-    mb_open(&m);
-    putc('{', m.fp);
+    etsim_sbuf m = {0};
+    etsim_sbuf_putc(&m, '{');
     for (int32_t i = 0; i < s.n; i++) {
-        if (i) putc(',', m.fp);
-        etsim_json_write_string(m.fp, s.keys[i]);
-        putc(':', m.fp);
-        etsim_json_write_string(m.fp, s.vals[i]);
+        if (i) etsim_sbuf_putc(&m, ',');
+        etsim_sbuf_json_string(&m, s.keys[i]);
+        etsim_sbuf_putc(&m, ':');
+        etsim_sbuf_json_string(&m, s.vals[i]);
     }
-    putc('}', m.fp);
-    s.canon = mb_close(&m);
+    etsim_sbuf_putc(&m, '}');
+    s.canon = etsim_sbuf_take(&m, NULL);
     etsim_sweep_grid *g = c->g;
     for (int32_t i = 0; i < g->n_gpus; i++)
         if (!strcmp(g->gpus[i].canon, s.canon)) {
@@ -311,23 +288,22 @@ static void config_free(etsim_sweep_config *cf) {
 }
 
 static char *config_canon(const etsim_sweep_grid *g, const etsim_sweep_config *cf) {
-    membuf m;
-    mb_open(&m);
+    etsim_sbuf m = {0};
     const etsim_sweep_source *s = &g->sources[cf->source];
-    fputs("{\"search\":", m.fp);
-    etsim_result_write_config(m.fp, &cf->search);
-    fputs(",\"source\":{\"kind\":", m.fp);
-    etsim_json_write_string(m.fp, s->kind);
-    fputs(",\"spec\":", m.fp);
-    etsim_json_write_string(m.fp, s->spec);
-    fputs(",\"dataset\":", m.fp);
-    etsim_json_write_string(m.fp, s->dataset);
-    fprintf(m.fp, ",\"digest\":\"%s\"},\"problems\":{\"first\":%d,\"count\":%d},\"gpu\":[",
-            s->digest, cf->first, cf->count);
+    etsim_sbuf_puts(&m, "{\"search\":");
+    etsim_result_config_json(&m, &cf->search);
+    etsim_sbuf_puts(&m, ",\"source\":{\"kind\":");
+    etsim_sbuf_json_string(&m, s->kind);
+    etsim_sbuf_puts(&m, ",\"spec\":");
+    etsim_sbuf_json_string(&m, s->spec);
+    etsim_sbuf_puts(&m, ",\"dataset\":");
+    etsim_sbuf_json_string(&m, s->dataset);
+    etsim_sbuf_printf(&m, ",\"digest\":\"%s\"},\"problems\":{\"first\":%d,\"count\":%d},\"gpu\":[",
+                      s->digest, cf->first, cf->count);
     for (int32_t i = 0; i < cf->n_gpus; i++)
-        fprintf(m.fp, "%s%s", i ? "," : "", g->gpus[cf->gpus[i]].canon);
-    fputs("],\"grader\":\"reference\"}", m.fp);
-    return mb_close(&m);
+        etsim_sbuf_printf(&m, "%s%s", i ? "," : "", g->gpus[cf->gpus[i]].canon);
+    etsim_sbuf_puts(&m, "],\"grader\":\"reference\"}");
+    return etsim_sbuf_take(&m, NULL);
 }
 
 /* Add a resolved config unless an identical one exists. Takes ownership
@@ -635,15 +611,13 @@ int etsim_sweep_grid_parse(const char *json, size_t len, const char *origin,
     cJSON_Delete(root);
     root = NULL;
     qsort(g->configs, (size_t)g->n_configs, sizeof *g->configs, cmp_config);
-    membuf m;
-    mb_open(&m);
+    etsim_sbuf m = {0};
     for (int32_t i = 0; i < g->n_configs; i++) {
-        fprintf(m.fp, "%s\n", g->configs[i].hash);
+        etsim_sbuf_printf(&m, "%s\n", g->configs[i].hash);
         g->n_units += g->configs[i].count;
     }
-    char *all = mb_close(&m);
-    etsim_sweep_hash_hex(all, m.len, g->hash);
-    free(all);
+    etsim_sweep_hash_hex(m.data, (size_t)m.len, g->hash);
+    etsim_sbuf_free(&m);
     return 0;
 fail_out:
     cJSON_Delete(root);
@@ -696,18 +670,17 @@ int32_t etsim_sweep_grid_find(const etsim_sweep_grid *g, const char *hash) {
 
 char *etsim_sweep_grid_describe(const etsim_sweep_grid *g, const char *shard,
                                 const char *grid_text, const char *base_dir) {
-    membuf m;
-    mb_open(&m);
-    fprintf(m.fp, "{\"etsim_sweep\":1,\"grid_hash\":\"%s\",\"shard\":", g->hash);
-    etsim_json_write_string(m.fp, shard);
-    fprintf(m.fp, ",\"units\":%lld,\"base_dir\":", (long long)g->n_units);
-    etsim_json_write_string(m.fp, base_dir);
-    fputs(",\"grid_text\":", m.fp);
-    etsim_json_write_string(m.fp, grid_text);
-    fputs(",\"configs\":[", m.fp);
+    etsim_sbuf m = {0};
+    etsim_sbuf_printf(&m, "{\"etsim_sweep\":1,\"grid_hash\":\"%s\",\"shard\":", g->hash);
+    etsim_sbuf_json_string(&m, shard);
+    etsim_sbuf_printf(&m, ",\"units\":%lld,\"base_dir\":", (long long)g->n_units);
+    etsim_sbuf_json_string(&m, base_dir);
+    etsim_sbuf_puts(&m, ",\"grid_text\":");
+    etsim_sbuf_json_string(&m, grid_text);
+    etsim_sbuf_puts(&m, ",\"configs\":[");
     for (int32_t i = 0; i < g->n_configs; i++)
-        fprintf(m.fp, "%s\n{\"cfg\":\"%s\",\"config\":%s}", i ? "," : "", g->configs[i].hash,
-                g->configs[i].canon);
-    fputs("]}\n", m.fp);
-    return mb_close(&m);
+        etsim_sbuf_printf(&m, "%s\n{\"cfg\":\"%s\",\"config\":%s}", i ? "," : "", g->configs[i].hash,
+                          g->configs[i].canon);
+    etsim_sbuf_puts(&m, "]}\n");
+    return etsim_sbuf_take(&m, NULL);
 }

@@ -20,6 +20,7 @@
 #include "gpu_model/cost.h"
 #include "sim/eval/vote.h"
 #include "sim/core/json.h"
+#include "sim/core/sbuf.h"
 
 /* ---- voting ------------------------------------------------------------------------ */
 
@@ -59,23 +60,17 @@ void etsim_sweep_vote(const etsim_problem_result *r, etsim_sweep_votes *out) {
 
 /* ---- problem lines --------------------------------------------------------------------- */
 
-static void put_num(FILE *fp, double v) {
-    char b[32];
-    etsim_fmt_double(b, v);
-    fputs(b, fp);
-}
-
-static void write_counters(FILE *fp, const etsim_counters *c) {
-    fprintf(fp,
-            "{\"model_calls\":%lld,\"tokens_generated\":%lld,\"kv_tokens\":%lld,"
-            "\"selections\":%lld,\"nodes_generated\":%lld,\"dropped_unscored\":%lld,"
-            "\"retired_leaf\":%lld,\"retired_length\":%lld,\"missing_children\":%lld,"
-            "\"resampled_children\":%lld}",
-            (long long)c->model_calls, (long long)c->tokens_generated, (long long)c->kv_tokens,
-            (long long)c->selections, (long long)c->nodes_generated,
-            (long long)c->dropped_unscored, (long long)c->retired_leaf,
-            (long long)c->retired_length, (long long)c->missing_children,
-            (long long)c->resampled_children);
+static void write_counters(etsim_sbuf *sb, const etsim_counters *c) {
+    etsim_sbuf_printf(sb,
+                      "{\"model_calls\":%lld,\"tokens_generated\":%lld,\"kv_tokens\":%lld,"
+                      "\"selections\":%lld,\"nodes_generated\":%lld,\"dropped_unscored\":%lld,"
+                      "\"retired_leaf\":%lld,\"retired_length\":%lld,\"missing_children\":%lld,"
+                      "\"resampled_children\":%lld}",
+                      (long long)c->model_calls, (long long)c->tokens_generated, (long long)c->kv_tokens,
+                      (long long)c->selections, (long long)c->nodes_generated,
+                      (long long)c->dropped_unscored, (long long)c->retired_leaf,
+                      (long long)c->retired_length, (long long)c->missing_children,
+                      (long long)c->resampled_children);
 }
 
 static const char *const COUNTER_NAMES[10] = {
@@ -90,7 +85,7 @@ static int64_t *counter_field(etsim_counters *c, int i) {
     return f[i];
 }
 
-static void write_answers(FILE *fp, const etsim_problem_result *r) {
+static void write_answers(etsim_sbuf *sb, const etsim_problem_result *r) {
     const etsim_tree *t = &r->tree;
     int32_t n = r->n_leaves, n_dist = 0;
     int32_t *first = etsim_malloc((size_t)(n > 0 ? n : 1) * sizeof *first);
@@ -113,40 +108,40 @@ static void write_answers(FILE *fp, const etsim_problem_result *r) {
         count[k]++;
         weight[k] += isnan(w) ? 0.0 : w;
     }
-    fputs("\"answers\":[", fp);
+    etsim_sbuf_puts(sb, "\"answers\":[");
     for (int32_t k = 0; k < n_dist; k++) {
-        fputs(k ? ",[" : "[", fp);
-        etsim_json_write_string(fp, etsim_tree_answer(t, r->leaves[first[k]]));
-        fprintf(fp, ",%d,", count[k]);
-        put_num(fp, weight[k]);
-        putc(']', fp);
+        etsim_sbuf_puts(sb, k ? ",[" : "[");
+        etsim_sbuf_json_string(sb, etsim_tree_answer(t, r->leaves[first[k]]));
+        etsim_sbuf_printf(sb, ",%d,", count[k]);
+        etsim_sbuf_double(sb, weight[k]);
+        etsim_sbuf_putc(sb, ']');
     }
-    putc(']', fp);
+    etsim_sbuf_putc(sb, ']');
     free(first);
     free(count);
     free(weight);
 }
 
-static void write_cost_trace(FILE *fp, const etsim_cost_trace *ct) {
-    fputs("\"ct\":{\"par\":[", fp);
+static void write_cost_trace(etsim_sbuf *sb, const etsim_cost_trace *ct) {
+    etsim_sbuf_puts(sb, "\"ct\":{\"par\":[");
     int first = 1;
     for (int32_t i = 0; i < ct->n_nodes;) {
         int32_t j = i;
         while (j < ct->n_nodes && ct->parent[j] == ct->parent[i]) j++;
-        fprintf(fp, first ? "%d,%d" : ",%d,%d", ct->parent[i], j - i);
+        etsim_sbuf_printf(sb, first ? "%d,%d" : ",%d,%d", ct->parent[i], j - i);
         first = 0;
         i = j;
     }
-    fputs("],\"tok\":[", fp);
-    for (int32_t i = 0; i < ct->n_nodes; i++) fprintf(fp, i ? ",%d" : "%d", ct->tokens[i]);
-    fputs("],\"cand\":[", fp);
-    for (int32_t r = 0; r < ct->n_rounds; r++) fprintf(fp, r ? ",%d" : "%d", ct->round_cand[r]);
-    fputs("],\"ctok\":[", fp);
+    etsim_sbuf_puts(sb, "],\"tok\":[");
+    for (int32_t i = 0; i < ct->n_nodes; i++) etsim_sbuf_printf(sb, i ? ",%d" : "%d", ct->tokens[i]);
+    etsim_sbuf_puts(sb, "],\"cand\":[");
+    for (int32_t r = 0; r < ct->n_rounds; r++) etsim_sbuf_printf(sb, r ? ",%d" : "%d", ct->round_cand[r]);
+    etsim_sbuf_puts(sb, "],\"ctok\":[");
     for (int32_t r = 0; r < ct->n_rounds; r++)
-        fprintf(fp, r ? ",%lld" : "%lld", (long long)ct->round_cand_tokens[r]);
-    fputs("],\"emb\":[", fp);
-    for (int32_t r = 0; r < ct->n_rounds; r++) fprintf(fp, r ? ",%d" : "%d", ct->round_embed[r]);
-    fputs("]}", fp);
+        etsim_sbuf_printf(sb, r ? ",%lld" : "%lld", (long long)ct->round_cand_tokens[r]);
+    etsim_sbuf_puts(sb, "],\"emb\":[");
+    for (int32_t r = 0; r < ct->n_rounds; r++) etsim_sbuf_printf(sb, r ? ",%d" : "%d", ct->round_embed[r]);
+    etsim_sbuf_puts(sb, "]}");
 }
 
 char *etsim_sweep_problem_line(const etsim_sweep_grid *g, const etsim_sweep_config *cf,
@@ -162,42 +157,37 @@ char *etsim_sweep_problem_line(const etsim_sweep_grid *g, const etsim_sweep_conf
     etsim_sweep_votes v;
     etsim_sweep_vote(r, &v);
 
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *fp = open_memstream(&buf, &n);
-    if (!fp) abort();
-    fprintf(fp, "{\"cfg\":\"%s\",\"p\":%d,\"id\":", cf->hash, t->prob.index);
-    etsim_json_write_string(fp, t->prob.id);
-    fputs(",\"gt\":", fp);
-    etsim_json_write_string(fp, t->prob.answer);
-    fputs(",\"c\":", fp);
-    write_counters(fp, &r->c);
-    fputs(",\"kv\":{\"shared_mean\":", fp);
-    put_num(fp, kv.shared_mean);
-    fputs(",\"shared_peak\":", fp);
-    put_num(fp, kv.shared_peak);
-    fputs(",\"unshared_mean\":", fp);
-    put_num(fp, kv.unshared_mean);
-    fputs(",\"unshared_peak\":", fp);
-    put_num(fp, kv.unshared_peak);
-    fprintf(fp, "},\"leaves\":%d,\"vote\":{", r->n_leaves);
+    etsim_sbuf line = {0}, *sb = &line;
+    etsim_sbuf_printf(sb, "{\"cfg\":\"%s\",\"p\":%d,\"id\":", cf->hash, t->prob.index);
+    etsim_sbuf_json_string(sb, t->prob.id);
+    etsim_sbuf_puts(sb, ",\"gt\":");
+    etsim_sbuf_json_string(sb, t->prob.answer);
+    etsim_sbuf_puts(sb, ",\"c\":");
+    write_counters(sb, &r->c);
+    etsim_sbuf_puts(sb, ",\"kv\":{\"shared_mean\":");
+    etsim_sbuf_double(sb, kv.shared_mean);
+    etsim_sbuf_puts(sb, ",\"shared_peak\":");
+    etsim_sbuf_double(sb, kv.shared_peak);
+    etsim_sbuf_puts(sb, ",\"unshared_mean\":");
+    etsim_sbuf_double(sb, kv.unshared_mean);
+    etsim_sbuf_puts(sb, ",\"unshared_peak\":");
+    etsim_sbuf_double(sb, kv.unshared_peak);
+    etsim_sbuf_printf(sb, "},\"leaves\":%d,\"vote\":{", r->n_leaves);
     static const char *const vname[3] = {"weighted", "majority", "best"};
     for (int k = 0; k < 3; k++) {
-        fprintf(fp, "%s\"%s\":[", k ? "," : "", vname[k]);
-        etsim_json_write_string(fp, v.answer[k]);
-        fprintf(fp, ",%s]", v.correct[k] ? "true" : "false");
+        etsim_sbuf_printf(sb, "%s\"%s\":[", k ? "," : "", vname[k]);
+        etsim_sbuf_json_string(sb, v.answer[k]);
+        etsim_sbuf_printf(sb, ",%s]", v.correct[k] ? "true" : "false");
     }
-    fputs("},", fp);
-    write_answers(fp, r);
+    etsim_sbuf_puts(sb, "},");
+    write_answers(sb, r);
     if (cf->n_gpus > 0) {
-        putc(',', fp);
-        write_cost_trace(fp, &ct);
+        etsim_sbuf_putc(sb, ',');
+        write_cost_trace(sb, &ct);
     }
-    fputs("}\n", fp);
-    fclose(fp);
+    etsim_sbuf_puts(sb, "}\n");
     etsim_cost_trace_free(&ct);
-    *len = n;
-    return buf;
+    return etsim_sbuf_take(sb, len);
 }
 
 /* ---- summaries ------------------------------------------------------------------------- */
@@ -362,20 +352,20 @@ out:
     return rc;
 }
 
-static void write_server(FILE *fp, const etsim_cost_server_setup *su,
+static void write_server(etsim_sbuf *sb, const etsim_cost_server_setup *su,
                          const etsim_des_server_stats *st) {
-    fputs("{\"busy_s\":", fp);
-    put_num(fp, st->busy_s);
-    fprintf(fp, ",\"kv_pool_tokens\":%lld,\"kv_used_mean\":", (long long)su->kv_pool_tokens);
-    put_num(fp, st->used_mean);
-    fprintf(fp, ",\"kv_used_peak\":%lld,\"kv_unshared_mean\":", (long long)st->used_peak);
-    put_num(fp, st->unshared_mean);
-    fprintf(fp, ",\"recomputed_tokens\":%lld,\"retractions\":%lld,\"evicted_tokens\":%lld,"
-                "\"iterations\":%lld,\"flops\":",
-            (long long)st->recomputed_tokens, (long long)st->retractions,
-            (long long)st->evicted_tokens, (long long)st->iterations);
-    put_num(fp, st->linear_flops + st->attention_flops);
-    putc('}', fp);
+    etsim_sbuf_puts(sb, "{\"busy_s\":");
+    etsim_sbuf_double(sb, st->busy_s);
+    etsim_sbuf_printf(sb, ",\"kv_pool_tokens\":%lld,\"kv_used_mean\":", (long long)su->kv_pool_tokens);
+    etsim_sbuf_double(sb, st->used_mean);
+    etsim_sbuf_printf(sb, ",\"kv_used_peak\":%lld,\"kv_unshared_mean\":", (long long)st->used_peak);
+    etsim_sbuf_double(sb, st->unshared_mean);
+    etsim_sbuf_printf(sb, ",\"recomputed_tokens\":%lld,\"retractions\":%lld,\"evicted_tokens\":%lld,"
+                      "\"iterations\":%lld,\"flops\":",
+                      (long long)st->recomputed_tokens, (long long)st->retractions,
+                      (long long)st->evicted_tokens, (long long)st->iterations);
+    etsim_sbuf_double(sb, st->linear_flops + st->attention_flops);
+    etsim_sbuf_putc(sb, '}');
 }
 
 char *etsim_sweep_summarizer_finish(etsim_sweep_summarizer *s, size_t *len, etsim_err *err) {
@@ -384,34 +374,31 @@ char *etsim_sweep_summarizer_finish(etsim_sweep_summarizer *s, size_t *len, etsi
         etsim_errf(err, "config %s: %d of %d problems present", cf->hash, s->n, cf->count);
         return NULL;
     }
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *fp = open_memstream(&buf, &n);
-    if (!fp) abort();
+    etsim_sbuf line = {0}, *sb = &line;
     double np = s->n > 0 ? s->n : 1;
-    fprintf(fp, "{\"cfg\":\"%s\",\"summary\":{\"problems\":%d,\"accuracy\":{", cf->hash, s->n);
+    etsim_sbuf_printf(sb, "{\"cfg\":\"%s\",\"summary\":{\"problems\":%d,\"accuracy\":{", cf->hash, s->n);
     static const char *const vname[3] = {"weighted", "majority", "best"};
     for (int k = 0; k < 3; k++) {
-        fprintf(fp, "%s\"%s\":", k ? "," : "", vname[k]);
-        put_num(fp, (double)s->correct[k] * 100.0 / np);
+        etsim_sbuf_printf(sb, "%s\"%s\":", k ? "," : "", vname[k]);
+        etsim_sbuf_double(sb, (double)s->correct[k] * 100.0 / np);
     }
-    fputs("},\"counters\":", fp);
-    write_counters(fp, &s->sum);
-    fputs(",\"mean\":{\"model_calls\":", fp);
-    put_num(fp, (double)s->sum.model_calls / np);
-    fputs(",\"tokens_generated\":", fp);
-    put_num(fp, (double)s->sum.tokens_generated / np);
-    fputs(",\"kv_tokens\":", fp);
-    put_num(fp, (double)s->sum.kv_tokens / np);
-    fputs(",\"kv_shared_mean\":", fp);
-    put_num(fp, s->kv_shared_mean / np);
-    fputs(",\"kv_unshared_mean\":", fp);
-    put_num(fp, s->kv_unshared_mean / np);
-    fputs("},\"peak\":{\"kv_shared\":", fp);
-    put_num(fp, s->kv_shared_peak);
-    fputs(",\"kv_unshared\":", fp);
-    put_num(fp, s->kv_unshared_peak);
-    fputs("},\"gpu\":[", fp);
+    etsim_sbuf_puts(sb, "},\"counters\":");
+    write_counters(sb, &s->sum);
+    etsim_sbuf_puts(sb, ",\"mean\":{\"model_calls\":");
+    etsim_sbuf_double(sb, (double)s->sum.model_calls / np);
+    etsim_sbuf_puts(sb, ",\"tokens_generated\":");
+    etsim_sbuf_double(sb, (double)s->sum.tokens_generated / np);
+    etsim_sbuf_puts(sb, ",\"kv_tokens\":");
+    etsim_sbuf_double(sb, (double)s->sum.kv_tokens / np);
+    etsim_sbuf_puts(sb, ",\"kv_shared_mean\":");
+    etsim_sbuf_double(sb, s->kv_shared_mean / np);
+    etsim_sbuf_puts(sb, ",\"kv_unshared_mean\":");
+    etsim_sbuf_double(sb, s->kv_unshared_mean / np);
+    etsim_sbuf_puts(sb, "},\"peak\":{\"kv_shared\":");
+    etsim_sbuf_double(sb, s->kv_shared_peak);
+    etsim_sbuf_puts(sb, ",\"kv_unshared\":");
+    etsim_sbuf_double(sb, s->kv_unshared_peak);
+    etsim_sbuf_puts(sb, "},\"gpu\":[");
     for (int32_t gi = 0; gi < cf->n_gpus; gi++) {
         const etsim_sweep_gpu *gs = &s->g->gpus[cf->gpus[gi]];
         etsim_cost_config cc;
@@ -427,30 +414,27 @@ char *etsim_sweep_summarizer_finish(etsim_sweep_summarizer *s, size_t *len, etsi
         }
         const etsim_des_result *sim = &rep.sim;
         double mk = sim->makespan_s > 0 ? sim->makespan_s : 1e-300;
-        fprintf(fp, "%s{\"setting\":%s,\"makespan_s\":", gi ? "," : "", gs->canon);
-        put_num(fp, sim->makespan_s);
-        fputs(",\"problems_per_s\":", fp);
-        put_num(fp, (double)s->n / mk);
-        fputs(",\"tokens_per_s\":", fp);
-        put_num(fp, (double)sim->generated_tokens / mk);
-        fprintf(fp, ",\"generated_tokens\":%lld,\"scored_tokens\":%lld,\"flops\":",
-                (long long)sim->generated_tokens, (long long)sim->scored_tokens);
-        put_num(fp, sim->policy.linear_flops + sim->policy.attention_flops +
+        etsim_sbuf_printf(sb, "%s{\"setting\":%s,\"makespan_s\":", gi ? "," : "", gs->canon);
+        etsim_sbuf_double(sb, sim->makespan_s);
+        etsim_sbuf_puts(sb, ",\"problems_per_s\":");
+        etsim_sbuf_double(sb, (double)s->n / mk);
+        etsim_sbuf_puts(sb, ",\"tokens_per_s\":");
+        etsim_sbuf_double(sb, (double)sim->generated_tokens / mk);
+        etsim_sbuf_printf(sb, ",\"generated_tokens\":%lld,\"scored_tokens\":%lld,\"flops\":",
+                          (long long)sim->generated_tokens, (long long)sim->scored_tokens);
+        etsim_sbuf_double(sb, sim->policy.linear_flops + sim->policy.attention_flops +
                         sim->prm.linear_flops + sim->prm.attention_flops);
-        fprintf(fp, ",\"regime\":\"%s\"", etsim_cost_regime(&rep));
-        fputs(",\"policy\":", fp);
-        write_server(fp, &rep.policy, &sim->policy);
-        fputs(",\"prm\":", fp);
-        write_server(fp, &rep.prm, &sim->prm);
-        putc('}', fp);
+        etsim_sbuf_printf(sb, ",\"regime\":\"%s\"", etsim_cost_regime(&rep));
+        etsim_sbuf_puts(sb, ",\"policy\":");
+        write_server(sb, &rep.policy, &sim->policy);
+        etsim_sbuf_puts(sb, ",\"prm\":");
+        write_server(sb, &rep.prm, &sim->prm);
+        etsim_sbuf_putc(sb, '}');
         etsim_cost_report_free(&rep);
     }
-    fputs("]}}\n", fp);
-    fclose(fp);
-    *len = n;
-    return buf;
+    etsim_sbuf_puts(sb, "]}}\n");
+    return etsim_sbuf_take(sb, len);
 fail:
-    fclose(fp);
-    free(buf);
+    etsim_sbuf_free(sb);
     return NULL;
 }

@@ -24,17 +24,6 @@
 #include "sim/sweep/report.h"
 #include "sim/sweep/sweep.h"
 
-static void say(const etsim_paper_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void say(const etsim_paper_opts *o, const char *fmt, ...) {
-    if (!o->notice) return;
-    char msg[ETSIM_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    o->notice(o->notice_ctx, msg);
-}
-
 /* ---- sources ------------------------------------------------------------------------- */
 
 static int find_trace(const char *dir, const etsim_paper_setup *su, char **path) {
@@ -89,8 +78,8 @@ static int resolve_sources(const etsim_paper_opts *o, etsim_paper_source *src, e
         if (o->trace_dir) {
             char *path = NULL;
             if (!find_trace(o->trace_dir, su, &path)) {
-                say(o, "%s: no %s-%s.trace: the %s / %s rows are skipped", o->trace_dir,
-                    su->model_id, su->dataset_id, su->model_name, su->dataset_name);
+                etsim_notice_say(&o->notice, "%s: no %s-%s.trace: the %s / %s rows are skipped", o->trace_dir,
+                                 su->model_id, su->dataset_id, su->model_name, su->dataset_name);
                 continue;
             }
             char *abs = realpath(path, NULL);
@@ -273,14 +262,13 @@ static int run_grid(const etsim_paper_opts *o, const char *grid_text, const char
         so.progress = o->progress;
         so.progress_ctx = o->progress_ctx;
         so.notice = o->notice;
-        so.notice_ctx = o->notice_ctx;
         etsim_sweep_stats st;
         double t0 = etsim_now_s();
         rc = etsim_sweep_run(grid_text, strlen(grid_text), gpath, o->out_dir, &so, &st, err);
         *seconds = etsim_now_s() - t0;
         if (rc == 0) {
-            say(o, "%s: %lld units (%lld already done) in %.1f s", dpath, (long long)st.units,
-                (long long)st.units_present, *seconds);
+            etsim_notice_say(&o->notice, "%s: %lld units (%lld already done) in %.1f s", dpath, (long long)st.units,
+                             (long long)st.units_present, *seconds);
             if (!st.complete) rc = etsim_errf(err, "%s: incomplete after the run", dpath);
         }
     }
@@ -342,7 +330,8 @@ int etsim_paper_run(const etsim_paper_opts *o, FILE *table_out, etsim_paper_stat
         free(dir);
         if (lrc < 0) goto out;
     } else {
-        say(o, "no Llemma-34B / MATH500 source: Figure 2, Figure 3, Table 2 and Table 3 are skipped");
+        etsim_notice_say(&o->notice,
+                         "no Llemma-34B / MATH500 source: Figure 2, Figure 3, Table 2 and Table 3 are skipped");
     }
     etsim_paper_results res = {o, src, main_src, &main_rep, &tp_rep, &picks, ref, ref_path};
     st->seconds_total = etsim_now_s() - t0;

@@ -9,6 +9,7 @@
 
 #include <stdint.h>
 
+#include "sim/core/notice.h"
 #include "sim/core/progress.h"
 
 #define ETSIM_PAPER_N_SETUPS 4
@@ -52,8 +53,7 @@ typedef struct etsim_paper_opts {
     int force;                    /* discard previous results in OUT       */
     etsim_progress_fn progress;   /* the sweeps' units; NULL: none         */
     void *progress_ctx;
-    void (*notice)(void *ctx, const char *msg);
-    void *notice_ctx;
+    etsim_notice notice;          /* each step; zeroed: none                */
 } etsim_paper_opts;
 
 void etsim_paper_opts_init(etsim_paper_opts *o);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sim/core/sbuf.h"
+
 static int is_ets(const etsim_report_row *r) {
     return !strcmp(r->selector, "ets") || !strcmp(r->selector, "ets-kv");
 }

@@ -1,5 +1,5 @@
 /* sweep.c -- the sweep runner: output directory checks, resume from the
- * log, the task pool, per-config summaries, the canonical summary file and
+ * log, the tasks (run on sim/core/pool.h), per-config summaries, the canonical summary file and
  * shard merging (see sweep.h for the directory layout and guarantees).
  *
  * Determinism: a problem line is a pure function of (config, problem);
@@ -8,7 +8,7 @@
  * So nothing that reaches summary.jsonl depends on thread timing, on how
  * the work was split, or on where it was interrupted.
  *
- * Locking: one mutex guards the log, the unit table and the task counter.
+ * Locking: one mutex guards the log, the unit table and the task list.
  * Searches, line formatting and summaries (which may run the GPU
  * simulation) happen outside it. Between processes, DIR/sweep.lock
  * (sim/core/lock.h) is held from the directory checks to the end, so a second
@@ -27,6 +27,7 @@
 
 #include "sim/core/json.h"
 #include "sim/core/lock.h"
+#include "sim/core/pool.h"
 #include "sim/sweep/grid.h"
 #include "sim/sweep/log.h"
 #include "sim/sweep/metrics.h"
@@ -56,10 +57,9 @@ typedef struct run {
     etsim_sweep_log log;
     etsim_lock dir_lock;      /* DIR/sweep.lock, held for the whole run     */
     pthread_mutex_t lock;
-    pthread_cond_t more;      /* a task was queued or one finished         */
     task *tasks;              /* compute tasks, then finalize tasks queued  */
-    int64_t n_tasks, cap_tasks, next_task;  /* as configs complete        */
-    int in_flight;            /* tasks being run                           */
+    int64_t n_tasks, cap_tasks;             /* as configs complete        */
+    int64_t round0;           /* the running round's first task            */
     int failed;
     etsim_err err;
     etsim_progress prog;
@@ -67,18 +67,6 @@ typedef struct run {
 
 static int in_shard(const etsim_sweep_opts *o, int64_t u) {
     return o->shard_n <= 1 || u % o->shard_n == o->shard_i - 1;
-}
-
-static void notice(const etsim_sweep_opts *o, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void notice(const etsim_sweep_opts *o, const char *fmt, ...) {
-    if (!o->notice) return;
-    char msg[ETSIM_ERR_MAX];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    o->notice(o->notice_ctx, msg);
 }
 
 int etsim_sweep_parse_shard(const char *s, int *i, int *n, etsim_err *err) {
@@ -313,16 +301,13 @@ static void set_failed(run *r, const etsim_err *e) {
 static int finalize(run *r, int32_t ci, etsim_err *err) {
     const etsim_sweep_config *cf = &r->g.configs[ci];
     etsim_sweep_summarizer *s = etsim_sweep_summarizer_new(&r->g, cf);
-    char *buf = NULL;
-    size_t cap = 0, len = 0;
+    etsim_sbuf lb = {0}; /* one problem line at a time */
+    size_t len = 0;
     int rc = -1;
     for (int32_t k = 0; k < cf->count; k++) {
         int64_t u = r->cs[ci].unit0 + k;
         size_t n = (size_t)r->len[u];
-        if (n > cap) {
-            cap = n;
-            buf = etsim_realloc(buf, cap);
-        }
+        char *buf = etsim_sbuf_reserve(&lb, n);
         if (etsim_sweep_log_read(&r->log, r->off[u], n, buf, err) < 0) goto out;
         if (etsim_sweep_summarizer_add(s, buf, n, err) < 0) goto out;
     }
@@ -339,7 +324,7 @@ static int finalize(run *r, int32_t ci, etsim_err *err) {
     pthread_mutex_unlock(&r->lock);
     free(line);
 out:
-    free(buf);
+    etsim_sbuf_free(&lb);
     etsim_sweep_summarizer_free(s);
     return rc;
 }
@@ -406,7 +391,6 @@ static int run_task(run *r, const task *t, etsim_err *err) {
             task f = {-1, -1, ci, 0, NULL};
             pthread_mutex_lock(&r->lock);
             push_task(r, &f);
-            pthread_cond_signal(&r->more);
             pthread_mutex_unlock(&r->lock);
         }
     }
@@ -415,34 +399,37 @@ static int run_task(run *r, const task *t, etsim_err *err) {
     return rc;
 }
 
-/* Workers take tasks in order; a config's summary (which may run the GPU
- * simulation over all its problems, seconds) is queued when its last
- * problem lands, so summaries spread over the workers instead of trailing
- * on the one that finished the source. A worker leaves when nothing is
- * queued and nothing is running that could queue more. */
-static void *worker(void *arg) {
+/* Task round0 + item of the running round, a pool item. */
+static int task_item(void *arg, int64_t item, int thread) {
+    (void)thread;
     run *r = arg;
     pthread_mutex_lock(&r->lock);
-    for (;;) {
-        if (r->failed) break;
-        if (r->next_task >= r->n_tasks) {
-            if (r->in_flight == 0) break;
-            pthread_cond_wait(&r->more, &r->lock);
-            continue;
-        }
-        task t = r->tasks[r->next_task++]; /* by value: queueing may move the array */
-        r->in_flight++;
-        pthread_mutex_unlock(&r->lock);
-        etsim_err e = {{0}};
-        int rc = run_task(r, &t, &e);
-        pthread_mutex_lock(&r->lock);
-        if (rc < 0) set_failed(r, &e);
-        r->in_flight--;
-        pthread_cond_broadcast(&r->more);
-    }
-    pthread_cond_broadcast(&r->more);
+    task t = r->tasks[r->round0 + item]; /* by value: queueing may move the array */
+    int stop = r->failed;
     pthread_mutex_unlock(&r->lock);
-    return NULL;
+    if (stop) return -1;
+    etsim_err e = {{0}};
+    if (run_task(r, &t, &e) == 0) return 0;
+    pthread_mutex_lock(&r->lock);
+    set_failed(r, &e);
+    pthread_mutex_unlock(&r->lock);
+    return -1;
+}
+
+/* Run the queued tasks on the pool in rounds: the tasks planned (compute
+ * tasks, and summaries of configs complete already), then the summaries
+ * of the configs that round completed. A config's summary (which may run
+ * the GPU simulation over all its problems, seconds) can start only once
+ * its last problem landed; queued as a round of their own, the summaries
+ * spread over the workers instead of trailing on the one that finished
+ * the source. */
+static void run_tasks(run *r, int threads) {
+    r->round0 = 0;
+    while (!r->failed && r->round0 < r->n_tasks) {
+        int64_t end = r->n_tasks; /* no thread runs between rounds */
+        etsim_pool_run(end - r->round0, threads, task_item, r);
+        r->round0 = end;
+    }
 }
 
 /* ---- summary.jsonl -------------------------------------------------------------------- */
@@ -461,8 +448,7 @@ static int write_summary(run *r, etsim_err *err) {
     fprintf(af.fp, "{\"etsim_sweep_summary\":1,\"grid_hash\":\"%s\",\"configs\":%d,"
                    "\"units\":%lld,\"units_total\":%lld}\n",
             g->hash, g->n_configs, (long long)present, (long long)g->n_units);
-    char *buf = NULL;
-    size_t cap = 0;
+    etsim_sbuf lb = {0}; /* one line at a time */
     for (int32_t c = 0; c < g->n_configs; c++) {
         const cfg_state *cs = &r->cs[c];
         if (!cs->present) continue;
@@ -480,19 +466,16 @@ static int write_summary(run *r, etsim_err *err) {
                 off = cs->sum_off;
                 n = (size_t)cs->sum_len;
             }
-            if (n > cap) {
-                cap = n;
-                buf = etsim_realloc(buf, cap);
-            }
+            char *buf = etsim_sbuf_reserve(&lb, n);
             if (etsim_sweep_log_read(&r->log, off, n, buf, err) < 0) {
-                free(buf);
+                etsim_sbuf_free(&lb);
                 etsim_atomic_abort(&af);
                 return -1;
             }
             fwrite(buf, 1, n, af.fp);
         }
     }
-    free(buf);
+    etsim_sbuf_free(&lb);
     return etsim_atomic_commit(&af, err);
 }
 
@@ -508,7 +491,6 @@ static void run_free(run *r) {
     etsim_lock_release(&r->dir_lock);
     etsim_sweep_grid_free(&r->g);
     pthread_mutex_destroy(&r->lock);
-    pthread_cond_destroy(&r->more);
 }
 
 /* Set up state, open the log; the grid is parsed already. */
@@ -516,7 +498,6 @@ static int run_open(run *r, const etsim_sweep_opts *opt, etsim_sweep_stats *st, 
     r->opt = opt;
     r->st = st;
     pthread_mutex_init(&r->lock, NULL);
-    pthread_cond_init(&r->more, NULL);
     const etsim_sweep_grid *g = &r->g;
     r->cs = etsim_calloc((size_t)(g->n_configs > 0 ? g->n_configs : 1), sizeof *r->cs);
     r->off = etsim_malloc((size_t)(g->n_units > 0 ? g->n_units : 1) * sizeof *r->off);
@@ -533,8 +514,8 @@ static int run_open(run *r, const etsim_sweep_opts *opt, etsim_sweep_stats *st, 
     char *path = join(opt->out_dir, "results.jsonl");
     int rc = etsim_sweep_log_open(&r->log, path, on_line, r, &st->torn_bytes, err);
     if (rc == 0 && st->torn_bytes)
-        notice(opt, "%s: dropped a torn last line (%lld bytes) left by an interrupted run", path,
-               (long long)st->torn_bytes);
+        etsim_notice_say(&opt->notice, "%s: dropped a torn last line (%lld bytes) left by an interrupted run", path,
+                         (long long)st->torn_bytes);
     free(path);
     return rc;
 }
@@ -558,14 +539,7 @@ static int run_work(run *r, int compute, etsim_err *err) {
     }
     etsim_progress_start(&r->prog, "sweep units", todo, todo ? opt->progress : NULL,
                          opt->progress_ctx);
-    int threads = opt->threads < 1 ? 1 : opt->threads;
-    pthread_t *tids = etsim_calloc((size_t)threads, sizeof *tids);
-    int started = 0;
-    for (int i = 1; i < threads; i++)
-        if (pthread_create(&tids[started], NULL, worker, r) == 0) started++;
-    worker(r);
-    for (int i = 0; i < started; i++) pthread_join(tids[i], NULL);
-    free(tids);
+    run_tasks(r, opt->threads);
     etsim_progress_finish(&r->prog);
     etsim_err serr = {{0}};
     int sync_rc = etsim_sweep_log_sync(&r->log, &serr);
@@ -740,7 +714,7 @@ int etsim_sweep_merge(const char *const *shard_dirs, int n, const etsim_sweep_op
         int64_t torn = 0;
         int src = etsim_sweep_log_scan_file(path, on_shard_line, &m, &torn, err);
         if (src == 0 && torn)
-            notice(opt, "%s: skipped a torn last line (%lld bytes)", path, (long long)torn);
+            etsim_notice_say(&opt->notice, "%s: skipped a torn last line (%lld bytes)", path, (long long)torn);
         free(path);
         if (src < 0) goto out_run;
     }

@@ -26,6 +26,7 @@
 
 #include <stdint.h>
 
+#include "sim/core/notice.h"
 #include "sim/core/progress.h"
 #include "sim/core/util.h"
 
@@ -38,9 +39,7 @@ typedef struct etsim_sweep_opts {
     /* Units done of this run; NULL: none (the CLI draws a line). */
     etsim_progress_fn progress;
     void *progress_ctx;
-    /* One-line notices (torn line dropped, ...); may be NULL. */
-    void (*notice)(void *ctx, const char *msg);
-    void *notice_ctx;
+    etsim_notice notice;      /* torn line dropped, ...; zeroed: none     */
 } etsim_sweep_opts;
 
 typedef struct etsim_sweep_stats {

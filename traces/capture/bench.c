@@ -15,7 +15,7 @@
 #include <time.h>
 
 #include "traces/capture/http.h"
-#include "traces/capture/jbuf.h"
+#include "sim/core/sbuf.h"
 #include "traces/capture/loopback.h"
 #include "traces/capture/parse.h"
 
@@ -31,14 +31,14 @@ typedef struct bench_state {
 static void on_done(void *ctx, const char *body, size_t len, const etsim_err *failure);
 
 static void send_one(bench_state *b) {
-    etsim_jbuf j = {0};
-    etsim_jbuf_raw(&j, "{\"model\":\"bench\",\"prompt\":");
-    etsim_jbuf_str(&j, b->prompt);
-    etsim_jbuf_printf(&j, ",\"n\":4,\"max_tokens\":256,\"temperature\":1,\"top_p\":1,"
+    etsim_sbuf j = {0};
+    etsim_sbuf_puts(&j, "{\"model\":\"bench\",\"prompt\":");
+    etsim_sbuf_json_string_mode(&j, b->prompt, ETSIM_JSON_BYTES);
+    etsim_sbuf_printf(&j, ",\"n\":4,\"max_tokens\":256,\"temperature\":1,\"top_p\":1,"
                           "\"stop\":[\"\\n\\n\"],\"seed\":%lld,\"logprobs\":1}",
                       (long long)b->sent);
     size_t len;
-    char *body = etsim_jbuf_take(&j, &len);
+    char *body = etsim_sbuf_take(&j, &len);
     b->sent++;
     etsim_http_post_owned(b->h, "policy", b->url, body, len, on_done, b);
 }
@@ -62,20 +62,20 @@ static void on_done(void *ctx, const char *body, size_t len, const etsim_err *fa
 }
 
 static char *canned_reply(void) {
-    etsim_jbuf j = {0};
-    etsim_jbuf_raw(&j, "{\"id\":\"cmpl-bench\",\"object\":\"text_completion\",\"model\":\"bench\",\"choices\":[");
+    etsim_sbuf j = {0};
+    etsim_sbuf_puts(&j, "{\"id\":\"cmpl-bench\",\"object\":\"text_completion\",\"model\":\"bench\",\"choices\":[");
     for (int c = 0; c < 4; c++) {
-        if (c) etsim_jbuf_raw(&j, ",");
-        etsim_jbuf_printf(&j, "{\"index\":%d,\"text\":\"", c);
-        for (int t = 0; t < 60; t++) etsim_jbuf_raw(&j, "tok ");
-        etsim_jbuf_raw(&j, "\",\"logprobs\":{\"tokens\":[");
-        for (int t = 0; t < 60; t++) etsim_jbuf_raw(&j, t ? ",\"tok \"" : "\"tok \"");
-        etsim_jbuf_raw(&j, "],\"token_logprobs\":[");
-        for (int t = 0; t < 60; t++) etsim_jbuf_raw(&j, t ? ",-0.25" : "-0.25");
-        etsim_jbuf_raw(&j, "]},\"finish_reason\":\"stop\",\"stop_reason\":\"\\n\\n\"}");
+        if (c) etsim_sbuf_puts(&j, ",");
+        etsim_sbuf_printf(&j, "{\"index\":%d,\"text\":\"", c);
+        for (int t = 0; t < 60; t++) etsim_sbuf_puts(&j, "tok ");
+        etsim_sbuf_puts(&j, "\",\"logprobs\":{\"tokens\":[");
+        for (int t = 0; t < 60; t++) etsim_sbuf_puts(&j, t ? ",\"tok \"" : "\"tok \"");
+        etsim_sbuf_puts(&j, "],\"token_logprobs\":[");
+        for (int t = 0; t < 60; t++) etsim_sbuf_puts(&j, t ? ",-0.25" : "-0.25");
+        etsim_sbuf_puts(&j, "]},\"finish_reason\":\"stop\",\"stop_reason\":\"\\n\\n\"}");
     }
-    etsim_jbuf_raw(&j, "],\"usage\":{\"prompt_tokens\":400,\"completion_tokens\":240,\"total_tokens\":640}}");
-    return etsim_jbuf_take(&j, NULL);
+    etsim_sbuf_puts(&j, "],\"usage\":{\"prompt_tokens\":400,\"completion_tokens\":240,\"total_tokens\":640}}");
+    return etsim_sbuf_take(&j, NULL);
 }
 
 static double thread_cpu_s(void) {

@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "traces/capture/http.h"
-#include "traces/capture/jbuf.h"
+#include "sim/core/sbuf.h"
 #include "traces/capture/parse.h"
 #include "traces/trace.h"
 
@@ -80,17 +80,17 @@ static int http_embed(backend *b, char *const *texts, int32_t n, float *out, ets
     batch *bt = etsim_calloc((size_t)(nb ? nb : 1), sizeof *bt);
     for (int32_t k = 0; k < nb; k++) {
         int32_t lo = k * b->batch, m = n - lo < b->batch ? n - lo : b->batch;
-        etsim_jbuf j = {0};
-        etsim_jbuf_raw(&j, "{\"model\":");
-        etsim_jbuf_str(&j, b->model);
-        etsim_jbuf_raw(&j, ",\"encoding_format\":\"float\",\"input\":[");
+        etsim_sbuf j = {0};
+        etsim_sbuf_puts(&j, "{\"model\":");
+        etsim_sbuf_json_string_mode(&j, b->model, ETSIM_JSON_BYTES);
+        etsim_sbuf_puts(&j, ",\"encoding_format\":\"float\",\"input\":[");
         for (int32_t i = 0; i < m; i++) {
-            if (i) etsim_jbuf_raw(&j, ",");
-            etsim_jbuf_str(&j, texts[lo + i]);
+            if (i) etsim_sbuf_puts(&j, ",");
+            etsim_sbuf_json_string_mode(&j, texts[lo + i], ETSIM_JSON_BYTES);
         }
-        etsim_jbuf_raw(&j, "]}");
+        etsim_sbuf_puts(&j, "]}");
         size_t len;
-        char *body = etsim_jbuf_take(&j, &len);
+        char *body = etsim_sbuf_take(&j, &len);
         bt[k].b = b;
         bt[k].n = m;
         etsim_http_post_owned(b->h, "embedder", b->url, body, len, on_batch, &bt[k]);

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "sim/core/sbuf.h"
+
 struct etsim_http_req {
     etsim_http_req *next;
     const char *label;
@@ -30,8 +32,7 @@ struct etsim_http_req {
     double due_s;            /* retry list: when to start again           */
     size_t max_reply;
     CURL *easy;
-    char *resp;
-    size_t resp_len, resp_cap;
+    etsim_sbuf resp;
     int too_big;
 };
 
@@ -132,7 +133,7 @@ etsim_http *etsim_http_new(const etsim_http_opts *opts) {
 static void req_free(etsim_http_req *r) {
     free(r->url);
     free(r->body);
-    free(r->resp);
+    etsim_sbuf_free(&r->resp);
     free(r);
 }
 
@@ -205,19 +206,11 @@ void etsim_http_get_stats(const etsim_http *h, etsim_http_stats *s) { *s = h->st
 static size_t on_write(char *data, size_t size, size_t nmemb, void *userp) {
     etsim_http_req *r = userp;
     size_t n = size * nmemb;
-    if (r->max_reply && r->resp_len + n > r->max_reply) {
+    if (r->max_reply && (size_t)r->resp.len + n > r->max_reply) {
         r->too_big = 1;
         return 0;
     }
-    if (r->resp_len + n + 1 > r->resp_cap) {
-        size_t cap = r->resp_cap ? r->resp_cap : 4096;
-        while (cap < r->resp_len + n + 1) cap *= 2;
-        r->resp = etsim_realloc(r->resp, cap);
-        r->resp_cap = cap;
-    }
-    memcpy(r->resp + r->resp_len, data, n);
-    r->resp_len += n;
-    r->resp[r->resp_len] = 0;
+    etsim_sbuf_put(&r->resp, data, n);
     return n;
 }
 
@@ -229,7 +222,7 @@ static void start_one(etsim_http *h, etsim_http_req *r) {
     }
     curl_easy_reset(e);
     r->easy = e;
-    r->resp_len = 0;
+    r->resp.len = 0; /* a retry starts the reply afresh */
     r->too_big = 0;
     r->attempt++;
     curl_easy_setopt(e, CURLOPT_URL, r->url);
@@ -293,7 +286,7 @@ void etsim_http_excerpt(char *buf, size_t cap, const char *s, size_t len, size_t
 static void fail_msg(etsim_err *err, const etsim_http_req *r, const char *why) {
     char req[200] = "", rep[240] = "";
     etsim_http_excerpt(req, sizeof req, r->body, r->body_len, 150);
-    etsim_http_excerpt(rep, sizeof rep, r->resp, r->resp_len, 200);
+    etsim_http_excerpt(rep, sizeof rep, r->resp.data, (size_t)r->resp.len, 200);
     etsim_errf(err, "%s %s: %s after %d attempt%s; request '%s'; reply '%s'", r->label, r->url,
                why, r->attempt, r->attempt == 1 ? "" : "s", req, rep);
 }
@@ -329,17 +322,14 @@ static int finish_one(etsim_http *h, CURL *e, CURLcode rc) {
     h->pool[h->n_pool++] = e;
     h->in_flight--;
     r->easy = NULL;
-    h->st.bytes_in += (int64_t)r->resp_len;
+    h->st.bytes_in += r->resp.len;
 
     char why[128];
     int transient = 0;
     if (rc == CURLE_OK && status >= 200 && status < 300) {
         h->st.requests++;
-        if (!r->resp) {
-            r->resp = etsim_malloc(1);
-            r->resp[0] = 0;
-        }
-        r->done(r->ctx, r->resp, r->resp_len, NULL);
+        etsim_sbuf_reserve(&r->resp, 0); /* "" rather than NULL for an empty reply */
+        r->done(r->ctx, r->resp.data, (size_t)r->resp.len, NULL);
         req_free(r);
         return 1;
     }

@@ -67,12 +67,13 @@ lv_job *lv_job_new(lv_live *L, lv_ctx *cx, etsim_tree *t, int32_t node, int32_t 
         j->steps[k] = etsim_strdup(s ? s : "");
     }
     /* The policy prompt, rendered once (follow-up requests reuse it). */
-    etsim_jbuf b = {0};
+    etsim_sbuf b = {0};
     const etsim_live_config *c = &L->cfg;
     const char *q = t->prob.question ? t->prob.question : "";
-    etsim_jbuf_qtemplate(&b, c->prompt_template, "{question}", q);
-    for (int k = 0; k < j->n_steps; k++) etsim_jbuf_qtemplate(&b, c->step_template, "{step}", j->steps[k]);
-    j->prompt = etsim_jbuf_take(&b, &j->prompt_len);
+    etsim_sbuf_json_template(&b, c->prompt_template, "{question}", q, ETSIM_JSON_BYTES);
+    for (int k = 0; k < j->n_steps; k++)
+        etsim_sbuf_json_template(&b, c->step_template, "{step}", j->steps[k], ETSIM_JSON_BYTES);
+    j->prompt = etsim_sbuf_take(&b, &j->prompt_len);
     return j;
 }
 
@@ -132,37 +133,37 @@ static void send(lv_job *j, int kind, int32_t idx, int32_t count, const char *ur
 
 static void send_policy(lv_job *j, int32_t idx, int32_t count) {
     const etsim_live_config *c = &j->L->cfg;
-    etsim_jbuf b = {0};
-    etsim_jbuf_raw(&b, "{\"model\":");
-    etsim_jbuf_str(&b, j->L->policy_model);
-    etsim_jbuf_raw(&b, ",\"prompt\":\"");
-    etsim_jbuf_mem(&b, j->prompt, j->prompt_len);
-    etsim_jbuf_printf(&b, "\",\"n\":%d,\"max_tokens\":%d,", (int)count, (int)c->max_step_tokens);
+    etsim_sbuf b = {0};
+    etsim_sbuf_puts(&b, "{\"model\":");
+    etsim_sbuf_json_string_mode(&b, j->L->policy_model, ETSIM_JSON_BYTES);
+    etsim_sbuf_puts(&b, ",\"prompt\":\"");
+    etsim_sbuf_put(&b, j->prompt, j->prompt_len);
+    etsim_sbuf_printf(&b, "\",\"n\":%d,\"max_tokens\":%d,", (int)count, (int)c->max_step_tokens);
     char num[32];
     etsim_fmt_double(num, c->temperature);
-    etsim_jbuf_printf(&b, "\"temperature\":%s,", num);
+    etsim_sbuf_printf(&b, "\"temperature\":%s,", num);
     etsim_fmt_double(num, c->top_p);
-    etsim_jbuf_printf(&b, "\"top_p\":%s,\"stop\":[", num);
+    etsim_sbuf_printf(&b, "\"top_p\":%s,\"stop\":[", num);
     for (int i = 0; i < c->n_stop; i++) {
-        if (i) etsim_jbuf_raw(&b, ",");
-        etsim_jbuf_str(&b, c->stop[i]);
+        if (i) etsim_sbuf_puts(&b, ",");
+        etsim_sbuf_json_string_mode(&b, c->stop[i], ETSIM_JSON_BYTES);
     }
-    etsim_jbuf_raw(&b, "]");
+    etsim_sbuf_puts(&b, "]");
     if (c->send_seed)
-        etsim_jbuf_printf(&b, ",\"seed\":%u", (unsigned)request_seed(j, j->k0 + idx));
+        etsim_sbuf_printf(&b, ",\"seed\":%u", (unsigned)request_seed(j, j->k0 + idx));
     /* Logprobs also for llama.cpp (how an EOS is told from a stop word)
      * and for n > 1 (the evidence that identical siblings were not drawn
      * independently, identical_siblings). */
     if (c->token_count == ETSIM_TOKENS_LOGPROBS || c->policy_server == ETSIM_SRV_LLAMACPP ||
         count > 1)
-        etsim_jbuf_raw(&b, ",\"logprobs\":1");
+        etsim_sbuf_puts(&b, ",\"logprobs\":1");
     if (c->policy_extra && strlen(c->policy_extra) > 2) {
-        etsim_jbuf_raw(&b, ",");
-        etsim_jbuf_mem(&b, c->policy_extra + 1, strlen(c->policy_extra) - 2);
+        etsim_sbuf_puts(&b, ",");
+        etsim_sbuf_put(&b, c->policy_extra + 1, strlen(c->policy_extra) - 2);
     }
-    etsim_jbuf_raw(&b, "}");
+    etsim_sbuf_puts(&b, "}");
     size_t len;
-    char *body = etsim_jbuf_take(&b, &len);
+    char *body = etsim_sbuf_take(&b, &len);
     send(j, CALL_POLICY, idx, count, j->L->completions_url, body, len);
 }
 
@@ -203,43 +204,43 @@ static void send_scoring(lv_job *j) {
             /* The child's generated tokens: its text and the stop string
              * that ended it (an EOS adds one token, on_tokenize). */
             const lv_kid *k = &j->kids[i];
-            etsim_jbuf b = {0};
-            etsim_jbuf_raw(&b, "{\"model\":");
-            etsim_jbuf_str(&b, L->policy_model);
-            etsim_jbuf_raw(&b, lcpp ? ",\"content\":\"" : ",\"prompt\":\"");
-            etsim_jbuf_qpart(&b, k->text, strlen(k->text));
-            if (k->stop_str) etsim_jbuf_qpart(&b, k->stop_str, strlen(k->stop_str));
-            etsim_jbuf_raw(&b, lcpp ? "\",\"add_special\":false}" : "\",\"add_special_tokens\":false}");
+            etsim_sbuf b = {0};
+            etsim_sbuf_puts(&b, "{\"model\":");
+            etsim_sbuf_json_string_mode(&b, L->policy_model, ETSIM_JSON_BYTES);
+            etsim_sbuf_puts(&b, lcpp ? ",\"content\":\"" : ",\"prompt\":\"");
+            etsim_sbuf_json_escape(&b, k->text, strlen(k->text), ETSIM_JSON_BYTES);
+            if (k->stop_str) etsim_sbuf_json_escape(&b, k->stop_str, strlen(k->stop_str), ETSIM_JSON_BYTES);
+            etsim_sbuf_puts(&b, lcpp ? "\",\"add_special\":false}" : "\",\"add_special_tokens\":false}");
             size_t len;
-            char *body = etsim_jbuf_take(&b, &len);
+            char *body = etsim_sbuf_take(&b, &len);
             send(j, CALL_TOKENIZE, i, 1, c->tokenize_url, body, len);
         }
         if (j->node == 0 && j->prompt_tokens < 0) {
-            etsim_jbuf b = {0};
-            etsim_jbuf_raw(&b, "{\"model\":");
-            etsim_jbuf_str(&b, L->policy_model);
-            etsim_jbuf_raw(&b, lcpp ? ",\"content\":\"" : ",\"prompt\":\"");
-            etsim_jbuf_mem(&b, j->prompt, j->prompt_len);
-            etsim_jbuf_raw(&b, lcpp ? "\",\"add_special\":true}" : "\"}");
+            etsim_sbuf b = {0};
+            etsim_sbuf_puts(&b, "{\"model\":");
+            etsim_sbuf_json_string_mode(&b, L->policy_model, ETSIM_JSON_BYTES);
+            etsim_sbuf_puts(&b, lcpp ? ",\"content\":\"" : ",\"prompt\":\"");
+            etsim_sbuf_put(&b, j->prompt, j->prompt_len);
+            etsim_sbuf_puts(&b, lcpp ? "\",\"add_special\":true}" : "\"}");
             size_t len;
-            char *body = etsim_jbuf_take(&b, &len);
+            char *body = etsim_sbuf_take(&b, &len);
             send(j, CALL_TOKENIZE, -1, 1, c->tokenize_url, body, len);
         }
     }
     if (L->embed_endpoint) {
         for (int32_t i = 0; i < m; i += c->embed_batch) {
             int32_t n = m - i < c->embed_batch ? m - i : c->embed_batch;
-            etsim_jbuf b = {0};
-            etsim_jbuf_raw(&b, "{\"model\":");
-            etsim_jbuf_str(&b, L->embed_model);
-            etsim_jbuf_raw(&b, ",\"encoding_format\":\"float\",\"input\":[");
+            etsim_sbuf b = {0};
+            etsim_sbuf_puts(&b, "{\"model\":");
+            etsim_sbuf_json_string_mode(&b, L->embed_model, ETSIM_JSON_BYTES);
+            etsim_sbuf_puts(&b, ",\"encoding_format\":\"float\",\"input\":[");
             for (int32_t k = 0; k < n; k++) {
-                if (k) etsim_jbuf_raw(&b, ",");
-                etsim_jbuf_str(&b, j->kids[i + k].text);
+                if (k) etsim_sbuf_puts(&b, ",");
+                etsim_sbuf_json_string_mode(&b, j->kids[i + k].text, ETSIM_JSON_BYTES);
             }
-            etsim_jbuf_raw(&b, "]}");
+            etsim_sbuf_puts(&b, "]}");
             size_t len;
-            char *body = etsim_jbuf_take(&b, &len);
+            char *body = etsim_sbuf_take(&b, &len);
             send(j, CALL_EMBED, i, n, L->embed_endpoint, body, len);
         }
     }

@@ -19,12 +19,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "sim/core/sbuf.h"
+
 #define MAX_CLIENTS 1024
 
 typedef struct client {
     int fd;
-    char *buf;
-    size_t len, cap;
+    etsim_sbuf in;       /* bytes received and not yet answered */
     char buf_req[256];   /* the current request's first line */
     size_t req_len;
 } client;
@@ -44,7 +45,7 @@ struct etsim_loopback {
 
 static void client_close(etsim_loopback *s, int i) {
     close(s->clients[i].fd);
-    free(s->clients[i].buf);
+    etsim_sbuf_free(&s->clients[i].in);
     s->clients[i] = s->clients[--s->n_clients];
 }
 
@@ -80,22 +81,24 @@ static char *find_blank_line(char *p, size_t n) {
  * the connection must be closed. */
 static int serve_buffer(etsim_loopback *s, client *c) {
     for (;;) {
-        char *end = find_blank_line(c->buf, c->len);
+        char *buf = c->in.data;
+        size_t len = (size_t)c->in.len;
+        char *end = find_blank_line(buf, len);
         if (!end) return 0;
-        size_t head_len = (size_t)(end - c->buf) + 4, body_len = 0;
-        for (char *p = c->buf; p < end; p++) {
-            if ((p == c->buf || p[-1] == '\n') && !strncasecmp(p, "content-length:", 15)) {
+        size_t head_len = (size_t)(end - buf) + 4, body_len = 0;
+        for (char *p = buf; p < end; p++) {
+            if ((p == buf || p[-1] == '\n') && !strncasecmp(p, "content-length:", 15)) {
                 body_len = (size_t)strtoul(p + 15, NULL, 10);
                 break;
             }
         }
-        if (c->len < head_len + body_len) return 0;
-        char *eol = memchr(c->buf, '\n', head_len);
-        c->req_len = eol ? (size_t)(eol - c->buf) : 0;
+        if (len < head_len + body_len) return 0;
+        char *eol = memchr(buf, '\n', head_len);
+        c->req_len = eol ? (size_t)(eol - buf) : 0;
         if (c->req_len > sizeof c->buf_req) c->req_len = sizeof c->buf_req;
-        memcpy(c->buf_req, c->buf, c->req_len);
-        memmove(c->buf, c->buf + head_len + body_len, c->len - head_len - body_len);
-        c->len -= head_len + body_len;
+        memcpy(c->buf_req, buf, c->req_len);
+        memmove(buf, buf + head_len + body_len, len - head_len - body_len);
+        c->in.len -= (int64_t)(head_len + body_len);
         int64_t k = __atomic_add_fetch(&s->requests, 1, __ATOMIC_RELAXED);
         const etsim_loopback_opts *o = &s->o;
         if (o->drop_every > 0 && k % o->drop_every == 0) return -1;
@@ -142,16 +145,13 @@ static void *serve(void *arg) {
         for (int i = n - 1; i >= 0; i--) {
             if (!pf[2 + i].revents) continue;
             client *c = &s->clients[i];
-            if (c->cap - c->len < 65536) {
-                c->cap = c->cap ? c->cap * 2 : 131072;
-                c->buf = etsim_realloc(c->buf, c->cap);
-            }
-            ssize_t r = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
+            char *at = etsim_sbuf_reserve(&c->in, 65536);
+            ssize_t r = recv(c->fd, at, (size_t)(c->in.cap - c->in.len - 1), 0);
             if (r <= 0) {
                 client_close(s, i);
                 continue;
             }
-            c->len += (size_t)r;
+            etsim_sbuf_added(&c->in, (size_t)r);
             if (serve_buffer(s, c) < 0) client_close(s, i);
         }
         if (pf[1].revents & POLLIN) {

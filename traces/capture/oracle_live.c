@@ -207,12 +207,12 @@ static int probe_servers(lv_live *L, etsim_err *err) {
     if (identify_servers(L, &p[0], &p[1], err) < 0) goto done;
     if (urls[3]) {
         if (model_name(c->embed_model, &p[2], what[2], urls[2], &L->embed_model, err) < 0) goto done;
-        etsim_jbuf b = {0};
-        etsim_jbuf_raw(&b, "{\"model\":");
-        etsim_jbuf_str(&b, L->embed_model);
-        etsim_jbuf_raw(&b, ",\"encoding_format\":\"float\",\"input\":[\"probe\"]}");
+        etsim_sbuf b = {0};
+        etsim_sbuf_puts(&b, "{\"model\":");
+        etsim_sbuf_json_string_mode(&b, L->embed_model, ETSIM_JSON_BYTES);
+        etsim_sbuf_puts(&b, ",\"encoding_format\":\"float\",\"input\":[\"probe\"]}");
         size_t len;
-        char *body = etsim_jbuf_take(&b, &len);
+        char *body = etsim_sbuf_take(&b, &len);
         etsim_http_post_owned(L->http, "probe", urls[3], body, len, on_probe, &p[3]);
         if (run_probes(L, p + 3, 1) < 0 || !p[3].ok) {
             etsim_errf(err, "%s unreachable: %s", what[3], p[3].done ? p[3].err.msg : urls[3]);

@@ -23,7 +23,7 @@
 
 #include <stddef.h>
 
-#include "traces/capture/jbuf.h"
+#include "sim/core/sbuf.h"
 #include "traces/capture/live.h"
 
 /* The shape of the first PRM reply (form of the top list, ids or texts, a

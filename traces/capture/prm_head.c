@@ -24,12 +24,12 @@
 
 static char *head_request(const etsim_live_config *c, const char *model, const char *question,
                           const char *const *steps, int n, size_t *len) {
-    etsim_jbuf b = {0};
-    etsim_jbuf_raw(&b, "{\"model\":");
-    etsim_jbuf_str(&b, model);
+    etsim_sbuf b = {0};
+    etsim_sbuf_puts(&b, "{\"model\":");
+    etsim_sbuf_json_string_mode(&b, model, ETSIM_JSON_BYTES);
     if (c->prm_pooling_task) {
-        etsim_jbuf_raw(&b, ",\"task\":");
-        etsim_jbuf_str(&b, c->prm_pooling_task);
+        etsim_sbuf_puts(&b, ",\"task\":");
+        etsim_sbuf_json_string_mode(&b, c->prm_pooling_task, ETSIM_JSON_BYTES);
     }
     /* The means read the head's raw outputs, but vLLM applies the task's
      * activation by default for (token_)classify -- a sigmoid for one
@@ -37,13 +37,13 @@ static char *head_request(const etsim_live_config *c, const char *model, const c
      * _set_default_parameters) -- and sigmoid-mean would then squash an
      * already squashed value into (0.5, 0.73). "first" reads the STEP
      * pooler's probabilities, activation included. */
-    if (strcmp(c->prm_transform, "first")) etsim_jbuf_raw(&b, ",\"use_activation\":false");
-    etsim_jbuf_raw(&b, ",\"input\":");
-    etsim_jbuf_qopen(&b);
+    if (strcmp(c->prm_transform, "first")) etsim_sbuf_puts(&b, ",\"use_activation\":false");
+    etsim_sbuf_puts(&b, ",\"input\":");
+    etsim_sbuf_putc(&b, '"');
     etsim_live_prm_path_text(&b, c, question, steps, n);
-    etsim_jbuf_qclose(&b);
-    etsim_jbuf_raw(&b, "}");
-    return etsim_jbuf_take(&b, len);
+    etsim_sbuf_putc(&b, '"');
+    etsim_sbuf_puts(&b, "}");
+    return etsim_sbuf_take(&b, len);
 }
 
 static int head_score(const etsim_live_config *c, const char *body, size_t len, double *score,

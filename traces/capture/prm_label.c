@@ -75,16 +75,16 @@ int etsim_live_prm_label_score(const etsim_live_config *c, const char *body, siz
     return 1;
 }
 
-void etsim_live_prm_path_text(etsim_jbuf *b, const etsim_live_config *c, const char *question,
+void etsim_live_prm_path_text(etsim_sbuf *b, const etsim_live_config *c, const char *question,
                               const char *const *steps, int n) {
-    etsim_jbuf_qtemplate(b, c->prm_question_template, "{question}", question);
+    etsim_sbuf_json_template(b, c->prm_question_template, "{question}", question, ETSIM_JSON_BYTES);
     for (int i = 0; i < n; i++) {
-        if (i) etsim_jbuf_qpart(b, c->prm_step_join, strlen(c->prm_step_join));
-        etsim_jbuf_qtemplate(b, c->prm_step_template, "{step}", steps[i]);
+        if (i) etsim_sbuf_json_escape(b, c->prm_step_join, strlen(c->prm_step_join), ETSIM_JSON_BYTES);
+        etsim_sbuf_json_template(b, c->prm_step_template, "{step}", steps[i], ETSIM_JSON_BYTES);
     }
 }
 
-void etsim_live_prm_ids_field(etsim_jbuf *b, const etsim_live_config *c) {
+void etsim_live_prm_ids_field(etsim_sbuf *b, const etsim_live_config *c) {
     if (c->n_plus_ids && c->prm_server != ETSIM_SRV_LLAMACPP)
-        etsim_jbuf_raw(b, ",\"return_tokens_as_token_ids\":true");
+        etsim_sbuf_puts(b, ",\"return_tokens_as_token_ids\":true");
 }

@@ -25,13 +25,13 @@ int etsim_live_prm_label_score(const etsim_live_config *c, const char *body, siz
                                etsim_err *err);
 /* Write the PRM path text (question template, then each step through the
  * step template, joined) as the inside of a JSON string. */
-void etsim_live_prm_path_text(etsim_jbuf *b, const etsim_live_config *c, const char *question,
+void etsim_live_prm_path_text(etsim_sbuf *b, const etsim_live_config *c, const char *question,
                               const char *const *steps, int n);
 /* Fill err like etsim_errf and return ETSIM_PRM_REFUSED. */
 int etsim_live_prm_refuse(etsim_err *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* ,"return_tokens_as_token_ids":true when the labels are ids and the PRM
  * server reads that field (vLLM; llama.cpp names ids unasked). */
-void etsim_live_prm_ids_field(etsim_jbuf *b, const etsim_live_config *c);
+void etsim_live_prm_ids_field(etsim_sbuf *b, const etsim_live_config *c);
 
 #endif

@@ -13,25 +13,25 @@
 static char *rlhflow_request(const etsim_live_config *c, const char *model,
                              const char *question, const char *const *steps, int n,
                              size_t *len) {
-    etsim_jbuf b = {0};
-    etsim_jbuf_raw(&b, "{\"model\":");
-    etsim_jbuf_str(&b, model);
-    etsim_jbuf_raw(&b, ",\"messages\":[");
+    etsim_sbuf b = {0};
+    etsim_sbuf_puts(&b, "{\"model\":");
+    etsim_sbuf_json_string_mode(&b, model, ETSIM_JSON_BYTES);
+    etsim_sbuf_puts(&b, ",\"messages\":[");
     for (int i = 0; i < n; i++) {
-        if (i) etsim_jbuf_raw(&b, ",{\"role\":\"assistant\",\"content\":\"+\"},");
-        etsim_jbuf_raw(&b, "{\"role\":\"user\",\"content\":");
-        etsim_jbuf_qopen(&b);
-        if (i == 0) etsim_jbuf_qtemplate(&b, c->prm_question_template, "{question}", question);
-        etsim_jbuf_qpart(&b, steps[i], strlen(steps[i]));
-        etsim_jbuf_qclose(&b);
-        etsim_jbuf_raw(&b, "}");
+        if (i) etsim_sbuf_puts(&b, ",{\"role\":\"assistant\",\"content\":\"+\"},");
+        etsim_sbuf_puts(&b, "{\"role\":\"user\",\"content\":");
+        etsim_sbuf_putc(&b, '"');
+        if (i == 0) etsim_sbuf_json_template(&b, c->prm_question_template, "{question}", question, ETSIM_JSON_BYTES);
+        etsim_sbuf_json_escape(&b, steps[i], strlen(steps[i]), ETSIM_JSON_BYTES);
+        etsim_sbuf_putc(&b, '"');
+        etsim_sbuf_puts(&b, "}");
     }
-    etsim_jbuf_printf(&b, "],\"max_tokens\":1,\"temperature\":0,\"logprobs\":true,"
+    etsim_sbuf_printf(&b, "],\"max_tokens\":1,\"temperature\":0,\"logprobs\":true,"
                           "\"top_logprobs\":%d",
                       (int)c->prm_top_logprobs);
     etsim_live_prm_ids_field(&b, c);
-    etsim_jbuf_raw(&b, "}");
-    return etsim_jbuf_take(&b, len);
+    etsim_sbuf_puts(&b, "}");
+    return etsim_sbuf_take(&b, len);
 }
 
 const etsim_live_prm etsim_live_prm_rlhflow = {

@@ -8,18 +8,18 @@
 static char *shepherd_request(const etsim_live_config *c, const char *model,
                               const char *question, const char *const *steps, int n,
                               size_t *len) {
-    etsim_jbuf b = {0};
-    etsim_jbuf_raw(&b, "{\"model\":");
-    etsim_jbuf_str(&b, model);
-    etsim_jbuf_raw(&b, ",\"prompt\":");
-    etsim_jbuf_qopen(&b);
+    etsim_sbuf b = {0};
+    etsim_sbuf_puts(&b, "{\"model\":");
+    etsim_sbuf_json_string_mode(&b, model, ETSIM_JSON_BYTES);
+    etsim_sbuf_puts(&b, ",\"prompt\":");
+    etsim_sbuf_putc(&b, '"');
     etsim_live_prm_path_text(&b, c, question, steps, n);
-    etsim_jbuf_qclose(&b);
-    etsim_jbuf_printf(&b, ",\"max_tokens\":1,\"temperature\":0,\"logprobs\":%d",
+    etsim_sbuf_putc(&b, '"');
+    etsim_sbuf_printf(&b, ",\"max_tokens\":1,\"temperature\":0,\"logprobs\":%d",
                       (int)c->prm_top_logprobs);
     etsim_live_prm_ids_field(&b, c);
-    etsim_jbuf_raw(&b, "}");
-    return etsim_jbuf_take(&b, len);
+    etsim_sbuf_puts(&b, "}");
+    return etsim_sbuf_take(&b, len);
 }
 
 const etsim_live_prm etsim_live_prm_shepherd = {
