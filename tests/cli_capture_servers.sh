@@ -179,6 +179,55 @@ ok "llama.cpp, split stop word"
     fail "llama.cpp split stop word: EOS count $(header_count "$DIR/lcsplit.trace" eos), want $(header_count "$DIR/vtext.trace" eos)"
 stop_server "$SRV"
 
+# ---- the audit's second pass (traces/capture/README.md, "Checked against") ----------------
+# SGLang's /tokenize (serving_tokenize.py): "prompt" in, {tokens, count, max_model_len} out
+start_server --flavor sglang-det
+capture sgdl "$PORT" ""
+ok "SGLang deterministic, logprobs"
+capture sgdtok "$PORT" "\"token_count\": \"tokenize\", \"tokenize_url\": \"http://127.0.0.1:$PORT/tokenize\""
+ok "SGLang tokenize"
+same_replay sgdl sgdtok || fail "SGLang: /tokenize counts differ from logprobs"
+stop_server "$SRV"
+# llama.cpp's /tokenize parses special-token spellings unless told not to; a
+# step spelling "<|im_end|>" was generated as pieces and must be counted so
+start_server --flavor llamacpp --special-text
+capture lcsp "$PORT" ""
+ok "llama.cpp, a step spelling a special token"
+capture lcsptok "$PORT" "\"token_count\": \"tokenize\", \"tokenize_url\": \"http://127.0.0.1:$PORT/tokenize\""
+ok "llama.cpp tokenize, a step spelling a special token"
+same_replay lcsp lcsptok || fail "llama.cpp: /tokenize counted a special token's spelling as one token"
+stop_server "$SRV"
+# llama.cpp from PR #10783 until PR #11344: "logprobs" ignored on /v1/completions
+# (null, or in forks absent), every EOS would read as a stop word: refused,
+# and the remedy (n_probs in policy_extra) records what a current server does
+for k in null absent; do
+    start_server --flavor llamacpp --lcpp-logprobs "$k"
+    capture "lcnolp$k" "$PORT" ""
+    expect_fail "policy http://127.0.0.1:$PORT/v1/completions" "problem 0 node 0" "logprobs" \
+        "PR #11344" "n_probs"
+    stop_server "$SRV"
+done
+start_server --flavor llamacpp --lcpp-logprobs null
+capture lcnprobs "$PORT" '"policy_extra": {"n_probs": 1}'
+ok "llama.cpp before PR #11344 with n_probs"
+same_replay lc lcnprobs || fail "llama.cpp with n_probs records another tree than a current release"
+stop_server "$SRV"
+# vLLM 0.10.0-0.11.0 switch /pooling's activation with "softmax" (use_activation ignored)
+start_server --pool-activation --vllm-version 0.10.1
+capture headsm "$PORT" "\"split_n\": true, \"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\""
+ok "reward-head, vLLM 0.10.1"
+same_replay head headsm || fail "vLLM 0.10.1: the head's activation was applied (softmax not sent)"
+stop_server "$SRV"
+start_server --pool-activation --vllm-version 0.11.1
+capture headua "$PORT" "\"split_n\": true, \"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\""
+ok "reward-head, vLLM 0.11.1"
+same_replay head headua || fail "vLLM 0.11.1: the head's activation was applied"
+stop_server "$SRV"
+start_server --pool-activation --vllm-version 0.11.1.dev42+g0123abc
+capture headdev "$PORT" "\"split_n\": true, \"prm_kind\": \"reward-head\", \"prm_url\": \"http://127.0.0.1:$PORT\""
+expect_fail "PRM server http://127.0.0.1:$PORT" "0.11.1.dev42" "use_activation" "softmax"
+stop_server "$SRV"
+
 # ---- bad input --------------------------------------------------------------------------
 start_server --owned-by tgi
 capture own "$PORT" ""

@@ -58,6 +58,13 @@ Faults for the error-path tests, counted over POST requests (1-based):
   --vllm-version V    vLLM: GET /version answers V (default: 404)
   --split-stop        llama.cpp: the stop word generated as "\n" + "\n", the
                       first held back (entry "")
+  --special-text      policy: every step ends spelling "<|im_end|>" (generated
+                      as pieces; llama.cpp's /tokenize counts the spelling as
+                      one token unless "parse_special": false)
+  --lcpp-logprobs K   llama.cpp before PR #11344: "logprobs" null (K null) or
+                      absent (K absent) unless the request says "n_probs"
+  --vllm-version V    with --pool-activation: 0.10.0-0.11.0 switch the
+                      activation with "softmax", not "use_activation"
 
 Usage: fake_servers.py --data FILE.jsonl --port-file PATH [faults...]
 The chosen port is written to PATH once the server listens.
@@ -79,6 +86,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import server_shapes as shapes  # noqa: E402
 
 TAG = " \u043a\u0438"  # " ки"
+SPECIAL = "<|im_end|>"  # --special-text: a step spelling a special token, generated as pieces
 TOKEN_RE = re.compile(r"\w+|[^\w\s]|\s+")
 
 
@@ -212,7 +220,13 @@ class Handler(BaseHTTPRequestHandler):
             if a.tokenize_error:
                 self.send_json({"error": {"message": "injected tokenizer failure", "code": 400}}, 400)
             elif a.flavor.startswith("llamacpp"):  # reads "content"; "prompt" is ignored
-                self.send_json(shapes.llamacpp_tokenize(tokens(req.get("content", ""))))
+                text = req.get("content", "")
+                toks = tokens(text)
+                if req.get("parse_special", True):  # a special token's spelling is one token
+                    toks = tokens(text.replace(SPECIAL, "\u2063"))
+                self.send_json(shapes.llamacpp_tokenize(toks))
+            elif a.flavor.startswith("sglang"):
+                self.send_json(shapes.sglang_tokenize(tokens(req.get("prompt", ""))))
             else:
                 self.send_json(shapes.vllm_tokenize(tokens(req.get("prompt", ""))))
         elif path.endswith("/chat/completions"):
@@ -238,6 +252,7 @@ class Handler(BaseHTTPRequestHandler):
         if q is None:
             self.send_json({"error": {"message": "unknown question"}}, 400)
             return
+        rest = rest.replace(" " + SPECIAL, "")  # --special-text: the recorded steps
         steps = rest.split("\n\n")[:-1] if rest else []
         n = int(req.get("n", 1))
         if a.flavor == "llamacpp-old" and n != 1:
@@ -265,6 +280,8 @@ class Handler(BaseHTTPRequestHandler):
                 text, last, lp = "", True, 0.0
             if bad and j == 0:
                 text = text + "\u0001BADBYTE"
+            if a.special_text and text:
+                text = text + " " + SPECIAL
             # the tokens generated: the text's and the stop string's, or an EOS
             gen = tokens(text) + ["</s>"] if last else tokens(text + "\n\n")
             children.append((text, gen, last, lp))
@@ -277,6 +294,13 @@ class Handler(BaseHTTPRequestHandler):
             body = shapes.vllm_completion(model, pt, children, a.eos_id or None)
         if pk == a.abort_at:
             body = shapes.sglang_abort(body)
+        if a.lcpp_logprobs and not req.get("n_probs"):
+            # a llama.cpp release that ignores "logprobs" (it reads n_probs only)
+            for ch in body["choices"]:
+                if a.lcpp_logprobs == "null":
+                    ch["logprobs"] = None
+                else:
+                    ch.pop("logprobs", None)
         raw = json.dumps(body).encode("utf-8")
         if bad:
             raw = raw.replace(b"\\u0001BADBYTE", b"\xff")
@@ -324,6 +348,7 @@ class Handler(BaseHTTPRequestHandler):
         data = self.server.data
         q, rest = data.match_prefix(req["prompt"], " ")
         p = None
+        rest = rest.replace(" " + SPECIAL, "") if rest else rest
         if q is not None and rest.endswith(TAG):
             steps = rest[:-len(TAG)].split(TAG + "\n")
             p = self.path_score(q, steps)
@@ -392,7 +417,8 @@ class Handler(BaseHTTPRequestHandler):
             rows = [r + [0.0] * 62 for r in rows]
         elif a.pool_shape == "pair":
             rows = rows[-1][:2]
-        if a.pool_activation and req.get("use_activation") is not False:
+        field = shapes.vllm_pooling_act_field(a.vllm_version) if a.vllm_version else "use_activation"
+        if a.pool_activation and field and req.get(field) is not False:
             # vLLM's token_classify default: the activation applied (sigmoid per value here)
             rows = [[1 / (1 + math.exp(-x)) if x == x else x for x in r] for r in rows] \
                 if rows and isinstance(rows[0], list) else rows
@@ -443,6 +469,8 @@ def main():
     ap.add_argument("--no-get-server-info", action="store_true")
     ap.add_argument("--vllm-version", default="")
     ap.add_argument("--pool-activation", action="store_true")
+    ap.add_argument("--special-text", action="store_true")
+    ap.add_argument("--lcpp-logprobs", default="", choices=["", "null", "absent"])
     ap.add_argument("--lifetime", type=float, default=600.0,
                     help="exit after this many seconds whatever happens (a test must never hang)")
     args = ap.parse_args()

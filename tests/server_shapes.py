@@ -27,7 +27,9 @@ servers', the content (texts, scores) is the caller's.
              probabilities; aggregate_results merges the n choices and keeps
              the first child's usage); tools/server/utils.hpp before PR
              #17775 ("Only one completion choice is allowed", HTTP 500);
-             /tokenize reads "content" and answers {"tokens": [...]};
+             /tokenize reads "content" and answers {"tokens": [...]}, parsing
+             special-token spellings unless "parse_special": false
+             (server-context.cpp post_tokenize, text search);
              /v1/models owned_by "llamacpp".
 
 Shapes found by auditing the servers' code (traces/capture/README.md,
@@ -51,6 +53,14 @@ Shapes found by auditing the servers' code (traces/capture/README.md,
              python/sglang/srt/entrypoints/http_server.py, same tree:
              /get_server_info is deprecated for /server_info (same body:
              server_args flattened, enable_deterministic_inference at the top).
+  vLLM       pooling_params.py (text search): 0.10.0-0.11.0 switch a reward
+             head's activation with "softmax" and ignore "use_activation"
+             (fake_servers.py --vllm-version 0.10.1 --pool-activation).
+  SGLang     serving_tokenize.py @ 0351c1fa: /tokenize (sglang_tokenize).
+  llama.cpp  server-task.cpp to_json_oaicompat (text search): "logprobs" null
+             unless entries were kept; releases from PR #10783 until PR #11344
+             never read the request's "logprobs" into n_probs, so every reply
+             has null (fake_servers.py --lcpp-logprobs null|absent).
   llama.cpp  tools/server/server-context.cpp process_token (a token that ends
              in a partial stop-word match releases "" and is held back) and
              send_final_response (cuts as many entries as the stop word
@@ -246,6 +256,33 @@ def vllm_tokenize(toks):
 
 def llamacpp_tokenize(toks):
     return {"tokens": list(range(len(toks)))}
+
+
+def sglang_tokenize(toks):
+    """python/sglang/srt/entrypoints/openai/serving_tokenize.py
+    @ 0351c1fafe4c53c91c331dea205af48b018af559 (OpenAIServingTokenize, routed
+    from /tokenize and /v1/tokenize in http_server.py) and protocol.py
+    TokenizeRequest/TokenizeResponse: reads "prompt" (a string or a list)
+    and "add_special_tokens" (default true), answers tokens, count and
+    max_model_len (the tokenizer's model_max_length)."""
+    return {"tokens": list(range(len(toks))), "count": len(toks), "max_model_len": 32768}
+
+
+def vllm_pooling_act_field(version):
+    """The /pooling field that switches a reward head's activation, by vLLM
+    release (pooling_params.py, text search): "softmax" from PR #20538
+    (0.10.0) to 0.11.0, "use_activation" from PRs #25370/#25524 (0.11.1);
+    None before 0.10.0 (no switch: the reward pooler applies none). Every
+    release ignores an unknown request field."""
+    try:
+        parts = [int("".join(ch for ch in x if ch.isdigit()) or 0) for x in version.split(".")[:3]]
+    except ValueError:
+        return "use_activation"
+    parts += [0] * (3 - len(parts))
+    n = parts[0] * 1000000 + parts[1] * 1000 + parts[2]
+    if n < 10000:
+        return None
+    return "softmax" if n < 11001 else "use_activation"
 
 
 def sglang_server_info(deterministic):

@@ -134,6 +134,24 @@ static void test_completion_server_finishes(void **st) {
                                "[{\"id\":198,\"token\":\"\\n\",\"logprob\":-0.1}]}]},"
                                "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":3}}", NULL),
                      ETSIM_FINISH_STOP);
+    /* ... "4" + "\n" (held back, sampled from outside its own top list) +
+     * "\n" (cut): an earlier top list shows id 198 as "\n", so the held
+     * entry is an ordinary token, no EOS */
+    assert_int_equal(finish_of("{\"choices\":[{\"text\":\"4\",\"index\":0,\"logprobs\":{\"content\":["
+                               "{\"id\":19,\"token\":\"4\",\"logprob\":-1,\"top_logprobs\":"
+                               "[{\"id\":198,\"token\":\"\\n\",\"logprob\":-0.5}]},"
+                               "{\"id\":198,\"token\":\"\",\"logprob\":-2,\"top_logprobs\":"
+                               "[{\"id\":13,\"token\":\".\",\"logprob\":-0.1}]}]},"
+                               "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":3}}", NULL),
+                     ETSIM_FINISH_STOP);
+    /* ... the residual: id 198 shown nowhere with its piece reads as EOS
+     * (traces/capture/README.md, "Checked against") */
+    assert_int_equal(finish_of("{\"choices\":[{\"text\":\"4\",\"index\":0,\"logprobs\":{\"content\":["
+                               "{\"id\":19,\"token\":\"4\",\"logprob\":-1,\"top_logprobs\":[]},"
+                               "{\"id\":198,\"token\":\"\",\"logprob\":-2,\"top_logprobs\":"
+                               "[{\"id\":13,\"token\":\".\",\"logprob\":-0.1}]}]},"
+                               "\"finish_reason\":\"stop\"}],\"usage\":{\"completion_tokens\":3}}", NULL),
+                     ETSIM_FINISH_EOS);
     /* ... EOS after a character split over two tokens (the first gets no
      * entry): fewer entries than tokens, but it is an EOS */
     assert_int_equal(finish_of("{\"choices\":[{\"text\":\"\\u03c0\",\"index\":0,\"logprobs\":{\"content\":["

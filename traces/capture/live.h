@@ -60,6 +60,9 @@ typedef struct etsim_live_config {
     int split_n_set;                        /* split_n was given in the config */
     int policy_server, prm_server;          /* ETSIM_SRV_*; AUTO: from the probe */
     int sglang_deterministic;               /* probe: --enable-deterministic-inference */
+    int prm_act_softmax;                    /* probe: vLLM 0.10.0-0.11.0 reads /pooling's
+                                               activation switch as "softmax", not
+                                               "use_activation" (oracle_live.c) */
     int token_count;                        /* ETSIM_TOKENS_*                 */
     char *answer_markers[ETSIM_LIVE_MAX_LIST]; /* step text containing one = leaf */
     int n_markers;

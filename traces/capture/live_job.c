@@ -210,7 +210,15 @@ static void send_scoring(lv_job *j) {
             etsim_sbuf_puts(&b, lcpp ? ",\"content\":\"" : ",\"prompt\":\"");
             etsim_sbuf_json_escape(&b, k->text, strlen(k->text), ETSIM_JSON_BYTES);
             if (k->stop_str) etsim_sbuf_json_escape(&b, k->stop_str, strlen(k->stop_str), ETSIM_JSON_BYTES);
-            etsim_sbuf_puts(&b, lcpp ? "\",\"add_special\":false}" : "\",\"add_special_tokens\":false}");
+            /* llama.cpp parses special-token spellings by default
+             * (parse_special true), but generation renders a generated
+             * special token as "" (common_token_to_piece without special),
+             * so a step text that spells one ("<|im_end|>") was generated
+             * as ordinary pieces and is counted so. The prompt keeps the
+             * default: the completion endpoint tokenizes it with
+             * parse_special (tokenize_input_prompts(..., true, true)). */
+            etsim_sbuf_puts(&b, lcpp ? "\",\"add_special\":false,\"parse_special\":false}"
+                                   : "\",\"add_special_tokens\":false}");
             size_t len;
             char *body = etsim_sbuf_take(&b, &len);
             send(j, CALL_TOKENIZE, i, 1, c->tokenize_url, body, len);
@@ -292,6 +300,45 @@ static void reply_error(lv_job *j, const lv_call *c, const char *what, const cha
  * 1e-6. More likely coincidences are legitimate (a likely final step),
  * and a reply without logprobs gives no evidence: both are only counted
  * (duplicate_siblings). */
+/* llama.cpp releases that ignore the request's "logprobs" on
+ * /v1/completions (from PR #10783, which gave the reply its OpenAI form
+ * with "logprobs": null by default, until PR #11344 read "logprobs" into
+ * n_probs; server-task.cpp to_json_oaicompat) answer every step with
+ * logprobs null, and without entries every "stop" would read as a stop
+ * word: no EOS ever detected, silently. A current server writes null only
+ * when it kept no entry: the stop word's cut removes as many entries as
+ * the stop word tokenizes to alone (at most its byte length), and a token
+ * that ends inside a UTF-8 character has no entry but is followed by one
+ * that completes it (at most 3 such before each), so null with more than
+ * 4 * (longest stop in bytes) + 3 tokens (3 for "length": nothing is cut)
+ * cannot come from a server that honours "logprobs". A missing key is
+ * refused at once: every llama.cpp release with this reply form writes it.
+ * Returns 1 and fills what when the reply is refused. */
+static int lcpp_logprobs_ignored(const etsim_live_config *c, const etsim_live_completion *r,
+                                 char *what, size_t cap) {
+    if (c->policy_server != ETSIM_SRV_LLAMACPP) return 0;
+    size_t stop_bytes = 0;
+    for (int i = 0; i < c->n_stop; i++)
+        if (strlen(c->stop[i]) > stop_bytes) stop_bytes = strlen(c->stop[i]);
+    for (int32_t i = 0; i < r->n; i++) {
+        const etsim_live_choice *ch = &r->choices[i];
+        if (ch->logprobs_state == ETSIM_LP_OBJECT) continue;
+        int64_t bound = 3 + (ch->finish == ETSIM_FINISH_LENGTH ? 0 : 4 * (int64_t)stop_bytes);
+        if (ch->logprobs_state == ETSIM_LP_NULL && (r->completion_tokens < 0 ||
+                                                   r->completion_tokens <= bound))
+            continue;
+        snprintf(what, cap, "choice %d: logprobs %s for %d generated tokens although the request "
+                            "asked for them: this llama.cpp release ignores \"logprobs\" on "
+                            "/v1/completions (PR #10783 until PR #11344), so an EOS cannot be told "
+                            "from a stop word; upgrade llama-server, or add \"n_probs\": 1 to "
+                            "policy_extra",
+                 (int)i, ch->logprobs_state == ETSIM_LP_NULL ? "null" : "missing",
+                 (int)r->completion_tokens);
+        return 1;
+    }
+    return 0;
+}
+
 static int identical_siblings(const etsim_live_config *c, const etsim_live_completion *r,
                               char *what, size_t n) {
     if (r->n < 2 || !(c->temperature > 0)) return 0;
@@ -343,7 +390,8 @@ static void on_policy(lv_job *j, lv_call *c, const char *body, size_t len) {
             etsim_live_completion_free(&r);
             return;
         }
-    if (identical_siblings(cfg, &r, what, sizeof what)) {
+    if (lcpp_logprobs_ignored(cfg, &r, what, sizeof what) ||
+        identical_siblings(cfg, &r, what, sizeof what)) {
         reply_error(j, c, what, body, len);
         etsim_live_completion_free(&r);
         return;

@@ -108,6 +108,43 @@ static int model_name(const char *configured, const probe *p, const char *what, 
     return 0;
 }
 
+/* GET <root>/version of a vLLM server into v ("" when it does not say). */
+static void vllm_version(lv_live *L, const char *base, char *v, size_t cap) {
+    char *url = root_url(base, "/version");
+    probe q;
+    memset(&q, 0, sizeof q);
+    v[0] = 0;
+    etsim_http_get(L->http, "probe", url, on_probe, &q);
+    if (run_probes(L, &q, 1) == 0 && q.ok) {
+        cJSON *j = cJSON_ParseWithLength(q.body, q.len);
+        const cJSON *s = cJSON_GetObjectItemCaseSensitive(j, "version");
+        if (cJSON_IsString(s)) snprintf(v, cap, "%.*s", (int)cap - 1, s->valuestring);
+        cJSON_Delete(j);
+    }
+    free(q.body);
+    free(url);
+}
+
+/* Which field turns a vLLM /pooling head's activation off, from its
+ * version: PR #20538 (0.10.0) made the activation a per-request switch
+ * named "softmax" for reward (encode) heads, on by default
+ * (pooling_params.py _set_default_parameters: "encode" -> softmax True);
+ * PRs #25370/#25524 (0.11.1) renamed it "use_activation" (token_classify,
+ * also on by default), "softmax" kept as a deprecated alias. Every release
+ * ignores an unknown request field (logged on the server only), so the
+ * wrong name leaves the activation on and sigmoid-mean squashes twice.
+ * Before 0.10.0 there is no switch, and the reward pooler applies no
+ * activation unless the model's pooler config asks for one. Returns 1 for
+ * "softmax", 0 for "use_activation", -1 for a development build whose
+ * number does not say which side of a rename it was built from. */
+static int pooling_act_softmax(const char *v) {
+    int ma = 0, mi = 0, pa = 0;
+    if (sscanf(v, "%d.%d.%d", &ma, &mi, &pa) < 2) return 0;
+    long n = (long)ma * 1000000 + (long)mi * 1000 + pa;
+    if (strstr(v, "dev") && n >= 9003 && n <= 11001) return -1;
+    return n >= 10000 && n < 11001;
+}
+
 /* Which software the policy and PRM servers run (servers.h), and for
  * SGLang whether it samples deterministically (GET <root>/server_info, or
  * <root>/get_server_info, its name before SGLang deprecated it for
@@ -148,23 +185,29 @@ static int identify_servers(lv_live *L, const probe *pol, const probe *prm, etsi
      * that sorts, so nothing changes. */
     char vers[32] = "";
     if (c->policy_server == ETSIM_SRV_VLLM && !c->split_n_set) {
-        char *url = root_url(c->policy_url, "/version");
-        probe q;
-        memset(&q, 0, sizeof q);
-        etsim_http_get(L->http, "probe", url, on_probe, &q);
+        char v[64];
         int major, minor;
-        if (run_probes(L, &q, 1) == 0 && q.ok) {
-            cJSON *j = cJSON_ParseWithLength(q.body, q.len);
-            const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "version");
-            if (cJSON_IsString(v) && sscanf(v->valuestring, "%d.%d", &major, &minor) == 2 &&
-                major == 0 && minor < 7) {
-                snprintf(vers, sizeof vers, "%.24s", v->valuestring);
-                c->split_n = 1;
-            }
-            cJSON_Delete(j);
+        vllm_version(L, c->policy_url, v, sizeof v);
+        if (sscanf(v, "%d.%d", &major, &minor) == 2 && major == 0 && minor < 7) {
+            snprintf(vers, sizeof vers, "%.24s", v);
+            c->split_n = 1;
         }
-        free(q.body);
-        free(url);
+    }
+    /* A reward head read raw (the means) needs its activation off, and
+     * the field that says so depends on the release. */
+    if (c->prm_server == ETSIM_SRV_VLLM && !strcmp(c->prm_kind, "reward-head") &&
+        strcmp(c->prm_transform, "first")) {
+        char v[64];
+        vllm_version(L, c->prm_url, v, sizeof v);
+        int act = pooling_act_softmax(v);
+        if (act < 0)
+            return etsim_errf(err, "PRM server %s: vLLM %s is a development build from between "
+                                   "releases that renamed /pooling's activation switch (\"softmax\" "
+                                   "0.10.0 to 0.11.0, \"use_activation\" from 0.11.1; the other name is "
+                                   "ignored), so prm_transform \"%s\" cannot be sure to read raw "
+                                   "outputs; serve the PRM with a vLLM release",
+                              c->prm_url, v, c->prm_transform);
+        c->prm_act_softmax = act;
     }
     etsim_live_servers_note(c, stdout);
     if (vers[0])

@@ -172,8 +172,20 @@ static int finish_code(const cJSON *ch) {
  *    text was cut with the stop word's tokens: a stop word;
  *  - otherwise (an EOS after a split UTF-8 character, or a stop word whose
  *    cut tokens released nothing) the last entry decides: a token whose
- *    own piece is shown non-empty in its top list is no end-of-generation
- *    token; an entry rendering as "" is one (its piece is empty). */
+ *    own piece is shown non-empty anywhere in the reply (its own top list,
+ *    another entry, another entry's top list: pieces are rendered without
+ *    special tokens, populate_token_probs, so an end-of-generation token
+ *    never shows a non-empty piece) is no end-of-generation token; an
+ *    entry rendering as "" whose id is shown nowhere with a piece is one.
+ *    Residual: a held-back token sampled from outside every top list of
+ *    the reply (its id never shown with its piece) is read as EOS; the
+ *    reply holds nothing else that names its piece (README.md, "Checked
+ *    against"). */
+static int id_has_piece(const cJSON *e, double id) {
+    const cJSON *eid = get(e, "id"), *et = get(e, "token");
+    return cJSON_IsNumber(eid) && eid->valuedouble == id && cJSON_IsString(et) && et->valuestring[0];
+}
+
 static int lcpp_finish(const cJSON *ch, int32_t ct) {
     const cJSON *content = get(get(ch, "logprobs"), "content");
     int n = cJSON_IsArray(content) ? cJSON_GetArraySize(content) : 0;
@@ -199,12 +211,12 @@ static int lcpp_finish(const cJSON *ch, int32_t ct) {
     const cJSON *last = cJSON_GetArrayItem(content, n - 1);
     const cJSON *t = get(last, "token"), *id = get(last, "id");
     if (!cJSON_IsString(t) || t->valuestring[0]) return ETSIM_FINISH_STOP;
-    const cJSON *e;
-    cJSON_ArrayForEach(e, get(last, "top_logprobs")) {
-        const cJSON *eid = get(e, "id"), *et = get(e, "token");
-        if (cJSON_IsNumber(id) && cJSON_IsNumber(eid) && eid->valuedouble == id->valuedouble &&
-            cJSON_IsString(et) && et->valuestring[0])
-            return ETSIM_FINISH_STOP; /* a held-back ordinary token */
+    if (!cJSON_IsNumber(id)) return ETSIM_FINISH_EOS;
+    const cJSON *e, *alt;
+    cJSON_ArrayForEach(e, content) {
+        if (id_has_piece(e, id->valuedouble)) return ETSIM_FINISH_STOP; /* a held-back ordinary token */
+        cJSON_ArrayForEach(alt, get(e, "top_logprobs"))
+            if (id_has_piece(alt, id->valuedouble)) return ETSIM_FINISH_STOP;
     }
     return ETSIM_FINISH_EOS;
 }
@@ -271,6 +283,7 @@ int etsim_live_parse_completion(const char *body, size_t len, int32_t max_choice
         c->tokens = -1;
         c->logprob_sum = NAN;
         const cJSON *lp = get(ch, "logprobs");
+        c->logprobs_state = !lp ? ETSIM_LP_ABSENT : cJSON_IsNull(lp) ? ETSIM_LP_NULL : ETSIM_LP_OBJECT;
         const cJSON *toks = get(lp, "tokens"), *lps = get(lp, "token_logprobs");
         const cJSON *content = get(lp, "content");
         if (cJSON_IsArray(toks)) {

@@ -35,7 +35,14 @@ typedef struct etsim_live_choice {
     char *stop_str;          /* the stop string the server says it matched
                                 (vLLM stop_reason, SGLang matched_stop), or NULL */
     double logprob_sum;      /* sum of the generated tokens' logprobs, NAN unknown */
+    int logprobs_state;      /* ETSIM_LP_*: what the choice's "logprobs" was  */
 } etsim_live_choice;
+
+/* A choice's "logprobs" member: an object, null, or no such key. llama.cpp
+ * writes null when it kept no entry and omits nothing; a server that
+ * ignored the request's "logprobs" writes null (or, in forks, nothing)
+ * for every reply (live_job.c, lcpp_logprobs_ignored). */
+enum { ETSIM_LP_OBJECT = 0, ETSIM_LP_NULL = 1, ETSIM_LP_ABSENT = 2 };
 
 typedef struct etsim_live_completion {
     etsim_live_choice *choices; /* ordered by the reply's "index"           */

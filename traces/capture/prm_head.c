@@ -36,8 +36,14 @@ static char *head_request(const etsim_live_config *c, const char *model, const c
      * label, a softmax for more (pooling_params.py
      * _set_default_parameters) -- and sigmoid-mean would then squash an
      * already squashed value into (0.5, 0.73). "first" reads the STEP
-     * pooler's probabilities, activation included. */
-    if (strcmp(c->prm_transform, "first")) etsim_sbuf_puts(&b, ",\"use_activation\":false");
+     * pooler's probabilities, activation included.
+     * vLLM 0.10.0 to 0.11.0 named the switch "softmax" and ignore an
+     * unknown "use_activation" (the start-up /version probe says which;
+     * never both: the first alias reader of the use_activation releases
+     * takes any "softmax" given, false included, as true --
+     * config/pooler.py get_use_activation). */
+    if (strcmp(c->prm_transform, "first"))
+        etsim_sbuf_puts(&b, c->prm_act_softmax ? ",\"softmax\":false" : ",\"use_activation\":false");
     etsim_sbuf_puts(&b, ",\"input\":");
     etsim_sbuf_putc(&b, '"');
     etsim_live_prm_path_text(&b, c, question, steps, n);

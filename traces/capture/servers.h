@@ -3,7 +3,8 @@
  * data[0].owned_by is "vllm", "sglang" or "llamacpp"; SGLang's
  * /server_info (before: /get_server_info) says whether it runs with
  * --enable-deterministic-inference; vLLM's /version whether it predates
- * 0.7) or set in the config (policy_server,
+ * 0.7, and for a reward-head PRM whether /pooling's activation switch is
+ * named "softmax" (0.10.0-0.11.0) or "use_activation") or set in the config (policy_server,
  * prm_server). What each server needs for its children to be correct and
  * reproducible:
  *   vLLM       n children per request; child j of a request seeded s is
