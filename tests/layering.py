@@ -160,13 +160,24 @@ def module_of(path):
     return re.sub(r"_(internal|int)$", "", mod)
 
 
-def symbol_cycles(build):
-    """Cycles among the library object files under BUILD (nm -g)."""
+def symbol_cycles(build, root):
+    """Cycles among the library object files under BUILD (nm -g). Objects
+    whose source is gone are left over in a reused build tree from an older
+    layout (CMake never deletes them), so only live sources count."""
     import glob
     import subprocess
     defs, undefs = {}, {}
-    objs = glob.glob(os.path.join(build, "CMakeFiles", "etsim*.dir", "**", "*.o"), recursive=True)
-    objs = [o for o in objs if "fuzzlib" not in o]
+    objs = []
+    for target in glob.glob(os.path.join(build, "CMakeFiles", "etsim*.dir")):
+        info = os.path.join(target, "DependInfo.cmake")
+        if os.path.exists(info):  # the target's current objects
+            with open(info, encoding="utf-8") as fp:
+                listed = re.findall(r'"(CMakeFiles/etsim[^"/]*\.dir/[^"]*\.o)"', fp.read())
+            objs += [os.path.join(build, o) for o in listed]
+        else:
+            objs += glob.glob(os.path.join(target, "**", "*.o"), recursive=True)
+    objs = sorted(o for o in set(objs) if "fuzzlib" not in o and os.path.exists(o) and
+                  os.path.exists(os.path.join(root, o.split(".dir" + os.sep, 1)[1][:-2])))
     for o in objs:
         name = o.split(".dir" + os.sep, 1)[1][:-2]
         out = subprocess.run(["nm", "-g", o], capture_output=True, text=True, check=True).stdout
@@ -219,7 +230,7 @@ def main():
     for comp in find_cycles(modules):
         errors.append("module cycle: " + " <-> ".join(comp))
     if len(sys.argv) > 2:
-        n_objs, cycles = symbol_cycles(sys.argv[2])
+        n_objs, cycles = symbol_cycles(sys.argv[2], root)
         if n_objs == 0:
             errors.append(f"{sys.argv[2]}: no library object files (build first)")
         for c in cycles:
