@@ -18,6 +18,18 @@ static void profiles(etsim_model_profile *m, etsim_gpu_profile *g) {
     assert_int_equal(etsim_gpu_profile_find("h100-sxm", g, &err), 0);
 }
 
+/* The 4-SM toy GPU of the tests below: TILES its gemm_tiles, EXTRA more
+ * fields (JSON members ending in a comma, or ""). */
+static void toy_gpu(etsim_gpu_profile *g, const char *tiles, const char *extra) {
+    char json[512];
+    snprintf(json, sizeof json,
+             "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
+             "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":%s,%s"
+             "\"gemm_kernel_s\":0,\"smooth_p\":64}", tiles, extra);
+    etsim_err err = {{0}};
+    assert_int_equal(etsim_gpu_profile_parse(json, "w", g, &err), 0);
+}
+
 /* 4 SMs of 1e9 FLOP/s each, one 16 x 16 tile at efficiency 1, no weight
  * stream to speak of (huge bandwidth), no launch time: a GEMM of n tokens,
  * N = 32, K = 100 has ceil(n/16) x 2 tiles in ceil(tiles / 4) waves, each
@@ -26,10 +38,7 @@ static void test_gemm_waves(void **state) {
     (void)state;
     etsim_gpu_profile g;
     etsim_err err = {{0}};
-    assert_int_equal(etsim_gpu_profile_parse(
-        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
-        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1]],"
-        "\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g, &err), 0);
+    toy_gpu(&g, "[[16,16,1]]", "");
     double wave = 2.0 * 16 * 16 * 100 / 1e9;
     struct { double n, waves; } c[] = {{1, 1}, {16, 1}, {17, 1}, {32, 1}, {33, 2}, {64, 2}, {65, 3}};
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
@@ -39,10 +48,7 @@ static void test_gemm_waves(void **state) {
     /* a second, smaller tile at half efficiency wins where it saves a wave:
      * n = 33 with 8 x 16 tiles: 5 x 2 = 10 tiles, 3 waves of half the work
      * at half speed = 3 x wave, more than 2 x wave: the 16 x 16 tile stays */
-    assert_int_equal(etsim_gpu_profile_parse(
-        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
-        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1],[8,16,0.5]],"
-        "\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g, &err), 0);
+    toy_gpu(&g, "[[16,16,1],[8,16,0.5]]", "");
     assert_true(fabs(etsim_roofline_gemm_s(&g, 33, 32, 100, 2) / (2 * wave) - 1) < 0.02);
     /* n = 8: one 8 x 16 row of 2 tiles, 1 wave of half work at half speed = 1 wave */
     assert_true(fabs(etsim_roofline_gemm_s(&g, 8, 32, 100, 2) / wave - 1) < 0.02);
@@ -67,20 +73,13 @@ static void test_gemm_streamk(void **state) {
     (void)state;
     etsim_gpu_profile g;
     etsim_err err = {{0}};
-    assert_int_equal(etsim_gpu_profile_parse(
-        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
-        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1]],"
-        "\"streamk_eff\":0.5,\"streamk_k\":10,\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g,
-        &err), 0);
+    toy_gpu(&g, "[[16,16,1]]", "\"streamk_eff\":0.5,\"streamk_k\":10,");
     double wave = 2.0 * 16 * 16 * 100 / 1e9;
     assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 16, 100, 2) / (0.6 * wave) - 1) < 0.02);
     assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 64, 100, 2) / wave - 1) < 0.02);
     assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 80, 100, 2) / (2 * wave) - 1) < 0.02);
     /* off by default: a file without streamk_eff keeps whole waves */
-    assert_int_equal(etsim_gpu_profile_parse(
-        "{\"name\":\"w\",\"hbm_bytes\":1e9,\"bandwidth_bytes_per_s\":1e15,"
-        "\"bf16_flops_per_s\":4e9,\"sm_count\":4,\"gemm_tiles\":[[16,16,1]],"
-        "\"gemm_kernel_s\":0,\"smooth_p\":64}", "w", &g, &err), 0);
+    toy_gpu(&g, "[[16,16,1]]", "");
     assert_true(fabs(etsim_roofline_gemm_s(&g, 1, 16, 100, 2) / wave - 1) < 0.02);
     /* out of range: one line naming the field */
     assert_int_equal(etsim_gpu_profile_parse(
