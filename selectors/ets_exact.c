@@ -429,13 +429,16 @@ static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_
         }
         s->lca[k] = l;
     }
-    int64_t size = (int64_t)s->N + s->M + s->K;
+    /* The budget: about 512 table-entry pairs per model element (real
+     * steps with 8 open clusters need under 250); the work done is charged
+     * to the pass budget at one pass per model size of pairs. */
+    int64_t size = (int64_t)s->N + s->M + s->K, ops = 0;
     etsim_states_in in = {.m = m, .u = s->u, .v = s->v, .dtie = s->dtie, .noise = s->noise,
                           .a = s->a, .rank = s->rank, .fix = fix, .grp_parent = s->grp_parent,
                           .bit_of = s->bit_of, .lca = s->lca, .cl_start = s->cl_start,
-                          .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = 1024 * size};
-    s->passes += 1 + (int64_t)(1u << n_bits) / 8;
-    int r = etsim_states_solve(&in, x);
+                          .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = 512 * size};
+    int r = etsim_states_solve(&in, x, &ops);
+    s->passes += 1 + ops / size;
     if (r == 1) offer(s, x);
     return r;
 }
@@ -449,7 +452,9 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     int32_t K = s->K;
     s->nodes++;
     node_setup(s, fix, mode, mu);
-    int tried_states = 0;
+    /* the state programme is tried again only when fixings have left
+     * fewer open clusters than at its last refusal */
+    int32_t states_refused = INT32_MAX;
     /* The margin covers what the tie comparisons may lose to rounding. */
     double margin = s->dtie * (double)(s->N + s->M + K + 2);
     double theta = 1.0;
@@ -457,10 +462,14 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     int n_passes = PASSES_PER_NODE + (depth == 0 ? s->root_passes : SUBGRADIENT_PASSES);
     for (int pass = 0; pass < n_passes; pass++) {
         if (s->passes >= s->limit) return -1;
-        if (!tried_states && K > 0) {
-            int r = try_states(s, fix, mode, x);
-            if (r != 0) return 0; /* solved exactly, or nothing may be kept */
-            tried_states = 1;
+        if (K > 0) {
+            int32_t open = 0;
+            for (int32_t k = 0; k < K; k++) open += mode[k] == MODE_OFF && !s->has_one[k];
+            if (open < states_refused && open <= ETSIM_STATES_MAX_BITS) {
+                int r = try_states(s, fix, mode, x);
+                if (r != 0) return 0; /* solved exactly, or nothing may be kept */
+                states_refused = open;
+            }
         }
         double constant = 0.0;
         for (int32_t k = 0; k < K; k++)
@@ -503,7 +512,6 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
         if (!violated) break; /* uncertain pass: branch on something else */
         if (probe_fix(s, fix, mu, x, constant, margin) > 0) {
             node_setup(s, fix, mode, mu);
-            tried_states = 0;
             n_passes++; /* each such pass fixes a candidate: bounded */
             continue;   /* the same multipliers, a tighter programme */
         }
@@ -726,10 +734,11 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
             s.orig_local[k] = p >= 0;
         }
     }
-    /* Pass budget: a few per candidate and cluster, and about 0.5 M DP
-     * steps at most, so that an instance handed on to GLPK costs little. */
-    int64_t size = (int64_t)N + M + K, by_work = 500000 / size;
-    s.limit = 64 + 4 * ((int64_t)N + K);
+    /* Pass budget: a few per candidate and cluster, and about 1 M DP
+     * steps at most (a few ms), so that an instance handed on to GLPK
+     * costs little more than GLPK alone. */
+    int64_t size = (int64_t)N + M + K, by_work = 1000000 / size;
+    s.limit = 64 + 8 * ((int64_t)N + K);
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;
     s.root_passes = SUBGRADIENT_PASSES;

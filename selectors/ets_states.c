@@ -143,6 +143,7 @@ static table collect(ctx *c, cand_ent *out, uint32_t n_touched, int can_empty) {
 
 static table merge(ctx *c, cand_ent *out, table a, table b) {
     uint32_t n_touched = 0;
+    /* refuse a merge that would pass the budget before doing it */
     c->ops += (int64_t)(a.n + 1) * (b.n + 1);
     if (c->ops > c->in->op_limit) c->over = 1;
     for (int32_t i = -1; i < a.n && !c->over; i++) {
@@ -162,7 +163,7 @@ static table merge(ctx *c, cand_ent *out, table a, table b) {
     return t;
 }
 
-int etsim_states_solve(const etsim_states_in *in, uint8_t *x) {
+int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops) {
     const etsim_ilp_model *m = in->m;
     int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
     if (in->n_bits > ETSIM_STATES_MAX_BITS) return 0;
@@ -274,6 +275,7 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x) {
     free(c.touched);
     free(c.tmp);
     free(c.pool);
+    *ops = c.ops;
     if (c.over && rc == 0) return 0;
     return rc;
 }

@@ -26,7 +26,7 @@ typedef struct etsim_states_in {
 
 /* 1: x is the best selection of the node in the tie rule's order;
  * -1: no selection is possible; 0: declined (budget, or a comparison too
- * close to call). */
-int etsim_states_solve(const etsim_states_in *in, uint8_t *x);
+ * close to call). *ops gets the work done (table-entry pairs). */
+int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops);
 
 #endif
