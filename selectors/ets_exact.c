@@ -431,12 +431,38 @@ static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_
     }
     /* The budget: about 512 table-entry pairs per model element (real
      * steps with 8 open clusters need under 250); the work done is charged
-     * to the pass budget at one pass per model size of pairs. */
-    int64_t size = (int64_t)s->N + s->M + s->K, ops = 0;
+     * to the pass budget at one pass per model size of pairs. Before any
+     * work, an estimate: a branch node's table has at most 2^c entries, c
+     * the open clusters with a free member below it and their lowest
+     * common ancestor at or above it; merging a child costs the product of
+     * the two tables. Where that exceeds the budget the programme is not
+     * started (scattered clusters all over the tree: random instances). */
+    int64_t size = (int64_t)s->N + s->M + s->K, ops = 0, limit = 512 * size;
+    int32_t *active = s->acc_min, *stamp = s->fb_child; /* pass scratch, free here */
+    for (int32_t j = 0; j < s->M; j++) {
+        active[j] = 0;
+        stamp[j] = -1;
+    }
+    for (int32_t k = 0; k < s->K; k++) {
+        if (s->bit_of[k] < 0) continue;
+        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+            int32_t i = s->cl_mem[q];
+            if (fix[i] == FIX_ZERO) continue;
+            for (int32_t j = m->cand_parent[i]; j >= 0 && stamp[j] != k; j = m->branch_parent[j]) {
+                stamp[j] = k;
+                active[j]++;
+                if (j == s->lca[k]) break;
+            }
+        }
+    }
+    int64_t estimate = 0;
+    for (int32_t j = 1; j < s->M && estimate <= limit; j++)
+        estimate += ((int64_t)1 << active[m->branch_parent[j]]) * ((int64_t)1 << active[j]);
+    if (estimate > limit) return 0;
     etsim_states_in in = {.m = m, .u = s->u, .v = s->v, .dtie = s->dtie, .noise = s->noise,
                           .a = s->a, .rank = s->rank, .fix = fix, .grp_parent = s->grp_parent,
                           .bit_of = s->bit_of, .lca = s->lca, .cl_start = s->cl_start,
-                          .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = 512 * size};
+                          .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = limit};
     int r = etsim_states_solve(&in, x, &ops);
     s->passes += 1 + ops / size;
     if (r == 1) offer(s, x);
