@@ -55,7 +55,14 @@
  * Nodes whose bound is below the incumbent (minus a rounding margin), or
  * tied with it and no better in (W, lex), are pruned. Every pass's answer
  * is a feasible selection and is offered as an incumbent.
- * Past a pass budget the solver declines. */
+ * Fixings are sharpened per node: a cluster whose free members share one
+ * parent is solved inside the programme (node_setup), and after each pass
+ * Lagrangian probing fixes to 0 every candidate whose best L when kept is
+ * below the incumbent (probe_fix). When at most ETSIM_STATES_MAX_BITS
+ * relaxed clusters are left open, the node is solved exactly by the tree
+ * programme over their coverage states (ets_states.c, try_states).
+ * Past a pass budget the solver declines. The near-tie scan and the
+ * outcome denominator live in ets_ties.c. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -587,67 +594,6 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     return rc;
 }
 
-/* Is there an integer combination dC/D + u dn + v dk (|dC| <= C, |dn| <=
- * N + M, |dk| <= K) in [lo, hi]? Such a difference of two objective values
- * would be a tie for the rule but not for the solver's comparisons. */
-static int near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
-                             double lo, double hi) {
-    double inv_abs_u = 1.0 / fabs(u);
-    /* With |u| far above hi only the lattice point nearest to t can put
-     * |t + u dn| in [lo, hi] (the next is |u| / 2 away), so one rounding
-     * per term suffices and the loop has no branch: it runs over every
-     * (dk, dC) of every step, so its cost matters. */
-    int nearest_only = fabs(u) > 1e3 * hi;
-    const double magic = 6755399441055744.0; /* 2^52 + 2^51: x + magic - magic rounds */
-    for (int32_t dk = -K; dk <= K; dk++) {
-        double base = v * (double)dk;
-        if (nearest_only) {
-            int hit = 0;
-            for (int64_t dC = 0; dC <= C; dC++) {
-                double t = (double)dC / D + base;
-                double r = t * inv_abs_u;
-                double dn = (r + magic) - magic; /* nearest integer, |r| << 2^51 */
-                double d = fabs(t + u * dn);
-                hit |= (d >= lo) & (d <= hi) & (fabs(dn) <= (double)NM);
-            }
-            if (hit) return 1;
-            continue;
-        }
-        for (int64_t dC = 0; dC <= C; dC++) {
-            double t = (double)dC / D + base; /* want t + u dn near 0: dn ~ t / |u| */
-            double q = floor(t * inv_abs_u);
-            for (int e = 0; e < 2; e++) {
-                double dn = q + e;
-                if (fabs(dn) > (double)NM) continue;
-                double d = fabs(t + u * dn);
-                if (d >= lo && d <= hi) return 1;
-            }
-        }
-    }
-    return 0;
-}
-
-/* O_i = c_i / D for integers c_i >= 0? Returns D (given or inferred up to
- * 4096) and *C = sum c_i, or 0. */
-static int64_t find_den(const etsim_ilp_model *m, int64_t *C) {
-    int64_t first = m->outcome_den > 0 ? m->outcome_den : 1;
-    int64_t last = m->outcome_den > 0 ? m->outcome_den : 4096;
-    for (int64_t D = first; D <= last; D++) {
-        int64_t sum = 0;
-        int ok = 1;
-        for (int32_t i = 0; i < m->n_cand && ok; i++) {
-            double c = m->outcome[i] * (double)D, r = nearbyint(c);
-            ok = r >= 0 && fabs(c - r) <= 1e-9 * (1.0 + r);
-            sum += (int64_t)r;
-        }
-        if (ok) {
-            *C = sum;
-            return D;
-        }
-    }
-    return 0;
-}
-
 int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats *stats) {
     int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
     etsim_ilp_stats st;
@@ -679,12 +625,12 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
         return 1;
     }
     int64_t C = 0;
-    int64_t D = find_den(m, &C);
+    int64_t D = etsim_exact_find_den(m, &C);
     if (D <= 0) {
         st.exact_declined = ETSIM_EXACT_NO_DEN;
         goto decline;
     }
-    if (near_tie_possible((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie)) {
+    if (etsim_exact_near_tie_possible((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie)) {
         st.exact_declined = ETSIM_EXACT_NEAR_TIE;
         goto decline;
     }

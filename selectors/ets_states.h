@@ -1,6 +1,7 @@
-/* ets_states.h -- the exact tree programme over coverage states of the few
- * scattered clusters left open at a branch-and-bound node of ets_exact.c
- * (ets_states.c says how it works). Private to the exact solver. */
+/* ets_states.h -- private to the exact ETS solver (ets_exact.c): the exact
+ * tree programme over coverage states of the few scattered clusters left
+ * open at a branch-and-bound node (ets_states.c says how it works), and the
+ * instance checks of ets_ties.c. */
 #ifndef ETSIM_ETS_STATES_H
 #define ETSIM_ETS_STATES_H
 
@@ -28,5 +29,13 @@ typedef struct etsim_states_in {
  * -1: no selection is possible; 0: declined (budget, or a comparison too
  * close to call). *ops gets the work done (table-entry pairs). */
 int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops);
+
+/* ets_ties.c: is there an integer combination dC/D + u dn + v dk (|dC| <=
+ * C, |dn| <= NM, |dk| <= K) in [lo, hi]? And O_i = c_i / D for integers
+ * c_i >= 0: returns D (the model's, or inferred up to 4096) and *C = sum
+ * c_i, or 0. */
+int etsim_exact_near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
+                                  double lo, double hi);
+int64_t etsim_exact_find_den(const etsim_ilp_model *m, int64_t *C);
 
 #endif
