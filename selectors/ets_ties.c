@@ -6,6 +6,7 @@
  * only to keep each file readable. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "selectors/ets_states.h"
 
@@ -21,32 +22,38 @@ int etsim_exact_near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, do
      * (dk, dC) of every step, so its cost matters. */
     int nearest_only = fabs(u) > 1e3 * hi;
     const double magic = 6755399441055744.0; /* 2^52 + 2^51: x + magic - magic rounds */
-    for (int32_t dk = -K; dk <= K; dk++) {
+    /* dC / D once per dC, not per (dk, dC): the same values, no division
+     * in the inner loop */
+    double *frac = etsim_malloc((size_t)(C + 1) * sizeof *frac);
+    for (int64_t dC = 0; dC <= C; dC++) frac[dC] = (double)dC / D;
+    int found = 0;
+    for (int32_t dk = -K; dk <= K && !found; dk++) {
         double base = v * (double)dk;
         if (nearest_only) {
             int hit = 0;
             for (int64_t dC = 0; dC <= C; dC++) {
-                double t = (double)dC / D + base;
+                double t = frac[dC] + base;
                 double r = t * inv_abs_u;
                 double dn = (r + magic) - magic; /* nearest integer, |r| << 2^51 */
                 double d = fabs(t + u * dn);
                 hit |= (d >= lo) & (d <= hi) & (fabs(dn) <= (double)NM);
             }
-            if (hit) return 1;
+            found = hit;
             continue;
         }
-        for (int64_t dC = 0; dC <= C; dC++) {
-            double t = (double)dC / D + base; /* want t + u dn near 0: dn ~ t / |u| */
+        for (int64_t dC = 0; dC <= C && !found; dC++) {
+            double t = frac[dC] + base; /* want t + u dn near 0: dn ~ t / |u| */
             double q = floor(t * inv_abs_u);
             for (int e = 0; e < 2; e++) {
                 double dn = q + e;
                 if (fabs(dn) > (double)NM) continue;
                 double d = fabs(t + u * dn);
-                if (d >= lo && d <= hi) return 1;
+                if (d >= lo && d <= hi) found = 1;
             }
         }
     }
-    return 0;
+    free(frac);
+    return found;
 }
 
 /* O_i = c_i / D for integers c_i >= 0? Returns D (given or inferred up to
