@@ -50,4 +50,16 @@ int32_t etsim_cluster_fcluster_distance(const double *Z, int32_t n, double t, in
 int32_t etsim_cluster_embeddings(const float *const *vecs, int32_t n, int32_t dim, double t,
                                  const int32_t *names, int32_t *labels, etsim_err *err);
 
+/* The same, computed once per thread for each distinct set of vectors and
+ * reused while it stays among the thread's recent results
+ * (cluster_cache.c): the vectors are compared in full, so the labels are
+ * always those etsim_cluster_embeddings computes. */
+int32_t etsim_cluster_embeddings_shared(const float *const *vecs, int32_t n, int32_t dim,
+                                        double t, const int32_t *names, int32_t *labels,
+                                        etsim_err *err);
+
+/* Sharing on (the default) or off: etsim bench turns it off so that a
+ * timed selection clusters every time. Set before selections run. */
+void etsim_cluster_set_sharing(int on);
+
 #endif

@@ -169,7 +169,10 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
             }
         }
         double t0 = prof ? etsim_prof_now() : 0.0;
-        K = etsim_cluster_embeddings(vecs, N, in->emb_dim, ETSIM_CLUSTER_CUT, names, labels, err);
+        /* shared: the same candidates reached under another lambda (a
+         * sweep's configurations of one problem) reuse the clustering */
+        K = etsim_cluster_embeddings_shared(vecs, N, in->emb_dim, ETSIM_CLUSTER_CUT, names, labels,
+                                            err);
         if (prof) etsim_prof_add(ETSIM_PROF_CLUSTER, etsim_prof_now() - t0);
         if (K < 0) goto done;
     }

@@ -55,12 +55,20 @@
  * Nodes whose bound is below the incumbent (minus a rounding margin), or
  * tied with it and no better in (W, lex), are pruned. Every pass's answer
  * is a feasible selection and is offered as an incumbent.
- * Past a pass budget the solver declines. */
+ * Fixings are sharpened per node: a cluster whose free members share one
+ * parent is solved inside the programme (node_setup), and after each pass
+ * Lagrangian probing fixes to 0 every candidate whose best L when kept is
+ * below the incumbent (probe_fix). When at most ETSIM_STATES_MAX_BITS
+ * relaxed clusters are left open, the node is solved exactly by the tree
+ * programme over their coverage states (ets_states.c, try_states).
+ * Past a pass budget the solver declines. The near-tie scan and the
+ * outcome denominator live in ets_ties.c. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "selectors/ets_states.h"
 #include "selectors/ilp.h"
 
 enum { FIX_FREE = 0, FIX_ZERO = 1, FIX_ONE = 2 };
@@ -90,6 +98,12 @@ typedef struct solver {
     uint8_t *has_one;            /* cluster has a member fixed to 1 (node)   */
     uint8_t *grp_choice;         /* local cluster k chose non-empty          */
     int32_t *grp_parent;         /* its members' parent, or -1: not local    */
+    uint8_t *orig_local;         /* cluster k is sibling-local with no fixing */
+    double *br_val;              /* branch node's best non-empty value (pass) */
+    double *grp_val;             /* local cluster's best non-empty value      */
+    double *out_val;             /* probe: value outside subtree j, j kept    */
+    int32_t *bdepth;             /* branch node depth (root 0)                */
+    int32_t *bit_of, *lca;       /* state programme: open clusters' bits      */
     tuple *fb;
     /* objective and coverage scratch */
     uint8_t *mark, *cov;
@@ -184,6 +198,7 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
         int32_t p = s->grp_parent[k];
         if (p < 0) continue;
         s->grp_choice[k] = 0;
+        s->grp_val[k] = -INFINITY;
         tuple t = {s->v, 0, INT32_MAX}, one = {-INFINITY, 0, INT32_MAX};
         int forced = 0, n_in = 0;
         int32_t one_i = -1;
@@ -213,6 +228,7 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
         int ne = forced || worth_keeping(s, t.val);
         if (forced) s->can_empty[p] = 0;
         s->grp_choice[k] = (uint8_t)ne;
+        s->grp_val[k] = t.val;
         if (ne) acc_add(s, p, &t);
         offer_ne(s, p, &t, N + M + k);
     }
@@ -235,6 +251,7 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
         }
         int32_t p = m->branch_parent[j];
         s->br_choice[j] = 0;
+        s->br_val[j] = t.val;
         if (!possible) continue;
         int ne = !s->can_empty[j] || worth_keeping(s, t.val);
         if (!s->can_empty[j]) s->can_empty[p] = 0;
@@ -312,25 +329,165 @@ static double offer(solver *s, const uint8_t *x) {
     return f;
 }
 
+/* Cluster states for a node's fixings. A cluster whose members not fixed
+ * to 0 all share one parent is sibling-local here (exact inside the
+ * programme), even when it was not before the fixings: its other members
+ * can no longer cover it. One with every member fixed to 0 is dead. The
+ * others are relaxed; one with a member fixed to 1 is covered for sure, so
+ * its multiplier is 0 (exact). s->in_local and s->grp_parent are global
+ * scratch: every node sets them again before its passes. */
+static void node_setup(solver *s, const uint8_t *fix, uint8_t *mode, double *mu) {
+    const etsim_ilp_model *m = s->m;
+    for (int32_t k = 0; k < s->K; k++) {
+        int any_one = 0, all_zero = 1;
+        int32_t p = -2;
+        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+            int32_t i = s->cl_mem[q];
+            uint8_t f = fix[i];
+            any_one |= f == FIX_ONE;
+            if (f == FIX_ZERO) continue;
+            all_zero = 0;
+            int32_t pi = m->cand_parent[i];
+            p = p == -2 ? pi : p == pi ? p : -1;
+        }
+        s->has_one[k] = (uint8_t)any_one;
+        int local = s->orig_local[k] || p >= 0;
+        if (local && p < 0) p = m->cand_parent[s->cl_mem[s->cl_start[k]]];
+        s->grp_parent[k] = local ? p : -1;
+        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++)
+            s->in_local[s->cl_mem[q]] = (uint8_t)local;
+        mode[k] = local ? MODE_LOCAL : all_zero ? MODE_DEAD : MODE_OFF;
+        if (any_one) mu[k] = 0.0; /* covered for sure: exact */
+    }
+}
+
+/* Lagrangian probing after a pass: for every free candidate the pass left
+ * out, the best L over selections that keep it (the programme's value
+ * outside its parent's subtree, computed top down, plus its parent's
+ * children with it forced in). L >= f, so when that bound is below the
+ * incumbent by more than the rounding margin no selection keeping the
+ * candidate is optimal or tied with the optimum, and fixing it to 0 leaves
+ * the node's best selection in the full order unchanged. Returns how many
+ * it fixed. */
+static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_t *x,
+                         double constant, double margin) {
+    const etsim_ilp_model *m = s->m;
+    int32_t N = s->N, M = s->M, n_fixed = 0;
+    double limit = s->inc_f - margin - constant;
+    /* out_val[j]: the best L outside subtree j's children with j kept,
+     * j's own cost included */
+    s->out_val[0] = s->u + (s->acc_any[0] ? s->acc_val[0] : 0.0);
+    for (int32_t j = 1; j < M; j++) {
+        int32_t p = m->branch_parent[j];
+        double rest = s->out_val[p] - (s->br_choice[j] && s->acc_any[p] ? s->br_val[j] : 0.0);
+        s->out_val[j] = rest + s->u + (s->acc_any[j] ? s->acc_val[j] : 0.0);
+    }
+    for (int32_t i = 0; i < N; i++) {
+        if (fix[i] != FIX_FREE || x[i]) continue;
+        int32_t p = m->cand_parent[i];
+        double b;
+        if (!s->in_local[i]) {
+            double val = s->a[i] + (s->K > 0 ? mu[m->cluster[i]] : 0.0);
+            b = s->out_val[p] - (s->cand_choice[i] && s->acc_any[p] ? val : 0.0) + val;
+        } else {
+            int32_t k = m->cluster[i];
+            double g = s->v;
+            for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+                int32_t c = s->cl_mem[q];
+                if (fix[c] == FIX_ZERO) continue;
+                if (c == i || fix[c] == FIX_ONE || s->a[c] >= -s->dtie) g += s->a[c];
+            }
+            b = s->out_val[p] - (s->grp_choice[k] && s->acc_any[p] ? s->grp_val[k] : 0.0) + g;
+        }
+        if (b < limit) {
+            fix[i] = FIX_ZERO;
+            n_fixed++;
+        }
+    }
+    return n_fixed;
+}
+
+/* The open scattered clusters of this node: if few, the state programme
+ * (ets_states.c) solves the node exactly. Returns 1 solved (x offered), -1
+ * nothing may be kept, 0 not tried or declined. */
+static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_t *x) {
+    const etsim_ilp_model *m = s->m;
+    int32_t n_bits = 0;
+    for (int32_t k = 0; k < s->K; k++) {
+        s->bit_of[k] = -1;
+        if (mode[k] != MODE_OFF || s->has_one[k]) continue;
+        if (n_bits == ETSIM_STATES_MAX_BITS) return 0;
+        s->bit_of[k] = n_bits++;
+        int32_t l = -1;
+        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+            int32_t i = s->cl_mem[q];
+            if (fix[i] == FIX_ZERO) continue;
+            int32_t p = m->cand_parent[i];
+            if (l < 0) {
+                l = p;
+                continue;
+            }
+            while (s->bdepth[p] > s->bdepth[l]) p = m->branch_parent[p];
+            while (s->bdepth[l] > s->bdepth[p]) l = m->branch_parent[l];
+            while (p != l) {
+                p = m->branch_parent[p];
+                l = m->branch_parent[l];
+            }
+        }
+        s->lca[k] = l;
+    }
+    /* The budget: about 512 table-entry pairs per model element (real
+     * steps with 8 open clusters need under 250); the work done is charged
+     * to the pass budget at one pass per model size of pairs. Before any
+     * work, an estimate: a branch node's table has at most 2^c entries, c
+     * the open clusters with a free member below it and their lowest
+     * common ancestor at or above it; merging a child costs the product of
+     * the two tables. Where that exceeds the budget the programme is not
+     * started (scattered clusters all over the tree: random instances). */
+    int64_t size = (int64_t)s->N + s->M + s->K, ops = 0, limit = 512 * size;
+    int32_t *active = s->acc_min, *stamp = s->fb_child; /* pass scratch, free here */
+    for (int32_t j = 0; j < s->M; j++) {
+        active[j] = 0;
+        stamp[j] = -1;
+    }
+    for (int32_t k = 0; k < s->K; k++) {
+        if (s->bit_of[k] < 0) continue;
+        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
+            int32_t i = s->cl_mem[q];
+            if (fix[i] == FIX_ZERO) continue;
+            for (int32_t j = m->cand_parent[i]; j >= 0 && stamp[j] != k; j = m->branch_parent[j]) {
+                stamp[j] = k;
+                active[j]++;
+                if (j == s->lca[k]) break;
+            }
+        }
+    }
+    int64_t estimate = 0;
+    for (int32_t j = 1; j < s->M && estimate <= limit; j++)
+        estimate += ((int64_t)1 << active[m->branch_parent[j]]) * ((int64_t)1 << active[j]);
+    if (estimate > limit) return 0;
+    etsim_states_in in = {.m = m, .u = s->u, .v = s->v, .dtie = s->dtie, .noise = s->noise,
+                          .a = s->a, .rank = s->rank, .fix = fix, .grp_parent = s->grp_parent,
+                          .bit_of = s->bit_of, .lca = s->lca, .cl_start = s->cl_start,
+                          .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = limit};
+    int r = etsim_states_solve(&in, x, &ops);
+    s->passes += 1 + ops / size;
+    if (r == 1) offer(s, x);
+    return r;
+}
+
 /* One branch-and-bound node: fix, mode and mu are this node's own copies
  * (children start from the parent's multipliers). The first passes use
  * mu in {0, v} flipped per violated cluster, the later ones subgradient
- * steps. Returns 0, or -1 when the pass budget ran out. */
+ * steps; after each pass probing fixes candidates that cannot be in an
+ * optimum. Returns 0, or -1 when the pass budget ran out. */
 static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_t *x, int depth) {
     int32_t K = s->K;
     s->nodes++;
-    for (int32_t k = 0; k < K; k++) {
-        if (mode[k] == MODE_LOCAL) continue;
-        int any_one = 0, all_zero = 1;
-        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
-            uint8_t f = fix[s->cl_mem[q]];
-            any_one |= f == FIX_ONE;
-            all_zero &= f == FIX_ZERO;
-        }
-        s->has_one[k] = (uint8_t)any_one;
-        mode[k] = all_zero ? MODE_DEAD : MODE_OFF;
-        if (any_one) mu[k] = 0.0; /* covered for sure: exact */
-    }
+    node_setup(s, fix, mode, mu);
+    /* the state programme is tried again only when fixings have left
+     * fewer open clusters than at its last refusal */
+    int32_t states_refused = INT32_MAX;
     /* The margin covers what the tie comparisons may lose to rounding. */
     double margin = s->dtie * (double)(s->N + s->M + K + 2);
     double theta = 1.0;
@@ -338,6 +495,15 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     int n_passes = PASSES_PER_NODE + (depth == 0 ? s->root_passes : SUBGRADIENT_PASSES);
     for (int pass = 0; pass < n_passes; pass++) {
         if (s->passes >= s->limit) return -1;
+        if (K > 0) {
+            int32_t open = 0;
+            for (int32_t k = 0; k < K; k++) open += mode[k] == MODE_OFF && !s->has_one[k];
+            if (open < states_refused && open <= ETSIM_STATES_MAX_BITS) {
+                int r = try_states(s, fix, mode, x);
+                if (r != 0) return 0; /* solved exactly, or nothing may be kept */
+                states_refused = open;
+            }
+        }
         double constant = 0.0;
         for (int32_t k = 0; k < K; k++)
             if (mode[k] == MODE_OFF) constant += s->v - mu[k];
@@ -377,6 +543,11 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
                 return 0; /* tied with the incumbent at best, and no better in (W, lex) */
         }
         if (!violated) break; /* uncertain pass: branch on something else */
+        if (probe_fix(s, fix, mu, x, constant, margin) > 0) {
+            node_setup(s, fix, mode, mu);
+            n_passes++; /* each such pass fixes a candidate: bounded */
+            continue;   /* the same multipliers, a tighter programme */
+        }
         if (pass < PASSES_PER_NODE) {
             for (int32_t k = 0; k < K; k++) {
                 if (mode[k] != MODE_OFF || s->has_one[k]) continue;
@@ -423,49 +594,6 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     return rc;
 }
 
-/* Is there an integer combination dC/D + u dn + v dk (|dC| <= C, |dn| <=
- * N + M, |dk| <= K) in [lo, hi]? Such a difference of two objective values
- * would be a tie for the rule but not for the solver's comparisons. */
-static int near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
-                             double lo, double hi) {
-    double inv_abs_u = 1.0 / fabs(u);
-    for (int32_t dk = -K; dk <= K; dk++) {
-        double base = v * (double)dk;
-        for (int64_t dC = 0; dC <= C; dC++) {
-            double t = (double)dC / D + base; /* want t + u dn near 0: dn ~ t / |u| */
-            double q = floor(t * inv_abs_u);
-            for (int e = 0; e < 2; e++) {
-                double dn = q + e;
-                if (fabs(dn) > (double)NM) continue;
-                double d = fabs(t + u * dn);
-                if (d >= lo && d <= hi) return 1;
-            }
-        }
-    }
-    return 0;
-}
-
-/* O_i = c_i / D for integers c_i >= 0? Returns D (given or inferred up to
- * 4096) and *C = sum c_i, or 0. */
-static int64_t find_den(const etsim_ilp_model *m, int64_t *C) {
-    int64_t first = m->outcome_den > 0 ? m->outcome_den : 1;
-    int64_t last = m->outcome_den > 0 ? m->outcome_den : 4096;
-    for (int64_t D = first; D <= last; D++) {
-        int64_t sum = 0;
-        int ok = 1;
-        for (int32_t i = 0; i < m->n_cand && ok; i++) {
-            double c = m->outcome[i] * (double)D, r = nearbyint(c);
-            ok = r >= 0 && fabs(c - r) <= 1e-9 * (1.0 + r);
-            sum += (int64_t)r;
-        }
-        if (ok) {
-            *C = sum;
-            return D;
-        }
-    }
-    return 0;
-}
-
 int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats *stats) {
     int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
     etsim_ilp_stats st;
@@ -497,12 +625,12 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
         return 1;
     }
     int64_t C = 0;
-    int64_t D = find_den(m, &C);
+    int64_t D = etsim_exact_find_den(m, &C);
     if (D <= 0) {
         st.exact_declined = ETSIM_EXACT_NO_DEN;
         goto decline;
     }
-    if (near_tie_possible((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie)) {
+    if (etsim_exact_near_tie_possible((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie)) {
         st.exact_declined = ETSIM_EXACT_NEAR_TIE;
         goto decline;
     }
@@ -545,6 +673,14 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     double *mu = etsim_malloc(kz * sizeof *mu);
     for (int32_t k = 0; k < K; k++) mu[k] = 0.0;
     s.grp_parent = etsim_malloc(kz * sizeof *s.grp_parent);
+    s.orig_local = etsim_calloc(kz, 1);
+    s.br_val = etsim_malloc(mz * sizeof *s.br_val);
+    s.grp_val = etsim_malloc(kz * sizeof *s.grp_val);
+    s.out_val = etsim_malloc(mz * sizeof *s.out_val);
+    s.bdepth = etsim_malloc(mz * sizeof *s.bdepth);
+    s.bit_of = etsim_malloc(kz * sizeof *s.bit_of);
+    s.lca = etsim_malloc(kz * sizeof *s.lca);
+    for (int32_t j = 0; j < M; j++) s.bdepth[j] = j == 0 ? 0 : s.bdepth[m->branch_parent[j]] + 1;
     uint8_t *fix = etsim_calloc(nz + kz, 1); /* FIX_FREE, and every cluster off */
     uint8_t *mode = fix + nz;
     for (int32_t r = 0; r < N; r++) {
@@ -567,16 +703,14 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
             int32_t p = m->cand_parent[s.cl_mem[s.cl_start[k]]];
             for (int32_t q = s.cl_start[k] + 1; q < s.cl_start[k + 1] && p >= 0; q++)
                 if (m->cand_parent[s.cl_mem[q]] != p) p = -1;
-            s.grp_parent[k] = p;
-            if (p < 0) continue;
-            mode[k] = MODE_LOCAL;
-            for (int32_t q = s.cl_start[k]; q < s.cl_start[k + 1]; q++) s.in_local[s.cl_mem[q]] = 1;
+            s.orig_local[k] = p >= 0;
         }
     }
-    /* Pass budget: a few per candidate and cluster, and about 0.5 M DP
-     * steps at most, so that an instance handed on to GLPK costs little. */
-    int64_t size = (int64_t)N + M + K, by_work = 500000 / size;
-    s.limit = 64 + 4 * ((int64_t)N + K);
+    /* Pass budget: a few per candidate and cluster, and about 1 M DP
+     * steps at most (a few ms), so that an instance handed on to GLPK
+     * costs little more than GLPK alone. */
+    int64_t size = (int64_t)N + M + K, by_work = 1000000 / size;
+    s.limit = 64 + 8 * ((int64_t)N + K);
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;
     s.root_passes = SUBGRADIENT_PASSES;
@@ -606,6 +740,13 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     free(s.nk);
     free(s.in_local);
     free(s.grp_parent);
+    free(s.orig_local);
+    free(s.br_val);
+    free(s.grp_val);
+    free(s.out_val);
+    free(s.bdepth);
+    free(s.bit_of);
+    free(s.lca);
     free(fix);
     if (stats) *stats = st;
     return st.exact;

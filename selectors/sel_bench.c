@@ -275,6 +275,8 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
     etsim_sel_config cfg;
     etsim_sel_config_init(&cfg, ets);
     if (etsim_sel_config_set(&cfg, "lambdas", "1.45", err) < 0) return -1;
+    /* every timed selection clusters: no reuse between repetitions */
+    etsim_cluster_set_sharing(0);
     if (report)
         fprintf(report, "ETS selection step: candidates at depth %d, %d-d embeddings, "
                         "width B = N, lambda_s 1.45, lambda_c 1, T 0.2;\n"
@@ -363,8 +365,12 @@ int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim
         free(t_ilp);
         free(t_glpk);
         free_inst(&b);
-        if (rc < 0) return -1;
+        if (rc < 0) {
+            etsim_cluster_set_sharing(1);
+            return -1;
+        }
     }
-    if (bench_lambdas(report, err) < 0) return -1;
-    return n_rows;
+    int rc = bench_lambdas(report, err);
+    etsim_cluster_set_sharing(1);
+    return rc < 0 ? -1 : n_rows;
 }

@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "selectors/ilp.h"
@@ -138,6 +140,64 @@ static void run_differential(uint64_t first, uint64_t count, int32_t max_n, doub
     assert_true((double)exact >= min_exact * (double)count);
 }
 
+/* Real steps (tests/data/ets_real_steps.txt): few large clusters scattered
+ * over many parents, which the Lagrangian branch and bound alone handed to
+ * GLPK; the state programme (ets_states.c) must answer each exactly, with
+ * GLPK's selection (recorded, and solved again here). */
+static void test_real_steps(void **state) {
+    (void)state;
+    const char *src = getenv("ETSIM_SOURCE_DIR");
+    if (!src) {
+        print_message("ETSIM_SOURCE_DIR unset: skipped\n");
+        skip();
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/data/ets_real_steps.txt", src);
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    char line[256];
+    while (fgets(line, sizeof line, fp) && line[0] == '#')
+        ;
+    int n_models = 0;
+    do {
+        int N, M, K, ex, dec;
+        double u, v;
+        long long den;
+        if (sscanf(line, "%d %d %d %lf %lf %lld %d %d", &N, &M, &K, &u, &v, &den, &ex, &dec) != 8)
+            break;
+        assert_true(N > 1 && N <= MAX_N && M > 0 && M <= MAX_M && K > 0);
+        static int32_t cp[MAX_N], bp[MAX_M], cl[MAX_N], pr[MAX_N];
+        static double o[MAX_N];
+        static uint8_t want[MAX_N], xg[MAX_N], xe[MAX_N];
+        static char bits[MAX_N + 2];
+        for (int i = 0; i < N; i++) assert_int_equal(fscanf(fp, "%d", &cp[i]), 1);
+        for (int j = 0; j < M; j++) assert_int_equal(fscanf(fp, "%d", &bp[j]), 1);
+        for (int i = 0; i < N; i++) assert_int_equal(fscanf(fp, "%lf", &o[i]), 1);
+        for (int i = 0; i < N; i++) assert_int_equal(fscanf(fp, "%d", &cl[i]), 1);
+        for (int i = 0; i < N; i++) assert_int_equal(fscanf(fp, "%d", &pr[i]), 1);
+        assert_int_equal(fscanf(fp, "%301s", bits), 1);
+        for (int i = 0; i < N; i++) want[i] = (uint8_t)(bits[i] - '0');
+        etsim_ilp_model m = {.n_cand = N, .n_branch = M, .cand_parent = cp, .branch_parent = bp,
+                             .outcome = o, .unit_cost = u, .n_clusters = K, .cluster = cl,
+                             .coverage = v, .prefer = pr, .outcome_den = den,
+                             .solver = ETSIM_ILP_GLPK};
+        double og, oe;
+        etsim_ilp_stats se;
+        etsim_err err;
+        assert_int_equal(etsim_ilp_solve(&m, xg, &og, NULL, &err), 0);
+        m.solver = ETSIM_ILP_EXACT_ONLY;
+        assert_int_equal(etsim_ilp_solve(&m, xe, &oe, &se, &err), 0);
+        assert_true(se.exact);
+        assert_memory_equal(xg, want, (size_t)N);
+        assert_memory_equal(xe, want, (size_t)N);
+        assert_true(og == oe);
+        n_models++;
+        if (fscanf(fp, " ") < 0) break;
+    } while (fgets(line, sizeof line, fp));
+    fclose(fp);
+    assert_int_equal(n_models, 10);
+}
+
 static void test_small(void **state) {
     (void)state;
     run_differential(1, 3000, 16, 0.8);
@@ -158,6 +218,7 @@ int main(void) {
         cmocka_unit_test(test_small),
         cmocka_unit_test(test_medium),
         cmocka_unit_test(test_large),
+        cmocka_unit_test(test_real_steps),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     etsim_ilp_thread_cleanup();

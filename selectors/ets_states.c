@@ -1,0 +1,281 @@
+/* ets_states.c -- the ETS selection ILP with few scattered clusters, solved
+ * exactly by a dynamic programme over the tree whose states are the sets of
+ * scattered clusters covered (ets_exact.c calls it at a branch-and-bound
+ * node once at most ETSIM_STATES_MAX_BITS such clusters are left open).
+ *
+ * Why: in real steps almost every cluster is sibling-local (ets_exact.c
+ * solves those inside the tree programme), and the few that are not are
+ * large (the same step text under many parents). Their Lagrangian bound is
+ * loose, and branching on them one member at a time took thousands of
+ * nodes; carrying their coverage as a bit mask is exact and small.
+ *
+ * How. Each subtree gets a table: for every mask S of open clusters, its
+ * best non-empty selection covering exactly S among them, in the order of
+ * ilp.h's tie rule (value, then preference weight W, then lexicographic in
+ * rank order), plus whether the empty selection is allowed (no member
+ * fixed to 1 below). A candidate is one entry; a sibling-local cluster is
+ * one entry (its best non-empty choice plus v, as in ets_exact.c); a branch
+ * node merges its children's tables pairwise (masks OR, values and W add,
+ * selections are disjoint so their union's lexicographic rank is decided
+ * part by part), adds its own cost u, and at the lowest common ancestor of
+ * a cluster's free members folds that cluster's bit into the value (+v).
+ * The root's table then has the single mask 0: the answer. Optimal
+ * substructure holds because for fixed masks the order is a lexicographic
+ * product of the parts' orders (values and W add; a tie in both is decided
+ * by the first differing rank, which lies in one part).
+ *
+ * Selections are kept as bitsets in rank order (rank 0 is the top bit of
+ * word 0), so "lexicographically greater" is "numerically greater" and a
+ * union is an OR. Values equal within dtie are equal (ets_exact.c's near-
+ * tie check makes that exact); a comparison between the rounding bound and
+ * dtie makes the answer untrusted and the caller goes on without it, as
+ * does running past the work budget. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "selectors/ets_states.h"
+
+typedef struct ent {
+    uint32_t mask;
+    int32_t set;  /* offset of its bitset in the pool, words */
+    double val;
+    int64_t w;
+} ent;
+
+typedef struct table {
+    ent *e;
+    int32_t n;
+    int can_empty;
+} table;
+
+typedef struct ctx {
+    const etsim_states_in *in;
+    int32_t words;
+    uint64_t *pool;
+    size_t pool_n, pool_cap;
+    int32_t *slot;      /* [2^bits] entry of the output being built, or -1 */
+    uint32_t *touched;
+    int64_t ops;
+    int uncertain, over;
+    uint64_t *tmp;      /* 2 bitsets for tie comparisons */
+} ctx;
+
+static int32_t pool_new(ctx *c) {
+    if (c->pool_n + (size_t)c->words > c->pool_cap) {
+        c->pool_cap = 2 * c->pool_cap + (size_t)c->words * 64;
+        c->pool = etsim_realloc(c->pool, c->pool_cap * sizeof *c->pool);
+    }
+    int32_t off = (int32_t)c->pool_n;
+    memset(c->pool + off, 0, (size_t)c->words * sizeof *c->pool);
+    c->pool_n += (size_t)c->words;
+    return off;
+}
+
+static void set_rank(ctx *c, int32_t off, int32_t rank) {
+    c->pool[off + rank / 64] |= (uint64_t)1 << (63 - rank % 64);
+}
+
+/* Union of two bitsets (-1: empty) into dst. */
+static void set_union(ctx *c, uint64_t *dst, int32_t a, int32_t b) {
+    for (int32_t q = 0; q < c->words; q++)
+        dst[q] = (a >= 0 ? c->pool[a + q] : 0) | (b >= 0 ? c->pool[b + q] : 0);
+}
+
+static int lex_cmp(const uint64_t *a, const uint64_t *b, int32_t words) {
+    for (int32_t q = 0; q < words; q++)
+        if (a[q] != b[q]) return a[q] > b[q] ? 1 : -1;
+    return 0;
+}
+
+/* > 0 when (va, wa) beats (vb, wb), < 0 when it loses, 0 on a tie. */
+static int cmp_vw(ctx *c, double va, int64_t wa, double vb, int64_t wb) {
+    double d = fabs(va - vb);
+    if (d > c->in->noise && d <= c->in->dtie) c->uncertain = 1;
+    if (va > vb + c->in->dtie) return 1;
+    if (va < vb - c->in->dtie) return -1;
+    return (wa > wb) - (wa < wb);
+}
+
+/* Merge output being built: candidate (mask, val, w) made of the bitsets
+ * sa and sb. The pool holds each winner's union once the merge ends; until
+ * then entries keep their two parts in pa / pb. */
+typedef struct cand_ent {
+    double val;
+    int64_t w;
+    int32_t sa, sb;
+} cand_ent;
+
+static void offer_ent(ctx *c, cand_ent *out, uint32_t *n_touched, uint32_t mask, double val,
+                      int64_t w, int32_t sa, int32_t sb) {
+    int32_t s = c->slot[mask];
+    if (s < 0) {
+        c->slot[mask] = (int32_t)mask;
+        c->touched[(*n_touched)++] = mask;
+        out[mask] = (cand_ent){val, w, sa, sb};
+        return;
+    }
+    cand_ent *o = &out[mask];
+    int r = cmp_vw(c, val, w, o->val, o->w);
+    if (r == 0) {
+        set_union(c, c->tmp, sa, sb);
+        set_union(c, c->tmp + c->words, o->sa, o->sb);
+        r = lex_cmp(c->tmp, c->tmp + c->words, c->words);
+    }
+    if (r > 0) *o = (cand_ent){val, w, sa, sb};
+}
+
+/* Turn the touched slots into a table (bitsets materialised), resetting
+ * the slots. */
+static table collect(ctx *c, cand_ent *out, uint32_t n_touched, int can_empty) {
+    table t = {etsim_malloc((n_touched ? n_touched : 1) * sizeof(ent)), (int32_t)n_touched,
+               can_empty};
+    for (uint32_t q = 0; q < n_touched; q++) {
+        uint32_t mask = c->touched[q];
+        cand_ent *o = &out[mask];
+        int32_t off = pool_new(c);
+        set_union(c, c->pool + off, o->sa, o->sb);
+        t.e[q] = (ent){mask, off, o->val, o->w};
+        c->slot[mask] = -1;
+    }
+    return t;
+}
+
+static table merge(ctx *c, cand_ent *out, table a, table b) {
+    uint32_t n_touched = 0;
+    /* refuse a merge that would pass the budget before doing it */
+    c->ops += (int64_t)(a.n + 1) * (b.n + 1);
+    if (c->ops > c->in->op_limit) c->over = 1;
+    for (int32_t i = -1; i < a.n && !c->over; i++) {
+        if (i < 0 && !a.can_empty) continue;
+        for (int32_t j = -1; j < b.n; j++) {
+            if (j < 0 && (i < 0 || !b.can_empty)) continue;
+            uint32_t mask = (i >= 0 ? a.e[i].mask : 0) | (j >= 0 ? b.e[j].mask : 0);
+            double val = (i >= 0 ? a.e[i].val : 0.0) + (j >= 0 ? b.e[j].val : 0.0);
+            int64_t w = (i >= 0 ? a.e[i].w : 0) + (j >= 0 ? b.e[j].w : 0);
+            offer_ent(c, out, &n_touched, mask, val, w, i >= 0 ? a.e[i].set : -1,
+                      j >= 0 ? b.e[j].set : -1);
+        }
+    }
+    table t = collect(c, out, n_touched, a.can_empty && b.can_empty);
+    free(a.e);
+    free(b.e);
+    return t;
+}
+
+int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops) {
+    const etsim_ilp_model *m = in->m;
+    int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
+    if (in->n_bits > ETSIM_STATES_MAX_BITS) return 0;
+    ctx c;
+    memset(&c, 0, sizeof c);
+    c.in = in;
+    c.words = (N + 63) / 64;
+    size_t n_masks = (size_t)1 << in->n_bits;
+    c.slot = etsim_malloc(n_masks * sizeof *c.slot);
+    for (size_t q = 0; q < n_masks; q++) c.slot[q] = -1;
+    c.touched = etsim_malloc(n_masks * sizeof *c.touched);
+    c.tmp = etsim_malloc(2 * (size_t)c.words * sizeof *c.tmp);
+    cand_ent *out = etsim_malloc(n_masks * sizeof *out);
+    table *tab = etsim_calloc((size_t)M, sizeof *tab);
+    uint32_t *resolve = etsim_calloc((size_t)M, sizeof *resolve);
+    int rc = 0;
+    for (int32_t j = 0; j < M; j++) tab[j].can_empty = 1;
+    for (int32_t k = 0; k < K; k++)
+        if (in->bit_of[k] >= 0) resolve[in->lca[k]] |= (uint32_t)1 << in->bit_of[k];
+    /* Leaves and sibling-local groups into their parents' tables. */
+    for (int32_t i = 0; i < N && !c.over; i++) {
+        if (in->fix[i] == ETSIM_FIX_ZERO || (K > 0 && in->grp_parent[m->cluster[i]] >= 0)) continue;
+        int32_t off = pool_new(&c);
+        set_rank(&c, off, in->rank[i]);
+        int32_t b = K > 0 ? in->bit_of[m->cluster[i]] : -1;
+        table t = {etsim_malloc(sizeof(ent)), 1, in->fix[i] != ETSIM_FIX_ONE};
+        t.e[0] = (ent){b >= 0 ? (uint32_t)1 << b : 0, off, in->a[i], (int64_t)(N - in->rank[i])};
+        int32_t p = m->cand_parent[i];
+        tab[p] = merge(&c, out, tab[p], t);
+    }
+    for (int32_t k = 0; k < K && !c.over; k++) {
+        int32_t p = in->grp_parent[k];
+        if (p < 0) continue;
+        /* best non-empty choice: every member forced or worth >= 0, or the
+         * single best member (ets_exact.c's rule), worth v more */
+        int32_t off = pool_new(&c);
+        double val = in->v;
+        int64_t w = 0;
+        int forced = 0, n_in = 0;
+        int32_t one = -1;
+        for (int32_t q = in->cl_start[k]; q < in->cl_start[k + 1]; q++) {
+            int32_t i = in->cl_mem[q];
+            if (in->fix[i] == ETSIM_FIX_ZERO) continue;
+            double d = fabs(in->a[i]);
+            if (d > in->noise && d <= in->dtie) c.uncertain = 1;
+            if (in->fix[i] == ETSIM_FIX_ONE || in->a[i] >= -in->dtie) {
+                forced |= in->fix[i] == ETSIM_FIX_ONE;
+                n_in++;
+                val += in->a[i];
+                w += N - in->rank[i];
+                set_rank(&c, off, in->rank[i]);
+            } else if (one < 0 ||
+                       cmp_vw(&c, in->a[i], N - in->rank[i], in->a[one], N - in->rank[one]) > 0 ||
+                       (cmp_vw(&c, in->a[i], N - in->rank[i], in->a[one], N - in->rank[one]) == 0 &&
+                        in->rank[i] < in->rank[one])) {
+                one = i;
+            }
+        }
+        if (n_in == 0) {
+            if (one < 0) continue; /* every member fixed to 0 */
+            val += in->a[one];
+            w = N - in->rank[one];
+            set_rank(&c, off, in->rank[one]);
+        }
+        table t = {etsim_malloc(sizeof(ent)), 1, !forced};
+        t.e[0] = (ent){0, off, val, w};
+        tab[p] = merge(&c, out, tab[p], t);
+    }
+    /* Branch nodes bottom up (children have larger indices). */
+    for (int32_t j = M - 1; j >= 0 && !c.over; j--) {
+        table t = tab[j];
+        tab[j] = (table){NULL, 0, 1};
+        uint32_t n_touched = 0;
+        for (int32_t q = 0; q < t.n; q++) {
+            ent *e = &t.e[q];
+            uint32_t fold = e->mask & resolve[j];
+            offer_ent(&c, out, &n_touched, e->mask & ~resolve[j],
+                      e->val + in->u + in->v * (double)__builtin_popcount(fold), e->w, e->set, -1);
+        }
+        table r = collect(&c, out, n_touched, t.can_empty);
+        free(t.e);
+        if (j == 0) {
+            if (r.n == 1 && !c.uncertain) {
+                memset(x, 0, (size_t)N);
+                for (int32_t i = 0; i < N; i++)
+                    x[i] = (uint8_t)((c.pool[r.e[0].set + in->rank[i] / 64] >>
+                                      (63 - in->rank[i] % 64)) & 1);
+                rc = 1;
+            } else if (r.n == 0 && !c.uncertain) {
+                rc = -1; /* nothing may be kept */
+            }
+            free(r.e);
+            break;
+        }
+        if (r.n == 0 && !r.can_empty) { /* a forced subtree with nothing keepable */
+            free(r.e);
+            rc = c.uncertain ? 0 : -1;
+            c.over = 1;
+            break;
+        }
+        int32_t p = m->branch_parent[j];
+        tab[p] = merge(&c, out, tab[p], r);
+    }
+    for (int32_t j = 0; j < M; j++) free(tab[j].e);
+    free(tab);
+    free(resolve);
+    free(out);
+    free(c.slot);
+    free(c.touched);
+    free(c.tmp);
+    free(c.pool);
+    *ops = c.ops;
+    if (c.over && rc == 0) return 0;
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* ets_states.h -- private to the exact ETS solver (ets_exact.c): the exact
+ * tree programme over coverage states of the few scattered clusters left
+ * open at a branch-and-bound node (ets_states.c says how it works), and the
+ * instance checks of ets_ties.c. */
+#ifndef ETSIM_ETS_STATES_H
+#define ETSIM_ETS_STATES_H
+
+#include <stdint.h>
+#include "selectors/ilp.h"
+
+enum { ETSIM_FIX_FREE = 0, ETSIM_FIX_ZERO = 1, ETSIM_FIX_ONE = 2 };
+enum { ETSIM_STATES_MAX_BITS = 12 };
+
+typedef struct etsim_states_in {
+    const etsim_ilp_model *m;
+    double u, v, dtie, noise;
+    const double *a;          /* [N] O_i + u                                  */
+    const int32_t *rank;      /* [N] rank in the preference order             */
+    const uint8_t *fix;       /* [N] ETSIM_FIX_*                              */
+    const int32_t *grp_parent;/* [K] parent of a sibling-local cluster, or -1 */
+    const int32_t *bit_of;    /* [K] state bit of an open scattered cluster, or -1 */
+    const int32_t *lca;       /* [K] lowest common ancestor of its free members */
+    const int32_t *cl_start, *cl_mem; /* members by cluster, rank order       */
+    int32_t n_bits;           /* <= ETSIM_STATES_MAX_BITS                     */
+    int64_t op_limit;         /* work budget in table-entry pairs             */
+} etsim_states_in;
+
+/* 1: x is the best selection of the node in the tie rule's order;
+ * -1: no selection is possible; 0: declined (budget, or a comparison too
+ * close to call). *ops gets the work done (table-entry pairs). */
+int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops);
+
+/* ets_ties.c: is there an integer combination dC/D + u dn + v dk (|dC| <=
+ * C, |dn| <= NM, |dk| <= K) in [lo, hi]? And O_i = c_i / D for integers
+ * c_i >= 0: returns D (the model's, or inferred up to 4096) and *C = sum
+ * c_i, or 0. */
+int etsim_exact_near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
+                                  double lo, double hi);
+int64_t etsim_exact_find_den(const etsim_ilp_model *m, int64_t *C);
+
+#endif
