@@ -260,13 +260,11 @@ void etsim_calib_attn_mape(const etsim_calib_data *d, const etsim_gpu_profile *g
 
 /* ---- Nelder-Mead ---------------------------------------------------------- */
 
-#define NM_MAX 12
-typedef double (*nm_fn)(const double *x, void *ctx);
+#define NM_MAX ETSIM_CALIB_NM_MAX
+typedef etsim_calib_nm_fn nm_fn;
 
-/* Minimise f from x (in place) with initial simplex steps `step`, `iters`
- * iterations; restarts from the best point `restarts` times. */
-static void nelder_mead(nm_fn f, void *ctx, double *x, const double *step, int n, int iters,
-                        int restarts) {
+void etsim_calib_nelder_mead(nm_fn f, void *ctx, double *x, const double *step, int n, int iters,
+                             int restarts) {
     double pts[NM_MAX + 1][NM_MAX], val[NM_MAX + 1], c[NM_MAX], xr[NM_MAX], xe[NM_MAX];
     for (int r = 0; r <= restarts; r++) {
         for (int i = 0; i <= n; i++) {
@@ -404,7 +402,7 @@ int etsim_calib_fit_linear(const etsim_calib_data *d, const char *family, etsim_
     lin_ctx c = {d, family, *g, 1, {0}};
     /* stage 1: the small kernels, against their own columns */
     double x1[2] = {0.5, 4e-6}, s1[2] = {0.1, 2e-6};
-    nelder_mead(lin_obj, &c, x1, s1, 2, 150, 2);
+    etsim_calib_nelder_mead(lin_obj, &c, x1, s1, 2, 150, 2);
     lin_obj(x1, &c);
     /* stage 2: weight stream, smoothing, per-GEMM time, tile efficiencies */
     c.stage = 2;
@@ -416,11 +414,11 @@ int etsim_calib_fit_linear(const etsim_calib_data *d, const char *family, etsim_
     int n2 = 4 + g->n_tiles;
     if (n2 <= NM_MAX) x2[n2 - 1] = 0.8, s2[n2 - 1] = 0.1; /* streamk_eff */
     if (n2 > NM_MAX) return etsim_errf(err, "GPU profile '%s': too many tiles to fit", g->name);
-    nelder_mead(lin_obj, &c, x2, s2, n2, 300, 3);
+    etsim_calib_nelder_mead(lin_obj, &c, x2, s2, n2, 300, 3);
     lin_obj(x2, &c); /* sets cap[] */
     /* stage 3: the same constants on the TP shards too, from stage 2's */
     c.stage = 3;
-    nelder_mead(lin_obj, &c, x2, s2, n2, 300, 3);
+    etsim_calib_nelder_mead(lin_obj, &c, x2, s2, n2, 300, 3);
     lin_obj(x2, &c);
     *g = c.g;
     return 0;
@@ -457,11 +455,11 @@ int etsim_calib_fit_attention(const etsim_calib_data *d, etsim_gpu_profile *g, e
     if (!d->has_attn) return etsim_errf(err, "no attention decode + prefill profile to fit");
     attn_ctx c = {d, *g, 1};
     double x1[3] = {5e-6, 1e-6, 0.8}, s1[3] = {3e-6, 1e-6, 0.1};
-    nelder_mead(attn_obj, &c, x1, s1, 3, 300, 2);
+    etsim_calib_nelder_mead(attn_obj, &c, x1, s1, 3, 300, 2);
     attn_obj(x1, &c);
     c.stage = 2;
     double x2[2] = {0.4, 2.0}, s2[2] = {0.1, 0.5};
-    nelder_mead(attn_obj, &c, x2, s2, 2, 300, 2);
+    etsim_calib_nelder_mead(attn_obj, &c, x2, s2, 2, 300, 2);
     attn_obj(x2, &c);
     *g = c.g;
     return 0;

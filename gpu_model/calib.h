@@ -93,6 +93,14 @@ int etsim_calib_fit_linear(const etsim_calib_data *d, const char *family, etsim_
 /* Fit the attention constants into *g (the attention family's profile). */
 int etsim_calib_fit_attention(const etsim_calib_data *d, etsim_gpu_profile *g, etsim_err *err);
 
+/* Minimise f from x (in place, n <= ETSIM_CALIB_NM_MAX) with initial
+ * simplex steps `step`, `iters` iterations, restarting from the best point
+ * `restarts` times; ties keep index order, so a fit is deterministic. */
+#define ETSIM_CALIB_NM_MAX 12
+typedef double (*etsim_calib_nm_fn)(const double *x, void *ctx);
+void etsim_calib_nelder_mead(etsim_calib_nm_fn f, void *ctx, double *x, const double *step,
+                             int n, int iters, int restarts);
+
 /* Print the fitted constants of a profile as JSON fields (4 significant
  * digits, as shipped in gpu_model/profiles/gpus.json). */
 void etsim_calib_print_linear(FILE *fp, const etsim_gpu_profile *g);

@@ -288,7 +288,7 @@ int etsim_vidur_points_read(const char *path, const char *const cols[3],
                             etsim_vidur_points *out, etsim_err *err) {
     memset(out, 0, sizeof *out);
     size_t len = 0;
-    int64_t cap = 0;
+    int64_t cap = 0, lcap = 0;
     char *text = etsim_read_file(path, &len, err), *p = text, *line, *hdr[MAX_COLS],
          *cells[MAX_COLS];
     if (!text) return -1;
@@ -312,6 +312,8 @@ int etsim_vidur_points_read(const char *path, const char *const cols[3],
             goto err;
         }
         etsim_grow((void **)&out->v, &cap, out->n + 1, sizeof *out->v);
+        etsim_grow((void **)&out->line, &lcap, out->n + 1, sizeof *out->line);
+        out->line[out->n] = row;
         for (int k = 0; k < 3; k++) {
             double x = 0;
             if (cell_num(path, row, cols[k], cells[ci[k]], &x, err) < 0) goto err;
@@ -341,5 +343,6 @@ err:
 
 void etsim_vidur_points_free(etsim_vidur_points *p) {
     free(p->v);
+    free(p->line);
     memset(p, 0, sizeof *p);
 }

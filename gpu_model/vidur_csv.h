@@ -49,6 +49,7 @@ void etsim_vidur_mlp_free(etsim_vidur_mlp *t);
 typedef struct etsim_vidur_points {
     int32_t n;
     double (*v)[3];             /* in the order of cols             */
+    long *line;                 /* each row's 1-based line, for errors */
 } etsim_vidur_points;
 
 int etsim_vidur_points_read(const char *path, const char *const cols[3],

@@ -90,41 +90,53 @@ expect 1 "attn_kernel" "$BIN" gpu iter --model-file "$DIR/model.json" --gpu-file
 # calibration on vidur profiles: bad CSVs are one line naming file, row and
 # column; the fit writes nothing
 mkdir -p "$DIR/vd"
+net="$ETSIM_SOURCE_DIR/gpu_model/profiles/network"
 ops="input_layernorm attn_pre_proj attn_rope attn_post_proj post_attention_layernorm mlp_up_proj mlp_act mlp_down_proj add"
 csv_hdr() { local h="" o; for o in $ops; do h="${h}time_stats.$o.median,"; done
             echo "${h}n_head,n_kv_head,n_embd,n_expanded_embd,use_gated_mlp,num_tokens,num_tensor_parallel_workers"; }
 csv_row() { echo "0.01,0.1,0.01,0.1,0.01,0.2,0.01,0.1,0.01,8,8,1024,2048,True,$1,$2"; }
 { csv_hdr; csv_row 1 1; csv_row 8 1; } >"$DIR/vd/h100_tiny_mlp.csv"
-expect 0 "" "$BIN" gpu calibrate --data "$DIR/vd"
+expect 0 "" "$BIN" gpu calibrate --data "$DIR/vd" --network "$net"
 grep -q "h100 *tiny" "$DIR/out.txt" || fail "gpu calibrate: no row for h100 tiny"
 { csv_hdr | sed 's/time_stats.mlp_act.median,//'; echo "0.01,0.1,0.01,0.1,0.01,0.2,0.1,0.01,8,8,1024,2048,True,1,1"; } >"$DIR/vd/h100_tiny_mlp.csv"
-expect 1 "h100_tiny_mlp.csv: row 1: missing column 'time_stats.mlp_act.median'" "$BIN" gpu calibrate --data "$DIR/vd"
+expect 1 "h100_tiny_mlp.csv: row 1: missing column 'time_stats.mlp_act.median'" "$BIN" gpu calibrate --data "$DIR/vd" --network "$net"
 { csv_hdr; csv_row 1 1 | sed 's/^0.01,0.1,/0.01,x,/'; } >"$DIR/vd/h100_tiny_mlp.csv"
-expect 1 "h100_tiny_mlp.csv: row 2, column 'time_stats.attn_pre_proj.median': 'x' is not a number" "$BIN" gpu calibrate --data "$DIR/vd"
+expect 1 "h100_tiny_mlp.csv: row 2, column 'time_stats.attn_pre_proj.median': 'x' is not a number" "$BIN" gpu calibrate --data "$DIR/vd" --network "$net"
 { csv_hdr; csv_row 1 2; csv_row 8 4; } >"$DIR/vd/h100_tiny_mlp.csv"
-expect 1 "h100_tiny_mlp.csv: no rows with num_tensor_parallel_workers = 1" "$BIN" gpu calibrate --data "$DIR/vd"
+expect 1 "h100_tiny_mlp.csv: no rows with num_tensor_parallel_workers = 1" "$BIN" gpu calibrate --data "$DIR/vd" --network "$net"
 { csv_hdr; csv_row 8 1; csv_row 8 1 | sed 's/0.2,/0.9,/'; } >"$DIR/vd/h100_tiny_mlp.csv"
-expect 1 "h100_tiny_mlp.csv: row 3, column 'time_stats.mlp_up_proj.median': duplicate of row 2" "$BIN" fit --target gpu --data "$DIR/vd" --out "$DIR/fit.json"
+expect 1 "h100_tiny_mlp.csv: row 3, column 'time_stats.mlp_up_proj.median': duplicate of row 2" "$BIN" fit --target gpu --data "$DIR/vd" --network "$net" --out "$DIR/fit.json"
 [ -e "$DIR/fit.json" ] && fail "a failed fit left a file"
+# the all-reduce files: one line naming file, row and column; a missing directory
+{ csv_hdr; csv_row 1 1; csv_row 8 1; } >"$DIR/vd/h100_tiny_mlp.csv"
+mkdir -p "$DIR/net"
+printf 'num_workers,size,time_stats.all_reduce.median\n2,2048,0.03\n4,2048,x\n' >"$DIR/net/h100_all_reduce.csv"
+expect 1 "h100_all_reduce.csv: row 3, column 'time_stats.all_reduce.median': 'x' is not a number" "$BIN" fit --target gpu --data "$DIR/vd" --network "$DIR/net" --out "$DIR/fit.json"
+[ -e "$DIR/fit.json" ] && fail "a failed fit left a file"
+expect 1 "nonet: cannot open the all-reduce profile directory" "$BIN" gpu calibrate --data "$DIR/vd" --network "$DIR/nonet"
+printf 'num_workers,size,time_stats.all_reduce.median\n2,2048,0.03\n4,2048,0.04\n' >"$DIR/net/h100_all_reduce.csv"
+expect 0 "" "$BIN" gpu calibrate --data "$DIR/vd" --network "$DIR/net"
+grep -q "^  h100 *h100-sxm *4 *1 " "$DIR/out.txt" || fail "gpu calibrate: no all-reduce row for h100 TP 4"
 
 # with the shared data: the report, and the refit reproduces the shipped constants
 vidur=${ETSIM_SHARED_DIR:-../shared}/data/gpu/vidur
 if [ -d "$vidur" ]; then
-    expect 0 "" "$BIN" gpu calibrate --data "$vidur"
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --network "$net"
     [ "$(grep -c '^h100\|^a100' "$DIR/out.txt")" -eq 7 ] || fail "gpu calibrate: not 7 pairs"
     grep -q "decode MAPE" "$DIR/out.txt" || fail "gpu calibrate: no attention line"
-    expect 0 "" "$BIN" fit --target gpu --data "$vidur" --check --out "$DIR/fit.json"
+    expect 0 "" "$BIN" fit --target gpu --data "$vidur" --network "$net" --check --out "$DIR/fit.json"
     grep -q '"gemm_tiles"' "$DIR/fit.json" || fail "fit --target gpu: no gemm_tiles"
+    grep -q '"allreduce_s"' "$DIR/fit.json" || fail "fit --target gpu: no allreduce_s"
     # per GEMM: 7 pairs x 4 degrees x 4 GEMMs; a candidate profile for one family
-    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --ops
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --network "$net" --ops
     [ "$(grep -c '^  [ah]100 .* \(qkv\|o\|gate+up\|down\) ' "$DIR/out.txt")" -eq 112 ] ||
         fail "gpu calibrate --ops: not 112 GEMM rows"
     printf '{"name": "cand", "hbm_bytes": 8e10, "bandwidth_bytes_per_s": 3.35e12, "bf16_flops_per_s": 9.89e14}' >"$DIR/cand.json"
-    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --gpu-file "h100=$DIR/cand.json"
+    expect 0 "" "$BIN" gpu calibrate --data "$vidur" --network "$net" --gpu-file "h100=$DIR/cand.json"
     grep -q '^h100' "$DIR/out.txt" || fail "gpu calibrate --gpu-file: no h100 rows"
-    expect 1 "missing.json" "$BIN" gpu calibrate --data "$vidur" --gpu-file "h100=$DIR/missing.json"
+    expect 1 "missing.json" "$BIN" gpu calibrate --data "$vidur" --network "$net" --gpu-file "h100=$DIR/missing.json"
     [ -s "$DIR/out.txt" ] && fail "gpu calibrate with a bad --gpu-file printed a report"
-    expect 2 "unknown family 'b200'" "$BIN" gpu calibrate --data "$vidur" --gpu-file "b200=$DIR/cand.json"
+    expect 2 "unknown family 'b200'" "$BIN" gpu calibrate --data "$vidur" --network "$net" --gpu-file "b200=$DIR/cand.json"
 else
     echo "SKIP calibration on vidur profiles: $vidur absent (set ETSIM_SHARED_DIR)"
 fi

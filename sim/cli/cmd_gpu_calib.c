@@ -1,19 +1,22 @@
 /* cmd_gpu_calib.c -- calibrate the GPU model on the vidur profiles
  * (gpu_model/calib.h):
  *
- *   etsim gpu calibrate [--data DIR] [--ops]
+ *   etsim gpu calibrate [--data DIR] [--network DIR] [--ops]
  *                                          MAPE per calibration pair with
- *                                          the shipped (built-in) constants;
+ *                                          the shipped (built-in) constants,
+ *                                          and the all-reduce per TP degree;
  *                                          --ops: per GEMM, TP degree and
  *                                          token range
- *   etsim fit --target gpu [--data DIR] [--out FILE] [--check]
+ *   etsim fit --target gpu [--data DIR] [--network DIR] [--out FILE] [--check]
  *                                          refit the constants from the CSVs;
  *                                          --check: they must equal the
  *                                          shipped ones (4 significant digits)
  *
- * DIR defaults to ../shared/data/gpu/vidur, relative to the current
- * directory (the development tree's shared data beside a checkout); no
- * environment variable is read. */
+ * --data defaults to ../shared/data/gpu/vidur, relative to the current
+ * directory (the development tree's shared data beside a checkout);
+ * --network (the measured all-reduce files, gpu_model/calib_ar.h) to
+ * gpu_model/profiles/network, the checkout's own copy; no environment
+ * variable is read. */
 #include "sim/cli/cmd_gpu_calib.h"
 
 #include <math.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 
 #include "gpu_model/calib.h"
+#include "gpu_model/calib_ar.h"
 #include "sim/cli/cli.h"
 
 /* The built-in GPUs that share a family's fitted linear constants. */
@@ -32,14 +36,25 @@ static const char *const *family_members(const char *family) {
     return !strcmp(family, "h100") ? hopper : ampere;
 }
 
+/* The GPUs that take a family's fitted all-reduce constants: those whose
+   GPUs meet over NVSwitch as in the measured DGX boxes (h200: the same
+   HGX NVLink 4 board). h100-nvl (NVLink bridge pairs) and h100-pcie (PCIe)
+   are other interconnects and keep the assumed ones. */
+static const char *const hopper_nvswitch[] = {"h100-sxm", "h200", NULL};
+
+static const char *const *ar_members(const char *family) {
+    return !strcmp(family, "h100") ? hopper_nvswitch : ampere;
+}
+
 static void usage(FILE *fp) {
     fprintf(fp,
-        "usage: etsim gpu calibrate [--data DIR] [--ops] [--gpu-file FAMILY=FILE]\n"
-        "       etsim fit --target gpu [--data DIR] [--out FILE] [--check]\n"
+        "usage: etsim gpu calibrate [--data DIR] [--network DIR] [--ops] [--gpu-file FAMILY=FILE]\n"
+        "       etsim fit --target gpu [--data DIR] [--network DIR] [--out FILE] [--check]\n"
         "  calibrate   per calibration pair (GPU family x model; vidur mlp.csv, one decoder\n"
         "              block, TP 1): block-time MAPE over every token count 1-4096 and\n"
         "              over 128-1024 with the shipped constants; attention MAPE, decode\n"
-        "              and prefill, on the A100 Llama-2-7B points; the TP 2/4/8 shards\n"
+        "              and prefill, on the A100 Llama-2-7B points; the TP 2/4/8 shards;\n"
+        "              the all-reduce per family and TP degree (measured NCCL times)\n"
         "  --ops       also each GEMM (qkv, o, gate+up, down) against its own column, per\n"
         "              TP degree and token range\n"
         "  --gpu-file FAMILY=FILE  report with the GPU profile in FILE (one JSON object)\n"
@@ -47,6 +62,8 @@ static void usage(FILE *fp) {
         "  fit         refit those constants from the CSVs (deterministic) and print them\n"
         "              as they appear in gpu_model/profiles/gpus.json\n"
         "  --data DIR  the profiles (default ../shared/data/gpu/vidur)\n"
+        "  --network DIR  the all-reduce files <family>_all_reduce.csv (default\n"
+        "              gpu_model/profiles/network)\n"
         "  --out FILE  write the fitted constants (JSON) to FILE\n"
         "  --check     exit 1 unless the refit equals the built-in profiles\n");
 }
@@ -105,7 +122,32 @@ static int check_attention(const etsim_gpu_profile *fit) {
     return ok;
 }
 
-static int run_fit(const etsim_calib_data *d, const char *out, int check) {
+static int check_allreduce(const etsim_gpu_profile *fit, const char *family) {
+    int ok = 1;
+    etsim_err err = {{0}};
+    for (const char *const *n = ar_members(family); *n; n++) {
+        etsim_gpu_profile b;
+        if (etsim_gpu_profile_find(*n, &b, &err) < 0) {
+            fprintf(stderr, "etsim: fit: %s\n", err.msg);
+            return 0;
+        }
+        ok &= same(*n, "allreduce_s", b.allreduce_s, fit->allreduce_s);
+        ok &= same(*n, "eff_interconnect", b.eff_interconnect, fit->eff_interconnect);
+    }
+    return ok;
+}
+
+/* One "TP 2 x%, TP 4 y%" list of a family's all-reduce MAPE per degree. */
+static void ar_mapes(FILE *fp, const etsim_calib_ar *a, const etsim_gpu_profile *g) {
+    for (int32_t k = 0; k < a->n_tp; k++) {
+        double m;
+        etsim_calib_ar_mape(a, g, a->tp[k], &m, NULL);
+        fprintf(fp, "%sTP %d %.2f%%", k ? ", " : "", a->tp[k], m);
+    }
+}
+
+static int run_fit(const etsim_calib_data *d, const etsim_calib_ar_data *ar, const char *out,
+                   int check) {
     etsim_err err = {{0}};
     etsim_atomic_file af = {0};
     FILE *fp = stdout;
@@ -140,6 +182,24 @@ static int run_fit(const etsim_calib_data *d, const char *out, int check) {
         etsim_calib_print_linear(fp, &g);
         fprintf(fp, "}");
         if (check) ok &= check_linear(&g, fams[f]);
+    }
+    fprintf(fp, "}");
+    fprintf(fp, ",\n\"allreduce\": {");
+    for (int32_t f = 0; f < ar->n; f++) {
+        const etsim_calib_ar *a = &ar->fam[f];
+        etsim_gpu_profile g;
+        if (etsim_gpu_profile_find(etsim_calib_family_gpu(a->family), &g, &err) < 0) goto fail;
+        etsim_calib_ar_fit(a, &g);
+        fprintf(stderr, "etsim: fit: %s all-reduce MAPE: ", a->family);
+        ar_mapes(stderr, a, &g);
+        fprintf(stderr, "\n");
+        fprintf(fp, "%s\n\"%s\": {\"gpus\": [", f ? "," : "", a->family);
+        for (const char *const *n = ar_members(a->family); *n; n++)
+            fprintf(fp, "%s\"%s\"", n == ar_members(a->family) ? "" : ", ", *n);
+        fprintf(fp, "],\n");
+        etsim_calib_ar_print(fp, &g);
+        fprintf(fp, "}");
+        if (check) ok &= check_allreduce(&g, a->family);
     }
     fprintf(fp, "}");
     if (d->has_attn) {
@@ -184,7 +244,8 @@ static int report_gpu(const family_file *ff, const char *family, etsim_gpu_profi
     return etsim_gpu_profile_find(etsim_calib_family_gpu(family), g, err);
 }
 
-static int run_report(const etsim_calib_data *d, int ops, const family_file *ff) {
+static int run_report(const etsim_calib_data *d, const etsim_calib_ar_data *ar, int ops,
+                      const family_file *ff) {
     etsim_err err = {{0}};
     for (int i = 0; i < ff->n; i++) { /* a bad file fails before any report line */
         etsim_gpu_profile g;
@@ -228,6 +289,22 @@ static int run_report(const etsim_calib_data *d, int ops, const family_file *ff)
         }
     }
     printf("worst TP MAPE: %.2f%%\n", max_tp);
+    /* the all-reduce the shards leave out, against measured NCCL times */
+    printf("all-reduce (measured NCCL medians, every row)\n");
+    printf("  %-6s %-10s %4s %6s %9s %12s\n", "family", "gpu", "TP", "points", "MAPE",
+           "mean error");
+    for (int32_t f = 0; f < ar->n; f++) {
+        const etsim_calib_ar *a = &ar->fam[f];
+        etsim_gpu_profile g;
+        if (report_gpu(ff, a->family, &g, &err) < 0)
+            return etsim_cli_fail(1, "gpu calibrate: %s", err.msg);
+        for (int32_t k = 0; k < a->n_tp; k++) {
+            double mape, bias;
+            int32_t n = etsim_calib_ar_mape(a, &g, a->tp[k], &mape, &bias);
+            printf("  %-6s %-10s %4d %6d %8.2f%% %+11.1f%%\n", a->family, g.name, a->tp[k], n,
+                   mape, bias);
+        }
+    }
     if (ops) {
         /* each GEMM against its own column: where the block's error comes
            from, by degree and token range (MAPE / mean signed error) */
@@ -272,7 +349,7 @@ static int run_report(const etsim_calib_data *d, int ops, const family_file *ff)
 }
 
 int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
-    const char *data = NULL, *out = NULL;
+    const char *data = NULL, *net = NULL, *out = NULL;
     int check = 0, ops = 0;
     family_file ff = {0};
     for (int i = 1; i < argc; i++) {
@@ -283,6 +360,8 @@ int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
             return 0;
         } else if (!strcmp(f, "--data") && has) {
             data = argv[++i];
+        } else if (!strcmp(f, "--network") && has) {
+            net = argv[++i];
         } else if (fit && !strcmp(f, "--out") && has) {
             out = argv[++i];
         } else if (!fit && !strcmp(f, "--ops")) {
@@ -315,11 +394,18 @@ int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
         }
     }
     if (!data) data = "../shared/data/gpu/vidur";
+    if (!net) net = "gpu_model/profiles/network";
     etsim_calib_data d;
+    etsim_calib_ar_data ar;
     etsim_err err = {{0}};
     if (etsim_calib_load(data, &d, &err) < 0)
         return etsim_cli_fail(1, "%s: %s", fit ? "fit" : "gpu calibrate", err.msg);
-    int rc = fit ? run_fit(&d, out, check) : run_report(&d, ops, &ff);
+    if (etsim_calib_ar_load(net, &ar, &err) < 0) {
+        etsim_calib_free(&d);
+        return etsim_cli_fail(1, "%s: %s", fit ? "fit" : "gpu calibrate", err.msg);
+    }
+    int rc = fit ? run_fit(&d, &ar, out, check) : run_report(&d, &ar, ops, &ff);
+    etsim_calib_ar_free(&ar);
     etsim_calib_free(&d);
     return rc;
 }
