@@ -2,7 +2,7 @@
  * profiles) and report how well it fits.
  *
  * Pairs are (GPU family, model) files <family>_<model>_mlp.csv in one
- * directory (../shared/data/gpu/vidur/); the family prefix names the GPU
+ * directory (vidur's data/profiling/compute layout); the family prefix names the GPU
  * profile whose datasheet figures, SM count and tile shapes the fit uses:
  * h100 -> h100-sxm (and the Hopper profiles share its constants), a100 ->
  * a100-80gb. Attention points: a100_<model>_attention_{decode,prefill}.csv.

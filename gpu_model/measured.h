@@ -14,7 +14,7 @@
  *                  kv_cache_size, batch 1), TP 1 rows used;
  *   attention_decode.csv (kv,b,ms), attention_prefill.csv (c,kv,ms)
  *                  optional, the same points as three named columns (the
- *                  form ../shared/data/gpu/vidur/ keeps).
+ *                  form the project's calibration copy keeps).
  *
  * Lookups (each answers "covered" or not):
  *   block time at n tokens: piecewise linear between the two measured token

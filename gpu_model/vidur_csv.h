@@ -9,7 +9,7 @@
  * degree are kept (TP 1 unless asked); duplicate rows of one token count are averaged when they agree
  * within 10% and rejected otherwise.
  *
- * The attention files in ../shared/data/gpu/vidur/ are three named numeric
+ * The attention points in the project's calibration copy are three named numeric
  * columns (after '#' comment lines): kv,b,ms (decode) or c,kv,ms (prefill).
  *
  * Files are untrusted: a missing column, a cell that is not a number, no

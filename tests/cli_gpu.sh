@@ -114,6 +114,7 @@ printf 'num_workers,size,time_stats.all_reduce.median\n2,2048,0.03\n4,2048,x\n' 
 expect 1 "h100_all_reduce.csv: row 3, column 'time_stats.all_reduce.median': 'x' is not a number" "$BIN" fit --target gpu --data "$DIR/vd" --network "$DIR/net" --out "$DIR/fit.json"
 [ -e "$DIR/fit.json" ] && fail "a failed fit left a file"
 expect 1 "nonet: cannot open the all-reduce profile directory" "$BIN" gpu calibrate --data "$DIR/vd" --network "$DIR/nonet"
+expect 2 "--data DIR is required" "$BIN" gpu calibrate --network "$DIR/net"
 printf 'num_workers,size,time_stats.all_reduce.median\n2,2048,0.03\n4,2048,0.04\n' >"$DIR/net/h100_all_reduce.csv"
 expect 0 "" "$BIN" gpu calibrate --data "$DIR/vd" --network "$DIR/net"
 grep -q "^  h100 *h100-sxm *4 *1 " "$DIR/out.txt" || fail "gpu calibrate: no all-reduce row for h100 TP 4"

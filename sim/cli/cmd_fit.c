@@ -18,7 +18,7 @@ static void usage(FILE *fp) {
     fprintf(fp,
         "usage: etsim fit --target paper --setup SETUP [options] [--out PROFILE.json]\n"
         "       etsim fit --target real [--data FILE.jsonl ...] [options] [--out PROFILE.json]\n"
-        "       etsim fit --target gpu [--data DIR] [--out FILE] [--check]   (GPU cost model)\n"
+        "       etsim fit --target gpu --data DIR [--out FILE] [--check]   (GPU cost model)\n"
         "  --target paper    fit to the ETS paper's Table 1 for SETUP (llemma34b-math500,\n"
         "                    mistral7b-math500, llemma34b-gsm8k, mistral7b-gsm8k): REBASE\n"
         "                    and ETS accuracy and ETS KV reduction at widths 16, 64, 256\n"

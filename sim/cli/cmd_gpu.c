@@ -31,7 +31,7 @@ static void usage(FILE *fp) {
         "       etsim gpu iter (--model M | --model-file F) (--gpu G | --gpu-file F)\n"
         "                      --tokens N [--requests R] [--context C] [--shared P]\n"
         "                      [--sharing S] [--json]\n"
-        "       etsim gpu calibrate [--data DIR]   (see etsim gpu calibrate --help)\n"
+        "       etsim gpu calibrate --data DIR   (see etsim gpu calibrate --help)\n"
         "  list            the built-in GPU and model profiles\n"
         "  show            a model's derived parameters, bytes and FLOPs (and its KV pool\n"
         "                  on a GPU at --mem-fraction, default 0.88, 1 GiB context)\n"

@@ -1,19 +1,20 @@
 /* cmd_gpu_calib.c -- calibrate the GPU model on the vidur profiles
  * (gpu_model/calib.h):
  *
- *   etsim gpu calibrate [--data DIR] [--network DIR] [--ops]
+ *   etsim gpu calibrate --data DIR [--network DIR] [--ops]
  *                                          MAPE per calibration pair with
  *                                          the shipped (built-in) constants,
  *                                          and the all-reduce per TP degree;
  *                                          --ops: per GEMM, TP degree and
  *                                          token range
- *   etsim fit --target gpu [--data DIR] [--network DIR] [--out FILE] [--check]
+ *   etsim fit --target gpu --data DIR [--network DIR] [--out FILE] [--check]
  *                                          refit the constants from the CSVs;
  *                                          --check: they must equal the
  *                                          shipped ones (4 significant digits)
  *
- * --data defaults to ../shared/data/gpu/vidur, relative to the current
- * directory (the development tree's shared data beside a checkout);
+ * --data is required: a directory of vidur's measured profiles
+ * (<family>_<model>_mlp.csv, <family>_<model>_attention_{decode,prefill}.csv
+ * from microsoft/vidur data/profiling/compute), which etsim does not ship;
  * --network (the measured all-reduce files, gpu_model/calib_ar.h) to
  * gpu_model/profiles/network, the checkout's own copy; no environment
  * variable is read. */
@@ -48,8 +49,8 @@ static const char *const *ar_members(const char *family) {
 
 static void usage(FILE *fp) {
     fprintf(fp,
-        "usage: etsim gpu calibrate [--data DIR] [--network DIR] [--ops] [--gpu-file FAMILY=FILE]\n"
-        "       etsim fit --target gpu [--data DIR] [--network DIR] [--out FILE] [--check]\n"
+        "usage: etsim gpu calibrate --data DIR [--network DIR] [--ops] [--gpu-file FAMILY=FILE]\n"
+        "       etsim fit --target gpu --data DIR [--network DIR] [--out FILE] [--check]\n"
         "  calibrate   per calibration pair (GPU family x model; vidur mlp.csv, one decoder\n"
         "              block, TP 1): block-time MAPE over every token count 1-4096 and\n"
         "              over 128-1024 with the shipped constants; attention MAPE, decode\n"
@@ -61,7 +62,8 @@ static void usage(FILE *fp) {
         "              for FAMILY (h100, a100) instead of the built-in one\n"
         "  fit         refit those constants from the CSVs (deterministic) and print them\n"
         "              as they appear in gpu_model/profiles/gpus.json\n"
-        "  --data DIR  the profiles (default ../shared/data/gpu/vidur)\n"
+        "  --data DIR  the measured profiles, vidur's <family>_<model>_mlp.csv and\n"
+        "              _attention_{decode,prefill}.csv (required; from microsoft/vidur)\n"
         "  --network DIR  the all-reduce files <family>_all_reduce.csv (default\n"
         "              gpu_model/profiles/network)\n"
         "  --out FILE  write the fitted constants (JSON) to FILE\n"
@@ -393,7 +395,11 @@ int etsim_cmd_gpu_calib(int argc, char **argv, int fit) {
             return 2;
         }
     }
-    if (!data) data = "../shared/data/gpu/vidur";
+    if (!data) {
+        fprintf(stderr, "etsim: %s: --data DIR is required (vidur's measured profiles)\n",
+                fit ? "fit --target gpu" : "gpu calibrate");
+        return 2;
+    }
     if (!net) net = "gpu_model/profiles/network";
     etsim_calib_data d;
     etsim_calib_ar_data ar;
