@@ -151,16 +151,17 @@ void etsim_calib_free(etsim_calib_data *d) {
 
 /* ---- errors ------------------------------------------------------------- */
 
-int32_t etsim_calib_mlp_mape(const etsim_vidur_mlp *t, const etsim_gpu_profile *g, int32_t lo,
-                             int32_t hi, double *mape, double *worst, int32_t *worst_n) {
-    etsim_model_profile m;
-    etsim_calib_block_model(t, &m);
+/* MAPE (%) of the model's layer time against the rows of T whose token
+ * count lies in [lo, hi]; the signed worst error (%) and its token count. */
+static int32_t layer_mape(const etsim_model_profile *m, const etsim_vidur_mlp *t,
+                          const etsim_gpu_profile *g, int32_t lo, int32_t hi, double *mape,
+                          double *worst, int32_t *worst_n) {
     double sum = 0, w = 0;
     int32_t cnt = 0, wn = 0;
     for (int32_t i = 0; i < t->n; i++) {
         int32_t n = t->rows[i].tokens;
         if (n < lo || n > hi) continue;
-        double e = etsim_roofline_layer_s(&m, g, n) * 1e3 / t->rows[i].total_ms - 1.0;
+        double e = etsim_roofline_layer_s(m, g, n) * 1e3 / t->rows[i].total_ms - 1.0;
         sum += fabs(e);
         if (fabs(e) > fabs(w)) w = e, wn = n;
         cnt++;
@@ -171,6 +172,13 @@ int32_t etsim_calib_mlp_mape(const etsim_vidur_mlp *t, const etsim_gpu_profile *
     return cnt;
 }
 
+int32_t etsim_calib_mlp_mape(const etsim_vidur_mlp *t, const etsim_gpu_profile *g, int32_t lo,
+                             int32_t hi, double *mape, double *worst, int32_t *worst_n) {
+    etsim_model_profile m;
+    etsim_calib_block_model(t, &m);
+    return layer_mape(&m, t, g, lo, hi, mape, worst, worst_n);
+}
+
 int32_t etsim_calib_mlp_mape_tp(const etsim_vidur_mlp *t, const etsim_vidur_mlp *rows,
                                 int32_t tp, const etsim_gpu_profile *g, double *mape,
                                 double *worst, int32_t *worst_n) {
@@ -178,20 +186,7 @@ int32_t etsim_calib_mlp_mape_tp(const etsim_vidur_mlp *t, const etsim_vidur_mlp 
     etsim_calib_block_model(t, &full);
     etsim_err err = {{0}};
     if (etsim_model_shard(&full, tp, "tp", &m, &err) < 0) return 0;
-    double sum = 0, w = 0;
-    int32_t cnt = 0, wn = 0;
-    for (int32_t i = 0; i < rows->n; i++) {
-        int32_t n = rows->rows[i].tokens;
-        if (n > 4096) continue;
-        double e = etsim_roofline_layer_s(&m, g, n) * 1e3 / rows->rows[i].total_ms - 1.0;
-        sum += fabs(e);
-        if (fabs(e) > fabs(w)) w = e, wn = n;
-        cnt++;
-    }
-    if (mape) *mape = cnt ? 100.0 * sum / cnt : 0;
-    if (worst) *worst = 100.0 * w;
-    if (worst_n) *worst_n = wn;
-    return cnt;
+    return layer_mape(&m, rows, g, INT32_MIN, 4096, mape, worst, worst_n);
 }
 
 const char *const etsim_calib_op_names[4] = {"qkv", "o", "gate+up", "down"};
