@@ -60,7 +60,13 @@
  * Lagrangian probing fixes to 0 every candidate whose best L when kept is
  * below the incumbent (probe_fix). When at most ETSIM_STATES_MAX_BITS
  * relaxed clusters are left open, the node is solved exactly by the tree
- * programme over their coverage states (ets_states.c, try_states).
+ * programme over their coverage states (ets_states.c, try_states). When a
+ * pass leaves at most HYBRID_OPEN clusters violated, the same programme
+ * carries just those as states and keeps the others relaxed (try_hybrid):
+ * violated clusters are mostly degenerate ones, whose members tie at the
+ * multiplier's break-even point so that every pass keeps all or none of
+ * them; their exact treatment settles scattered instances at the root that
+ * used to take hundreds of branch-and-bound nodes.
  * Past a pass budget the solver declines. The near-tie scan and the
  * outcome denominator live in ets_ties.c. */
 #include <math.h>
@@ -73,7 +79,13 @@
 
 enum { FIX_FREE = 0, FIX_ZERO = 1, FIX_ONE = 2 };
 enum { MODE_OFF = 0, MODE_DEAD = 2, MODE_LOCAL = 3 };
-enum { PASSES_PER_NODE = 4, SUBGRADIENT_PASSES = 8 };
+/* Passes per node. The root: multipliers flipped to 0 or v per violated
+ * cluster, then subgradient steps (theta decays by THETA_DECAY per step)
+ * until the hybrid settles it; below the root the inherited multipliers
+ * are close, so a few steps. The hybrid (try_hybrid) starts once at most
+ * HYBRID_OPEN clusters are violated. */
+enum { ROOT_FLIP_PASSES = 4, ROOT_SUBGRADIENT_PASSES = 30, NODE_PASSES = 3, HYBRID_OPEN = 8 };
+#define THETA_DECAY 0.9
 
 typedef struct tuple {
     double val;
@@ -109,13 +121,16 @@ typedef struct solver {
     uint8_t *mark, *cov;
     int32_t *nk;
     int64_t passes, limit;
-    int root_passes;             /* subgradient passes at the root         */
     int have_inc;
     double inc_f;
     int64_t inc_w;
     uint8_t *inc_x;
     double root_bound;
     int64_t nodes;
+    int64_t states_calls;        /* state programmes run (hybrid or exact)    */
+    int32_t *nk_last;            /* kept members per cluster of the last pass */
+    uint8_t *want;               /* hybrid: clusters carried as state bits    */
+    uint8_t *hyb_x;              /* hybrid: its answer                         */
 } solver;
 
 /* A comparison whose difference is above the rounding bound but within
@@ -407,15 +422,19 @@ static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_
     return n_fixed;
 }
 
-/* The open scattered clusters of this node: if few, the state programme
- * (ets_states.c) solves the node exactly. Returns 1 solved (x offered), -1
- * nothing may be kept, 0 not tried or declined. */
-static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_t *x) {
+/* The state programme (ets_states.c) over this node's open scattered
+ * clusters: all of them (want NULL: if few, it solves the node exactly), or
+ * those marked in want, the others relaxed with the multipliers mu (the
+ * hybrid). Returns 1 (x offered, *val and *w its value in the programme
+ * and preference weight), -1 nothing may be kept, 0 not tried or
+ * declined. */
+static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, const uint8_t *want,
+                      const double *mu, uint8_t *x, double *val, int64_t *w) {
     const etsim_ilp_model *m = s->m;
     int32_t n_bits = 0;
     for (int32_t k = 0; k < s->K; k++) {
         s->bit_of[k] = -1;
-        if (mode[k] != MODE_OFF || s->has_one[k]) continue;
+        if (mode[k] != MODE_OFF || s->has_one[k] || (want && !want[k])) continue;
         if (n_bits == ETSIM_STATES_MAX_BITS) return 0;
         s->bit_of[k] = n_bits++;
         int32_t l = -1;
@@ -469,11 +488,81 @@ static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, uint8_
     etsim_states_in in = {.m = m, .u = s->u, .v = s->v, .dtie = s->dtie, .noise = s->noise,
                           .a = s->a, .rank = s->rank, .fix = fix, .grp_parent = s->grp_parent,
                           .bit_of = s->bit_of, .lca = s->lca, .cl_start = s->cl_start,
-                          .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = limit};
-    int r = etsim_states_solve(&in, x, &ops);
+                          .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = limit,
+                          .mu = want ? mu : NULL};
+    int r = etsim_states_solve(&in, x, val, w, &ops);
     s->passes += 1 + ops / size;
+    s->states_calls++;
     if (r == 1) offer(s, x);
     return r;
+}
+
+/* Does x (whose members per cluster offer() left in s->nk) violate the
+ * relaxed row of an open cluster k: uncovered with mu_k < v, or covered
+ * twice with mu_k > 0? Those are the clusters where L(x) > f(x). */
+static int row_violated(const solver *s, const int32_t *nk, const double *mu, int32_t k) {
+    return (nk[k] == 0 && mu[k] != s->v) || (nk[k] >= 2 && mu[k] != 0.0);
+}
+
+/* The hybrid: the clusters the last pass violated (s->nk_last) carried
+ * exactly as state bits, the other open clusters relaxed with their
+ * multipliers. Its answer x' maximises L'(x) = (the programme's value) +
+ * sum over relaxed clusters of (v - mu_k) + mu_k n_k, and L' >= f. If x'
+ * violates no relaxed row, L'(x') = f(x') and x' is the node's best in the
+ * tie rule's order (as for a plain pass: a tied selection ties in L' and
+ * loses on W / lex); the clusters it does violate join the bits and the
+ * programme runs again, up to ETSIM_STATES_MAX_BITS. Its bound prunes as
+ * a pass's does. Degenerate clusters (members tied at the multiplier's
+ * break-even point, which subgradient steps never separate) are what this
+ * settles without branching. Returns 1 when the node is settled. */
+static int try_hybrid(solver *s, const uint8_t *fix, const uint8_t *mode, const double *mu,
+                      double margin) {
+    int32_t K = s->K, n_want = 0;
+    for (int32_t k = 0; k < K; k++) {
+        s->want[k] = mode[k] == MODE_OFF && !s->has_one[k] && row_violated(s, s->nk_last, mu, k);
+        n_want += s->want[k];
+    }
+    int settled = 0;
+    while (!settled && n_want > 0 && n_want <= ETSIM_STATES_MAX_BITS && s->passes < s->limit) {
+        double val;
+        int64_t w;
+        int r = try_states(s, fix, mode, s->want, mu, s->hyb_x, &val, &w);
+        if (r == 0) break;
+        if (r < 0) { /* nothing may be kept: the relaxation has the node's rows */
+            settled = 1;
+            break;
+        }
+        /* clusters covered for sure have mu 0 and add v here */
+        double bound = val;
+        for (int32_t k = 0; k < K; k++)
+            if (mode[k] == MODE_OFF && !s->want[k]) bound += s->v - mu[k];
+        if (bound < s->inc_f - margin) {
+            settled = 1;
+            break;
+        }
+        int32_t added = 0;
+        for (int32_t k = 0; k < K; k++) {
+            if (mode[k] != MODE_OFF || s->has_one[k] || s->want[k]) continue;
+            if (row_violated(s, s->nk, mu, k)) {
+                s->want[k] = 1;
+                added++;
+            }
+        }
+        if (!added) {
+            settled = 1; /* L'(x') = f(x'): the node's best */
+            break;
+        }
+        if (bound <= s->inc_f + s->dtie &&
+            (w < s->inc_w || (w == s->inc_w && !lex_greater(s, s->hyb_x, s->inc_x)))) {
+            settled = 1; /* tied with the incumbent at best, and no better */
+            break;
+        }
+        n_want += added;
+    }
+    /* offer() counted the hybrid's answer: the pass's counts drive the
+     * multipliers */
+    memcpy(s->nk, s->nk_last, (size_t)K * sizeof *s->nk);
+    return settled;
 }
 
 /* One branch-and-bound node: fix, mode and mu are this node's own copies
@@ -487,19 +576,22 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     node_setup(s, fix, mode, mu);
     /* the state programme is tried again only when fixings have left
      * fewer open clusters than at its last refusal */
-    int32_t states_refused = INT32_MAX;
+    int32_t states_refused = INT32_MAX, hybrid_refused = INT32_MAX;
     /* The margin covers what the tie comparisons may lose to rounding. */
     double margin = s->dtie * (double)(s->N + s->M + K + 2);
     double theta = 1.0;
     int32_t branch_on = -1;
-    int n_passes = PASSES_PER_NODE + (depth == 0 ? s->root_passes : SUBGRADIENT_PASSES);
+    int n_flip = depth == 0 ? ROOT_FLIP_PASSES : 0;
+    int n_passes = depth == 0 ? ROOT_FLIP_PASSES + ROOT_SUBGRADIENT_PASSES : NODE_PASSES;
     for (int pass = 0; pass < n_passes; pass++) {
         if (s->passes >= s->limit) return -1;
         if (K > 0) {
             int32_t open = 0;
             for (int32_t k = 0; k < K; k++) open += mode[k] == MODE_OFF && !s->has_one[k];
             if (open < states_refused && open <= ETSIM_STATES_MAX_BITS) {
-                int r = try_states(s, fix, mode, x);
+                double val;
+                int64_t w;
+                int r = try_states(s, fix, mode, NULL, NULL, x, &val, &w);
                 if (r != 0) return 0; /* solved exactly, or nothing may be kept */
                 states_refused = open;
             }
@@ -543,12 +635,19 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
                 return 0; /* tied with the incumbent at best, and no better in (W, lex) */
         }
         if (!violated) break; /* uncertain pass: branch on something else */
+        /* the hybrid again only once fewer clusters are violated than at
+         * its last failure */
+        if (violated <= HYBRID_OPEN && violated < hybrid_refused) {
+            memcpy(s->nk_last, s->nk, (size_t)K * sizeof *s->nk);
+            if (try_hybrid(s, fix, mode, mu, margin)) return 0;
+            hybrid_refused = violated;
+        }
         if (probe_fix(s, fix, mu, x, constant, margin) > 0) {
             node_setup(s, fix, mode, mu);
             n_passes++; /* each such pass fixes a candidate: bounded */
             continue;   /* the same multipliers, a tighter programme */
         }
-        if (pass < PASSES_PER_NODE) {
+        if (pass < n_flip) {
             for (int32_t k = 0; k < K; k++) {
                 if (mode[k] != MODE_OFF || s->has_one[k]) continue;
                 if (s->nk[k] == 0) mu[k] = s->v;
@@ -561,7 +660,7 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
                 double nmu = mu[k] - step * ((double)s->nk[k] - 1.0);
                 mu[k] = nmu < 0 ? 0.0 : nmu > s->v ? s->v : nmu;
             }
-            theta *= 0.7;
+            theta *= THETA_DECAY;
         }
     }
     if (branch_on < 0) {
@@ -680,6 +779,9 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     s.bdepth = etsim_malloc(mz * sizeof *s.bdepth);
     s.bit_of = etsim_malloc(kz * sizeof *s.bit_of);
     s.lca = etsim_malloc(kz * sizeof *s.lca);
+    s.nk_last = etsim_calloc(kz, sizeof *s.nk_last);
+    s.want = etsim_calloc(kz, 1);
+    s.hyb_x = etsim_malloc(nz);
     for (int32_t j = 0; j < M; j++) s.bdepth[j] = j == 0 ? 0 : s.bdepth[m->branch_parent[j]] + 1;
     uint8_t *fix = etsim_calloc(nz + kz, 1); /* FIX_FREE, and every cluster off */
     uint8_t *mode = fix + nz;
@@ -713,13 +815,13 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     s.limit = 64 + 8 * ((int64_t)N + K);
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;
-    s.root_passes = SUBGRADIENT_PASSES;
     int rc = solve_node(&s, fix, mode, mu, x, 0);
     free(mu);
     st.dp_passes = s.passes;
+    st.states_runs = s.states_calls;
     st.bb_nodes = s.nodes;
     st.lp_bound = s.root_bound;
-    st.lp_integral = s.nodes == 1;
+    st.lp_integral = s.nodes == 1 && s.states_calls == 0;
     if (rc == 0 && s.have_inc) {
         memcpy(x, s.inc_x, nz);
         st.exact = 1;
@@ -747,6 +849,9 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     free(s.bdepth);
     free(s.bit_of);
     free(s.lca);
+    free(s.nk_last);
+    free(s.want);
+    free(s.hyb_x);
     free(fix);
     if (stats) *stats = st;
     return st.exact;

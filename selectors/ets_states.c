@@ -7,7 +7,11 @@
  * solves those inside the tree programme), and the few that are not are
  * large (the same step text under many parents). Their Lagrangian bound is
  * loose, and branching on them one member at a time took thousands of
- * nodes; carrying their coverage as a bit mask is exact and small.
+ * nodes; carrying their coverage as a bit mask is exact and small. With
+ * multipliers (in->mu) the other open clusters stay relaxed, each member
+ * worth mu_k more, and the programme solves ets_exact.c's hybrid
+ * relaxation instead: a bound, and the node's answer when it violates no
+ * relaxed row.
  *
  * How. Each subtree gets a table: for every mask S of open clusters, its
  * best non-empty selection covering exactly S among them, in the order of
@@ -163,7 +167,8 @@ static table merge(ctx *c, cand_ent *out, table a, table b) {
     return t;
 }
 
-int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops) {
+int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, int64_t *root_w,
+                       int64_t *ops) {
     const etsim_ilp_model *m = in->m;
     int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
     if (in->n_bits > ETSIM_STATES_MAX_BITS) return 0;
@@ -190,7 +195,8 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops) {
         set_rank(&c, off, in->rank[i]);
         int32_t b = K > 0 ? in->bit_of[m->cluster[i]] : -1;
         table t = {etsim_malloc(sizeof(ent)), 1, in->fix[i] != ETSIM_FIX_ONE};
-        t.e[0] = (ent){b >= 0 ? (uint32_t)1 << b : 0, off, in->a[i], (int64_t)(N - in->rank[i])};
+        double worth = in->a[i] + (b < 0 && in->mu ? in->mu[m->cluster[i]] : 0.0);
+        t.e[0] = (ent){b >= 0 ? (uint32_t)1 << b : 0, off, worth, (int64_t)(N - in->rank[i])};
         int32_t p = m->cand_parent[i];
         tab[p] = merge(&c, out, tab[p], t);
     }
@@ -251,6 +257,8 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops) {
                 for (int32_t i = 0; i < N; i++)
                     x[i] = (uint8_t)((c.pool[r.e[0].set + in->rank[i] / 64] >>
                                       (63 - in->rank[i] % 64)) & 1);
+                *root_val = r.e[0].val;
+                *root_w = r.e[0].w;
                 rc = 1;
             } else if (r.n == 0 && !c.uncertain) {
                 rc = -1; /* nothing may be kept */

@@ -23,12 +23,20 @@ typedef struct etsim_states_in {
     const int32_t *cl_start, *cl_mem; /* members by cluster, rank order       */
     int32_t n_bits;           /* <= ETSIM_STATES_MAX_BITS                     */
     int64_t op_limit;         /* work budget in table-entry pairs             */
+    /* [K] Lagrangian multipliers of open clusters given no bit, or NULL
+     * (then every open cluster has a bit). With mu, such a cluster's
+     * members are each worth mu_k more, and the answer is the best of that
+     * relaxation (ets_exact.c's try_hybrid), not of the node. */
+    const double *mu;
 } etsim_states_in;
 
-/* 1: x is the best selection of the node in the tie rule's order;
- * -1: no selection is possible; 0: declined (budget, or a comparison too
- * close to call). *ops gets the work done (table-entry pairs). */
-int etsim_states_solve(const etsim_states_in *in, uint8_t *x, int64_t *ops);
+/* 1: x is the best selection of the node in the tie rule's order (of the
+ * relaxation, with mu), *val its value without the open clusters' coverage
+ * terms that have no bit and *w its preference weight; -1: no selection is
+ * possible; 0: declined (budget, or a comparison too close to call). *ops
+ * gets the work done (table-entry pairs). */
+int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *val, int64_t *w,
+                       int64_t *ops);
 
 /* ets_ties.c: is there an integer combination dC/D + u dn + v dk (|dC| <=
  * C, |dn| <= NM, |dk| <= K) in [lo, hi]? And O_i = c_i / D for integers

@@ -67,6 +67,7 @@ typedef struct etsim_ilp_stats {
     int exact;                    /* 1: the exact solver answered (no GLPK)   */
     int exact_declined;           /* why it deferred to GLPK (ETSIM_EXACT_*)  */
     int64_t dp_passes;            /* tree DP passes of the exact solver       */
+    int64_t states_runs;          /* its state programmes (exact or hybrid)    */
 } etsim_ilp_stats;
 
 /* Reasons the exact solver defers to GLPK (stats.exact_declined). */

@@ -7,7 +7,10 @@
  * 0.5, 1, 1.45, 3} with clusters that are random, sibling groups or one
  * big cluster -- must give byte-identical selections and objectives. The
  * exact solver must also answer (not defer to GLPK) on most of them, or
- * the comparison would be vacuous. */
+ * the comparison would be vacuous. test_scattered: steps shaped like
+ * `etsim bench`'s (a tree of geometric level sizes, REBASE's outcome
+ * counts, small clusters scattered over the whole tree), where the hybrid
+ * of ets_exact.c must settle most at the root. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -104,11 +107,74 @@ static void make_instance(instance *in, uint64_t seed, int32_t max_n) {
                               .prefer = in->prefer, .outcome_den = draw(&r, 4) ? B : 0};
 }
 
-static void run_differential(uint64_t first, uint64_t count, int32_t max_n, double min_exact) {
-    int64_t exact = 0, declined[8] = {0};
+
+/* A step shaped like etsim bench's instance (selectors/sel_bench.c): level
+ * sizes growing geometrically to N over 4 to 11 levels, outcome counts from
+ * REBASE's sequential ceil allocation of B = N over exp(5 s) (many ones and
+ * zeros: ties everywhere), clusters of 2 to 6 members drawn at random over
+ * all candidates (scattered: their members' lowest common ancestor is
+ * usually the root). */
+static void make_scattered(instance *in, uint64_t seed) {
+    etsim_rng r = etsim_rng_make(seed, 23, 0, 0, 0);
+    memset(in, 0, sizeof *in);
+    int32_t N = 32 + draw(&r, MAX_N - 31), depth = 4 + draw(&r, 8), size[16], start[16], M = 0;
+    for (int32_t l = 0; l < depth; l++) {
+        size[l] = (int32_t)(pow((double)N, (double)l / depth) + 0.5);
+        if (l > 0 && size[l] < size[l - 1]) size[l] = size[l - 1];
+        start[l] = M;
+        for (int32_t k = 0; k < size[l]; k++, M++)
+            in->branch_parent[M] = l == 0 ? -1
+                                   : start[l - 1] + (k < size[l - 1] ? k : draw(&r, size[l - 1]));
+    }
+    int32_t last = start[depth - 1], nlast = size[depth - 1];
+    for (int32_t i = 0; i < N; i++) in->cand_parent[i] = last + (i < nlast ? i : draw(&r, nlast));
+    double weight[MAX_N], weight_sum = 0.0;
+    for (int32_t i = 0; i < N; i++) {
+        weight[i] = exp(5.0 * (double)draw(&r, 1000) / 1000.0);
+        weight_sum += weight[i];
+    }
+    int32_t left = N;
+    for (int32_t i = 0; i < N; i++) {
+        int32_t c = (int32_t)ceil((double)left * weight[i] / weight_sum - 1e-9);
+        c = c > left ? left : c < 0 ? 0 : c;
+        in->O[i] = (double)c / N;
+        left -= c;
+        weight_sum -= weight[i];
+    }
+    int32_t want = N / (2 + draw(&r, 5)), K = 0, map[MAX_N];
+    for (int32_t c = 0; c < MAX_N; c++) map[c] = -1;
+    for (int32_t i = 0; i < N; i++) {
+        int32_t c = draw(&r, want);
+        if (map[c] < 0) map[c] = K++;
+        in->cluster[i] = map[c];
+    }
+    for (int32_t i = 0; i < N; i++) in->prefer[i] = i;
+    for (int32_t i = N - 1; i > 0; i--) {
+        int32_t j = draw(&r, i + 1), t = in->prefer[i];
+        in->prefer[i] = in->prefer[j];
+        in->prefer[j] = t;
+    }
+    static const double lambdac[] = {0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 2.5, 3.0};
+    static const double lambdas[] = {0.5, 1.0, 1.45, 2.0, 3.0};
+    double lc = lambdac[draw(&r, 8)], ls = lambdas[draw(&r, 5)];
+    in->N = N;
+    in->M = M;
+    in->K = K;
+    in->m = (etsim_ilp_model){.n_cand = N, .n_branch = M, .cand_parent = in->cand_parent,
+                              .branch_parent = in->branch_parent, .outcome = in->O,
+                              .unit_cost = -lc / (double)(M + N), .n_clusters = K,
+                              .cluster = in->cluster, .coverage = ls / K, .prefer = in->prefer,
+                              .outcome_den = N};
+}
+
+/* kind 0: make_instance; 1: make_scattered */
+static void run_differential(int kind, uint64_t first, uint64_t count, int32_t max_n,
+                             double min_exact, double min_root_states) {
+    int64_t exact = 0, root_states = 0, declined[8] = {0};
     for (uint64_t seed = first; seed < first + count; seed++) {
         static instance in;
-        make_instance(&in, seed, max_n);
+        if (kind == 0) make_instance(&in, seed, max_n);
+        else make_scattered(&in, seed);
         static uint8_t xg[MAX_N], xe[MAX_N];
         double og, oe;
         etsim_ilp_stats sg, se;
@@ -121,6 +187,7 @@ static void run_differential(uint64_t first, uint64_t count, int32_t max_n, doub
         in.m.solver = ETSIM_ILP_AUTO;
         assert_int_equal(etsim_ilp_solve(&in.m, xe, &oe, &se, &err), 0);
         exact += se.exact;
+        root_states += se.exact && se.bb_nodes == 1 && se.states_runs > 0;
         if (!se.exact) declined[se.exact_declined & 7]++;
         if (memcmp(xg, xe, (size_t)in.N) != 0 || og != oe) {
             int32_t first_diff = -1;
@@ -133,11 +200,14 @@ static void run_differential(uint64_t first, uint64_t count, int32_t max_n, doub
             fail();
         }
     }
-    print_message("%llu instances (N <= %d): exact solver answered %lld; declined: "
-                  "no denominator %lld, near tie %lld, positive cost %lld, budget %lld\n",
-                  (unsigned long long)count, max_n, (long long)exact, (long long)declined[1],
-                  (long long)declined[2], (long long)declined[3], (long long)declined[4]);
+    print_message("%llu instances (N <= %d): exact solver answered %lld (%lld settled at the "
+                  "root by a state programme); declined: no denominator %lld, near tie %lld, "
+                  "positive cost %lld, budget %lld\n",
+                  (unsigned long long)count, max_n, (long long)exact, (long long)root_states,
+                  (long long)declined[1], (long long)declined[2], (long long)declined[3],
+                  (long long)declined[4]);
     assert_true((double)exact >= min_exact * (double)count);
+    assert_true((double)root_states >= min_root_states * (double)count);
 }
 
 /* Real steps (tests/data/ets_real_steps.txt): few large clusters scattered
@@ -200,17 +270,22 @@ static void test_real_steps(void **state) {
 
 static void test_small(void **state) {
     (void)state;
-    run_differential(1, 3000, 16, 0.8);
+    run_differential(0, 1, 3000, 16, 0.8, 0.0);
 }
 
 static void test_medium(void **state) {
     (void)state;
-    run_differential(100000, 600, 80, 0.8);
+    run_differential(0, 100000, 600, 80, 0.8, 0.0);
 }
 
 static void test_large(void **state) {
     (void)state;
-    run_differential(200000, 60, MAX_N, 0.6);
+    run_differential(0, 200000, 60, MAX_N, 0.6, 0.0);
+}
+
+static void test_scattered(void **state) {
+    (void)state;
+    run_differential(1, 300000, 120, MAX_N, 0.75, 0.4);
 }
 
 int main(void) {
@@ -218,6 +293,7 @@ int main(void) {
         cmocka_unit_test(test_small),
         cmocka_unit_test(test_medium),
         cmocka_unit_test(test_large),
+        cmocka_unit_test(test_scattered),
         cmocka_unit_test(test_real_steps),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
