@@ -285,7 +285,7 @@ static void test_large(void **state) {
 
 static void test_scattered(void **state) {
     (void)state;
-    run_differential(1, 300000, 120, MAX_N, 0.75, 0.4);
+    run_differential(1, 300000, 50, MAX_N, 0.75, 0.4);
 }
 
 int main(void) {
