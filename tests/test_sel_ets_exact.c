@@ -34,27 +34,35 @@ typedef struct instance {
 
 static int32_t draw(etsim_rng *r, int32_t n) { return (int32_t)(etsim_rng_u64(r) % (uint64_t)n); }
 
+/* Branch nodes level by level (the first nodes of a level under the nodes
+ * of the level above in order, the rest under random ones) and the N
+ * candidates likewise under the last level; returns M. */
+static int32_t link_levels(instance *in, etsim_rng *r, int32_t N, const int32_t *size, int32_t depth) {
+    int32_t M = 0, start[16];
+    for (int32_t l = 0; l < depth; l++) {
+        start[l] = M;
+        for (int32_t k = 0; k < size[l]; k++, M++)
+            in->branch_parent[M] = l == 0 ? -1
+                                   : start[l - 1] + (k < size[l - 1] ? k : draw(r, size[l - 1]));
+    }
+    int32_t last = start[depth - 1], nlast = size[depth - 1];
+    for (int32_t i = 0; i < N; i++) in->cand_parent[i] = last + (i < nlast ? i : draw(r, nlast));
+    return M;
+}
+
 /* A random selection model; shape and weights from the seed. */
 static void make_instance(instance *in, uint64_t seed, int32_t max_n) {
     etsim_rng r = etsim_rng_make(seed, 17, (uint64_t)max_n, 0, 0);
     memset(in, 0, sizeof *in);
     int32_t N = 2 + draw(&r, max_n - 1), depth = 1 + draw(&r, 12);
-    int32_t size[16], start[16];
+    int32_t size[16];
     size[0] = 1;
     for (int32_t l = 1; l < depth; l++) {
         int32_t grow = draw(&r, 3) == 0 ? 0 : draw(&r, N - size[l - 1] + 1);
         size[l] = size[l - 1] + grow / (1 + draw(&r, 3));
         if (size[l] > N) size[l] = N;
     }
-    int32_t M = 0;
-    for (int32_t l = 0; l < depth; l++) {
-        start[l] = M;
-        for (int32_t k = 0; k < size[l]; k++, M++)
-            in->branch_parent[M] = l == 0 ? -1
-                                   : start[l - 1] + (k < size[l - 1] ? k : draw(&r, size[l - 1]));
-    }
-    int32_t last = start[depth - 1], nlast = size[depth - 1];
-    for (int32_t i = 0; i < N; i++) in->cand_parent[i] = last + (i < nlast ? i : draw(&r, nlast));
+    int32_t M = link_levels(in, &r, N, size, depth);
     /* Outcome weights: counts over a total B, often many equal, some exact
      * duplicates (same parent and count as the previous candidate). */
     int32_t B = 1 + draw(&r, draw(&r, 2) ? N + 1 : 4 * N), left = B;
@@ -117,17 +125,12 @@ static void make_instance(instance *in, uint64_t seed, int32_t max_n) {
 static void make_scattered(instance *in, uint64_t seed) {
     etsim_rng r = etsim_rng_make(seed, 23, 0, 0, 0);
     memset(in, 0, sizeof *in);
-    int32_t N = 32 + draw(&r, MAX_N - 31), depth = 4 + draw(&r, 8), size[16], start[16], M = 0;
+    int32_t N = 32 + draw(&r, MAX_N - 31), depth = 4 + draw(&r, 8), size[16];
     for (int32_t l = 0; l < depth; l++) {
         size[l] = (int32_t)(pow((double)N, (double)l / depth) + 0.5);
         if (l > 0 && size[l] < size[l - 1]) size[l] = size[l - 1];
-        start[l] = M;
-        for (int32_t k = 0; k < size[l]; k++, M++)
-            in->branch_parent[M] = l == 0 ? -1
-                                   : start[l - 1] + (k < size[l - 1] ? k : draw(&r, size[l - 1]));
     }
-    int32_t last = start[depth - 1], nlast = size[depth - 1];
-    for (int32_t i = 0; i < N; i++) in->cand_parent[i] = last + (i < nlast ? i : draw(&r, nlast));
+    int32_t M = link_levels(in, &r, N, size, depth);
     double weight[MAX_N], weight_sum = 0.0;
     for (int32_t i = 0; i < N; i++) {
         weight[i] = exp(5.0 * (double)draw(&r, 1000) / 1000.0);
