@@ -68,7 +68,10 @@
  * them; their exact treatment settles scattered instances at the root that
  * used to take hundreds of branch-and-bound nodes.
  * Past a pass budget the solver declines. The near-tie scan and the
- * outcome denominator live in ets_ties.c. */
+ * outcome denominator live in ets_ties.c, the state programme in
+ * ets_states.c; what is left here (about 860 lines: passes, probing, the
+ * hybrid and the branching) shares the solver's state and stays together
+ * rather than exposing it in a header. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -614,11 +617,9 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
         branch_on = -1;
         for (int32_t k = 0; k < K; k++) {
             if (mode[k] != MODE_OFF) continue;
-            int32_t n = s->nk[k];
-            int bad = (n == 0 && mu[k] != s->v) || (n >= 2 && mu[k] != 0.0);
-            if (!bad) continue;
+            if (!row_violated(s, s->nk, mu, k)) continue;
             violated++;
-            double g = (double)n - 1.0;
+            double g = (double)s->nk[k] - 1.0;
             norm2 += g * g;
             int32_t n_free = 0;
             for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++)
@@ -693,6 +694,61 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     return rc;
 }
 
+/* Every array of one solve in one zeroed block, carved in 16-byte aligned
+ * pieces: solver_carve runs once with no base to size the block, then
+ * again to carve it. */
+typedef struct carver {
+    char *base;
+    size_t used;
+} carver;
+
+static void *carve(carver *c, size_t n, size_t size) {
+    size_t off = (c->used + 15) & ~(size_t)15;
+    c->used = off + n * size;
+    return c->base ? c->base + off : NULL;
+}
+
+static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, double **mu,
+                         uint8_t **fix, int32_t **fill) {
+    s->rank = carve(c, nz, sizeof *s->rank);
+    s->order = carve(c, nz, sizeof *s->order);
+    s->a = carve(c, nz, sizeof *s->a);
+    s->cl_start = carve(c, kz + 1, sizeof *s->cl_start);
+    s->cl_mem = carve(c, nz, sizeof *s->cl_mem);
+    s->acc_val = carve(c, mz, sizeof *s->acc_val);
+    s->acc_w = carve(c, mz, sizeof *s->acc_w);
+    s->acc_min = carve(c, mz, sizeof *s->acc_min);
+    s->fb_child = carve(c, mz, sizeof *s->fb_child);
+    s->fb = carve(c, mz, sizeof *s->fb);
+    s->acc_any = carve(c, mz, 1);
+    s->can_empty = carve(c, mz, 1);
+    s->has_ne = carve(c, mz, 1);
+    s->br_choice = carve(c, mz, 1);
+    s->br_state = carve(c, mz, 1);
+    s->mark = carve(c, mz, 1);
+    s->cand_choice = carve(c, nz, 1);
+    s->inc_x = carve(c, nz, 1);
+    s->cov = carve(c, kz, 1);
+    s->nk = carve(c, kz, sizeof *s->nk);
+    s->in_local = carve(c, nz, 1);
+    s->grp_choice = carve(c, kz, 1);
+    s->has_one = carve(c, kz, 1);
+    s->grp_parent = carve(c, kz, sizeof *s->grp_parent);
+    s->orig_local = carve(c, kz, 1);
+    s->br_val = carve(c, mz, sizeof *s->br_val);
+    s->grp_val = carve(c, kz, sizeof *s->grp_val);
+    s->out_val = carve(c, mz, sizeof *s->out_val);
+    s->bdepth = carve(c, mz, sizeof *s->bdepth);
+    s->bit_of = carve(c, kz, sizeof *s->bit_of);
+    s->lca = carve(c, kz, sizeof *s->lca);
+    s->nk_last = carve(c, kz, sizeof *s->nk_last);
+    s->want = carve(c, kz, 1);
+    s->hyb_x = carve(c, nz, 1);
+    *mu = carve(c, kz, sizeof **mu);
+    *fix = carve(c, nz + kz, 1); /* a node's fixings, then its cluster modes */
+    *fill = carve(c, kz, sizeof **fill);
+}
+
 int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats *stats) {
     int32_t N = m->n_cand, M = m->n_branch, K = m->n_clusters;
     etsim_ilp_stats st;
@@ -745,45 +801,15 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     s.dtie = dtie;
     s.noise = noise;
     size_t nz = (size_t)N, mz = (size_t)M, kz = (size_t)(K > 0 ? K : 1);
-    s.rank = etsim_malloc(nz * sizeof *s.rank);
-    s.order = etsim_malloc(nz * sizeof *s.order);
-    s.a = etsim_malloc(nz * sizeof *s.a);
-    s.cl_start = etsim_calloc(kz + 1, sizeof *s.cl_start);
-    s.cl_mem = etsim_malloc(nz * sizeof *s.cl_mem);
-    s.acc_val = etsim_malloc(mz * sizeof *s.acc_val);
-    s.acc_w = etsim_malloc(mz * sizeof *s.acc_w);
-    s.acc_min = etsim_malloc(mz * sizeof *s.acc_min);
-    s.fb_child = etsim_malloc(mz * sizeof *s.fb_child);
-    s.fb = etsim_malloc(mz * sizeof *s.fb);
-    uint8_t *bytes = etsim_calloc(6 * mz + 2 * nz + kz, 1);
-    s.acc_any = bytes;
-    s.can_empty = bytes + mz;
-    s.has_ne = bytes + 2 * mz;
-    s.br_choice = bytes + 3 * mz;
-    s.br_state = bytes + 4 * mz;
-    s.mark = bytes + 5 * mz;
-    s.cand_choice = bytes + 6 * mz;
-    s.inc_x = bytes + 6 * mz + nz;
-    s.cov = bytes + 6 * mz + 2 * nz;
-    s.nk = etsim_calloc(kz, sizeof *s.nk);
-    s.in_local = etsim_calloc(nz + 2 * kz, 1);
-    s.grp_choice = s.in_local + nz;
-    s.has_one = s.in_local + nz + kz;
-    double *mu = etsim_malloc(kz * sizeof *mu);
-    for (int32_t k = 0; k < K; k++) mu[k] = 0.0;
-    s.grp_parent = etsim_malloc(kz * sizeof *s.grp_parent);
-    s.orig_local = etsim_calloc(kz, 1);
-    s.br_val = etsim_malloc(mz * sizeof *s.br_val);
-    s.grp_val = etsim_malloc(kz * sizeof *s.grp_val);
-    s.out_val = etsim_malloc(mz * sizeof *s.out_val);
-    s.bdepth = etsim_malloc(mz * sizeof *s.bdepth);
-    s.bit_of = etsim_malloc(kz * sizeof *s.bit_of);
-    s.lca = etsim_malloc(kz * sizeof *s.lca);
-    s.nk_last = etsim_calloc(kz, sizeof *s.nk_last);
-    s.want = etsim_calloc(kz, 1);
-    s.hyb_x = etsim_malloc(nz);
+    double *mu;
+    uint8_t *fix;
+    int32_t *fill;
+    carver c = {NULL, 0}; /* size the block, then carve it */
+    solver_carve(&s, &c, nz, mz, kz, &mu, &fix, &fill);
+    c.base = etsim_calloc(c.used, 1);
+    c.used = 0;
+    solver_carve(&s, &c, nz, mz, kz, &mu, &fix, &fill); /* all zero: mu 0, FIX_FREE, MODE_OFF */
     for (int32_t j = 0; j < M; j++) s.bdepth[j] = j == 0 ? 0 : s.bdepth[m->branch_parent[j]] + 1;
-    uint8_t *fix = etsim_calloc(nz + kz, 1); /* FIX_FREE, and every cluster off */
     uint8_t *mode = fix + nz;
     for (int32_t r = 0; r < N; r++) {
         int32_t i = m->prefer ? m->prefer[r] : r;
@@ -794,13 +820,11 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     if (K > 0) {
         for (int32_t i = 0; i < N; i++) s.cl_start[m->cluster[i] + 1]++;
         for (int32_t k = 0; k < K; k++) s.cl_start[k + 1] += s.cl_start[k];
-        int32_t *fill = etsim_malloc(kz * sizeof *fill);
         memcpy(fill, s.cl_start, kz * sizeof *fill);
         for (int32_t r = 0; r < N; r++) {
             int32_t i = s.order[r];
             s.cl_mem[fill[m->cluster[i]]++] = i;
         }
-        free(fill);
         for (int32_t k = 0; k < K; k++) {
             int32_t p = m->cand_parent[s.cl_mem[s.cl_start[k]]];
             for (int32_t q = s.cl_start[k] + 1; q < s.cl_start[k + 1] && p >= 0; q++)
@@ -816,7 +840,6 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;
     int rc = solve_node(&s, fix, mode, mu, x, 0);
-    free(mu);
     st.dp_passes = s.passes;
     st.states_runs = s.states_calls;
     st.bb_nodes = s.nodes;
@@ -828,31 +851,7 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     } else {
         st.exact_declined = ETSIM_EXACT_NODE_LIMIT;
     }
-    free(s.rank);
-    free(s.order);
-    free(s.a);
-    free(s.cl_start);
-    free(s.cl_mem);
-    free(s.acc_val);
-    free(s.acc_w);
-    free(s.acc_min);
-    free(s.fb_child);
-    free(s.fb);
-    free(bytes);
-    free(s.nk);
-    free(s.in_local);
-    free(s.grp_parent);
-    free(s.orig_local);
-    free(s.br_val);
-    free(s.grp_val);
-    free(s.out_val);
-    free(s.bdepth);
-    free(s.bit_of);
-    free(s.lca);
-    free(s.nk_last);
-    free(s.want);
-    free(s.hyb_x);
-    free(fix);
+    free(c.base);
     if (stats) *stats = st;
     return st.exact;
 decline:
