@@ -507,7 +507,7 @@ static int row_violated(const solver *s, const int32_t *nk, const double *mu, in
     return (nk[k] == 0 && mu[k] != s->v) || (nk[k] >= 2 && mu[k] != 0.0);
 }
 
-/* The hybrid: the clusters the last pass violated (s->nk_last) carried
+/* The hybrid: the clusters the last pass violated (its counts in s->nk) carried
  * exactly as state bits, the other open clusters relaxed with their
  * multipliers. Its answer x' maximises L'(x) = (the programme's value) +
  * sum over relaxed clusters of (v - mu_k) + mu_k n_k, and L' >= f. If x'
@@ -521,6 +521,9 @@ static int row_violated(const solver *s, const int32_t *nk, const double *mu, in
 static int try_hybrid(solver *s, const uint8_t *fix, const uint8_t *mode, const double *mu,
                       double margin) {
     int32_t K = s->K, n_want = 0;
+    /* offer() below counts each answer into s->nk; the pass's counts are
+     * kept for the bits and restored for the multipliers' step */
+    memcpy(s->nk_last, s->nk, (size_t)K * sizeof *s->nk);
     for (int32_t k = 0; k < K; k++) {
         s->want[k] = mode[k] == MODE_OFF && !s->has_one[k] && row_violated(s, s->nk_last, mu, k);
         n_want += s->want[k];
@@ -562,8 +565,6 @@ static int try_hybrid(solver *s, const uint8_t *fix, const uint8_t *mode, const 
         }
         n_want += added;
     }
-    /* offer() counted the hybrid's answer: the pass's counts drive the
-     * multipliers */
     memcpy(s->nk, s->nk_last, (size_t)K * sizeof *s->nk);
     return settled;
 }
@@ -639,7 +640,6 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
         /* the hybrid again only once fewer clusters are violated than at
          * its last failure */
         if (violated <= HYBRID_OPEN && violated < hybrid_refused) {
-            memcpy(s->nk_last, s->nk, (size_t)K * sizeof *s->nk);
             if (try_hybrid(s, fix, mode, mu, margin)) return 0;
             hybrid_refused = violated;
         }
