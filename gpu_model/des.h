@@ -48,7 +48,7 @@ typedef struct etsim_des_server_cfg {
  *             chunks (vLLM V1, Sarathi-Serve);
  *   MIXED     every iteration decodes all running requests plus up to
  *             `max_prefill_tokens` prefill tokens (SGLang with
- *             --enable-mixed-chunk; etsim before issue 16). */
+ *             --enable-mixed-chunk). */
 typedef enum etsim_batching {
     ETSIM_BATCH_SEPARATE = 0,
     ETSIM_BATCH_CHUNKED = 1,

@@ -1,5 +1,5 @@
 /* prm_rlhflow.c -- RLHFlow-style chat PRMs (e.g. RLHFlow/Llama3.1-8B-PRM-
- * Deepseek-Data, which scored ../shared/data/real/) through
+ * Deepseek-Data, the PRM of the real search-and-learn outputs) through
  * /v1/chat/completions (see prm.h). The conversation is built as
  * search-and-learn builds it: the first user turn is the question, a space
  * and step 1; every later step is its own user turn; every earlier step is
