@@ -37,8 +37,9 @@ int etsim_cluster_cosine_distances(const float *const *vecs, int32_t n, int32_t 
                                    const int32_t *names, double *dist, etsim_err *err);
 
 /* Average linkage over the n x n distance matrix `dist` (overwritten: it
- * holds cluster distances as the algorithm runs). Z gets (n-1) rows of 4.
- * n >= 2. */
+ * holds cluster distances as the algorithm runs, and is compacted and
+ * re-strided in place). Z gets (n-1) rows of 4. n >= 2; the distances must
+ * be finite (scipy's linkage refuses anything else). */
 void etsim_cluster_linkage_average(double *dist, int32_t n, double *Z);
 
 /* scipy fcluster(Z, t, criterion='distance') - 1: labels[i] in [0, K).

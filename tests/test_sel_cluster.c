@@ -1,13 +1,16 @@
 /* test_sel_cluster.c -- average-linkage clustering on cosine distance
  * (selectors/cluster.c) against a worked dendrogram, hand-computed cosine
- * distances, and scipy 1.10's own output on a case full of exact ties
- * (merge order, left/right ids and flat-cluster numbering included). */
+ * distances, scipy 1.10's own output on a case full of exact ties
+ * (merge order, left/right ids and flat-cluster numbering included), and
+ * a plain transcription of scipy's nn_chain on larger tie-ridden inputs
+ * (the fast linkage's neighbour cache, compaction and row strides). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "selectors/cluster.h"
@@ -152,6 +155,144 @@ static void test_single_and_duplicates(void **state) {
     assert_true(labels[0] == 0 && labels[1] == 0 && labels[2] == 0);
 }
 
+/* scipy's linkage(method='average') as scipy's Cython writes it: full
+ * scans of every row at every chain step, the matrix updated in place,
+ * then a stable sort by distance and union-find labels. O(n^3). */
+static void plain_linkage(double *d, int n, double *Z) {
+    int *size = malloc(n * sizeof *size), *chain = malloc((n + 1) * sizeof *chain);
+    double *zu = malloc(4 * (size_t)n * sizeof *zu);
+    for (int i = 0; i < n; i++) size[i] = 1;
+    int len = 0, x = 0, y = 0;
+    for (int k = 0; k < n - 1; k++) {
+        if (len == 0) {
+            for (int i = 0; i < n; i++)
+                if (size[i] > 0) {
+                    chain[len++] = i;
+                    break;
+                }
+        }
+        double cur;
+        for (;;) {
+            x = chain[len - 1];
+            cur = INFINITY;
+            if (len > 1) {
+                y = chain[len - 2];
+                cur = d[x * n + y];
+            }
+            for (int i = 0; i < n; i++)
+                if (size[i] > 0 && i != x && d[x * n + i] < cur) {
+                    cur = d[x * n + i];
+                    y = i;
+                }
+            if (len > 1 && y == chain[len - 2]) break;
+            chain[len++] = y;
+        }
+        len -= 2;
+        if (x > y) {
+            int t = x;
+            x = y;
+            y = t;
+        }
+        int nx = size[x], ny = size[y];
+        double row[4] = {x, y, cur, nx + ny};
+        memcpy(zu + 4 * k, row, sizeof row);
+        size[x] = 0;
+        size[y] = nx + ny;
+        for (int i = 0; i < n; i++)
+            if (size[i] > 0 && i != y)
+                d[i * n + y] = d[y * n + i] = (nx * d[x * n + i] + ny * d[y * n + i]) / (nx + ny);
+    }
+    int *order = malloc(n * sizeof *order), *root = malloc(2 * n * sizeof *root);
+    for (int k = 0; k < n - 1; k++) { /* stable insertion sort by distance */
+        int j = k;
+        for (; j > 0 && zu[4 * order[j - 1] + 2] > zu[4 * k + 2]; j--) order[j] = order[j - 1];
+        order[j] = k;
+    }
+    for (int i = 0; i < 2 * n; i++) root[i] = i;
+    for (int k = 0; k < n - 1; k++) {
+        const double *r = zu + 4 * order[k];
+        int a = (int)r[0], b = (int)r[1];
+        while (root[a] != a) a = root[a];
+        while (root[b] != b) b = root[b];
+        double *out = Z + 4 * k;
+        out[0] = a < b ? a : b;
+        out[1] = a < b ? b : a;
+        out[2] = r[2];
+        out[3] = (a < n ? 1 : Z[4 * (a - n) + 3]) + (b < n ? 1 : Z[4 * (b - n) + 3]);
+        root[a] = root[b] = n + k;
+    }
+    free(size);
+    free(chain);
+    free(zu);
+    free(order);
+    free(root);
+}
+
+static uint64_t lcg(uint64_t *s) {
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 33;
+}
+
+/* The fast linkage keeps each row's nearest neighbour between chain steps
+ * and shrinks the matrix as clusters merge; Z must still be scipy's to
+ * the bit. Inputs full of exact ties (a handful of distinct distances;
+ * duplicate and zero vectors), at sizes that compact the matrix (n = 256
+ * also has the cache-hostile stride the code re-strides), against the
+ * plain transcription above; the whole pipeline (its own strides and
+ * neighbour search) against the same on its labels. */
+static void test_matches_plain_nn_chain(void **state) {
+    (void)state;
+    uint64_t seed = 17;
+    static const int sizes[] = {2, 3, 9, 77, 200, 256};
+    for (size_t t = 0; t < sizeof sizes / sizeof *sizes; t++) {
+        int n = sizes[t];
+        size_t nn = (size_t)n;
+        double *d = malloc(nn * nn * sizeof *d), *d2 = malloc(nn * nn * sizeof *d2);
+        double *Z = malloc(4 * nn * sizeof *Z), *Zp = malloc(4 * nn * sizeof *Zp);
+        for (int levels = 1; levels <= 4; levels += 3) {
+            for (int i = 0; i < n; i++) {
+                d[i * n + i] = 0.0;
+                for (int j = i + 1; j < n; j++)
+                    d[i * n + j] = d[j * n + i] = 0.5 * (double)(1 + lcg(&seed) % levels);
+            }
+            memcpy(d2, d, nn * nn * sizeof *d);
+            etsim_cluster_linkage_average(d, n, Z);
+            plain_linkage(d2, n, Zp);
+            assert_memory_equal(Z, Zp, 4 * (nn - 1) * sizeof *Z);
+        }
+        enum { dim = 5, pool = 12 };
+        float *e = malloc(nn * dim * sizeof *e), dirs[pool][dim];
+        const float **vecs = malloc(nn * sizeof *vecs);
+        for (int q = 0; q < pool; q++)
+            for (int k = 0; k < dim; k++) dirs[q][k] = q ? (float)((int)(lcg(&seed) % 5) - 2) : 0.0f;
+        for (int i = 0; i < n; i++) { /* duplicates, multiples, zero vectors */
+            int q = (int)(lcg(&seed) % pool);
+            float scale = (float)(1 + lcg(&seed) % 3);
+            for (int k = 0; k < dim; k++) e[i * dim + k] = scale * dirs[q][k];
+            vecs[i] = e + i * dim;
+        }
+        etsim_err err;
+        int32_t *labels = malloc(nn * sizeof *labels), *want = malloc(nn * sizeof *want);
+        assert_int_equal(etsim_cluster_cosine_distances(vecs, n, dim, NULL, d2, &err), 0);
+        if (n > 1) {
+            plain_linkage(d2, n, Zp);
+            int32_t k = etsim_cluster_fcluster_distance(Zp, n, ETSIM_CLUSTER_CUT, want);
+            assert_int_equal(etsim_cluster_embeddings(vecs, n, dim, ETSIM_CLUSTER_CUT, NULL, labels,
+                                                      &err),
+                             k);
+            assert_memory_equal(labels, want, nn * sizeof *labels);
+        }
+        free(d);
+        free(d2);
+        free(Z);
+        free(Zp);
+        free(e);
+        free(vecs);
+        free(labels);
+        free(want);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_worked_dendrogram),
@@ -160,6 +301,7 @@ int main(void) {
         cmocka_unit_test(test_bad_embeddings),
         cmocka_unit_test(test_zero_vectors),
         cmocka_unit_test(test_single_and_duplicates),
+        cmocka_unit_test(test_matches_plain_nn_chain),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
