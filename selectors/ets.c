@@ -28,7 +28,7 @@
 #include <string.h>
 
 #include "selectors/cluster.h"
-#include "selectors/ets_profile.h"
+#include "sim/core/prof.h"
 #include "selectors/ilp.h"
 #include "sim/engine/selector.h"
 #include "selectors/common.h"
@@ -88,7 +88,6 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
                           "lambdas=0)", lambdas);
     int rc = -1;
     int prof = etsim_prof_enabled();
-    double t_select = prof ? etsim_prof_now() : 0.0;
     size_t nz = (size_t)N;
     double *scores = etsim_malloc(nz * sizeof *scores);
     double *logits = etsim_malloc(nz * sizeof *logits);
@@ -216,7 +215,6 @@ static int ets_run(const etsim_sel_config *cfg, const etsim_sel_input *in,
     out->has_objective = 1;
     out->objective = objective;
     rc = 0;
-    if (prof) etsim_prof_add(ETSIM_PROF_SELECT, etsim_prof_now() - t_select);
 done:
     free(scores);
     free(logits);

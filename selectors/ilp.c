@@ -53,6 +53,7 @@
 #include <string.h>
 
 #include "selectors/ilp.h"
+#include "sim/core/prof.h"
 
 /* ---- validation (the objective and tolerance live in ilp_model.c) ---------- */
 
@@ -642,6 +643,8 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
         add_cuts(P, &cuts);
         for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
     }
+    /* From here on the tie rule (ETSIM_PROF_TIE when profiling). */
+    double t_tie = etsim_prof_enabled() ? etsim_prof_now() : 0.0;
     double best = etsim_ilp_objective(m, x);
     double tol = etsim_ilp_tie_tolerance(m);
     double floor_v = best - tol;
@@ -696,6 +699,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
         }
     }
     *objective = etsim_ilp_objective(m, x);
+    if (etsim_prof_enabled()) etsim_prof_add(ETSIM_PROF_TIE, etsim_prof_now() - t_tie);
     if (stats) *stats = st;
     rc = 0;
 done:

@@ -8,8 +8,11 @@
  *   select       one ETS selection step at 64..1024 candidates (selectors/)
  *   grade        grading 1M answer pairs (sim/eval/)
  *   capture      HTTP client overhead against an instant loopback server
- *   paper        (only when asked) a paper run's selectors side by side, ETS's
- *                selection time split into its parts (selectors/ets_profile.h)
+ *   paper        (only when asked) a paper run's selectors side by side at
+ *                widths 16 / 64 / 256, each run's CPU time split into the
+ *                oracle, the selector (ETS: clustering, exact solver, GLPK,
+ *                its tie rule), grading and writing, the search loop
+ *                (sim/core/prof.h)
  *   exec         (only when asked: needs python3) REBASE over a pipe
  *                (selectors/examples/rebase.py) beside the built-in: both
  *                replay times, the median round trip per selection
@@ -27,12 +30,13 @@
 #include "sim/cli/cli.h"
 #include "sim/eval/eval_bench.h"
 #include "traces/capture/bench.h"
+#include "sim/core/prof.h"
 #include "sim/core/util.h"
 #include "traces/trace_bench.h"
 
 typedef struct child_stats {
     int status;
-    double wall_s, user_s;
+    double wall_s, user_s, sys_s;
     long max_rss_kb;
 } child_stats;
 
@@ -56,6 +60,7 @@ static int run_child(char **argv, const char *errpath, child_stats *st) {
     if (wait4(pid, &status, 0, &ru) < 0) return -1;
     st->wall_s = etsim_now_s() - t0;
     st->user_s = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec;
+    st->sys_s = (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
     st->max_rss_kb = ru.ru_maxrss;
     st->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
     return st->status == 0 ? 0 : -1;
@@ -131,27 +136,33 @@ static int bench_memory(const char *dir, int width) {
 }
 
 /* --part paper: the selectors of a paper run side by side on the
- * paper-fitted synthetic profile, one thread each. Each child runs with
- * ETSIM_PROFILE set (selectors/ets_profile.h) and its stderr in a file, so
- * ETS's selection time splits into clustering, the exact solver and GLPK;
- * "rest" is the search loop, the synthetic oracle, scoring and writing. */
+ * paper-fitted synthetic profile, one thread each, at the paper's widths.
+ * Each child runs with ETSIM_PROFILE set (sim/core/prof.h) and its stderr
+ * in a file, so its CPU time splits into the oracle (the synthetic model's
+ * generation and PRM scores), the selector (for ETS: clustering, the exact
+ * solver, GLPK and GLPK's tie-rule stages), grading and writing results,
+ * and the search loop itself (the rest: building selection inputs,
+ * KV accounting, the engine's bookkeeping, start-up). */
 static int profile_child(const char *dir, char **argv, child_stats *st, double *user_s,
-                         double part_s[4], long part_n[4], char **err_text) {
+                         double part_s[ETSIM_PROF_PARTS], long part_n[ETSIM_PROF_PARTS],
+                         char **err_text) {
     char errpath[600];
     snprintf(errpath, sizeof errpath, "%s/profile.err", dir);
     int rc = run_child(argv, errpath, st);
     *user_s = st->user_s;
-    for (int p = 0; p < 4; p++) {
+    for (int p = 0; p < ETSIM_PROF_PARTS; p++) {
         part_s[p] = 0;
         part_n[p] = 0;
     }
     size_t n = 0;
     char *text = etsim_read_file(errpath, &n, NULL);
     const char *line = text ? strstr(text, "etsim-profile:") : NULL;
-    if (line)
-        sscanf(line, "etsim-profile: select %lf n %ld cluster %lf n %ld exact %lf n %ld glpk %lf n %ld",
-               &part_s[0], &part_n[0], &part_s[1], &part_n[1], &part_s[2], &part_n[2], &part_s[3],
-               &part_n[3]);
+    for (int p = 0; line && p < ETSIM_PROF_PARTS; p++) {
+        char key[32];
+        snprintf(key, sizeof key, " %s ", etsim_prof_name(p));
+        const char *at = strstr(line, key);
+        if (at) sscanf(at + strlen(key), "%lf n %ld", &part_s[p], &part_n[p]);
+    }
     if (err_text) *err_text = text;
     else free(text);
     return rc;
@@ -162,53 +173,68 @@ static int bench_paper(const char *dir, int problems, int width) {
         {"rebase", NULL}, {"beam", NULL},   {"dvts", NULL},   {"ets-kv", "0.75"},
         {"ets-kv", "1"},  {"ets-kv", "1.25"}, {"ets", "1"},   {"ets", "1.5"}, {"ets", "2"},
     };
+    static const int paper_widths[] = {16, 64, 256};
+    int n_widths = width > 0 ? 1 : 3;
     char pbuf[16], wbuf[16], out[512];
     snprintf(pbuf, sizeof pbuf, "%d", problems);
-    snprintf(wbuf, sizeof wbuf, "%d", width);
     snprintf(out, sizeof out, "%s/paper.json", dir);
-    printf("| paper-llemma34b-math500, %d problems, width %d, 1 thread (CPU s) | total | ETS select | "
-           "clustering | exact ILP (n) | GLPK ILP (n) | rest | peak RSS |\n",
-           problems, width);
-    for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
-        char lcbuf[32], lsbuf[] = "lambdas=1";
-        char *argv[24];
-        int a = 0;
-        argv[a++] = "etsim";
-        argv[a++] = "replay";
-        argv[a++] = "--synthetic";
-        argv[a++] = "paper-llemma34b-math500";
-        argv[a++] = "--selector";
-        argv[a++] = (char *)runs[r].sel;
-        argv[a++] = "--width";
-        argv[a++] = wbuf;
-        argv[a++] = "--problems";
-        argv[a++] = pbuf;
-        argv[a++] = "--threads";
-        argv[a++] = "1";
-        if (runs[r].lc) {
-            snprintf(lcbuf, sizeof lcbuf, "lambdac=%s", runs[r].lc);
-            argv[a++] = "--set";
-            argv[a++] = lcbuf;
-            if (!strcmp(runs[r].sel, "ets")) {
+    printf("| paper-llemma34b-math500, %d problems, 1 thread (CPU s, user + system) | total | oracle | "
+           "selector | "
+           "clustering | exact ILP (n) | GLPK ILP (n) | of which tie rule | grading, writing | "
+           "search loop | peak RSS |\n",
+           problems);
+    for (int wi = 0; wi < n_widths; wi++) {
+        int w = width > 0 ? width : paper_widths[wi];
+        snprintf(wbuf, sizeof wbuf, "%d", w);
+        for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
+            char lcbuf[32], lsbuf[] = "lambdas=1";
+            char *argv[24];
+            int a = 0;
+            argv[a++] = "etsim";
+            argv[a++] = "replay";
+            argv[a++] = "--synthetic";
+            argv[a++] = "paper-llemma34b-math500";
+            argv[a++] = "--selector";
+            argv[a++] = (char *)runs[r].sel;
+            argv[a++] = "--width";
+            argv[a++] = wbuf;
+            argv[a++] = "--problems";
+            argv[a++] = pbuf;
+            argv[a++] = "--threads";
+            argv[a++] = "1";
+            if (runs[r].lc) {
+                snprintf(lcbuf, sizeof lcbuf, "lambdac=%s", runs[r].lc);
                 argv[a++] = "--set";
-                argv[a++] = lsbuf;
+                argv[a++] = lcbuf;
+                if (!strcmp(runs[r].sel, "ets")) {
+                    argv[a++] = "--set";
+                    argv[a++] = lsbuf;
+                }
             }
+            argv[a++] = "--out";
+            argv[a++] = out;
+            argv[a] = NULL;
+            child_stats st;
+            double user = 0, part[ETSIM_PROF_PARTS];
+            long n[ETSIM_PROF_PARTS];
+            if (profile_child(dir, argv, &st, &user, part, n, NULL) < 0)
+                return etsim_cli_fail(1, "bench: paper replay %s failed (exit %d)", runs[r].sel,
+                                      st.status);
+            char name[64];
+            snprintf(name, sizeof name, "%s%s%s, width %d", runs[r].sel,
+                     runs[r].lc ? " lambda_b " : "", runs[r].lc ? runs[r].lc : "", w);
+            /* the parts are thread CPU time, user and system together */
+            double total = user + st.sys_s;
+            double loop = total - part[ETSIM_PROF_ORACLE] - part[ETSIM_PROF_SELECT] -
+                          part[ETSIM_PROF_WRITE];
+            printf("| %s | %.2f | %.2f | %.2f | %.2f | %.2f (%ld) | %.2f (%ld) | %.2f | %.2f | %.2f | "
+                   "%.1f MiB |\n",
+                   name, total, part[ETSIM_PROF_ORACLE], part[ETSIM_PROF_SELECT],
+                   part[ETSIM_PROF_CLUSTER], part[ETSIM_PROF_EXACT], n[ETSIM_PROF_EXACT],
+                   part[ETSIM_PROF_GLPK], n[ETSIM_PROF_GLPK], part[ETSIM_PROF_TIE],
+                   part[ETSIM_PROF_WRITE], loop, st.max_rss_kb / 1024.0);
+            fflush(stdout);
         }
-        argv[a++] = "--out";
-        argv[a++] = out;
-        argv[a] = NULL;
-        child_stats st;
-        double user = 0, part[4];
-        long n[4];
-        if (profile_child(dir, argv, &st, &user, part, n, NULL) < 0)
-            return etsim_cli_fail(1, "bench: paper replay %s failed (exit %d)", runs[r].sel, st.status);
-        char name[64];
-        snprintf(name, sizeof name, "%s%s%s", runs[r].sel, runs[r].lc ? " lambda_b " : "",
-                 runs[r].lc ? runs[r].lc : "");
-        printf("| %s | %.2f | %.2f | %.2f | %.2f (%ld) | %.2f (%ld) | %.2f | %.1f MiB |\n", name, user,
-               part[0], part[1], part[2], n[2], part[3], n[3], user - part[0],
-               st.max_rss_kb / 1024.0);
-        fflush(stdout);
     }
     return 0;
 }
@@ -239,8 +265,8 @@ static int bench_exec(const char *dir, int problems, int width, const char *comm
     char *argv[] = {"etsim", "replay", "--synthetic", "default", "--selector", "rebase", "--width", wbuf,
                     "--problems", pbuf, "--threads", "1", "--out", ref, NULL};
     child_stats st_ref, st;
-    double user_ref = 0, user = 0, part[4];
-    long n[4];
+    double user_ref = 0, user = 0, part[ETSIM_PROF_PARTS];
+    long n[ETSIM_PROF_PARTS];
     char *text = NULL;
     if (profile_child(dir, argv, &st_ref, &user_ref, part, n, NULL) < 0)
         return etsim_cli_fail(1, "bench: exec: built-in replay failed (exit %d)", st_ref.status);
@@ -274,6 +300,7 @@ static void usage(FILE *fp) {
                 "                   [--width N] [--selector S] [--threads T]\n"
                 "                   [--exec COMMAND]  (--part exec; default: python3\n"
                 "                                      selectors/examples/rebase.py, width 64)\n"
+                "--part paper runs widths 16, 64 and 256 unless --width is given.\n"
                 "Prints Markdown table rows with the measured figures.\n");
 }
 
@@ -310,7 +337,8 @@ int etsim_cmd_bench(int argc, char **argv) {
     if (all || !strcmp(part, "determinism"))
         rc |= bench_determinism(dir, selector, problems < 100 ? problems : 100, width);
     if (all || !strcmp(part, "memory")) rc |= bench_memory(dir, width);
-    if (!strcmp(part, "paper")) rc |= bench_paper(dir, problems == 500 ? 50 : problems, width);
+    if (!strcmp(part, "paper"))
+        rc |= bench_paper(dir, problems == 500 ? 50 : problems, width_set ? width : 0);
     if (!strcmp(part, "exec")) rc |= bench_exec(dir, problems, width_set ? width : 64, exec_cmd);
     fflush(stdout);
     etsim_err err = {{0}};

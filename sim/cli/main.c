@@ -10,7 +10,7 @@
 #include "sim/etsim.h"
 #include "sim/exec/exec_selector.h"
 #include "selectors/ilp.h"
-#include "selectors/ets_profile.h"
+#include "sim/core/prof.h"
 #include "selectors/sel_bench.h"
 
 typedef struct cli_command {

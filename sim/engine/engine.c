@@ -16,6 +16,7 @@
  * copies its source's data and mirrors the source's own children when
  * expanded). etsim_search_problem drives the machine with an oracle. */
 #include "sim/engine/engine.h"
+#include "sim/core/prof.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -492,7 +493,11 @@ static int select_depth(etsim_search *s, etsim_err *err) {
     etsim_sel_output *out = &s->out;
     etsim_sel_output_init(out, n_cand);
     for (int32_t i = 0; i < n_cand; i++) out->tags[i] = s->tag[s->cand[i]];
-    if (cfg->sel.sel->select(&cfg->sel, &in, out, err) < 0)
+    int prof = etsim_prof_enabled();
+    double t0 = prof ? etsim_prof_now() : 0.0;
+    int sel_rc = cfg->sel.sel->select(&cfg->sel, &in, out, err);
+    if (prof) etsim_prof_add(ETSIM_PROF_SELECT, etsim_prof_now() - t0);
+    if (sel_rc < 0)
         return etsim_err_prefix(err, "depth %d: selector %s", s->depth, cfg->sel.sel->name);
     int64_t kv = etsim_kv_union_tokens(t, s->cand, n_cand, s->root_tokens, s->mark);
     if (cfg->kv_metric == ETSIM_KV_REFERENCE) /* see etsim_kv_metric */

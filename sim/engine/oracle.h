@@ -22,6 +22,7 @@
 #define ETSIM_ORACLE_H
 
 #include "sim/core/meta.h"
+#include "sim/core/prof.h"
 #include "sim/core/tree.h"
 
 typedef struct etsim_oracle etsim_oracle;
@@ -100,13 +101,23 @@ etsim_oracle *etsim_oracle_open_at(const char *kind, const char *spec, const cha
 /* A spec_is_path for kinds whose spec is always a file. */
 int etsim_oracle_spec_is_file(const char *spec);
 
+/* Every backend's calls are timed here (sim/core/prof.h) when profiling
+ * is on, whoever makes them. */
 static inline int etsim_oracle_problem_open(etsim_oracle *o, int32_t problem,
                                             etsim_tree *t, etsim_err *err) {
-    return o->vt->open(o, problem, t, err);
+    if (!etsim_prof_enabled()) return o->vt->open(o, problem, t, err);
+    double t0 = etsim_prof_now();
+    int rc = o->vt->open(o, problem, t, err);
+    etsim_prof_add(ETSIM_PROF_ORACLE, etsim_prof_now() - t0);
+    return rc;
 }
 static inline int etsim_oracle_expand(etsim_oracle *o, etsim_tree *t,
                                       int32_t node, int32_t want, etsim_err *err) {
-    return o->vt->expand(o, t, node, want, err);
+    if (!etsim_prof_enabled()) return o->vt->expand(o, t, node, want, err);
+    double t0 = etsim_prof_now();
+    int rc = o->vt->expand(o, t, node, want, err);
+    etsim_prof_add(ETSIM_PROF_ORACLE, etsim_prof_now() - t0);
+    return rc;
 }
 
 #endif

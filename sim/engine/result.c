@@ -2,6 +2,7 @@
  * Numbers are written with etsim_fmt_double so that equal results give
  * byte-identical files on every run and thread count. */
 #include "sim/engine/result.h"
+#include "sim/core/prof.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -197,8 +198,7 @@ static void put_leaves(etsim_result_writer *w, const etsim_problem_result *r) {
     }
 }
 
-int etsim_result_writer_add(etsim_result_writer *w, const etsim_problem_result *r,
-                            etsim_err *err) {
+static int writer_add(etsim_result_writer *w, const etsim_problem_result *r, etsim_err *err) {
     const etsim_tree *t = &r->tree;
     const etsim_problem *p = &t->prob;
     etsim_sbuf *b = &w->buf;
@@ -267,13 +267,27 @@ int etsim_result_writer_add(etsim_result_writer *w, const etsim_problem_result *
     etsim_sbuf_puts(b, "]}");
     etsim_counters_add(&w->total, &r->c);
     w->n_problems++;
-    if (w->summary && w->summary->add(w->summary->ctx, r, err) < 0) {
+    int prof = etsim_prof_enabled();
+    double t0 = prof ? etsim_prof_now() : 0.0;
+    int summary_rc = w->summary ? w->summary->add(w->summary->ctx, r, err) : 0;
+    if (prof) etsim_prof_add(ETSIM_PROF_GRADE, etsim_prof_now() - t0);
+    if (summary_rc < 0) {
         etsim_err_prefix(err, "problem %d: %s", p->index, w->summary->key);
         return -1;
     }
     if (fwrite(b->data, 1, (size_t)b->len, w->af.fp) != (size_t)b->len || ferror(w->af.fp))
         return etsim_errf(err, "%s: write failed", w->af.path);
     return 0;
+}
+
+/* Timed as a whole (ETSIM_PROF_WRITE, the summary's grading included). */
+int etsim_result_writer_add(etsim_result_writer *w, const etsim_problem_result *r,
+                            etsim_err *err) {
+    if (!etsim_prof_enabled()) return writer_add(w, r, err);
+    double t0 = etsim_prof_now();
+    int rc = writer_add(w, r, err);
+    etsim_prof_add(ETSIM_PROF_WRITE, etsim_prof_now() - t0);
+    return rc;
 }
 
 static void writer_free_buffers(etsim_result_writer *w) {
