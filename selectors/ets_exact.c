@@ -15,14 +15,19 @@
  * greatest preference weight W(x) = sum (N - rank_i) x_i, then the
  * lexicographically greatest x in rank order.
  *
- * No near ties (check_near_ties). Every difference of two objective values
- * is dC/D + u dn + v dk with |dC| <= C_total, |dn| <= N + M, |dk| <= K. If
- * no such combination lies in [lo, tol + dtie] (lo = dtie / 2), then two
+ * No near ties (ets_ties.c). Every difference of two objective values is
+ * dC/D + u dn + v dk with |dC| <= C_total, |dn| <= N + M, |dk| <= K. If no
+ * such combination lies in [lo, tol + dtie] (lo = dtie / 2), then two
  * values are either equal up to rounding (< dtie apart) or more than the
  * tolerance apart, so S is exactly the set of selections whose value equals
  * the optimum up to rounding, and "within dtie" below is an equivalence on
- * every value the solver compares. Otherwise (a near coincidence of the
- * weights) the solver declines.
+ * every value the solver compares. Where some do (a near coincidence of
+ * the weights: at N = 1,024 most steps have a few), the solver searches
+ * anyway and then rules each combination out for its answer x*: a
+ * selection that far from x* would have x*'s counts minus or plus the
+ * combination, and a Lagrangian bound with the node and cluster weights
+ * shifted (window_empty) shows that no selection with those counts
+ * reaches that value. If one combination survives, it declines.
  *
  * The tree programme (dp_pass). Compare (value, W, lex) lexicographically,
  * values equal within dtie. Per subtree: its best non-empty selection. A
@@ -67,11 +72,12 @@
  * multiplier's break-even point so that every pass keeps all or none of
  * them; their exact treatment settles scattered instances at the root that
  * used to take hundreds of branch-and-bound nodes.
- * Past a pass budget the solver declines. The near-tie scan and the
- * outcome denominator live in ets_ties.c, the state programme in
- * ets_states.c; what is left here (about 860 lines: passes, probing, the
- * hybrid and the branching) shares the solver's state and stays together
- * rather than exposing it in a header. */
+ * Past a pass budget the solver declines. The near-tie scan, the ruling
+ * out of near ties and the outcome denominator live in ets_ties.c, the
+ * state programme in ets_states.c; what is left here (about 950 lines:
+ * passes, probing, the hybrid, the branching and the shifted passes the
+ * ruling out calls) shares the solver's state and stays together rather
+ * than exposing it in a header. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -134,6 +140,7 @@ typedef struct solver {
     int32_t *nk_last;            /* kept members per cluster of the last pass */
     uint8_t *want;               /* hybrid: clusters carried as state bits    */
     uint8_t *hyb_x;              /* hybrid: its answer                         */
+    int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
 } solver;
 
 /* A comparison whose difference is above the rounding bound but within
@@ -320,6 +327,8 @@ static double objective(solver *s, const uint8_t *x, int64_t *w) {
             for (int32_t j = m->cand_parent[i]; j >= 0 && s->mark[j]; j = m->branch_parent[j])
                 s->mark[j] = 0;
     *w = wsum;
+    s->obj_nodes = nodes;
+    s->obj_covered = covered;
     return outcome + m->unit_cost * (double)nodes + m->coverage * (double)covered;
 }
 
@@ -694,6 +703,65 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     return rc;
 }
 
+/* etsim_exact_rule_out's bound (ets_ties.c): max L over every selection
+ * with the node weight u + alpha and the cluster weight v + beta, the
+ * root's multipliers capped at v + beta, plus the relaxed clusters'
+ * constant. */
+typedef struct shift_ctx {
+    solver *s;
+    const double *root_mu, *a0;
+    double u0, v0;
+    double *mu;
+    uint8_t *fix, *x;
+} shift_ctx;
+
+static double shifted_max(void *arg, double alpha, double beta) {
+    shift_ctx *c = arg;
+    solver *s = c->s;
+    int32_t N = s->N, K = s->K;
+    uint8_t *mode = c->fix + N;
+    s->u = c->u0 + alpha;
+    s->v = c->v0 + beta;
+    for (int32_t i = 0; i < N; i++) s->a[i] = c->a0[i] + alpha;
+    for (int32_t k = 0; k < K; k++) c->mu[k] = c->root_mu[k] < s->v ? c->root_mu[k] : s->v;
+    memset(c->fix, FIX_FREE, (size_t)N + (size_t)(K > 0 ? K : 1));
+    node_setup(s, c->fix, mode, c->mu);
+    double constant = 0.0;
+    for (int32_t k = 0; k < K; k++)
+        if (mode[k] == MODE_OFF) constant += s->v - c->mu[k];
+    tuple root;
+    double val = dp_pass(s, c->fix, mode, c->mu, c->x, &root) ? root.val + constant : -INFINITY;
+    s->u = c->u0;
+    s->v = c->v0;
+    memcpy(s->a, c->a0, (size_t)N * sizeof *s->a);
+    return val;
+}
+
+/* Rule out the listed near ties for the answer s->inc_x (see the file
+ * comment); 1 when every one is ruled out. */
+static int window_empty(solver *s, const etsim_near_tie *nt, int32_t n_nt, const double *root_mu,
+                        double D, int64_t C_total, double tol) {
+    const etsim_ilp_model *m = s->m;
+    size_t nz = (size_t)s->N, kz = (size_t)(s->K > 0 ? s->K : 1);
+    int64_t w;
+    etsim_rule_out_in in = {.f = objective(s, s->inc_x, &w), .n = s->obj_nodes,
+                            .k = s->obj_covered, .C_total = C_total, .NM = s->N + s->M,
+                            .K = s->K, .v = s->v, .tol = tol,
+                            .margin = s->dtie * (double)(s->N + s->M + s->K + 2)};
+    for (int32_t i = 0; i < s->N; i++)
+        if (s->inc_x[i]) in.C += (int64_t)nearbyint(m->outcome[i] * D);
+    double *a0 = etsim_malloc(nz * sizeof *a0);
+    memcpy(a0, s->a, nz * sizeof *a0);
+    shift_ctx c = {s, root_mu, a0, s->u, s->v, etsim_malloc(kz * sizeof(double)),
+                   etsim_malloc(nz + kz), etsim_malloc(nz)};
+    int all = etsim_exact_rule_out(&in, nt, n_nt, shifted_max, &c);
+    free(a0);
+    free(c.mu);
+    free(c.fix);
+    free(c.x);
+    return all;
+}
+
 /* Every array of one solve in one zeroed block, carved in 16-byte aligned
  * pieces: solver_carve runs once with no base to size the block, then
  * again to carve it. */
@@ -785,9 +853,18 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
         st.exact_declined = ETSIM_EXACT_NO_DEN;
         goto decline;
     }
+    /* Near ties: listed, searched anyway, and ruled out after the search
+     * by counts (window_empty) or the solver declines. */
+    enum { MAX_NEAR_TIES = 64 };
+    etsim_near_tie near[MAX_NEAR_TIES];
+    int32_t n_near = 0;
     if (etsim_exact_near_tie_possible((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie)) {
-        st.exact_declined = ETSIM_EXACT_NEAR_TIE;
-        goto decline;
+        n_near = etsim_exact_near_tie_list((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie,
+                                           near, MAX_NEAR_TIES);
+        if (n_near <= 0) { /* too many (or none found again: cannot happen) */
+            st.exact_declined = ETSIM_EXACT_NEAR_TIE;
+            goto decline;
+        }
     }
 
     solver s;
@@ -845,10 +922,19 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     st.bb_nodes = s.nodes;
     st.lp_bound = s.root_bound;
     st.lp_integral = s.nodes == 1 && s.states_calls == 0;
+    if (rc == 0 && s.have_inc && n_near > 0) {
+        /* mu: the root's multipliers (each child works on its own copy) */
+        if (window_empty(&s, near, n_near, mu, (double)D, C, tol)) {
+            st.near_ties_ruled_out = n_near;
+        } else {
+            st.exact_declined = ETSIM_EXACT_NEAR_TIE;
+            rc = -1;
+        }
+    }
     if (rc == 0 && s.have_inc) {
         memcpy(x, s.inc_x, nz);
         st.exact = 1;
-    } else {
+    } else if (!st.exact_declined) {
         st.exact_declined = ETSIM_EXACT_NODE_LIMIT;
     }
     free(c.base);

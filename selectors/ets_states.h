@@ -46,4 +46,38 @@ int etsim_exact_near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, do
                                   double lo, double hi);
 int64_t etsim_exact_find_den(const etsim_ilp_model *m, int64_t *C);
 
+/* One such combination: dC / D + v dk + u dn = value, |value| in [lo, hi]
+ * (dC >= 0; the negated combination is the same difference the other way). */
+typedef struct etsim_near_tie {
+    int64_t dC;
+    int32_t dk;
+    int64_t dn;
+    double value;
+} etsim_near_tie;
+
+/* All of them, up to max (returns the count, or -1 when there are more). */
+int32_t etsim_exact_near_tie_list(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
+                                  double lo, double hi, etsim_near_tie *out, int32_t max);
+
+/* Ruling them out for an answer x* (ets_exact.c's file comment says why
+ * this is sound). A selection whose value differs from f = f(x*) by a
+ * listed amount has x*'s counts (C, n, k) minus or plus the combination;
+ * for those counts (n', k') and any shift (alpha, beta) with v + beta >= 0,
+ * shifted_max(alpha, beta) - alpha n' - beta k' bounds the value of every
+ * selection with them (shifted_max: the maximum of a Lagrangian relaxation
+ * of the objective with node weight u + alpha and cluster weight v + beta,
+ * within margin of the truth). Returns 1 when every combination, both
+ * ways, has counts no selection has or a bound below the value it would
+ * need; else 0. */
+typedef struct etsim_rule_out_in {
+    double f;            /* f(x*)                                           */
+    int64_t C, n, k;     /* x*'s kept counts, nodes, covered clusters        */
+    int64_t C_total;     /* every candidate's count                          */
+    int64_t NM, K;       /* N + M, clusters                                  */
+    double v, tol, margin;
+} etsim_rule_out_in;
+
+int etsim_exact_rule_out(const etsim_rule_out_in *in, const etsim_near_tie *nt, int32_t n_nt,
+                         double (*shifted_max)(void *ctx, double alpha, double beta), void *ctx);
+
 #endif

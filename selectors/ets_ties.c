@@ -87,6 +87,76 @@ int etsim_exact_near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, do
     return found;
 }
 
+/* The combinations themselves: every (dC, dk, dn) whose |value| lies in
+ * [lo, hi], found as etsim_exact_near_tie_possible finds them (the vector
+ * row test first, then the row again in scalar code). Returns how many (at
+ * most max; -1 if there are more). */
+int32_t etsim_exact_near_tie_list(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
+                                  double lo, double hi, etsim_near_tie *out, int32_t max) {
+    double inv_abs_u = 1.0 / fabs(u);
+    int nearest_only = fabs(u) > 1e3 * hi;
+    double *frac = etsim_malloc((size_t)(C + 1) * sizeof *frac);
+    for (int64_t dC = 0; dC <= C; dC++) frac[dC] = (double)dC / D;
+    int32_t n = 0;
+    for (int32_t dk = -K; dk <= K && n >= 0; dk++) {
+        double base = v * (double)dk;
+        if (nearest_only && !row_hits(frac, C + 1, base, u, inv_abs_u, lo, hi, (double)NM)) continue;
+        for (int64_t dC = 0; dC <= C && n >= 0; dC++) {
+            double t = frac[dC] + base;
+            double q = nearest_only ? nearbyint(t * inv_abs_u) : floor(t * inv_abs_u);
+            for (int e = 0; e < (nearest_only ? 1 : 2); e++) {
+                double dn = q + e;
+                if (fabs(dn) > (double)NM) continue;
+                double d = t + u * dn;
+                if (fabs(d) < lo || fabs(d) > hi) continue;
+                if (n == max) {
+                    n = -1;
+                    break;
+                }
+                out[n++] = (etsim_near_tie){dC, dk, (int64_t)dn, d};
+            }
+        }
+    }
+    free(frac);
+    return n;
+}
+
+int etsim_exact_rule_out(const etsim_rule_out_in *in, const etsim_near_tie *nt, int32_t n_nt,
+                         double (*shifted_max)(void *ctx, double alpha, double beta), void *ctx) {
+    double base = shifted_max(ctx, 0.0, 0.0);
+    /* how far a shift must lower the bound at the answer's own counts: past
+     * the Lagrangian gap and the rounding margins */
+    double gap = base - in->f > 0 ? base - in->f : 0.0;
+    double drop = 2.0 * (gap + 2.0 * in->margin + in->tol);
+    for (int32_t q = 0; q < n_nt; q++)
+        for (int sign = -1; sign <= 1; sign += 2) {
+            /* x' = x* - sign * combination, so f(x') = f* - sign * value */
+            int64_t c1 = in->C - sign * nt[q].dC, n1 = in->n - sign * nt[q].dn,
+                    k1 = in->k - sign * (int64_t)nt[q].dk;
+            if (c1 < 0 || c1 > in->C_total || n1 < 1 || n1 > in->NM || k1 < 0 || k1 > in->K ||
+                k1 > n1)
+                continue; /* no selection has these counts */
+            double f1 = in->f - sign * nt[q].value;
+            int64_t dn = in->n - n1, dk = in->k - k1;
+            int ruled_out = 0;
+            /* shift the node weight, the cluster weight, or both by half;
+             * then the same 8x larger */
+            for (int t = 0; t < 6 && !ruled_out; t++) {
+                int kind = t % 3;
+                if ((kind != 1 && dn == 0) || (kind != 0 && dk == 0)) continue;
+                double step = (t < 3 ? 1.0 : 8.0) * (kind == 2 ? 0.5 : 1.0) * drop;
+                double alpha = kind == 1 ? 0.0 : -(dn > 0 ? 1.0 : -1.0) * step / fabs((double)dn);
+                double beta = kind == 0 ? 0.0 : -(dk > 0 ? 1.0 : -1.0) * step / fabs((double)dk);
+                if (in->v + beta < 0) continue;
+                double bound = shifted_max(ctx, alpha, beta) - alpha * (double)n1 -
+                               beta * (double)k1 + in->margin;
+                ruled_out = bound < f1 - in->margin;
+            }
+            if (!ruled_out) return 0;
+        }
+    return 1;
+}
+
 /* O_i = c_i / D for integers c_i >= 0? Returns D (given or inferred up to
  * 4096) and *C = sum c_i, or 0. */
 int64_t etsim_exact_find_den(const etsim_ilp_model *m, int64_t *C) {

@@ -68,6 +68,8 @@ typedef struct etsim_ilp_stats {
     int exact_declined;           /* why it deferred to GLPK (ETSIM_EXACT_*)  */
     int64_t dp_passes;            /* tree DP passes of the exact solver       */
     int64_t states_runs;          /* its state programmes (exact or hybrid)    */
+    int32_t near_ties_ruled_out;  /* near-tie combinations it ruled out by
+                                     counts after its search (ets_exact.c)     */
 } etsim_ilp_stats;
 
 /* Reasons the exact solver defers to GLPK (stats.exact_declined). */
