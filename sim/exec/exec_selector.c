@@ -380,6 +380,11 @@ static void drop_thread_proc(exec_proc *dead) {
     proc_close(dead);
 }
 
+/* %.17g (round-trips), not etsim_sbuf_double's shortest form: that tries
+ * up to twelve precisions per number, and an instance carries a score per
+ * node on every selection. Every value here is finite: the engine refuses
+ * a candidate with a non-finite score and each node here was a candidate
+ * (or is the root), and the config parser refuses non-finite parameters. */
 static void put_double(etsim_sbuf *b, double v) {
     char tmp[40];
     snprintf(tmp, sizeof tmp, "%.17g", v);
