@@ -1,5 +1,5 @@
 /* cluster_cache.c -- clustering shared between selections with the same
- * candidates' embeddings (issue 17, item 3).
+ * candidates' embeddings.
  *
  * Clustering depends only on the candidates' embeddings (and the cut), not
  * on lambda_b or any other parameter, and a sweep runs all configurations

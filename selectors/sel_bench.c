@@ -1,5 +1,5 @@
 /* sel_bench.c -- how long one ETS selection step takes, and how it grows
- * with the number of candidates N (issue 17's figures: 256 candidates in a
+ * with the number of candidates N (the README's figures: 256 candidates in a
  * tree 10 deep with 64-d embeddings, median <= 1 ms with clustering at
  * every lambda_b; 1,024 candidates <= 20 ms).
  *
