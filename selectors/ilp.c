@@ -185,6 +185,8 @@ typedef struct probe_stop {
     double floor_v;
     int64_t *nodes;               /* branch-and-bound subproblems selected */
     cut_store *cuts;              /* keep the root's cuts here (or NULL)    */
+    int nofeas_ok;                /* "no integer point" is an answer (2),
+                                     not a failure                         */
 } probe_stop;
 
 /* Cutting planes GLPK generated at the root of a solve, copied into the
@@ -298,6 +300,7 @@ static int solve_mip(glp_prob *P, int presolve, probe_stop *stop, etsim_err *err
     int rc = glp_intopt(P, &q);
     if (stop->x && rc == GLP_ESTOP) return 1;
     if (rc != 0) return etsim_errf(err, "ILP: GLPK branch and cut failed (code %d)", rc);
+    if (stop->nofeas_ok && glp_mip_status(P) == GLP_NOFEAS) return 2;
     if (glp_mip_status(P) != GLP_OPT && !(stop->x && glp_mip_status(P) == GLP_NOFEAS))
         return etsim_errf(err, "ILP: no proven optimum (GLPK status %d)", glp_mip_status(P));
     return 0;
@@ -407,7 +410,7 @@ static int tie_exists(glp_prob *P, const etsim_ilp_model *m, int n_cols, const u
     } else if (lp_x_integral(P, N, xt) && etsim_ilp_objective(m, xt) >= floor_v) {
         rc = 1;
     } else {
-        probe_stop ps = {m, xt, floor_v, &st->bb_nodes, NULL};
+        probe_stop ps = {m, xt, floor_v, &st->bb_nodes, NULL, 0};
         int found = solve_mip(P, 0, &ps, err);
         if (found < 0) goto out;
         /* An optimum GLPK accepts only within its feasibility tolerance
@@ -431,8 +434,10 @@ out:;
  * it, adds the row "weight >= that maximum" and restores the objective.
  * Returns 0, or -1. If GLPK's answer is not within the tie tolerance of the
  * optimum when valued exactly (it accepts rows within its own feasibility
- * tolerance, 1e-7), x is left as it was and no row is added: the walk that
- * follows then decides among all ties (counted in stats). */
+ * tolerance, 1e-7), or it finds no integer point at all (the same
+ * tolerances, on models with near ties), x is left as it was and no row is
+ * added: the walk that follows then decides among all ties (counted in
+ * stats). */
 static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const double *obj,
                                int n_cols, const uint8_t *open, uint8_t *x, uint8_t *xt,
                                double floor_v, etsim_ilp_stats *st, etsim_err *err) {
@@ -455,12 +460,18 @@ static int maximize_preference(glp_prob *P, const etsim_ilp_model *m, const doub
         etsim_errf(err, "ILP: tie rule LP failed (code %d, status %d)", src, glp_get_status(P));
         goto out;
     }
+    /* The rows admit x, so "no integer point" can only be GLPK's
+     * tolerances at a floor this close (models with near ties): the same
+     * fallback as an answer below the floor, not a failed run. */
+    int no_point = 0;
     if (!lp_x_integral(P, N, xt)) {
-        probe_stop ps = {m, NULL, 0.0, &st->bb_nodes, NULL};
-        if (solve_mip(P, 0, &ps, err) < 0) goto out;
-        for (int32_t i = 0; i < N; i++) xt[i] = glp_mip_col_val(P, i + 1) > 0.5;
+        probe_stop ps = {m, NULL, 0.0, &st->bb_nodes, NULL, 1};
+        int found = solve_mip(P, 0, &ps, err);
+        if (found < 0) goto out;
+        no_point = found == 2;
+        for (int32_t i = 0; i < N && !no_point; i++) xt[i] = glp_mip_col_val(P, i + 1) > 0.5;
     }
-    if (etsim_ilp_objective(m, xt) >= floor_v) {
+    if (!no_point && etsim_ilp_objective(m, xt) >= floor_v) {
         double weight = 0.0;
         for (int32_t i = 0; i < N; i++) weight += xt[i] ? w[i + 1] : 0.0;
         add_row_lo(P, w, n_cols, weight - 0.5); /* integer weights */
@@ -638,7 +649,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
     for (int32_t i = 0; i < N; i++) dj[i] = glp_get_col_dual(P, i + 1);
     st.lp_integral = lp_x_integral(P, N, x);
     if (!st.lp_integral) {
-        probe_stop root = {m, NULL, 0.0, &st.bb_nodes, &cuts};
+        probe_stop root = {m, NULL, 0.0, &st.bb_nodes, &cuts, 0};
         if (solve_mip(P, 0, &root, err) < 0) goto done;
         add_cuts(P, &cuts);
         for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
@@ -685,7 +696,7 @@ int etsim_ilp_solve(const etsim_ilp_model *m, uint8_t *x, double *objective,
             int take = 0;
             if (!empty && glp_get_obj_val(P) >= floor_v) {
                 if (!lp_x_integral(P, N, xt)) {
-                    probe_stop ps = {m, xt, floor_v, &st.bb_nodes, NULL};
+                    probe_stop ps = {m, xt, floor_v, &st.bb_nodes, NULL, 0};
                     int found = solve_mip(P, 0, &ps, err);
                     if (found < 0) goto done;
                     if (found == 0 && glp_mip_status(P) == GLP_NOFEAS) memset(xt, 0, (size_t)N);
@@ -772,7 +783,7 @@ int etsim_ilp_solve_literal(const etsim_ilp_model *m, uint8_t *x, double *object
     }
     glp_load_matrix(P, (int)t.n, t.ia, t.ja, t.ar);
     int64_t lit_nodes = 0;
-    probe_stop lit = {m, NULL, 0.0, &lit_nodes, NULL};
+    probe_stop lit = {m, NULL, 0.0, &lit_nodes, NULL, 0};
     if (solve_mip(P, 1, &lit, err) < 0) goto done;
     for (int32_t i = 0; i < N; i++) x[i] = glp_mip_col_val(P, i + 1) > 0.5;
     *objective = etsim_ilp_objective(m, x);
