@@ -857,14 +857,11 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
      * by counts (window_empty) or the solver declines. */
     enum { MAX_NEAR_TIES = 64 };
     etsim_near_tie near[MAX_NEAR_TIES];
-    int32_t n_near = 0;
-    if (etsim_exact_near_tie_possible((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie)) {
-        n_near = etsim_exact_near_tie_list((double)D, C, N + M, K, u, v, 0.5 * dtie, tol + dtie,
-                                           near, MAX_NEAR_TIES);
-        if (n_near <= 0) { /* too many (or none found again: cannot happen) */
-            st.exact_declined = ETSIM_EXACT_NEAR_TIE;
-            goto decline;
-        }
+    int32_t n_near = etsim_exact_near_tie_list((double)D, C, N + M, K, u, v, 0.5 * dtie,
+                                               tol + dtie, near, MAX_NEAR_TIES);
+    if (n_near < 0) { /* too many to rule out one by one */
+        st.exact_declined = ETSIM_EXACT_NEAR_TIE;
+        goto decline;
     }
 
     solver s;

@@ -38,15 +38,13 @@ typedef struct etsim_states_in {
 int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *val, int64_t *w,
                        int64_t *ops);
 
-/* ets_ties.c: is there an integer combination dC/D + u dn + v dk (|dC| <=
- * C, |dn| <= NM, |dk| <= K) in [lo, hi]? And O_i = c_i / D for integers
- * c_i >= 0: returns D (the model's, or inferred up to 4096) and *C = sum
- * c_i, or 0. */
-int etsim_exact_near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
-                                  double lo, double hi);
+/* ets_ties.c. O_i = c_i / D for integers c_i >= 0? Returns D (the
+ * model's, or inferred up to 4096) and *C = sum c_i, or 0. */
 int64_t etsim_exact_find_den(const etsim_ilp_model *m, int64_t *C);
 
-/* One such combination: dC / D + v dk + u dn = value, |value| in [lo, hi]
+/* An integer combination dC / D + v dk + u dn = value with |value| in [lo,
+ * hi], |dC| <= C, |dn| <= NM, |dk| <= K: two objective values that far
+ * apart would be tied by the rule but not by the solver's comparisons
  * (dC >= 0; the negated combination is the same difference the other way). */
 typedef struct etsim_near_tie {
     int64_t dC;
@@ -55,7 +53,8 @@ typedef struct etsim_near_tie {
     double value;
 } etsim_near_tie;
 
-/* All of them, up to max (returns the count, or -1 when there are more). */
+/* All of them, up to max (returns the count, 0 when there is none, or -1
+ * when there are more than max). */
 int32_t etsim_exact_near_tie_list(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
                                   double lo, double hi, etsim_near_tie *out, int32_t max);
 

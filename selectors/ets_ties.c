@@ -1,9 +1,11 @@
-/* ets_ties.c -- the exact ETS solver's checks on the instance before it
- * solves (ets_exact.c): the outcome weights' common denominator, and
- * whether two objective values could differ by less than the tie
- * tolerance without being equal (then the solver declines: its value
- * comparisons would not match the tie rule). Separate from ets_exact.c
- * only to keep each file readable. */
+/* ets_ties.c -- the exact ETS solver's arithmetic around the tie rule
+ * (ets_exact.c): the outcome weights' common denominator; the list of
+ * integer combinations by which two objective values could differ by less
+ * than the tie tolerance without being equal (where the solver's value
+ * comparisons would not match the rule); and, after the search, ruling
+ * each of them out for the answer by bounds on fixed counts, or not (then
+ * the solver declines). Separate from ets_exact.c only to keep each file
+ * readable; the bounds come from ets_exact.c through a callback. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -50,51 +52,21 @@ static int row_hits(const double *frac, int64_t n, double base, double u, double
     return found;
 }
 
-/* Is there an integer combination dC/D + u dn + v dk (|dC| <= C, |dn| <=
- * N + M, |dk| <= K) in [lo, hi]? Such a difference of two objective values
- * would be a tie for the rule but not for the solver's comparisons. */
-int etsim_exact_near_tie_possible(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
-                                  double lo, double hi) {
-    double inv_abs_u = 1.0 / fabs(u);
-    /* With |u| far above hi only the lattice point nearest to t can put
-     * |t + u dn| in [lo, hi] (the next is |u| / 2 away), so one rounding
-     * per term suffices and the loop has no branch: it runs over every
-     * (dk, dC) of every step, so its cost matters. */
-    int nearest_only = fabs(u) > 1e3 * hi;
-    /* dC / D once per dC, not per (dk, dC): the same values, no division
-     * in the inner loop */
-    double *frac = etsim_malloc((size_t)(C + 1) * sizeof *frac);
-    for (int64_t dC = 0; dC <= C; dC++) frac[dC] = (double)dC / D;
-    int found = 0;
-    for (int32_t dk = -K; dk <= K && !found; dk++) {
-        double base = v * (double)dk;
-        if (nearest_only) {
-            found = row_hits(frac, C + 1, base, u, inv_abs_u, lo, hi, (double)NM);
-            continue;
-        }
-        for (int64_t dC = 0; dC <= C && !found; dC++) {
-            double t = frac[dC] + base; /* want t + u dn near 0: dn ~ t / |u| */
-            double q = floor(t * inv_abs_u);
-            for (int e = 0; e < 2; e++) {
-                double dn = q + e;
-                if (fabs(dn) > (double)NM) continue;
-                double d = fabs(t + u * dn);
-                if (d >= lo && d <= hi) found = 1;
-            }
-        }
-    }
-    free(frac);
-    return found;
-}
-
-/* The combinations themselves: every (dC, dk, dn) whose |value| lies in
- * [lo, hi], found as etsim_exact_near_tie_possible finds them (the vector
- * row test first, then the row again in scalar code). Returns how many (at
- * most max; -1 if there are more). */
+/* Every integer combination dC/D + u dn + v dk (0 <= dC <= C, |dn| <= N +
+ * M, |dk| <= K) whose |value| lies in [lo, hi]: such a difference of two
+ * objective values would be a tie for the rule but not for the solver's
+ * comparisons. Returns how many (at most max; -1 if there are more). */
 int32_t etsim_exact_near_tie_list(double D, int64_t C, int32_t NM, int32_t K, double u, double v,
                                   double lo, double hi, etsim_near_tie *out, int32_t max) {
     double inv_abs_u = 1.0 / fabs(u);
+    /* With |u| far above hi only the lattice point nearest to t can put
+     * |t + u dn| in [lo, hi] (the next is |u| / 2 away), so one rounding
+     * per term suffices, and a row (one dk) is first tested without a
+     * branch (row_hits): it runs over every (dk, dC) of every step, so its
+     * cost matters. Only a row with a hit is walked again to list it. */
     int nearest_only = fabs(u) > 1e3 * hi;
+    /* dC / D once per dC, not per (dk, dC): the same values, no division
+     * in the inner loop */
     double *frac = etsim_malloc((size_t)(C + 1) * sizeof *frac);
     for (int64_t dC = 0; dC <= C; dC++) frac[dC] = (double)dC / D;
     int32_t n = 0;
@@ -102,7 +74,7 @@ int32_t etsim_exact_near_tie_list(double D, int64_t C, int32_t NM, int32_t K, do
         double base = v * (double)dk;
         if (nearest_only && !row_hits(frac, C + 1, base, u, inv_abs_u, lo, hi, (double)NM)) continue;
         for (int64_t dC = 0; dC <= C && n >= 0; dC++) {
-            double t = frac[dC] + base;
+            double t = frac[dC] + base; /* want t + u dn near 0: dn ~ t / |u| */
             double q = nearest_only ? nearbyint(t * inv_abs_u) : floor(t * inv_abs_u);
             for (int e = 0; e < (nearest_only ? 1 : 2); e++) {
                 double dn = q + e;
