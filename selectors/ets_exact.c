@@ -59,7 +59,11 @@
  * first kept member in rank order is the j-th free one, or none is kept).
  * Nodes whose bound is below the incumbent (minus a rounding margin), or
  * tied with it and no better in (W, lex), are pruned. Every pass's answer
- * is a feasible selection and is offered as an incumbent.
+ * is a feasible selection and is offered as an incumbent; at the root it
+ * is also polished by local search first (polish), and the subgradient
+ * steps are Polyak's towards the incumbent's value, so that the bound
+ * closes on the optimum once polishing has found it. The root runs on
+ * while its gap keeps halving (ROOT_PROGRESS_SPAN).
  * Fixings are sharpened per node: a cluster whose free members share one
  * parent is solved inside the programme (node_setup), and after each pass
  * Lagrangian probing fixes to 0 every candidate whose best L when kept is
@@ -71,7 +75,10 @@
  * violated clusters are mostly degenerate ones, whose members tie at the
  * multiplier's break-even point so that every pass keeps all or none of
  * them; their exact treatment settles scattered instances at the root that
- * used to take hundreds of branch-and-bound nodes.
+ * used to take hundreds of branch-and-bound nodes. At 1,024 candidates the
+ * root typically ends with 10 to 16 such clusters, so the hybrid takes up
+ * to HYBRID_OPEN = 16 of them (the state programme's work estimate still
+ * refuses scattered ones whose tables would be too large).
  * Past a pass budget the solver declines. The near-tie scan, the ruling
  * out of near ties and the outcome denominator live in ets_ties.c, the
  * state programme in ets_states.c; what is left here (about 950 lines:
@@ -93,8 +100,14 @@ enum { MODE_OFF = 0, MODE_DEAD = 2, MODE_LOCAL = 3 };
  * until the hybrid settles it; below the root the inherited multipliers
  * are close, so a few steps. The hybrid (try_hybrid) starts once at most
  * HYBRID_OPEN clusters are violated. */
-enum { ROOT_FLIP_PASSES = 4, ROOT_SUBGRADIENT_PASSES = 30, NODE_PASSES = 3, HYBRID_OPEN = 8 };
-#define THETA_DECAY 0.9
+enum { ROOT_FLIP_PASSES = 4, ROOT_SUBGRADIENT_PASSES = 30, NODE_PASSES = 3, HYBRID_OPEN = 16 };
+/* The root goes on past its passes while they still pay: as long as the
+ * bound's distance to the incumbent halved over the last ROOT_PROGRESS_SPAN
+ * passes, up to ROOT_MAX_PASSES (a branch costs far more than a pass). */
+enum { ROOT_PROGRESS_SPAN = 10, ROOT_MAX_PASSES = 400 };
+/* Polishing (polish): every root pass up to POLISH_EVERY_FROM, then every
+ * POLISH_EVERY-th; POLISH_SWEEPS sweeps over the candidates at most. */
+enum { POLISH_EVERY_FROM = 8, POLISH_EVERY = 4, POLISH_SWEEPS = 2 };
 
 typedef struct tuple {
     double val;
@@ -141,6 +154,10 @@ typedef struct solver {
     uint8_t *want;               /* hybrid: clusters carried as state bits    */
     uint8_t *hyb_x;              /* hybrid: its answer                         */
     int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
+    /* polish: its selection, its scratch (ets_polish.c), and s->nk saved
+     * across its offer() */
+    uint8_t *ls_x;
+    int32_t *ls_use, *ls_nk, *ls_saved_nk;
 } solver;
 
 /* A comparison whose difference is above the rounding bound but within
@@ -354,6 +371,26 @@ static double offer(solver *s, const uint8_t *x) {
         memcpy(s->inc_x, x, (size_t)s->N);
     }
     return f;
+}
+
+/* Polish a pass's answer (ets_polish.c) and offer the result if it can be
+ * the incumbent. s->nk and the counts of the last objective() call are the
+ * caller's and are kept. */
+static void polish(solver *s, const uint8_t *x0, double f) {
+    int32_t N = s->N, K = s->K;
+    etsim_polish_in in = {.m = s->m, .a = s->a, .order = s->order, .cl_start = s->cl_start,
+                          .cl_mem = s->cl_mem, .u = s->u, .v = s->v, .eps = 4.0 * s->dtie,
+                          .sweeps = POLISH_SWEEPS};
+    memcpy(s->ls_x, x0, (size_t)N);
+    f = etsim_exact_polish(&in, s->ls_x, f, s->ls_use, s->ls_nk);
+    double margin = s->dtie * (double)(N + s->M + K + 2);
+    if (f < s->inc_f - margin || !memcmp(s->ls_x, x0, (size_t)N)) return;
+    if (K > 0) memcpy(s->ls_saved_nk, s->nk, (size_t)K * sizeof *s->nk);
+    int64_t nodes = s->obj_nodes, covered = s->obj_covered;
+    offer(s, s->ls_x);
+    if (K > 0) memcpy(s->nk, s->ls_saved_nk, (size_t)K * sizeof *s->nk);
+    s->obj_nodes = nodes;
+    s->obj_covered = covered;
 }
 
 /* Cluster states for a node's fixings. A cluster whose members not fixed
@@ -592,8 +629,9 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     int32_t states_refused = INT32_MAX, hybrid_refused = INT32_MAX;
     /* The margin covers what the tie comparisons may lose to rounding. */
     double margin = s->dtie * (double)(s->N + s->M + K + 2);
-    double theta = 1.0;
     int32_t branch_on = -1;
+    double gap_ring[ROOT_PROGRESS_SPAN]; /* the root's last gaps to the incumbent */
+    for (int q = 0; q < ROOT_PROGRESS_SPAN; q++) gap_ring[q] = INFINITY;
     int n_flip = depth == 0 ? ROOT_FLIP_PASSES : 0;
     int n_passes = depth == 0 ? ROOT_FLIP_PASSES + ROOT_SUBGRADIENT_PASSES : NODE_PASSES;
     for (int pass = 0; pass < n_passes; pass++) {
@@ -617,8 +655,17 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
         if (!dp_pass(s, fix, mode, mu, x, &root)) return 0; /* nothing may be kept */
         double bound = root.val + constant;
         if (depth == 0 && bound < s->root_bound) s->root_bound = bound;
-        offer(s, x); /* also counts s->nk for x */
+        double fx = offer(s, x); /* also counts s->nk for x */
+        if (depth == 0 && (pass < POLISH_EVERY_FROM || pass % POLISH_EVERY == 0)) polish(s, x, fx);
         if (bound < s->inc_f - margin) return 0;
+        if (depth == 0) {
+            /* gap_ring[pass % span] holds the gap of pass - span */
+            double gap = bound - s->inc_f, then = gap_ring[pass % ROOT_PROGRESS_SPAN];
+            gap_ring[pass % ROOT_PROGRESS_SPAN] = gap;
+            if (pass == n_passes - 1 && n_passes < ROOT_MAX_PASSES && pass >= ROOT_PROGRESS_SPAN &&
+                gap < 0.5 * then)
+                n_passes++;
+        }
         /* L(x) - f(x) = sum over clusters of (v - mu) if uncovered, mu (n - 1)
          * if covered: zero iff each term is. */
         int violated = 0;
@@ -664,13 +711,17 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
                 else if (s->nk[k] >= 2) mu[k] = 0.0;
             }
         } else {
-            double step = theta * (bound - s->inc_f + margin) / norm2;
+            /* Polyak's step towards the incumbent's value: once polishing
+             * has found the optimum, which equals the Lagrangian dual's
+             * value when the LP relaxation is integral (bench steps: GLPK's
+             * root LP is), the bound closes geometrically; a step size
+             * decaying by 0.9 a pass stalled it 1e-4 above the optimum */
+            double step = (bound - s->inc_f + margin) / norm2;
             for (int32_t k = 0; k < K; k++) {
                 if (mode[k] != MODE_OFF || s->has_one[k]) continue;
                 double nmu = mu[k] - step * ((double)s->nk[k] - 1.0);
                 mu[k] = nmu < 0 ? 0.0 : nmu > s->v ? s->v : nmu;
             }
-            theta *= THETA_DECAY;
         }
     }
     if (branch_on < 0) {
@@ -812,6 +863,10 @@ static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, 
     s->nk_last = carve(c, kz, sizeof *s->nk_last);
     s->want = carve(c, kz, 1);
     s->hyb_x = carve(c, nz, 1);
+    s->ls_x = carve(c, nz, 1);
+    s->ls_use = carve(c, mz, sizeof *s->ls_use);
+    s->ls_nk = carve(c, kz, sizeof *s->ls_nk);
+    s->ls_saved_nk = carve(c, kz, sizeof *s->ls_saved_nk);
     *mu = carve(c, kz, sizeof **mu);
     *fix = carve(c, nz + kz, 1); /* a node's fixings, then its cluster modes */
     *fill = carve(c, kz, sizeof **fill);
@@ -906,10 +961,11 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
             s.orig_local[k] = p >= 0;
         }
     }
-    /* Pass budget: a few per candidate and cluster, and about 1 M DP
-     * steps at most (a few ms), so that an instance handed on to GLPK
-     * costs little more than GLPK alone. */
-    int64_t size = (int64_t)N + M + K, by_work = 1000000 / size;
+    /* Pass budget: a few per candidate and cluster, and about 1.5 M DP
+     * steps at most (about 15 ms at 1,024 candidates, where GLPK takes
+     * 50 ms to 2.4 s), so that an instance handed on to GLPK costs little
+     * more than GLPK alone. */
+    int64_t size = (int64_t)N + M + K, by_work = 1500000 / size;
     s.limit = 64 + 8 * ((int64_t)N + K);
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;

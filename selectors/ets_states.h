@@ -1,7 +1,7 @@
 /* ets_states.h -- private to the exact ETS solver (ets_exact.c): the exact
  * tree programme over coverage states of the few scattered clusters left
- * open at a branch-and-bound node (ets_states.c says how it works), and the
- * instance checks of ets_ties.c. */
+ * open at a branch-and-bound node (ets_states.c says how it works), the
+ * instance checks of ets_ties.c, and the local search of ets_polish.c. */
 #ifndef ETSIM_ETS_STATES_H
 #define ETSIM_ETS_STATES_H
 
@@ -9,7 +9,7 @@
 #include "selectors/ilp.h"
 
 enum { ETSIM_FIX_FREE = 0, ETSIM_FIX_ZERO = 1, ETSIM_FIX_ONE = 2 };
-enum { ETSIM_STATES_MAX_BITS = 12 };
+enum { ETSIM_STATES_MAX_BITS = 16 };
 
 typedef struct etsim_states_in {
     const etsim_ilp_model *m;
@@ -37,6 +37,22 @@ typedef struct etsim_states_in {
  * gets the work done (table-entry pairs). */
 int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *val, int64_t *w,
                        int64_t *ops);
+
+/* ets_polish.c: local search from the non-empty selection x (value f),
+ * moves taken when they raise f by more than eps; x is improved in place
+ * and its value returned (a running sum: the caller recomputes it before
+ * trusting it). use [M] and nk [K] are scratch. */
+typedef struct etsim_polish_in {
+    const etsim_ilp_model *m;
+    const double *a;          /* [N] O_i + u                                  */
+    const int32_t *order;     /* [N] candidates in rank order                 */
+    const int32_t *cl_start, *cl_mem; /* members by cluster                   */
+    double u, v, eps;
+    int sweeps;               /* at most this many sweeps over the candidates */
+} etsim_polish_in;
+
+double etsim_exact_polish(const etsim_polish_in *in, uint8_t *x, double f, int32_t *use,
+                          int32_t *nk);
 
 /* ets_ties.c. O_i = c_i / D for integers c_i >= 0? Returns D (the
  * model's, or inferred up to 4096) and *C = sum c_i, or 0. */

@@ -161,7 +161,8 @@ static int build_model(const bench_inst *b, int32_t width, bench_model *bm, doub
     bm->m = (etsim_ilp_model){.n_cand = N, .n_branch = M, .cand_parent = bm->cand_parent,
                               .branch_parent = bm->branch_parent, .outcome = bm->outcome,
                               .unit_cost = -1.0 / (double)(M + N), .n_clusters = K,
-                              .cluster = bm->labels, .coverage = 1.45 / K, .prefer = bm->order};
+                              .cluster = bm->labels, .coverage = 1.45 / K, .prefer = bm->order,
+                              .outcome_den = width};
     return 0;
 }
 
@@ -202,6 +203,38 @@ static void free_model(bench_model *bm) {
     free(bm->labels);
     free(bm->order);
     free(bm->outcome);
+}
+
+struct etsim_sel_bench_model {
+    bench_inst inst;
+    bench_model model;
+};
+
+etsim_sel_bench_model *etsim_sel_bench_model_new(int32_t n_cand, uint64_t seed, double lambda_b,
+                                                 etsim_err *err) {
+    etsim_sel_bench_model *bm = etsim_calloc(1, sizeof *bm);
+    make_inst(&bm->inst, n_cand, seed);
+    double cluster_ms;
+    if (build_model(&bm->inst, n_cand, &bm->model, &cluster_ms, err) < 0) {
+        free_model(&bm->model);
+        free_inst(&bm->inst);
+        free(bm);
+        return NULL;
+    }
+    etsim_ilp_model *m = &bm->model.m;
+    m->unit_cost = -lambda_b / (double)(m->n_branch + m->n_cand);
+    return bm;
+}
+
+const etsim_ilp_model *etsim_sel_bench_model_ilp(const etsim_sel_bench_model *bm) {
+    return &bm->model.m;
+}
+
+void etsim_sel_bench_model_free(etsim_sel_bench_model *bm) {
+    if (!bm) return;
+    free_model(&bm->model);
+    free_inst(&bm->inst);
+    free(bm);
 }
 
 /* Median thread CPU ms of `reps` select() calls of selector sel with

@@ -22,6 +22,17 @@ typedef struct etsim_sel_bench_row {
  * rows measured, or -1 with err set. */
 int etsim_sel_bench(FILE *report, etsim_sel_bench_row *rows, int max_rows, etsim_err *err);
 
+/* The ILP model of one bench step on its own: N candidates of instance
+ * `seed` (the bench uses 42), ETS with lambda_b (lambda_c) and lambda_s
+ * 1.45, T 0.2, built as ets.c builds it. For tests and solver studies;
+ * etsim_sel_bench_model_ilp gives the model, valid until the free. Returns
+ * NULL with err set when clustering fails. */
+typedef struct etsim_sel_bench_model etsim_sel_bench_model;
+etsim_sel_bench_model *etsim_sel_bench_model_new(int32_t n_cand, uint64_t seed, double lambda_b,
+                                                 etsim_err *err);
+const struct etsim_ilp_model *etsim_sel_bench_model_ilp(const etsim_sel_bench_model *bm);
+void etsim_sel_bench_model_free(etsim_sel_bench_model *bm);
+
 /* Where `--part select` writes its ETS models for selectors/bench_pulp.py
  * (NULL: nowhere; the CLI takes it from ETSIM_BENCH_DUMP). */
 void etsim_sel_bench_set_dump_dir(const char *dir);
