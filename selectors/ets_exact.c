@@ -77,8 +77,9 @@
  * them; their exact treatment settles scattered instances at the root that
  * used to take hundreds of branch-and-bound nodes. At 1,024 candidates the
  * root typically ends with 10 to 16 such clusters, so the hybrid takes up
- * to HYBRID_OPEN = 16 of them (the state programme's work estimate still
- * refuses scattered ones whose tables would be too large).
+ * to HYBRID_OPEN = 16 of them before it branches (the state programme's
+ * work estimate still refuses scattered ones whose tables would be too
+ * large).
  * Past a pass budget the solver declines. The near-tie scan, the ruling
  * out of near ties and the outcome denominator live in ets_ties.c, the
  * state programme in ets_states.c; what is left here (about 950 lines:
@@ -100,14 +101,21 @@ enum { MODE_OFF = 0, MODE_DEAD = 2, MODE_LOCAL = 3 };
  * until the hybrid settles it; below the root the inherited multipliers
  * are close, so a few steps. The hybrid (try_hybrid) starts once at most
  * HYBRID_OPEN clusters are violated. */
-enum { ROOT_FLIP_PASSES = 4, ROOT_SUBGRADIENT_PASSES = 30, NODE_PASSES = 3, HYBRID_OPEN = 16 };
+enum { ROOT_FLIP_PASSES = 4, ROOT_SUBGRADIENT_PASSES = 30, NODE_PASSES = 3 };
+/* The hybrid starts once at most HYBRID_OPEN_EARLY clusters are violated,
+ * or HYBRID_OPEN at a node's last pass (before it would branch): tried on
+ * more clusters early, its state programme cost more than the passes it
+ * saved at 256 candidates. */
+enum { HYBRID_OPEN_EARLY = 8, HYBRID_OPEN = 16 };
 /* The root goes on past its passes while they still pay: as long as the
  * bound's distance to the incumbent halved over the last ROOT_PROGRESS_SPAN
  * passes, up to ROOT_MAX_PASSES (a branch costs far more than a pass). */
 enum { ROOT_PROGRESS_SPAN = 10, ROOT_MAX_PASSES = 400 };
-/* Polishing (polish): every root pass up to POLISH_EVERY_FROM, then every
- * POLISH_EVERY-th; POLISH_SWEEPS sweeps over the candidates at most. */
-enum { POLISH_EVERY_FROM = 8, POLISH_EVERY = 4, POLISH_SWEEPS = 2 };
+/* Polishing (polish): the answers of root passes 0, POLISH_EVERY, 2
+ * POLISH_EVERY, ...; POLISH_SWEEPS sweeps over the candidates at most.
+ * More often found the optimum no sooner on bench-shaped steps and cost
+ * about a fifth more at 256 candidates. */
+enum { POLISH_EVERY = 8, POLISH_SWEEPS = 2 };
 
 typedef struct tuple {
     double val;
@@ -156,7 +164,8 @@ typedef struct solver {
     int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
     /* polish: its selection, its scratch (ets_polish.c), and s->nk saved
      * across its offer() */
-    uint8_t *ls_x;
+    uint8_t *ls_x, *ls_last;     /* ... and the last answer it polished       */
+    int ls_have_last;
     int32_t *ls_use, *ls_nk, *ls_saved_nk;
 } solver;
 
@@ -381,6 +390,9 @@ static void polish(solver *s, const uint8_t *x0, double f) {
     etsim_polish_in in = {.m = s->m, .a = s->a, .order = s->order, .cl_start = s->cl_start,
                           .cl_mem = s->cl_mem, .u = s->u, .v = s->v, .eps = 4.0 * s->dtie,
                           .sweeps = POLISH_SWEEPS};
+    if (s->ls_have_last && !memcmp(s->ls_last, x0, (size_t)N)) return; /* done already */
+    memcpy(s->ls_last, x0, (size_t)N);
+    s->ls_have_last = 1;
     memcpy(s->ls_x, x0, (size_t)N);
     f = etsim_exact_polish(&in, s->ls_x, f, s->ls_use, s->ls_nk);
     double margin = s->dtie * (double)(N + s->M + K + 2);
@@ -656,7 +668,7 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
         double bound = root.val + constant;
         if (depth == 0 && bound < s->root_bound) s->root_bound = bound;
         double fx = offer(s, x); /* also counts s->nk for x */
-        if (depth == 0 && (pass < POLISH_EVERY_FROM || pass % POLISH_EVERY == 0)) polish(s, x, fx);
+        if (depth == 0 && pass % POLISH_EVERY == 0) polish(s, x, fx);
         if (bound < s->inc_f - margin) return 0;
         if (depth == 0) {
             /* gap_ring[pass % span] holds the gap of pass - span */
@@ -695,7 +707,8 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
         if (!violated) break; /* uncertain pass: branch on something else */
         /* the hybrid again only once fewer clusters are violated than at
          * its last failure */
-        if (violated <= HYBRID_OPEN && violated < hybrid_refused) {
+        int32_t hybrid_open = pass == n_passes - 1 ? HYBRID_OPEN : HYBRID_OPEN_EARLY;
+        if (violated <= hybrid_open && violated < hybrid_refused) {
             if (try_hybrid(s, fix, mode, mu, margin)) return 0;
             hybrid_refused = violated;
         }
@@ -864,6 +877,7 @@ static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, 
     s->want = carve(c, kz, 1);
     s->hyb_x = carve(c, nz, 1);
     s->ls_x = carve(c, nz, 1);
+    s->ls_last = carve(c, nz, 1);
     s->ls_use = carve(c, mz, sizeof *s->ls_use);
     s->ls_nk = carve(c, kz, sizeof *s->ls_nk);
     s->ls_saved_nk = carve(c, kz, sizeof *s->ls_saved_nk);

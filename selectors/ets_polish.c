@@ -55,9 +55,13 @@ double etsim_exact_polish(const etsim_polish_in *in, uint8_t *x, double f, int32
     int32_t n_kept = 0;
     for (int32_t i = 0; i < N; i++)
         if (x[i]) {
-            move_path(in, use, nk, i, 1);
+            if (m->cand_parent[i] >= 0) use[m->cand_parent[i]]++;
+            if (K > 0) nk[m->cluster[i]]++;
             n_kept++;
         }
+    /* branch nodes come after their parents: one pass bottom up */
+    for (int32_t j = m->n_branch - 1; j >= 0; j--)
+        if (m->branch_parent[j] >= 0) use[m->branch_parent[j]] += use[j];
     double v = in->v, eps = in->eps;
     int improved = 1;
     for (int sweep = 0; improved && sweep < in->sweeps; sweep++) {
