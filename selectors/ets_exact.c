@@ -203,6 +203,8 @@ static void acc_add(solver *s, int32_t p, const tuple *t) {
 }
 
 static void offer_ne(solver *s, int32_t p, const tuple *t, int32_t child) {
+    /* the single best child matters only while no child is kept */
+    if (s->acc_any[p]) return;
     s->has_ne[p] = 1;
     if (s->fb_child[p] < 0 || better(s, t, &s->fb[p])) {
         s->fb[p] = *t;

@@ -167,6 +167,39 @@ static table merge(ctx *c, cand_ent *out, table a, table b) {
     return t;
 }
 
+/* A parent's leaves without a state bit, as one entry (see the leaves'
+ * loop): those kept (forced or worth >= -dtie) and the best of the
+ * others. */
+typedef struct group_acc {
+    double val, one_val;
+    int64_t w;
+    int32_t set, one, n_in;
+    int forced;
+} group_acc;
+
+static void group_add(ctx *c, group_acc *g, int32_t i, double worth) {
+    const etsim_states_in *in = c->in;
+    int32_t N = in->m->n_cand;
+    int forced = in->fix[i] == ETSIM_FIX_ONE;
+    double d = fabs(worth);
+    if (d > in->noise && d <= in->dtie) c->uncertain = 1;
+    if (forced || worth >= -in->dtie) {
+        if (g->set < 0) g->set = pool_new(c);
+        set_rank(c, g->set, in->rank[i]);
+        g->forced |= forced;
+        g->n_in++;
+        g->val += worth;
+        g->w += N - in->rank[i];
+        return;
+    }
+    /* the best single leaf: value, then W, then rank (the smaller wins) */
+    int r = g->one < 0 ? 1 : cmp_vw(c, worth, N - in->rank[i], g->one_val, N - in->rank[g->one]);
+    if (r > 0 || (r == 0 && in->rank[i] < in->rank[g->one])) {
+        g->one = i;
+        g->one_val = worth;
+    }
+}
+
 int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, int64_t *root_w,
                        int64_t *ops) {
     const etsim_ilp_model *m = in->m;
@@ -188,18 +221,46 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
     for (int32_t j = 0; j < M; j++) tab[j].can_empty = 1;
     for (int32_t k = 0; k < K; k++)
         if (in->bit_of[k] >= 0) resolve[in->lca[k]] |= (uint32_t)1 << in->bit_of[k];
-    /* Leaves and sibling-local groups into their parents' tables. */
+    /* Leaves and sibling-local groups into their parents' tables. A leaf
+     * with a state bit is merged on its own. Those without one are merged
+     * per parent as one entry, as a sibling-local cluster is: every one
+     * forced or worth >= 0, or if none is, the single best (merging them
+     * one by one gives every entry exactly those: adding a leaf worth
+     * >= -dtie wins on value or on W, and adding the same set to every
+     * entry keeps their order), and the empty choice unless one is
+     * forced. Merging them one at a time was most of the programme's
+     * work. */
+    group_acc *grp = etsim_calloc((size_t)M, sizeof *grp);
+    for (int32_t j = 0; j < M; j++) grp[j].set = grp[j].one = -1;
     for (int32_t i = 0; i < N && !c.over; i++) {
         if (in->fix[i] == ETSIM_FIX_ZERO || (K > 0 && in->grp_parent[m->cluster[i]] >= 0)) continue;
+        int32_t b = K > 0 ? in->bit_of[m->cluster[i]] : -1;
+        double worth = in->a[i] + (b < 0 && in->mu ? in->mu[m->cluster[i]] : 0.0);
+        int32_t p = m->cand_parent[i];
+        if (b < 0) {
+            group_add(&c, &grp[p], i, worth);
+            continue;
+        }
         int32_t off = pool_new(&c);
         set_rank(&c, off, in->rank[i]);
-        int32_t b = K > 0 ? in->bit_of[m->cluster[i]] : -1;
         table t = {etsim_malloc(sizeof(ent)), 1, in->fix[i] != ETSIM_FIX_ONE};
-        double worth = in->a[i] + (b < 0 && in->mu ? in->mu[m->cluster[i]] : 0.0);
-        t.e[0] = (ent){b >= 0 ? (uint32_t)1 << b : 0, off, worth, (int64_t)(N - in->rank[i])};
-        int32_t p = m->cand_parent[i];
+        t.e[0] = (ent){(uint32_t)1 << b, off, worth, (int64_t)(N - in->rank[i])};
         tab[p] = merge(&c, out, tab[p], t);
     }
+    for (int32_t p = 0; p < M && !c.over; p++) {
+        group_acc *g = &grp[p];
+        if (g->n_in == 0 && g->one < 0) continue;
+        if (g->n_in == 0) { /* the single best */
+            g->set = pool_new(&c);
+            set_rank(&c, g->set, in->rank[g->one]);
+            g->val = g->one_val;
+            g->w = N - in->rank[g->one];
+        }
+        table t = {etsim_malloc(sizeof(ent)), 1, !g->forced};
+        t.e[0] = (ent){0, g->set, g->val, g->w};
+        tab[p] = merge(&c, out, tab[p], t);
+    }
+    free(grp);
     for (int32_t k = 0; k < K && !c.over; k++) {
         int32_t p = in->grp_parent[k];
         if (p < 0) continue;
