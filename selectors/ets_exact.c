@@ -82,10 +82,11 @@
  * large).
  * Past a pass budget the solver declines. The near-tie scan, the ruling
  * out of near ties and the outcome denominator live in ets_ties.c, the
- * state programme in ets_states.c; what is left here (about 950 lines:
- * passes, probing, the hybrid, the branching and the shifted passes the
- * ruling out calls) shares the solver's state and stays together rather
- * than exposing it in a header. */
+ * state programme in ets_states.c, the local search in ets_polish.c; what
+ * is left here (about 1,000 lines: passes, probing, the hybrid, the
+ * branching, the root's schedule and the shifted passes the ruling out
+ * calls) shares the solver's state and stays together rather than
+ * exposing it in a header. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
