@@ -149,6 +149,7 @@ typedef struct solver {
     double *br_val;              /* branch node's best non-empty value (pass) */
     double *grp_val;             /* local cluster's best non-empty value      */
     double *out_val;             /* probe: value outside subtree j, j kept    */
+    double *outside;             /* hybrid: value outside subtree j, parent kept */
     int32_t *bdepth;             /* branch node depth (root 0)                */
     int32_t *bit_of, *lca;       /* state programme: open clusters' bits      */
     tuple *fb;
@@ -452,19 +453,28 @@ static void node_setup(solver *s, const uint8_t *fix, uint8_t *mode, double *mu)
  * candidate is optimal or tied with the optimum, and fixing it to 0 leaves
  * the node's best selection in the full order unchanged. Returns how many
  * it fixed. */
-static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_t *x,
-                         double constant, double margin) {
+/* After a pass, top down: out_val[j], the best L outside subtree j's
+ * children with j kept, j's own cost included; and, where outside is
+ * given, outside[j], the best L outside subtree j with its parent kept
+ * (the root's: 0). */
+static void rerooted_values(solver *s, double *outside) {
     const etsim_ilp_model *m = s->m;
-    int32_t N = s->N, M = s->M, n_fixed = 0;
-    double limit = s->inc_f - margin - constant;
-    /* out_val[j]: the best L outside subtree j's children with j kept,
-     * j's own cost included */
     s->out_val[0] = s->u + (s->acc_any[0] ? s->acc_val[0] : 0.0);
-    for (int32_t j = 1; j < M; j++) {
+    if (outside) outside[0] = 0.0;
+    for (int32_t j = 1; j < s->M; j++) {
         int32_t p = m->branch_parent[j];
         double rest = s->out_val[p] - (s->br_choice[j] && s->acc_any[p] ? s->br_val[j] : 0.0);
         s->out_val[j] = rest + s->u + (s->acc_any[j] ? s->acc_val[j] : 0.0);
+        if (outside) outside[j] = rest;
     }
+}
+
+static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_t *x,
+                         double constant, double margin) {
+    const etsim_ilp_model *m = s->m;
+    int32_t N = s->N, n_fixed = 0;
+    double limit = s->inc_f - margin - constant;
+    rerooted_values(s, NULL);
     for (int32_t i = 0; i < N; i++) {
         if (fix[i] != FIX_FREE || x[i]) continue;
         int32_t p = m->cand_parent[i];
@@ -497,7 +507,8 @@ static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_
  * and preference weight), -1 nothing may be kept, 0 not tried or
  * declined. */
 static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, const uint8_t *want,
-                      const double *mu, uint8_t *x, double *val, int64_t *w) {
+                      const double *mu, const double *outside, double prune_below, uint8_t *x,
+                      double *val, int64_t *w) {
     const etsim_ilp_model *m = s->m;
     int32_t n_bits = 0;
     for (int32_t k = 0; k < s->K; k++) {
@@ -557,7 +568,8 @@ static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, const 
                           .a = s->a, .rank = s->rank, .fix = fix, .grp_parent = s->grp_parent,
                           .bit_of = s->bit_of, .lca = s->lca, .cl_start = s->cl_start,
                           .cl_mem = s->cl_mem, .n_bits = n_bits, .op_limit = limit,
-                          .mu = want ? mu : NULL};
+                          .mu = want ? mu : NULL, .outside = outside,
+                          .prune_below = prune_below};
     int r = etsim_states_solve(&in, x, val, w, &ops);
     s->passes += 1 + ops / size;
     s->states_calls++;
@@ -594,19 +606,27 @@ static int try_hybrid(solver *s, const uint8_t *fix, const uint8_t *mode, const 
         n_want += s->want[k];
     }
     int settled = 0;
+    /* bound pruning inside the programme (etsim_states_in.outside): the
+     * last pass's rerooted values bound what lies outside each subtree */
+    rerooted_values(s, s->outside);
     while (!settled && n_want > 0 && n_want <= ETSIM_STATES_MAX_BITS && s->passes < s->limit) {
         double val;
         int64_t w;
-        int r = try_states(s, fix, mode, s->want, mu, s->hyb_x, &val, &w);
+        /* the programme's value plus the relaxed clusters' constant is the
+         * bound; the bits' clusters are relaxed outside the subtrees */
+        double relaxed = 0.0;
+        for (int32_t k = 0; k < K; k++)
+            if (mode[k] == MODE_OFF && !s->want[k])
+                relaxed += s->v - mu[k]; /* covered for sure: mu 0, adds v */
+        double prune_below = s->inc_f - margin - relaxed;
+        int r = try_states(s, fix, mode, s->want, mu, s->outside, prune_below, s->hyb_x, &val, &w);
         if (r == 0) break;
-        if (r < 0) { /* nothing may be kept: the relaxation has the node's rows */
+        if (r < 0 || r == 2) { /* nothing may be kept (the relaxation has the
+                                * node's rows), or nothing reaches the incumbent */
             settled = 1;
             break;
         }
-        /* clusters covered for sure have mu 0 and add v here */
-        double bound = val;
-        for (int32_t k = 0; k < K; k++)
-            if (mode[k] == MODE_OFF && !s->want[k]) bound += s->v - mu[k];
+        double bound = val + relaxed;
         if (bound < s->inc_f - margin) {
             settled = 1;
             break;
@@ -661,7 +681,7 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
             if (open < states_refused && open <= ETSIM_STATES_MAX_BITS) {
                 double val;
                 int64_t w;
-                int r = try_states(s, fix, mode, NULL, NULL, x, &val, &w);
+                int r = try_states(s, fix, mode, NULL, NULL, NULL, 0.0, x, &val, &w);
                 if (r != 0) return 0; /* solved exactly, or nothing may be kept */
                 states_refused = open;
             }
@@ -877,6 +897,7 @@ static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, 
     s->br_val = carve(c, mz, sizeof *s->br_val);
     s->grp_val = carve(c, kz, sizeof *s->grp_val);
     s->out_val = carve(c, mz, sizeof *s->out_val);
+    s->outside = carve(c, mz, sizeof *s->outside);
     s->bdepth = carve(c, mz, sizeof *s->bdepth);
     s->bit_of = carve(c, kz, sizeof *s->bit_of);
     s->lca = carve(c, kz, sizeof *s->lca);

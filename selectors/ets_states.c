@@ -62,6 +62,7 @@ typedef struct ctx {
     uint32_t *touched;
     int64_t ops;
     int uncertain, over;
+    int pruned;         /* bound pruning dropped an entry */
     uint64_t *tmp;      /* 2 bitsets for tie comparisons */
 } ctx;
 
@@ -221,6 +222,28 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
     for (int32_t j = 0; j < M; j++) tab[j].can_empty = 1;
     for (int32_t k = 0; k < K; k++)
         if (in->bit_of[k] >= 0) resolve[in->lca[k]] |= (uint32_t)1 << in->bit_of[k];
+    /* Bound pruning. A full selection's value, split at branch node j
+     * after its fold: its part in j's subtree (an entry: val, mask S of
+     * the covered bits not yet folded), plus everything outside. Outside,
+     * the clusters with a bit are relaxed by mu: a bit covered inside adds
+     * v and its outside members at most mu_k each (counted in outside[j],
+     * the pass's value with members worth a + mu), one not covered inside
+     * at most (v - mu_k) + mu_k n_out; bits folded at or below j have no
+     * member outside. So the value is at most val + outside[j] + sum over
+     * unfolded bits (v - mu_k) + sum over S of mu_k: bits_total -
+     * bits_below[j] is that sum over unfolded bits. */
+    double bits_total = 0.0, *bits_below = NULL, bit_mu[32] = {0};
+    if (in->outside) {
+        bits_below = etsim_calloc((size_t)M, sizeof *bits_below);
+        for (int32_t k = 0; k < K; k++) {
+            if (in->bit_of[k] < 0) continue;
+            bit_mu[in->bit_of[k]] = in->mu[k];
+            bits_below[in->lca[k]] += in->v - in->mu[k];
+            bits_total += in->v - in->mu[k];
+        }
+        for (int32_t j = M - 1; j > 0; j--)
+            if (m->branch_parent[j] >= 0) bits_below[m->branch_parent[j]] += bits_below[j];
+    }
     /* Leaves and sibling-local groups into their parents' tables. A leaf
      * with a state bit is merged on its own. Those without one are merged
      * per parent as one entry, as a sibling-local cluster is: every one
@@ -312,6 +335,18 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
         }
         table r = collect(&c, out, n_touched, t.can_empty);
         free(t.e);
+        if (in->outside) { /* bound pruning, in place (see above_j) */
+            int32_t kept = 0;
+            double base = in->outside[j] + bits_total - bits_below[j];
+            for (int32_t q = 0; q < r.n; q++) {
+                double ub = r.e[q].val + base;
+                for (uint32_t b = r.e[q].mask; b; b &= b - 1) ub += bit_mu[__builtin_ctz(b)];
+                if (ub < in->prune_below) continue;
+                r.e[kept++] = r.e[q];
+            }
+            c.pruned |= kept < r.n;
+            r.n = kept;
+        }
         if (j == 0) {
             if (r.n == 1 && !c.uncertain) {
                 memset(x, 0, (size_t)N);
@@ -322,14 +357,14 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
                 *root_w = r.e[0].w;
                 rc = 1;
             } else if (r.n == 0 && !c.uncertain) {
-                rc = -1; /* nothing may be kept */
+                rc = c.pruned ? 2 : -1; /* below the bound, or nothing may be kept */
             }
             free(r.e);
             break;
         }
         if (r.n == 0 && !r.can_empty) { /* a forced subtree with nothing keepable */
             free(r.e);
-            rc = c.uncertain ? 0 : -1;
+            rc = c.uncertain ? 0 : c.pruned ? 2 : -1;
             c.over = 1;
             break;
         }
@@ -338,6 +373,7 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
     }
     for (int32_t j = 0; j < M; j++) free(tab[j].e);
     free(tab);
+    free(bits_below);
     free(resolve);
     free(out);
     free(c.slot);

@@ -28,13 +28,22 @@ typedef struct etsim_states_in {
      * members are each worth mu_k more, and the answer is the best of that
      * relaxation (ets_exact.c's try_hybrid), not of the node. */
     const double *mu;
+    /* Bound pruning (NULL: none; needs mu). outside[j] bounds the
+     * programme's value of everything outside branch node j's subtree,
+     * with j used and the clusters that have a bit relaxed by mu as well
+     * (a Lagrangian pass's rerooted values, without the bits' constants).
+     * An entry of j's table that cannot lead to prune_below is dropped
+     * (ets_states.c says how its bound is made). */
+    const double *outside;
+    double prune_below;
 } etsim_states_in;
 
 /* 1: x is the best selection of the node in the tie rule's order (of the
  * relaxation, with mu), *val its value without the open clusters' coverage
  * terms that have no bit and *w its preference weight; -1: no selection is
- * possible; 0: declined (budget, or a comparison too close to call). *ops
- * gets the work done (table-entry pairs). */
+ * possible; 2: none reaches prune_below (bound pruning); 0: declined
+ * (budget, or a comparison too close to call). *ops gets the work done
+ * (table-entry pairs). */
 int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *val, int64_t *w,
                        int64_t *ops);
 
