@@ -38,7 +38,8 @@
  * with AVX2 only: 0.42 ms at 256 and 6.8 ms at 1024; before the narrow
  * variants (dot_rows_narrow, nearest_narrow) the 512-bit code's register
  * spills made that 1.7 and 28 ms (the narrow variants agree bit for bit
- * with dot2d and a scalar scan on 430,000 random pairs and rows).
+ * with dot2d and a scalar scan on 430,000 random pairs and rows; each
+ * vector routine is one macro instantiated for both widths).
  * Bit-identical to that transcription on 4,500 random instances of many
  * shapes (duplicates, zero vectors, multiples, hubs, few distinct
  * distances); test_sel_cluster keeps one such check. */
@@ -67,93 +68,58 @@ enum { LANES = 8, BLOCK_ROWS = 4 };
  * dot_rows computes it for rows u0..u3 against every column of groups
  * g0..groups-1 of xt (xt[g][k][q] = column LANES g + q, component k);
  * each lane does exactly the scalar operations in the scalar order (a
- * multiply, then an add), so every result bit is the same. */
-ETSIM_SIMD
-static void dot_rows(const double *u0, const double *u1, const double *u2, const double *u3,
-                     const double *xt, size_t g0, size_t groups, int32_t dim, double *dots,
-                     size_t dots_stride) {
-    size_t group_size = LANES * (size_t)dim;
-    for (size_t g = g0; g < groups; g++) {
-        const double *col = xt + g * group_size;
-        etsim_v8d e0 = {0}, o0 = {0}, e1 = {0}, o1 = {0}, e2 = {0}, o2 = {0}, e3 = {0}, o3 = {0};
-        int32_t k = 0;
-        for (; k + 1 < dim; k += 2) {
-            etsim_v8d a, b;
-            memcpy(&a, col + LANES * (size_t)k, sizeof a);
-            memcpy(&b, col + LANES * (size_t)(k + 1), sizeof b);
-            e0 += u0[k] * a;
-            o0 += u0[k + 1] * b;
-            e1 += u1[k] * a;
-            o1 += u1[k + 1] * b;
-            e2 += u2[k] * a;
-            o2 += u2[k + 1] * b;
-            e3 += u3[k] * a;
-            o3 += u3[k + 1] * b;
-        }
-        etsim_v8d s0 = e0 + o0, s1 = e1 + o1, s2 = e2 + o2, s3 = e3 + o3;
-        if (k < dim) {
-            etsim_v8d a;
-            memcpy(&a, col + LANES * (size_t)k, sizeof a);
-            s0 += u0[k] * a;
-            s1 += u1[k] * a;
-            s2 += u2[k] * a;
-            s3 += u3[k] * a;
-        }
-        double *out = dots + g * LANES;
-        memcpy(out, &s0, sizeof s0);
-        memcpy(out + dots_stride, &s1, sizeof s1);
-        memcpy(out + 2 * dots_stride, &s2, sizeof s2);
-        memcpy(out + 3 * dots_stride, &s3, sizeof s3);
-    }
-}
-
-/* dot_rows for 16 vector registers (AVX2, plain x86-64): the 512-bit
- * lanes above need 16 registers for the accumulators alone there, and the
- * spills made distances 8x slower than with AVX-512 (28 ms against 3.6
- * at n = 1024). The same per-lane operations in the same order, each
- * group's eight lanes done as two halves of four. */
+ * multiply, then an add), so every result bit is the same.
+ *
+ * It is written once for two vector widths: all eight lanes of a group at
+ * once (dot_rows, AVX-512's 32 registers), or the group as two halves of
+ * four (dot_rows_narrow, AVX2 and plain x86-64: with 16 registers the
+ * eight-lane version's spills made distances 8x slower, 28 ms against 3.6
+ * at n = 1024). Same per-lane operations, same order, same bits. */
 typedef double etsim_v4d __attribute__((vector_size(32)));
 
-__attribute__((target_clones("avx2", "default")))
-static void dot_rows_narrow(const double *u0, const double *u1, const double *u2,
-                            const double *u3, const double *xt, size_t g0, size_t groups,
-                            int32_t dim, double *dots, size_t dots_stride) {
-    size_t group_size = LANES * (size_t)dim;
-    for (size_t g = g0; g < groups; g++)
-        for (size_t h = 0; h < LANES; h += 4) {
-            const double *col = xt + g * group_size + h;
-            etsim_v4d e0 = {0}, o0 = {0}, e1 = {0}, o1 = {0}, e2 = {0}, o2 = {0}, e3 = {0},
-                      o3 = {0};
-            int32_t k = 0;
-            for (; k + 1 < dim; k += 2) {
-                etsim_v4d a, b;
-                memcpy(&a, col + LANES * (size_t)k, sizeof a);
-                memcpy(&b, col + LANES * (size_t)(k + 1), sizeof b);
-                e0 += u0[k] * a;
-                o0 += u0[k + 1] * b;
-                e1 += u1[k] * a;
-                o1 += u1[k + 1] * b;
-                e2 += u2[k] * a;
-                o2 += u2[k + 1] * b;
-                e3 += u3[k] * a;
-                o3 += u3[k + 1] * b;
-            }
-            etsim_v4d s0 = e0 + o0, s1 = e1 + o1, s2 = e2 + o2, s3 = e3 + o3;
-            if (k < dim) {
-                etsim_v4d a;
-                memcpy(&a, col + LANES * (size_t)k, sizeof a);
-                s0 += u0[k] * a;
-                s1 += u1[k] * a;
-                s2 += u2[k] * a;
-                s3 += u3[k] * a;
-            }
-            double *out = dots + g * LANES + h;
-            memcpy(out, &s0, sizeof s0);
-            memcpy(out + dots_stride, &s1, sizeof s1);
-            memcpy(out + 2 * dots_stride, &s2, sizeof s2);
-            memcpy(out + 3 * dots_stride, &s3, sizeof s3);
-        }
-}
+#define ETSIM_DOT_ROWS(name, VT, WIDTH)                                                          \
+    static void name(const double *u0, const double *u1, const double *u2, const double *u3,   \
+                     const double *xt, size_t g0, size_t groups, int32_t dim, double *dots,     \
+                     size_t dots_stride) {                                                      \
+        size_t group_size = LANES * (size_t)dim;                                                \
+        for (size_t g = g0; g < groups; g++)                                                    \
+            for (size_t h = 0; h < LANES; h += (WIDTH)) {                                       \
+                const double *col = xt + g * group_size + h;                                    \
+                VT e0 = {0}, o0 = {0}, e1 = {0}, o1 = {0}, e2 = {0}, o2 = {0}, e3 = {0},        \
+                   o3 = {0};                                                                    \
+                int32_t k = 0;                                                                  \
+                for (; k + 1 < dim; k += 2) {                                                   \
+                    VT a, b;                                                                    \
+                    memcpy(&a, col + LANES * (size_t)k, sizeof a);                              \
+                    memcpy(&b, col + LANES * (size_t)(k + 1), sizeof b);                        \
+                    e0 += u0[k] * a;                                                            \
+                    o0 += u0[k + 1] * b;                                                        \
+                    e1 += u1[k] * a;                                                            \
+                    o1 += u1[k + 1] * b;                                                        \
+                    e2 += u2[k] * a;                                                            \
+                    o2 += u2[k + 1] * b;                                                        \
+                    e3 += u3[k] * a;                                                            \
+                    o3 += u3[k + 1] * b;                                                        \
+                }                                                                               \
+                VT s0 = e0 + o0, s1 = e1 + o1, s2 = e2 + o2, s3 = e3 + o3;                      \
+                if (k < dim) {                                                                  \
+                    VT a;                                                                       \
+                    memcpy(&a, col + LANES * (size_t)k, sizeof a);                              \
+                    s0 += u0[k] * a;                                                            \
+                    s1 += u1[k] * a;                                                            \
+                    s2 += u2[k] * a;                                                            \
+                    s3 += u3[k] * a;                                                            \
+                }                                                                               \
+                double *out = dots + g * LANES + h;                                             \
+                memcpy(out, &s0, sizeof s0);                                                    \
+                memcpy(out + dots_stride, &s1, sizeof s1);                                      \
+                memcpy(out + 2 * dots_stride, &s2, sizeof s2);                                  \
+                memcpy(out + 3 * dots_stride, &s3, sizeof s3);                                  \
+            }                                                                                   \
+    }
+
+__attribute__((target("avx512f"))) ETSIM_DOT_ROWS(dot_rows, etsim_v8d, 8)
+__attribute__((target_clones("avx2", "default"))) ETSIM_DOT_ROWS(dot_rows_narrow, etsim_v4d, 4)
 
 static double dot2d(const double *u, const double *v, int32_t dim) {
     double a0 = 0.0, a1 = 0.0;
@@ -198,6 +164,7 @@ static int stride_is_poor(size_t ld) {
 }
 
 typedef long long etsim_v8l __attribute__((vector_size(64)));
+typedef long long etsim_v4l __attribute__((vector_size(32)));
 
 /* The first j, in ascending order, with the smallest row[j] among the
  * columns in play: what scipy's scan finds (only strictly smaller values
@@ -205,87 +172,54 @@ typedef long long etsim_v8l __attribute__((vector_size(64)));
  * not (merged away, or the row's own), so max(row[j], out[j]) is the value
  * to compare. Each lane keeps its first minimum (two sets of lanes, two
  * independent chains); the lowest index among the lanes holding the
- * overall minimum is then the first. Returns -1 (and INF) when no value
- * is below INF. */
-ETSIM_SIMD
-static int32_t nearest(const double *row, const double *out, int32_t m, double *val) {
-    etsim_v8d best[2];
-    etsim_v8l best_at[2] = {{0}, {0}}, at[2] = {{0, 1, 2, 3, 4, 5, 6, 7}, {8, 9, 10, 11, 12, 13, 14, 15}};
-    for (int q = 0; q < LANES; q++) best[0][q] = best[1][q] = INFINITY;
-    int32_t j = 0;
-    for (; j + 2 * LANES <= m; j += 2 * LANES)
-        for (int h = 0; h < 2; h++) {
-            etsim_v8d v, o;
-            memcpy(&v, row + j + h * LANES, sizeof v);
-            memcpy(&o, out + j + h * LANES, sizeof o);
-            etsim_v8l use_o = (etsim_v8l)(o > v), lt;
-            v = (etsim_v8d)(((etsim_v8l)o & use_o) | ((etsim_v8l)v & ~use_o));
-            lt = (etsim_v8l)(v < best[h]);
-            best[h] = (etsim_v8d)(((etsim_v8l)v & lt) | ((etsim_v8l)best[h] & ~lt));
-            best_at[h] = (at[h] & lt) | (best_at[h] & ~lt);
-            at[h] += 2 * LANES;
-        }
-    double bv = INFINITY;
-    int32_t bj = -1;
-    for (int h = 0; h < 2; h++)
-        for (int q = 0; q < LANES; q++)
-            if (best[h][q] < bv || (best[h][q] == bv && bj >= 0 && best_at[h][q] < bj)) {
-                bv = best[h][q];
-                bj = (int32_t)best_at[h][q];
-            }
-    for (; j < m; j++) {
-        double v = out[j] > row[j] ? out[j] : row[j];
-        if (v < bv) {
-            bv = v;
-            bj = j;
-        }
+ * overall minimum is then the first, whatever the number of lanes.
+ * Returns -1 (and INF) when no value is below INF. Written once for eight
+ * lanes (nearest, AVX-512) and four (nearest_narrow, 16 registers), for
+ * the reason of dot_rows_narrow. */
+#define ETSIM_NEAREST(name, VT, VL, WIDTH)                                                       \
+    static int32_t name(const double *row, const double *out, int32_t m, double *val) {         \
+        VT best[2];                                                                             \
+        VL best_at[2] = {{0}, {0}}, at[2];                                                      \
+        for (int q = 0; q < (WIDTH); q++) {                                                     \
+            best[0][q] = best[1][q] = INFINITY;                                                 \
+            at[0][q] = q;                                                                       \
+            at[1][q] = (WIDTH) + q;                                                             \
+        }                                                                                       \
+        int32_t j = 0;                                                                          \
+        for (; j + 2 * (WIDTH) <= m; j += 2 * (WIDTH))                                          \
+            for (int h = 0; h < 2; h++) {                                                       \
+                VT v, o;                                                                        \
+                memcpy(&v, row + j + h * (WIDTH), sizeof v);                                    \
+                memcpy(&o, out + j + h * (WIDTH), sizeof o);                                    \
+                VL use_o = (VL)(o > v), lt;                                                     \
+                v = (VT)(((VL)o & use_o) | ((VL)v & ~use_o));                                   \
+                lt = (VL)(v < best[h]);                                                         \
+                best[h] = (VT)(((VL)v & lt) | ((VL)best[h] & ~lt));                             \
+                best_at[h] = (at[h] & lt) | (best_at[h] & ~lt);                                 \
+                at[h] += 2 * (WIDTH);                                                           \
+            }                                                                                   \
+        double bv = INFINITY;                                                                   \
+        int32_t bj = -1;                                                                        \
+        for (int h = 0; h < 2; h++)                                                             \
+            for (int q = 0; q < (WIDTH); q++)                                                   \
+                if (best[h][q] < bv || (best[h][q] == bv && bj >= 0 && best_at[h][q] < bj)) {   \
+                    bv = best[h][q];                                                            \
+                    bj = (int32_t)best_at[h][q];                                                \
+                }                                                                               \
+        for (; j < m; j++) {                                                                    \
+            double v = out[j] > row[j] ? out[j] : row[j];                                       \
+            if (v < bv) {                                                                       \
+                bv = v;                                                                         \
+                bj = j;                                                                         \
+            }                                                                                   \
+        }                                                                                       \
+        *val = bv;                                                                              \
+        return bj;                                                                              \
     }
-    *val = bv;
-    return bj;
-}
 
-/* nearest for 16 vector registers (AVX2, plain x86-64), for the reason
- * of dot_rows_narrow: two chains of four lanes. Any split of the columns
- * into lanes gives the same answer: each lane keeps its first minimum,
- * and the lowest index holding the overall minimum is the first. */
-typedef long long etsim_v4l __attribute__((vector_size(32)));
-
+__attribute__((target("avx512f"))) ETSIM_NEAREST(nearest, etsim_v8d, etsim_v8l, 8)
 __attribute__((target_clones("avx2", "default")))
-static int32_t nearest_narrow(const double *row, const double *out, int32_t m, double *val) {
-    etsim_v4d best[2] = {{INFINITY, INFINITY, INFINITY, INFINITY},
-                         {INFINITY, INFINITY, INFINITY, INFINITY}};
-    etsim_v4l best_at[2] = {{0}, {0}}, at[2] = {{0, 1, 2, 3}, {4, 5, 6, 7}};
-    int32_t j = 0;
-    for (; j + 8 <= m; j += 8)
-        for (int h = 0; h < 2; h++) {
-            etsim_v4d v, o;
-            memcpy(&v, row + j + h * 4, sizeof v);
-            memcpy(&o, out + j + h * 4, sizeof o);
-            etsim_v4l use_o = (etsim_v4l)(o > v), lt;
-            v = (etsim_v4d)(((etsim_v4l)o & use_o) | ((etsim_v4l)v & ~use_o));
-            lt = (etsim_v4l)(v < best[h]);
-            best[h] = (etsim_v4d)(((etsim_v4l)v & lt) | ((etsim_v4l)best[h] & ~lt));
-            best_at[h] = (at[h] & lt) | (best_at[h] & ~lt);
-            at[h] += 8;
-        }
-    double bv = INFINITY;
-    int32_t bj = -1;
-    for (int h = 0; h < 2; h++)
-        for (int q = 0; q < 4; q++)
-            if (best[h][q] < bv || (best[h][q] == bv && bj >= 0 && best_at[h][q] < bj)) {
-                bv = best[h][q];
-                bj = (int32_t)best_at[h][q];
-            }
-    for (; j < m; j++) {
-        double v = out[j] > row[j] ? out[j] : row[j];
-        if (v < bv) {
-            bv = v;
-            bj = j;
-        }
-    }
-    *val = bv;
-    return bj;
-}
+ETSIM_NEAREST(nearest_narrow, etsim_v4d, etsim_v4l, 4)
 
 static int32_t nearest_any(const double *row, const double *out, int32_t m, double *val) {
     return __builtin_cpu_supports("avx512f") ? nearest(row, out, m, val)
