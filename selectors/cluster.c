@@ -76,6 +76,7 @@ enum { LANES = 8, BLOCK_ROWS = 4 };
  * eight-lane version's spills made distances 8x slower, 28 ms against 3.6
  * at n = 1024). Same per-lane operations, same order, same bits. */
 typedef double etsim_v4d __attribute__((vector_size(32)));
+typedef long long etsim_v4l __attribute__((vector_size(32)));
 
 #define ETSIM_DOT_ROWS(name, VT, WIDTH)                                                          \
     static void name(const double *u0, const double *u1, const double *u2, const double *u3,   \
@@ -135,11 +136,26 @@ static double dot2d(const double *u, const double *v, int32_t dim) {
 
 /* row[j] = 1 - clip(dot / (|u| |v_j|)) for j in [j0, n), |u| > 0; scipy
  * clips the rounding error to [-1, 1]. A zero v_j gives NaN here (0 / 0),
- * which the caller overwrites. */
+ * which the caller overwrites. Four at a time in explicit lanes: gcc left
+ * the plain loop scalar (the clip's branches were not if-converted), a
+ * tenth of the distances' time; the same operations per element. */
 ETSIM_SIMD
 static void cosine_row(const double *dots, const double *norm, double norm_u, int32_t j0,
                        int32_t n, double *row) {
-    for (int32_t j = j0; j < n; j++) {
+    const etsim_v4d one = {1.0, 1.0, 1.0, 1.0};
+    int32_t j = j0;
+    for (; j + 4 <= n; j += 4) {
+        etsim_v4d d, nv;
+        memcpy(&d, dots + j, sizeof d);
+        memcpy(&nv, norm + j, sizeof nv);
+        etsim_v4d c = d / (norm_u * nv);
+        etsim_v4l above = (etsim_v4l)(c > one), below = (etsim_v4l)(c < -one);
+        c = (etsim_v4d)(((etsim_v4l)one & above) | ((etsim_v4l)c & ~above));
+        c = (etsim_v4d)(((etsim_v4l)(-one) & below) | ((etsim_v4l)c & ~below));
+        etsim_v4d r = one - c;
+        memcpy(row + j, &r, sizeof r);
+    }
+    for (; j < n; j++) {
         double c = dots[j] / (norm_u * norm[j]);
         c = c > 1.0 ? 1.0 : c;
         c = c < -1.0 ? -1.0 : c;
@@ -164,7 +180,6 @@ static int stride_is_poor(size_t ld) {
 }
 
 typedef long long etsim_v8l __attribute__((vector_size(64)));
-typedef long long etsim_v4l __attribute__((vector_size(32)));
 
 /* The first j, in ascending order, with the smallest row[j] among the
  * columns in play: what scipy's scan finds (only strictly smaller values
