@@ -951,7 +951,14 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
         goto decline;
     }
     /* Near ties: listed, searched anyway, and ruled out after the search
-     * by counts (window_empty) or the solver declines. */
+     * by counts (window_empty) or the solver declines. The scan holds C + 1
+     * doubles and runs over (2K + 1)(C + 1) pairs: a total beyond ~2^20
+     * (a width of a million) or 2^27 pairs is declined rather than paid
+     * for (a fuzzed width of 2e9 asked for 16 GB). */
+    if (C >= ((int64_t)1 << 20) || (2 * (int64_t)K + 1) * (C + 1) > ((int64_t)1 << 27)) {
+        st.exact_declined = ETSIM_EXACT_NEAR_TIE;
+        goto decline;
+    }
     enum { MAX_NEAR_TIES = 64 };
     etsim_near_tie near[MAX_NEAR_TIES];
     int32_t n_near = etsim_exact_near_tie_list((double)D, C, N + M, K, u, v, 0.5 * dtie,

@@ -139,8 +139,9 @@ int64_t etsim_exact_find_den(const etsim_ilp_model *m, int64_t *C) {
         int ok = 1;
         for (int32_t i = 0; i < m->n_cand && ok; i++) {
             double c = m->outcome[i] * (double)D, r = nearbyint(c);
-            ok = r >= 0 && fabs(c - r) <= 1e-9 * (1.0 + r);
-            sum += (int64_t)r;
+            /* counts up to 2^40 each: the int64 sum cannot overflow */
+            ok = r >= 0 && r <= 0x1p40 && fabs(c - r) <= 1e-9 * (1.0 + r);
+            if (ok) sum += (int64_t)r;
         }
         if (ok) {
             *C = sum;
