@@ -69,7 +69,12 @@ double etsim_exact_polish(const etsim_polish_in *in, uint8_t *x, double f, int32
         for (int32_t r = 0; r < N; r++) {
             int32_t i = in->order[r], k = K > 0 ? m->cluster[i] : 0;
             if (!x[i]) {
-                double d = add_value(in, use, i) + (K > 0 && nk[k] == 0 ? v : 0.0);
+                /* an unused parent costs u at least: skip the walk when even
+                 * that loses (most candidates, and the walks dominate) */
+                double gain = K > 0 && nk[k] == 0 ? v : 0.0;
+                int32_t p = m->cand_parent[i];
+                if (in->a[i] + gain + (p >= 0 && use[p] == 0 ? in->u : 0.0) <= eps) continue;
+                double d = add_value(in, use, i) + gain;
                 if (d > eps) {
                     x[i] = 1;
                     move_path(in, use, nk, i, 1);
@@ -96,8 +101,9 @@ double etsim_exact_polish(const etsim_polish_in *in, uint8_t *x, double f, int32
             int32_t best = -1;
             double best_d = eps;
             for (int32_t q = in->cl_start[k]; q < in->cl_start[k + 1]; q++) {
-                int32_t j = in->cl_mem[q];
+                int32_t j = in->cl_mem[q], pj = m->cand_parent[j];
                 if (j == i || x[j]) continue;
+                if (d + in->a[j] + (pj >= 0 && use[pj] == 0 ? in->u : 0.0) <= best_d) continue;
                 double dj = d + add_value(in, use, j);
                 if (dj > best_d) {
                     best_d = dj;
