@@ -74,8 +74,8 @@
  * carries just those as states and keeps the others relaxed (try_hybrid):
  * violated clusters are mostly degenerate ones, whose members tie at the
  * multiplier's break-even point so that every pass keeps all or none of
- * them; their exact treatment settles scattered instances at the root that
- * used to take hundreds of branch-and-bound nodes. At 1,024 candidates the
+ * them; their exact treatment settles at the root scattered instances
+ * that take hundreds of branch-and-bound nodes without it. At 1,024 candidates the
  * root typically ends with 10 to 16 such clusters, so the hybrid takes up
  * to HYBRID_OPEN = 16 of them before it branches (the state programme's
  * work estimate still refuses scattered ones whose tables would be too
@@ -98,10 +98,8 @@
 enum { FIX_FREE = 0, FIX_ZERO = 1, FIX_ONE = 2 };
 enum { MODE_OFF = 0, MODE_DEAD = 2, MODE_LOCAL = 3 };
 /* Passes per node. The root: multipliers flipped to 0 or v per violated
- * cluster, then subgradient steps (theta decays by THETA_DECAY per step)
- * until the hybrid settles it; below the root the inherited multipliers
- * are close, so a few steps. The hybrid (try_hybrid) starts once at most
- * HYBRID_OPEN clusters are violated. */
+ * cluster, then Polyak subgradient steps until the hybrid settles it;
+ * below the root the inherited multipliers are close, so a few steps. */
 enum { ROOT_FLIP_PASSES = 4, ROOT_SUBGRADIENT_PASSES = 30, NODE_PASSES = 3 };
 /* The hybrid starts once at most HYBRID_OPEN_EARLY clusters are violated,
  * or HYBRID_OPEN at a node's last pass (before it would branch): tried on
@@ -132,6 +130,8 @@ typedef struct solver {
     const etsim_ilp_model *m;
     int32_t N, M, K;
     double u, v, dtie, noise;
+    double margin;               /* what tie comparisons may lose to rounding
+                                    over a whole selection: dtie (N + M + K + 2) */
     int uncertain;               /* this pass compared a near tie           */
     int32_t *rank, *order;
     double *a;                   /* O_i + u                                  */
@@ -168,9 +168,9 @@ typedef struct solver {
     uint8_t *want;               /* hybrid: clusters carried as state bits    */
     uint8_t *hyb_x;              /* hybrid: its answer                         */
     int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
-    /* polish: its selection, its scratch (ets_polish.c), and s->nk saved
-     * across its offer() */
-    uint8_t *ls_x, *ls_last;     /* ... and the last answer it polished       */
+    /* polish: its selection and the last answer it polished, its scratch
+     * (ets_polish.c), and s->nk saved across its offer() */
+    uint8_t *ls_x, *ls_last;
     int ls_have_last;
     int32_t *ls_use, *ls_nk, *ls_saved_nk;
 } solver;
@@ -391,8 +391,7 @@ static double offer(solver *s, const uint8_t *x) {
 }
 
 /* Polish a pass's answer (ets_polish.c) and offer the result if it can be
- * the incumbent. s->nk and the counts of the last objective() call are the
- * caller's and are kept. */
+ * the incumbent. s->nk (the pass's counts) is the caller's and is kept. */
 static void polish(solver *s, const uint8_t *x0, double f) {
     int32_t N = s->N, K = s->K;
     etsim_polish_in in = {.m = s->m, .a = s->a, .order = s->order, .cl_start = s->cl_start,
@@ -403,14 +402,10 @@ static void polish(solver *s, const uint8_t *x0, double f) {
     s->ls_have_last = 1;
     memcpy(s->ls_x, x0, (size_t)N);
     f = etsim_exact_polish(&in, s->ls_x, f, s->ls_use, s->ls_nk);
-    double margin = s->dtie * (double)(N + s->M + K + 2);
-    if (f < s->inc_f - margin || !memcmp(s->ls_x, x0, (size_t)N)) return;
+    if (f < s->inc_f - s->margin || !memcmp(s->ls_x, x0, (size_t)N)) return;
     if (K > 0) memcpy(s->ls_saved_nk, s->nk, (size_t)K * sizeof *s->nk);
-    int64_t nodes = s->obj_nodes, covered = s->obj_covered;
     offer(s, s->ls_x);
     if (K > 0) memcpy(s->nk, s->ls_saved_nk, (size_t)K * sizeof *s->nk);
-    s->obj_nodes = nodes;
-    s->obj_covered = covered;
 }
 
 /* Cluster states for a node's fixings. A cluster whose members not fixed
@@ -445,14 +440,6 @@ static void node_setup(solver *s, const uint8_t *fix, uint8_t *mode, double *mu)
     }
 }
 
-/* Lagrangian probing after a pass: for every free candidate the pass left
- * out, the best L over selections that keep it (the programme's value
- * outside its parent's subtree, computed top down, plus its parent's
- * children with it forced in). L >= f, so when that bound is below the
- * incumbent by more than the rounding margin no selection keeping the
- * candidate is optimal or tied with the optimum, and fixing it to 0 leaves
- * the node's best selection in the full order unchanged. Returns how many
- * it fixed. */
 /* After a pass, top down: out_val[j], the best L outside subtree j's
  * children with j kept, j's own cost included; and, where outside is
  * given, outside[j], the best L outside subtree j with its parent kept
@@ -469,11 +456,19 @@ static void rerooted_values(solver *s, double *outside) {
     }
 }
 
+/* Lagrangian probing after a pass: for every free candidate the pass left
+ * out, the best L over selections that keep it (the programme's value
+ * outside its parent's subtree, computed top down, plus its parent's
+ * children with it forced in). L >= f, so when that bound is below the
+ * incumbent by more than the rounding margin no selection keeping the
+ * candidate is optimal or tied with the optimum, and fixing it to 0 leaves
+ * the node's best selection in the full order unchanged. Returns how many
+ * it fixed. */
 static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_t *x,
-                         double constant, double margin) {
+                         double constant) {
     const etsim_ilp_model *m = s->m;
     int32_t N = s->N, n_fixed = 0;
-    double limit = s->inc_f - margin - constant;
+    double limit = s->inc_f - s->margin - constant;
     rerooted_values(s, NULL);
     for (int32_t i = 0; i < N; i++) {
         if (fix[i] != FIX_FREE || x[i]) continue;
@@ -595,9 +590,9 @@ static int row_violated(const solver *s, const int32_t *nk, const double *mu, in
  * a pass's does. Degenerate clusters (members tied at the multiplier's
  * break-even point, which subgradient steps never separate) are what this
  * settles without branching. Returns 1 when the node is settled. */
-static int try_hybrid(solver *s, const uint8_t *fix, const uint8_t *mode, const double *mu,
-                      double margin) {
+static int try_hybrid(solver *s, const uint8_t *fix, const uint8_t *mode, const double *mu) {
     int32_t K = s->K, n_want = 0;
+    double margin = s->margin;
     /* offer() below counts each answer into s->nk; the pass's counts are
      * kept for the bits and restored for the multipliers' step */
     memcpy(s->nk_last, s->nk, (size_t)K * sizeof *s->nk);
@@ -666,8 +661,7 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
     /* the state programme is tried again only when fixings have left
      * fewer open clusters than at its last refusal */
     int32_t states_refused = INT32_MAX, hybrid_refused = INT32_MAX;
-    /* The margin covers what the tie comparisons may lose to rounding. */
-    double margin = s->dtie * (double)(s->N + s->M + K + 2);
+    double margin = s->margin;
     int32_t branch_on = -1;
     double gap_ring[ROOT_PROGRESS_SPAN]; /* the root's last gaps to the incumbent */
     for (int q = 0; q < ROOT_PROGRESS_SPAN; q++) gap_ring[q] = INFINITY;
@@ -736,10 +730,10 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
          * its last failure */
         int32_t hybrid_open = pass == n_passes - 1 ? HYBRID_OPEN : HYBRID_OPEN_EARLY;
         if (violated <= hybrid_open && violated < hybrid_refused) {
-            if (try_hybrid(s, fix, mode, mu, margin)) return 0;
+            if (try_hybrid(s, fix, mode, mu)) return 0;
             hybrid_refused = violated;
         }
-        if (probe_fix(s, fix, mu, x, constant, margin) > 0) {
+        if (probe_fix(s, fix, mu, x, constant) > 0) {
             node_setup(s, fix, mode, mu);
             n_passes++; /* each such pass fixes a candidate: bounded */
             continue;   /* the same multipliers, a tighter programme */
@@ -838,7 +832,7 @@ static int window_empty(solver *s, const etsim_near_tie *nt, int32_t n_nt, const
     etsim_rule_out_in in = {.f = objective(s, s->inc_x, &w), .n = s->obj_nodes,
                             .k = s->obj_covered, .C_total = C_total, .NM = s->N + s->M,
                             .K = s->K, .v = s->v, .tol = tol,
-                            .margin = s->dtie * (double)(s->N + s->M + s->K + 2)};
+                            .margin = s->margin};
     for (int32_t i = 0; i < s->N; i++)
         if (s->inc_x[i]) in.C += (int64_t)nearbyint(m->outcome[i] * D);
     double *a0 = etsim_malloc(nz * sizeof *a0);
@@ -952,9 +946,9 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     }
     /* Near ties: listed, searched anyway, and ruled out after the search
      * by counts (window_empty) or the solver declines. The scan holds C + 1
-     * doubles and runs over (2K + 1)(C + 1) pairs: a total beyond ~2^20
-     * (a width of a million) or 2^27 pairs is declined rather than paid
-     * for (a fuzzed width of 2e9 asked for 16 GB). */
+     * doubles and runs over (2K + 1)(C + 1) pairs, C the outcome counts'
+     * total (the width): from 2^20 or 2^27 pairs the step goes to GLPK
+     * rather than allocate and scan for it (the input is untrusted). */
     if (C >= ((int64_t)1 << 20) || (2 * (int64_t)K + 1) * (C + 1) > ((int64_t)1 << 27)) {
         st.exact_declined = ETSIM_EXACT_NEAR_TIE;
         goto decline;
@@ -978,6 +972,7 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
     s.v = v;
     s.dtie = dtie;
     s.noise = noise;
+    s.margin = dtie * (double)(N + M + K + 2);
     size_t nz = (size_t)N, mz = (size_t)M, kz = (size_t)(K > 0 ? K : 1);
     double *mu;
     uint8_t *fix;
@@ -1011,9 +1006,9 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
         }
     }
     /* Pass budget: a few per candidate and cluster, and about 1.5 M DP
-     * steps at most (about 15 ms at 1,024 candidates, where GLPK takes
-     * 50 ms to 2.4 s), so that an instance handed on to GLPK costs little
-     * more than GLPK alone. */
+     * steps at most (about 15 ms on the bench's 1,024-candidate steps,
+     * where the GLPK path takes 75 ms to 3.2 s), so that an instance
+     * handed on to GLPK costs little more than GLPK alone. */
     int64_t size = (int64_t)N + M + K, by_work = 1500000 / size;
     s.limit = 64 + 8 * ((int64_t)N + K);
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
