@@ -168,9 +168,11 @@ static table merge(ctx *c, cand_ent *out, table a, table b) {
     return t;
 }
 
-/* A parent's leaves without a state bit, as one entry (see the leaves'
- * loop): those kept (forced or worth >= -dtie) and the best of the
- * others. */
+/* Leaves that enter a table as one entry: a parent's leaves without a
+ * state bit, or a sibling-local cluster's members (plus v). Its best
+ * non-empty choice (ets_exact.c's rule): every leaf forced or worth >=
+ * -dtie, or if none is, the single best; the empty choice too unless one
+ * is forced. base starts the value (v for a cluster). */
 typedef struct group_acc {
     double val, one_val;
     int64_t w;
@@ -199,6 +201,24 @@ static void group_add(ctx *c, group_acc *g, int32_t i, double worth) {
         g->one = i;
         g->one_val = worth;
     }
+}
+
+static void group_init(group_acc *g, double base) {
+    *g = (group_acc){.val = base, .set = -1, .one = -1};
+}
+
+/* Merge the group's entry into table *t; nothing when it has no leaf. */
+static void group_merge(ctx *c, cand_ent *out, group_acc *g, table *t) {
+    if (g->n_in == 0 && g->one < 0) return;
+    if (g->n_in == 0) { /* the single best */
+        g->set = pool_new(c);
+        set_rank(c, g->set, c->in->rank[g->one]);
+        g->val += g->one_val;
+        g->w = c->in->m->n_cand - c->in->rank[g->one];
+    }
+    table e = {etsim_malloc(sizeof(ent)), 1, !g->forced};
+    e.e[0] = (ent){0, g->set, g->val, g->w};
+    *t = merge(c, out, *t, e);
 }
 
 int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, int64_t *root_w,
@@ -245,16 +265,13 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
             if (m->branch_parent[j] >= 0) bits_below[m->branch_parent[j]] += bits_below[j];
     }
     /* Leaves and sibling-local groups into their parents' tables. A leaf
-     * with a state bit is merged on its own. Those without one are merged
-     * per parent as one entry, as a sibling-local cluster is: every one
-     * forced or worth >= 0, or if none is, the single best (merging them
-     * one by one gives every entry exactly those: adding a leaf worth
-     * >= -dtie wins on value or on W, and adding the same set to every
-     * entry keeps their order), and the empty choice unless one is
-     * forced. Merging them one at a time was most of the programme's
-     * work. */
-    group_acc *grp = etsim_calloc((size_t)M, sizeof *grp);
-    for (int32_t j = 0; j < M; j++) grp[j].set = grp[j].one = -1;
+     * with a state bit is merged on its own; those without one are merged
+     * per parent as one group entry (merging them one by one gives every
+     * entry exactly the group's choice: adding a leaf worth >= -dtie wins
+     * on value or on W, and adding the same set to every entry keeps
+     * their order). */
+    group_acc *grp = etsim_malloc((size_t)M * sizeof *grp);
+    for (int32_t j = 0; j < M; j++) group_init(&grp[j], 0.0);
     for (int32_t i = 0; i < N && !c.over; i++) {
         if (in->fix[i] == ETSIM_FIX_ZERO || (K > 0 && in->grp_parent[m->cluster[i]] >= 0)) continue;
         int32_t b = K > 0 ? in->bit_of[m->cluster[i]] : -1;
@@ -270,57 +287,18 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
         t.e[0] = (ent){(uint32_t)1 << b, off, worth, (int64_t)(N - in->rank[i])};
         tab[p] = merge(&c, out, tab[p], t);
     }
-    for (int32_t p = 0; p < M && !c.over; p++) {
-        group_acc *g = &grp[p];
-        if (g->n_in == 0 && g->one < 0) continue;
-        if (g->n_in == 0) { /* the single best */
-            g->set = pool_new(&c);
-            set_rank(&c, g->set, in->rank[g->one]);
-            g->val = g->one_val;
-            g->w = N - in->rank[g->one];
-        }
-        table t = {etsim_malloc(sizeof(ent)), 1, !g->forced};
-        t.e[0] = (ent){0, g->set, g->val, g->w};
-        tab[p] = merge(&c, out, tab[p], t);
-    }
+    for (int32_t p = 0; p < M && !c.over; p++) group_merge(&c, out, &grp[p], &tab[p]);
     free(grp);
     for (int32_t k = 0; k < K && !c.over; k++) {
         int32_t p = in->grp_parent[k];
         if (p < 0) continue;
-        /* best non-empty choice: every member forced or worth >= 0, or the
-         * single best member (ets_exact.c's rule), worth v more */
-        int32_t off = pool_new(&c);
-        double val = in->v;
-        int64_t w = 0;
-        int forced = 0, n_in = 0;
-        int32_t one = -1;
+        group_acc g; /* the cluster's best non-empty choice, worth v more */
+        group_init(&g, in->v);
         for (int32_t q = in->cl_start[k]; q < in->cl_start[k + 1]; q++) {
             int32_t i = in->cl_mem[q];
-            if (in->fix[i] == ETSIM_FIX_ZERO) continue;
-            double d = fabs(in->a[i]);
-            if (d > in->noise && d <= in->dtie) c.uncertain = 1;
-            if (in->fix[i] == ETSIM_FIX_ONE || in->a[i] >= -in->dtie) {
-                forced |= in->fix[i] == ETSIM_FIX_ONE;
-                n_in++;
-                val += in->a[i];
-                w += N - in->rank[i];
-                set_rank(&c, off, in->rank[i]);
-            } else if (one < 0 ||
-                       cmp_vw(&c, in->a[i], N - in->rank[i], in->a[one], N - in->rank[one]) > 0 ||
-                       (cmp_vw(&c, in->a[i], N - in->rank[i], in->a[one], N - in->rank[one]) == 0 &&
-                        in->rank[i] < in->rank[one])) {
-                one = i;
-            }
+            if (in->fix[i] != ETSIM_FIX_ZERO) group_add(&c, &g, i, in->a[i]);
         }
-        if (n_in == 0) {
-            if (one < 0) continue; /* every member fixed to 0 */
-            val += in->a[one];
-            w = N - in->rank[one];
-            set_rank(&c, off, in->rank[one]);
-        }
-        table t = {etsim_malloc(sizeof(ent)), 1, !forced};
-        t.e[0] = (ent){0, off, val, w};
-        tab[p] = merge(&c, out, tab[p], t);
+        group_merge(&c, out, &g, &tab[p]);
     }
     /* Branch nodes bottom up (children have larger indices). */
     for (int32_t j = M - 1; j >= 0 && !c.over; j--) {
@@ -335,7 +313,7 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
         }
         table r = collect(&c, out, n_touched, t.can_empty);
         free(t.e);
-        if (in->outside) { /* bound pruning, in place (see above_j) */
+        if (in->outside) { /* bound pruning, in place (the bound: see bits_below) */
             int32_t kept = 0;
             double base = in->outside[j] + bits_total - bits_below[j];
             for (int32_t q = 0; q < r.n; q++) {
