@@ -35,11 +35,11 @@
  * at n = 256, 0.91 ms at n = 512, 3.6 ms at n = 1024, where a plain
  * transcription of scipy's loops (with the same dot-product order) takes
  * 0.38 / 2.2 / 9.6 ms (an Intel core with AVX-512). On an AMD EPYC core
- * with AVX2 only: 0.42 ms at 256 and 6.8 ms at 1024; before the narrow
- * variants (dot_rows_narrow, nearest_narrow) the 512-bit code's register
- * spills made that 1.7 and 28 ms (the narrow variants agree bit for bit
- * with dot2d and a scalar scan on 430,000 random pairs and rows; each
- * vector routine is one macro instantiated for both widths).
+ * with AVX2 only: 0.42 ms at 256 and 6.8 ms at 1024 with the four-lane
+ * variants (dot_rows_narrow, nearest_narrow); the eight-lane code spills
+ * registers there and takes 1.7 and 28 ms. The variants agree bit for bit
+ * with dot2d and a scalar scan (430,000 random pairs and rows checked);
+ * each vector routine is one macro instantiated for both widths.
  * Bit-identical to that transcription on 4,500 random instances of many
  * shapes (duplicates, zero vectors, multiples, hubs, few distinct
  * distances); test_sel_cluster keeps one such check. */
