@@ -40,51 +40,83 @@
 
 #include "selectors/ets_states.h"
 
+/* A selection is a set id: -1 the empty set, else a node of c->sets,
+ * either one candidate or the union of two disjoint non-empty sets. A
+ * merge then costs one node per winning entry (none when one side is
+ * empty), where bitsets cost a copy of N bits per entry and level; the
+ * bits are written out only for a tie on (value, W) and for the answer. */
+typedef struct set_node {
+    int32_t left, right; /* right < 0: the single candidate of rank left */
+} set_node;
+
 typedef struct ent {
     uint32_t mask;
-    int32_t set;  /* offset of its bitset in the pool, words */
+    int32_t set;
     double val;
     int64_t w;
 } ent;
 
+/* A table is a run of entries in the arena c->ents (offsets, since the
+ * arena grows); a child's table is dead once merged into its parent's. */
 typedef struct table {
-    ent *e;
-    int32_t n;
+    int32_t off, n;
     int can_empty;
 } table;
 
 typedef struct ctx {
     const etsim_states_in *in;
     int32_t words;
-    uint64_t *pool;
-    size_t pool_n, pool_cap;
+    set_node *sets;
+    int32_t n_sets, sets_cap;
+    ent *ents;
+    size_t n_ents, ents_cap;
     int32_t *slot;      /* [2^bits] entry of the output being built, or -1 */
     uint32_t *touched;
+    int32_t *stack;     /* set expansion, sets_cap deep at most */
+    int32_t stack_cap;
     int64_t ops;
     int uncertain, over;
     int pruned;         /* bound pruning dropped an entry */
     uint64_t *tmp;      /* 2 bitsets for tie comparisons */
 } ctx;
 
-static int32_t pool_new(ctx *c) {
-    if (c->pool_n + (size_t)c->words > c->pool_cap) {
-        c->pool_cap = 2 * c->pool_cap + (size_t)c->words * 64;
-        c->pool = etsim_realloc(c->pool, c->pool_cap * sizeof *c->pool);
+static int32_t set_new(ctx *c, int32_t left, int32_t right) {
+    if (c->n_sets == c->sets_cap) {
+        c->sets_cap = 2 * c->sets_cap + 256;
+        c->sets = etsim_realloc(c->sets, (size_t)c->sets_cap * sizeof *c->sets);
     }
-    int32_t off = (int32_t)c->pool_n;
-    memset(c->pool + off, 0, (size_t)c->words * sizeof *c->pool);
-    c->pool_n += (size_t)c->words;
-    return off;
+    c->sets[c->n_sets] = (set_node){left, right};
+    return c->n_sets++;
 }
 
-static void set_rank(ctx *c, int32_t off, int32_t rank) {
-    c->pool[off + rank / 64] |= (uint64_t)1 << (63 - rank % 64);
+static int32_t set_one(ctx *c, int32_t rank) {
+    return set_new(c, rank, -1);
 }
 
-/* Union of two bitsets (-1: empty) into dst. */
-static void set_union(ctx *c, uint64_t *dst, int32_t a, int32_t b) {
-    for (int32_t q = 0; q < c->words; q++)
-        dst[q] = (a >= 0 ? c->pool[a + q] : 0) | (b >= 0 ? c->pool[b + q] : 0);
+static int32_t set_union(ctx *c, int32_t a, int32_t b) {
+    return a < 0 ? b : b < 0 ? a : set_new(c, a, b);
+}
+
+/* The set's bits in rank order (rank 0 the top bit of word 0), so that
+ * "lexicographically greater" is "numerically greater". */
+static void set_bits(ctx *c, int32_t id, uint64_t *dst) {
+    memset(dst, 0, (size_t)c->words * sizeof *dst);
+    if (id < 0) return;
+    if (c->stack_cap < c->n_sets) {
+        c->stack_cap = c->sets_cap;
+        c->stack = etsim_realloc(c->stack, (size_t)c->stack_cap * sizeof *c->stack);
+    }
+    int32_t depth = 0; /* each node is pushed once: parts are disjoint */
+    c->stack[depth++] = id;
+    while (depth > 0) {
+        const set_node *n = &c->sets[c->stack[--depth]];
+        if (n->right < 0) {
+            dst[n->left / 64] |= (uint64_t)1 << (63 - n->left % 64);
+        } else {
+            c->stack[depth++] = n->left;
+            c->stack[depth++] = n->right;
+        }
+    }
 }
 
 static int lex_cmp(const uint64_t *a, const uint64_t *b, int32_t words) {
@@ -102,9 +134,22 @@ static int cmp_vw(ctx *c, double va, int64_t wa, double vb, int64_t wb) {
     return (wa > wb) - (wa < wb);
 }
 
-/* Merge output being built: candidate (mask, val, w) made of the bitsets
- * sa and sb. The pool holds each winner's union once the merge ends; until
- * then entries keep their two parts in pa / pb. */
+/* Room for n more entries in the arena. */
+static void ents_reserve(ctx *c, size_t n) {
+    if (c->n_ents + n <= c->ents_cap) return;
+    c->ents_cap = 2 * c->ents_cap + n + 256;
+    c->ents = etsim_realloc(c->ents, c->ents_cap * sizeof *c->ents);
+}
+
+/* A one-entry table. */
+static table table_one(ctx *c, uint32_t mask, int32_t set, double val, int64_t w, int can_empty) {
+    ents_reserve(c, 1);
+    c->ents[c->n_ents] = (ent){mask, set, val, w};
+    return (table){(int32_t)c->n_ents++, 1, can_empty};
+}
+
+/* Merge output being built: candidate (mask, val, w) made of the sets sa
+ * and sb; the union is made only for the winners, in collect. */
 typedef struct cand_ent {
     double val;
     int64_t w;
@@ -123,26 +168,26 @@ static void offer_ent(ctx *c, cand_ent *out, uint32_t *n_touched, uint32_t mask,
     cand_ent *o = &out[mask];
     int r = cmp_vw(c, val, w, o->val, o->w);
     if (r == 0) {
-        set_union(c, c->tmp, sa, sb);
-        set_union(c, c->tmp + c->words, o->sa, o->sb);
+        int32_t mine = set_union(c, sa, sb), theirs = set_union(c, o->sa, o->sb);
+        set_bits(c, mine, c->tmp);
+        set_bits(c, theirs, c->tmp + c->words);
         r = lex_cmp(c->tmp, c->tmp + c->words, c->words);
     }
     if (r > 0) *o = (cand_ent){val, w, sa, sb};
 }
 
-/* Turn the touched slots into a table (bitsets materialised), resetting
- * the slots. */
+/* Turn the touched slots into a table, resetting the slots. */
 static table collect(ctx *c, cand_ent *out, uint32_t n_touched, int can_empty) {
-    table t = {etsim_malloc((n_touched ? n_touched : 1) * sizeof(ent)), (int32_t)n_touched,
-               can_empty};
+    ents_reserve(c, n_touched);
+    table t = {(int32_t)c->n_ents, (int32_t)n_touched, can_empty};
+    ent *e = c->ents + c->n_ents;
     for (uint32_t q = 0; q < n_touched; q++) {
         uint32_t mask = c->touched[q];
         cand_ent *o = &out[mask];
-        int32_t off = pool_new(c);
-        set_union(c, c->pool + off, o->sa, o->sb);
-        t.e[q] = (ent){mask, off, o->val, o->w};
+        e[q] = (ent){mask, set_union(c, o->sa, o->sb), o->val, o->w};
         c->slot[mask] = -1;
     }
+    c->n_ents += n_touched;
     return t;
 }
 
@@ -151,21 +196,21 @@ static table merge(ctx *c, cand_ent *out, table a, table b) {
     /* refuse a merge that would pass the budget before doing it */
     c->ops += (int64_t)(a.n + 1) * (b.n + 1);
     if (c->ops > c->in->op_limit) c->over = 1;
+    if (!c->over && a.n == 0 && a.can_empty) return b; /* what the loops give */
+    if (!c->over && b.n == 0 && b.can_empty) return a;
     for (int32_t i = -1; i < a.n && !c->over; i++) {
         if (i < 0 && !a.can_empty) continue;
+        const ent *ea = i >= 0 ? &c->ents[a.off + i] : NULL;
         for (int32_t j = -1; j < b.n; j++) {
             if (j < 0 && (i < 0 || !b.can_empty)) continue;
-            uint32_t mask = (i >= 0 ? a.e[i].mask : 0) | (j >= 0 ? b.e[j].mask : 0);
-            double val = (i >= 0 ? a.e[i].val : 0.0) + (j >= 0 ? b.e[j].val : 0.0);
-            int64_t w = (i >= 0 ? a.e[i].w : 0) + (j >= 0 ? b.e[j].w : 0);
-            offer_ent(c, out, &n_touched, mask, val, w, i >= 0 ? a.e[i].set : -1,
-                      j >= 0 ? b.e[j].set : -1);
+            const ent *eb = j >= 0 ? &c->ents[b.off + j] : NULL;
+            uint32_t mask = (ea ? ea->mask : 0) | (eb ? eb->mask : 0);
+            double val = (ea ? ea->val : 0.0) + (eb ? eb->val : 0.0);
+            int64_t w = (ea ? ea->w : 0) + (eb ? eb->w : 0);
+            offer_ent(c, out, &n_touched, mask, val, w, ea ? ea->set : -1, eb ? eb->set : -1);
         }
     }
-    table t = collect(c, out, n_touched, a.can_empty && b.can_empty);
-    free(a.e);
-    free(b.e);
-    return t;
+    return collect(c, out, n_touched, a.can_empty && b.can_empty);
 }
 
 /* Leaves that enter a table as one entry: a parent's leaves without a
@@ -187,8 +232,7 @@ static void group_add(ctx *c, group_acc *g, int32_t i, double worth) {
     double d = fabs(worth);
     if (d > in->noise && d <= in->dtie) c->uncertain = 1;
     if (forced || worth >= -in->dtie) {
-        if (g->set < 0) g->set = pool_new(c);
-        set_rank(c, g->set, in->rank[i]);
+        g->set = set_union(c, g->set, set_one(c, in->rank[i]));
         g->forced |= forced;
         g->n_in++;
         g->val += worth;
@@ -211,14 +255,11 @@ static void group_init(group_acc *g, double base) {
 static void group_merge(ctx *c, cand_ent *out, group_acc *g, table *t) {
     if (g->n_in == 0 && g->one < 0) return;
     if (g->n_in == 0) { /* the single best */
-        g->set = pool_new(c);
-        set_rank(c, g->set, c->in->rank[g->one]);
+        g->set = set_one(c, c->in->rank[g->one]);
         g->val += g->one_val;
         g->w = c->in->m->n_cand - c->in->rank[g->one];
     }
-    table e = {etsim_malloc(sizeof(ent)), 1, !g->forced};
-    e.e[0] = (ent){0, g->set, g->val, g->w};
-    *t = merge(c, out, *t, e);
+    *t = merge(c, out, *t, table_one(c, 0, g->set, g->val, g->w, !g->forced));
 }
 
 int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, int64_t *root_w,
@@ -281,10 +322,8 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
             group_add(&c, &grp[p], i, worth);
             continue;
         }
-        int32_t off = pool_new(&c);
-        set_rank(&c, off, in->rank[i]);
-        table t = {etsim_malloc(sizeof(ent)), 1, in->fix[i] != ETSIM_FIX_ONE};
-        t.e[0] = (ent){(uint32_t)1 << b, off, worth, (int64_t)(N - in->rank[i])};
+        table t = table_one(&c, (uint32_t)1 << b, set_one(&c, in->rank[i]), worth,
+                            (int64_t)(N - in->rank[i]), in->fix[i] != ETSIM_FIX_ONE);
         tab[p] = merge(&c, out, tab[p], t);
     }
     for (int32_t p = 0; p < M && !c.over; p++) group_merge(&c, out, &grp[p], &tab[p]);
@@ -302,46 +341,48 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
     }
     /* Branch nodes bottom up (children have larger indices). */
     for (int32_t j = M - 1; j >= 0 && !c.over; j--) {
-        table t = tab[j];
-        tab[j] = (table){NULL, 0, 1};
-        uint32_t n_touched = 0;
-        for (int32_t q = 0; q < t.n; q++) {
-            ent *e = &t.e[q];
-            uint32_t fold = e->mask & resolve[j];
-            offer_ent(&c, out, &n_touched, e->mask & ~resolve[j],
-                      e->val + in->u + in->v * (double)__builtin_popcount(fold), e->w, e->set, -1);
+        table r = tab[j];
+        tab[j] = (table){0, 0, 1};
+        if (resolve[j]) { /* fold: entries that differ only in the folded bits meet */
+            uint32_t n_touched = 0;
+            for (int32_t q = 0; q < r.n; q++) {
+                const ent *e = &c.ents[r.off + q];
+                uint32_t fold = e->mask & resolve[j];
+                offer_ent(&c, out, &n_touched, e->mask & ~resolve[j],
+                          e->val + in->u + in->v * (double)__builtin_popcount(fold), e->w,
+                          e->set, -1);
+            }
+            r = collect(&c, out, n_touched, r.can_empty);
+        } else { /* masks stay distinct: only the cost u, in place */
+            for (int32_t q = 0; q < r.n; q++) c.ents[r.off + q].val += in->u;
         }
-        table r = collect(&c, out, n_touched, t.can_empty);
-        free(t.e);
+        ent *re = c.ents + r.off;
         if (in->outside) { /* bound pruning, in place (the bound: see bits_below) */
             int32_t kept = 0;
             double base = in->outside[j] + bits_total - bits_below[j];
             for (int32_t q = 0; q < r.n; q++) {
-                double ub = r.e[q].val + base;
-                for (uint32_t b = r.e[q].mask; b; b &= b - 1) ub += bit_mu[__builtin_ctz(b)];
+                double ub = re[q].val + base;
+                for (uint32_t b = re[q].mask; b; b &= b - 1) ub += bit_mu[__builtin_ctz(b)];
                 if (ub < in->prune_below) continue;
-                r.e[kept++] = r.e[q];
+                re[kept++] = re[q];
             }
             c.pruned |= kept < r.n;
             r.n = kept;
         }
         if (j == 0) {
             if (r.n == 1 && !c.uncertain) {
-                memset(x, 0, (size_t)N);
+                set_bits(&c, re[0].set, c.tmp);
                 for (int32_t i = 0; i < N; i++)
-                    x[i] = (uint8_t)((c.pool[r.e[0].set + in->rank[i] / 64] >>
-                                      (63 - in->rank[i] % 64)) & 1);
-                *root_val = r.e[0].val;
-                *root_w = r.e[0].w;
+                    x[i] = (uint8_t)((c.tmp[in->rank[i] / 64] >> (63 - in->rank[i] % 64)) & 1);
+                *root_val = re[0].val;
+                *root_w = re[0].w;
                 rc = 1;
             } else if (r.n == 0 && !c.uncertain) {
                 rc = c.pruned ? 2 : -1; /* below the bound, or nothing may be kept */
             }
-            free(r.e);
             break;
         }
         if (r.n == 0 && !r.can_empty) { /* a forced subtree with nothing keepable */
-            free(r.e);
             rc = c.uncertain ? 0 : c.pruned ? 2 : -1;
             c.over = 1;
             break;
@@ -349,7 +390,6 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
         int32_t p = m->branch_parent[j];
         tab[p] = merge(&c, out, tab[p], r);
     }
-    for (int32_t j = 0; j < M; j++) free(tab[j].e);
     free(tab);
     free(bits_below);
     free(resolve);
@@ -357,7 +397,9 @@ int etsim_states_solve(const etsim_states_in *in, uint8_t *x, double *root_val, 
     free(c.slot);
     free(c.touched);
     free(c.tmp);
-    free(c.pool);
+    free(c.sets);
+    free(c.ents);
+    free(c.stack);
     *ops = c.ops;
     if (c.over && rc == 0) return 0;
     return rc;
