@@ -175,42 +175,55 @@ typedef struct solver {
     int32_t *ls_use, *ls_nk, *ls_saved_nk;
 } solver;
 
+/* One pass's working set, copied out of the solver: the pass stores
+ * bytes, which may alias anything, and with the arrays reached through
+ * the solver every such store made the compiler reload every pointer. */
+typedef struct pass_ctx {
+    double dtie, noise;
+    int uncertain;
+    double *acc_val;
+    int64_t *acc_w;
+    int32_t *acc_min, *fb_child;
+    uint8_t *acc_any, *has_ne;
+    tuple *fb;
+} pass_ctx;
+
 /* A comparison whose difference is above the rounding bound but within
  * dtie could be a real difference the solver takes as a tie: the pass is
  * then not trusted as a certificate (s->uncertain). */
-static void watch(solver *s, double d) {
+static void watch(pass_ctx *c, double d) {
     d = fabs(d);
-    if (d > s->noise && d <= s->dtie) s->uncertain = 1;
+    if (d > c->noise && d <= c->dtie) c->uncertain = 1;
 }
 
-static int better(solver *s, const tuple *a, const tuple *b) {
-    if (isfinite(b->val)) watch(s, a->val - b->val);
-    if (a->val > b->val + s->dtie) return 1;
-    if (a->val < b->val - s->dtie) return 0;
+static int better(pass_ctx *c, const tuple *a, const tuple *b) {
+    if (isfinite(b->val)) watch(c, a->val - b->val);
+    if (a->val > b->val + c->dtie) return 1;
+    if (a->val < b->val - c->dtie) return 0;
     if (a->w != b->w) return a->w > b->w;
     return a->minrank < b->minrank;
 }
 
 /* Non-empty (worth val) beats empty: at equal value its W > 0 wins. */
-static int worth_keeping(solver *s, double val) {
-    watch(s, val);
-    return val >= -s->dtie;
+static int worth_keeping(pass_ctx *c, double val) {
+    watch(c, val);
+    return val >= -c->dtie;
 }
 
-static void acc_add(solver *s, int32_t p, const tuple *t) {
-    s->acc_val[p] += t->val;
-    s->acc_w[p] += t->w;
-    if (t->minrank < s->acc_min[p]) s->acc_min[p] = t->minrank;
-    s->acc_any[p] = 1;
+static void acc_add(pass_ctx *c, int32_t p, const tuple *t) {
+    c->acc_val[p] += t->val;
+    c->acc_w[p] += t->w;
+    if (t->minrank < c->acc_min[p]) c->acc_min[p] = t->minrank;
+    c->acc_any[p] = 1;
 }
 
-static void offer_ne(solver *s, int32_t p, const tuple *t, int32_t child) {
+static void offer_ne(pass_ctx *c, int32_t p, const tuple *t, int32_t child) {
     /* the single best child matters only while no child is kept */
-    if (s->acc_any[p]) return;
-    s->has_ne[p] = 1;
-    if (s->fb_child[p] < 0 || better(s, t, &s->fb[p])) {
-        s->fb[p] = *t;
-        s->fb_child[p] = child;
+    if (c->acc_any[p]) return;
+    c->has_ne[p] = 1;
+    if (c->fb_child[p] < 0 || better(c, t, &c->fb[p])) {
+        c->fb[p] = *t;
+        c->fb_child[p] = child;
     }
 }
 
@@ -221,118 +234,133 @@ static void offer_ne(solver *s, int32_t p, const tuple *t, int32_t child) {
 static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const double *mu, uint8_t *x,
                    tuple *root) {
     const etsim_ilp_model *m = s->m;
-    int32_t N = s->N, M = s->M;
+    const int32_t N = s->N, M = s->M, K = s->K;
+    const int32_t *cand_parent = m->cand_parent, *branch_parent = m->branch_parent;
+    const int32_t *cluster = m->cluster, *rank = s->rank;
+    const int32_t *cl_start = s->cl_start, *cl_mem = s->cl_mem, *grp_parent = s->grp_parent;
+    const double *a = s->a;
+    const double u = s->u, v = s->v;
+    const uint8_t *in_local = s->in_local;
+    uint8_t *can_empty = s->can_empty, *cand_choice = s->cand_choice, *grp_choice = s->grp_choice;
+    uint8_t *br_choice = s->br_choice, *br_state = s->br_state;
+    double *grp_val = s->grp_val, *br_val = s->br_val;
+    pass_ctx c = {s->dtie, s->noise, 0, s->acc_val, s->acc_w, s->acc_min, s->fb_child,
+                  s->acc_any, s->has_ne, s->fb};
+    int rc = 1;
+    (void)mode;
     s->passes++;
     for (int32_t j = 0; j < M; j++) {
-        s->acc_val[j] = 0.0;
-        s->acc_w[j] = 0;
-        s->acc_min[j] = INT32_MAX;
-        s->acc_any[j] = 0;
-        s->can_empty[j] = 1;
-        s->has_ne[j] = 0;
-        s->fb_child[j] = -1;
+        c.acc_val[j] = 0.0;
+        c.acc_w[j] = 0;
+        c.acc_min[j] = INT32_MAX;
+        c.acc_any[j] = 0;
+        can_empty[j] = 1;
+        c.has_ne[j] = 0;
+        c.fb_child[j] = -1;
     }
     for (int32_t i = 0; i < N; i++) {
-        int32_t p = m->cand_parent[i];
-        s->cand_choice[i] = 0;
-        if (fix[i] == FIX_ZERO || s->in_local[i]) continue;
-        tuple t = {s->a[i], (int64_t)(N - s->rank[i]), s->rank[i]};
-        if (s->K > 0) t.val += mu[m->cluster[i]];
+        int32_t p = cand_parent[i];
+        cand_choice[i] = 0;
+        if (fix[i] == FIX_ZERO || in_local[i]) continue;
+        tuple t = {a[i], (int64_t)(N - rank[i]), rank[i]};
+        if (K > 0) t.val += mu[cluster[i]];
         int ne;
         if (fix[i] == FIX_ONE) {
             ne = 1;
-            s->can_empty[p] = 0;
+            can_empty[p] = 0;
         } else {
-            ne = worth_keeping(s, t.val);
+            ne = worth_keeping(&c, t.val);
         }
-        s->cand_choice[i] = (uint8_t)ne;
-        if (ne) acc_add(s, p, &t);
-        offer_ne(s, p, &t, i);
+        cand_choice[i] = (uint8_t)ne;
+        if (ne) acc_add(&c, p, &t);
+        offer_ne(&c, p, &t, i);
     }
     /* Sibling-local clusters: all members under one parent, so the
      * coverage term is exact here. The group's best non-empty choice: every
      * member forced in or worth >= 0 (at equal value more W wins), or, if
      * none is, the single best member; worth v more for the cluster. */
-    for (int32_t k = 0; k < s->K; k++) {
-        int32_t p = s->grp_parent[k];
+    for (int32_t k = 0; k < K; k++) {
+        int32_t p = grp_parent[k];
         if (p < 0) continue;
-        s->grp_choice[k] = 0;
-        s->grp_val[k] = -INFINITY;
-        tuple t = {s->v, 0, INT32_MAX}, one = {-INFINITY, 0, INT32_MAX};
+        grp_choice[k] = 0;
+        grp_val[k] = -INFINITY;
+        tuple t = {v, 0, INT32_MAX}, one = {-INFINITY, 0, INT32_MAX};
         int forced = 0, n_in = 0;
         int32_t one_i = -1;
-        for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
-            int32_t i = s->cl_mem[q];
+        for (int32_t q = cl_start[k]; q < cl_start[k + 1]; q++) {
+            int32_t i = cl_mem[q];
             if (fix[i] == FIX_ZERO) continue;
-            tuple ti = {s->a[i], (int64_t)(N - s->rank[i]), s->rank[i]};
-            if (fix[i] == FIX_ONE || worth_keeping(s, ti.val)) {
+            tuple ti = {a[i], (int64_t)(N - rank[i]), rank[i]};
+            if (fix[i] == FIX_ONE || worth_keeping(&c, ti.val)) {
                 forced |= fix[i] == FIX_ONE;
-                s->cand_choice[i] = 1;
+                cand_choice[i] = 1;
                 n_in++;
                 t.val += ti.val;
                 t.w += ti.w;
                 if (ti.minrank < t.minrank) t.minrank = ti.minrank;
-            } else if (one_i < 0 || better(s, &ti, &one)) {
+            } else if (one_i < 0 || better(&c, &ti, &one)) {
                 one = ti;
                 one_i = i;
             }
         }
         if (n_in == 0) {
             if (one_i < 0) continue; /* every member fixed to 0 */
-            s->cand_choice[one_i] = 1;
+            cand_choice[one_i] = 1;
             t.val += one.val;
             t.w = one.w;
             t.minrank = one.minrank;
         }
-        int ne = forced || worth_keeping(s, t.val);
-        if (forced) s->can_empty[p] = 0;
-        s->grp_choice[k] = (uint8_t)ne;
-        s->grp_val[k] = t.val;
-        if (ne) acc_add(s, p, &t);
-        offer_ne(s, p, &t, N + M + k);
+        int ne = forced || worth_keeping(&c, t.val);
+        if (forced) can_empty[p] = 0;
+        grp_choice[k] = (uint8_t)ne;
+        grp_val[k] = t.val;
+        if (ne) acc_add(&c, p, &t);
+        offer_ne(&c, p, &t, N + M + k);
     }
     for (int32_t j = M - 1; j >= 0; j--) {
         tuple t;
         int possible = 1;
-        if (s->acc_any[j]) {
-            t = (tuple){s->u + s->acc_val[j], s->acc_w[j], s->acc_min[j]};
-        } else if (s->has_ne[j]) {
-            t = s->fb[j];
-            t.val += s->u;
+        if (c.acc_any[j]) {
+            t = (tuple){u + c.acc_val[j], c.acc_w[j], c.acc_min[j]};
+        } else if (c.has_ne[j]) {
+            t = c.fb[j];
+            t.val += u;
         } else {
             possible = 0;
             t = (tuple){-INFINITY, 0, INT32_MAX};
         }
         if (j == 0) {
             *root = t;
-            if (!possible) return 0;
+            if (!possible) rc = 0;
             break;
         }
-        int32_t p = m->branch_parent[j];
-        s->br_choice[j] = 0;
-        s->br_val[j] = t.val;
+        int32_t p = branch_parent[j];
+        br_choice[j] = 0;
+        br_val[j] = t.val;
         if (!possible) continue;
-        int ne = !s->can_empty[j] || worth_keeping(s, t.val);
-        if (!s->can_empty[j]) s->can_empty[p] = 0;
-        s->br_choice[j] = (uint8_t)ne;
-        if (ne) acc_add(s, p, &t);
-        offer_ne(s, p, &t, N + j);
+        int ne = !can_empty[j] || worth_keeping(&c, t.val);
+        if (!can_empty[j]) can_empty[p] = 0;
+        br_choice[j] = (uint8_t)ne;
+        if (ne) acc_add(&c, p, &t);
+        offer_ne(&c, p, &t, N + j);
     }
-    s->br_state[0] = 1;
+    if (c.uncertain) s->uncertain = 1;
+    if (!rc) return 0;
+    br_state[0] = 1;
     for (int32_t j = 1; j < M; j++) {
-        int32_t p = m->branch_parent[j];
-        s->br_state[j] = !s->br_state[p] ? 0
-                         : s->acc_any[p] ? s->br_choice[j]
-                                         : (uint8_t)(s->fb_child[p] == N + j);
+        int32_t p = branch_parent[j];
+        br_state[j] = !br_state[p] ? 0
+                      : c.acc_any[p] ? br_choice[j]
+                                     : (uint8_t)(c.fb_child[p] == N + j);
     }
     for (int32_t i = 0; i < N; i++) {
-        int32_t p = m->cand_parent[i];
-        if (s->in_local[i]) {
-            int32_t k = m->cluster[i];
-            x[i] = s->cand_choice[i] && s->br_state[p] &&
-                   (s->acc_any[p] ? s->grp_choice[k] : s->fb_child[p] == N + M + k);
+        int32_t p = cand_parent[i];
+        if (in_local[i]) {
+            int32_t k = cluster[i];
+            x[i] = cand_choice[i] && br_state[p] &&
+                   (c.acc_any[p] ? grp_choice[k] : c.fb_child[p] == N + M + k);
         } else {
-            x[i] = !s->br_state[p] ? 0 : s->acc_any[p] ? s->cand_choice[i] : (uint8_t)(s->fb_child[p] == i);
+            x[i] = !br_state[p] ? 0 : c.acc_any[p] ? cand_choice[i] : (uint8_t)(c.fb_child[p] == i);
         }
     }
     return 1;
@@ -342,28 +370,34 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
  * kept members per cluster. */
 static double objective(solver *s, const uint8_t *x, int64_t *w) {
     const etsim_ilp_model *m = s->m;
-    double outcome = 0.0;
+    const int32_t N = s->N, M = s->M, K = s->K;
+    const int32_t *cand_parent = m->cand_parent, *branch_parent = m->branch_parent;
+    const int32_t *cluster = m->cluster, *rank = s->rank;
+    const double *outcome = m->outcome;
+    uint8_t *used = s->mark; /* branch node with a kept candidate below: all 0 between calls */
+    int32_t *nk = s->nk;
+    double out_sum = 0.0;
     int64_t nodes = 0, covered = 0, wsum = 0;
-    for (int32_t k = 0; k < s->K; k++) s->nk[k] = 0;
-    for (int32_t i = 0; i < s->N; i++) {
+    for (int32_t k = 0; k < K; k++) nk[k] = 0;
+    for (int32_t i = 0; i < N; i++) {
         if (!x[i]) continue;
-        outcome += m->outcome[i];
+        out_sum += outcome[i];
         nodes++;
-        wsum += s->N - s->rank[i];
-        for (int32_t j = m->cand_parent[i]; j >= 0 && !s->mark[j]; j = m->branch_parent[j]) {
-            s->mark[j] = 1;
-            nodes++;
-        }
-        if (s->K > 0 && s->nk[m->cluster[i]]++ == 0) covered++;
+        wsum += N - rank[i];
+        if (cand_parent[i] >= 0) used[cand_parent[i]] = 1;
+        if (K > 0 && nk[cluster[i]]++ == 0) covered++;
     }
-    for (int32_t i = 0; i < s->N; i++)
-        if (x[i])
-            for (int32_t j = m->cand_parent[i]; j >= 0 && s->mark[j]; j = m->branch_parent[j])
-                s->mark[j] = 0;
+    /* branch nodes bottom up (a parent's index is below its children's) */
+    for (int32_t j = M - 1; j >= 0; j--) {
+        if (!used[j]) continue;
+        used[j] = 0;
+        nodes++;
+        if (j > 0) used[branch_parent[j]] = 1;
+    }
     *w = wsum;
     s->obj_nodes = nodes;
     s->obj_covered = covered;
-    return outcome + m->unit_cost * (double)nodes + m->coverage * (double)covered;
+    return out_sum + m->unit_cost * (double)nodes + m->coverage * (double)covered;
 }
 
 static int lex_greater(const solver *s, const uint8_t *a, const uint8_t *b) {
