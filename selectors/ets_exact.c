@@ -217,7 +217,9 @@ static void acc_add(pass_ctx *c, int32_t p, const tuple *t) {
     c->acc_any[p] = 1;
 }
 
-static void offer_ne(pass_ctx *c, int32_t p, const tuple *t, int32_t child) {
+/* always inlined: four call sites kept gcc from it, at 8% of a solve */
+static inline __attribute__((always_inline)) void offer_ne(pass_ctx *c, int32_t p, const tuple *t,
+                                                          int32_t child) {
     /* the single best child matters only while no child is kept */
     if (c->acc_any[p]) return;
     c->has_ne[p] = 1;

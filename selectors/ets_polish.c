@@ -95,7 +95,7 @@ double etsim_exact_polish(const etsim_polish_in *in, uint8_t *x, double f, int32
                 improved = 1;
                 continue;
             }
-            if (!sole) continue;
+            if (!sole || in->cl_start[k + 1] - in->cl_start[k] == 1) continue;
             /* swap i for the best other member of its cluster */
             move_path(in, use, nk, i, -1);
             int32_t best = -1;
