@@ -166,6 +166,7 @@ typedef struct solver {
     int64_t states_calls;        /* state programmes run (hybrid or exact)    */
     int32_t *nk_last;            /* kept members per cluster of the last pass */
     uint8_t *want;               /* hybrid: clusters carried as state bits    */
+    double *flip_prev;           /* root: the multipliers of the last flip pass */
     uint8_t *hyb_x;              /* hybrid: its answer                         */
     int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
     /* polish: its selection and the last answer it polished, its scratch
@@ -775,11 +776,24 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
             continue;   /* the same multipliers, a tighter programme */
         }
         if (pass < n_flip) {
+            int back = pass > 0; /* the flip returns to the last pass's mu */
             for (int32_t k = 0; k < K; k++) {
-                if (mode[k] != MODE_OFF || s->has_one[k]) continue;
-                if (s->nk[k] == 0) mu[k] = s->v;
-                else if (s->nk[k] >= 2) mu[k] = 0.0;
+                double old = mu[k];
+                if (mode[k] == MODE_OFF && !s->has_one[k]) {
+                    if (s->nk[k] == 0) mu[k] = s->v;
+                    else if (s->nk[k] >= 2) mu[k] = 0.0;
+                }
+                if (back && mu[k] != s->flip_prev[k]) back = 0;
+                s->flip_prev[k] = old;
             }
+            /* Then the flips alternate between two multiplier vectors, and
+             * the passes left in the flip phase repeat passes already done:
+             * go on at the last pass with these multipliers (same parity).
+             * The schedule is kept, so the search takes the path it took
+             * with the repeats (their answers had been offered and
+             * polished), unless probing would have fixed more in them. */
+            int32_t resume = n_flip - (n_flip - (pass + 1)) % 2;
+            if (back && resume > pass + 1) pass = resume - 1;
         } else {
             /* Polyak's step towards the incumbent's value: once polishing
              * has found the optimum, which equals the Lagrangian dual's
@@ -932,6 +946,7 @@ static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, 
     s->bit_of = carve(c, kz, sizeof *s->bit_of);
     s->lca = carve(c, kz, sizeof *s->lca);
     s->nk_last = carve(c, kz, sizeof *s->nk_last);
+    s->flip_prev = carve(c, kz, sizeof *s->flip_prev);
     s->want = carve(c, kz, 1);
     s->hyb_x = carve(c, nz, 1);
     s->ls_x = carve(c, nz, 1);
