@@ -169,10 +169,10 @@ typedef struct solver {
     double *flip_prev;           /* root: the multipliers of the last flip pass */
     uint8_t *hyb_x;              /* hybrid: its answer                         */
     int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
-    /* polish: its selection and the last answer it polished, its scratch
-     * (ets_polish.c), and s->nk saved across its offer() */
-    uint8_t *ls_x, *ls_last;
-    int ls_have_last;
+    /* polish: its selection, the last two answers it polished (ls_done
+     * so far), its scratch (ets_polish.c), and s->nk saved across offer() */
+    uint8_t *ls_x, *ls_last[2];
+    int ls_done;
     int32_t *ls_use, *ls_nk, *ls_saved_nk;
 } solver;
 
@@ -434,9 +434,11 @@ static void polish(solver *s, const uint8_t *x0, double f) {
     etsim_polish_in in = {.m = s->m, .a = s->a, .order = s->order, .cl_start = s->cl_start,
                           .cl_mem = s->cl_mem, .u = s->u, .v = s->v, .eps = 4.0 * s->dtie,
                           .sweeps = POLISH_SWEEPS};
-    if (s->ls_have_last && !memcmp(s->ls_last, x0, (size_t)N)) return; /* done already */
-    memcpy(s->ls_last, x0, (size_t)N);
-    s->ls_have_last = 1;
+    /* done already: the last two are kept, as the root's flips
+     * alternate between two answers */
+    for (int q = 0; q < 2 && q < s->ls_done; q++)
+        if (!memcmp(s->ls_last[q], x0, (size_t)N)) return;
+    memcpy(s->ls_last[s->ls_done++ % 2], x0, (size_t)N);
     memcpy(s->ls_x, x0, (size_t)N);
     f = etsim_exact_polish(&in, s->ls_x, f, s->ls_use, s->ls_nk);
     if (f < s->inc_f - s->margin || !memcmp(s->ls_x, x0, (size_t)N)) return;
@@ -950,7 +952,8 @@ static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, 
     s->want = carve(c, kz, 1);
     s->hyb_x = carve(c, nz, 1);
     s->ls_x = carve(c, nz, 1);
-    s->ls_last = carve(c, nz, 1);
+    s->ls_last[0] = carve(c, nz, 1);
+    s->ls_last[1] = carve(c, nz, 1);
     s->ls_use = carve(c, mz, sizeof *s->ls_use);
     s->ls_nk = carve(c, kz, sizeof *s->ls_nk);
     s->ls_saved_nk = carve(c, kz, sizeof *s->ls_saved_nk);
