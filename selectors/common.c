@@ -21,7 +21,14 @@ static int before(const double *s, int32_t a, int32_t b, int later_first) {
 }
 
 static void merge_sort(const double *s, int32_t *idx, int32_t *tmp, int32_t n, int later_first) {
-    if (n < 2) return;
+    if (n <= 16) { /* insertion sort: (score, index) is a total order, so the result is the same */
+        for (int32_t i = 1; i < n; i++) {
+            int32_t v = idx[i], j = i;
+            for (; j > 0 && before(s, v, idx[j - 1], later_first); j--) idx[j] = idx[j - 1];
+            idx[j] = v;
+        }
+        return;
+    }
     int32_t h = n / 2;
     merge_sort(s, idx, tmp, h, later_first);
     merge_sort(s, idx + h, tmp, n - h, later_first);
