@@ -119,6 +119,13 @@ enum { ROOT_PROGRESS_SPAN = 10, ROOT_MAX_PASSES = 400 };
  * this schedule, and not with every 8th pass: 31-32 of 50 other such
  * steps settle either way). */
 enum { POLISH_EVERY_FROM = 2, POLISH_EVERY = 4, POLISH_SWEEPS = 2 };
+/* The state programme's work is charged to the pass budget at its cost:
+ * a table-entry pair costs about a quarter of what a pass spends per
+ * model element (4-6 ns against about 18 on machine A, 1,024
+ * candidates). Charged a full pass per model size of pairs, 19 of 50
+ * bench-shaped 1,024-candidate steps ran out of the budget; 15 do at a
+ * quarter (selectors/README.md). */
+enum { STATES_OPS_PER_PASS = 4 };
 
 typedef struct tuple {
     double val;
@@ -570,7 +577,8 @@ static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, const 
     }
     /* The budget: about 512 table-entry pairs per model element (real
      * steps with 8 open clusters need under 250); the work done is charged
-     * to the pass budget at one pass per model size of pairs. Before any
+     * to the pass budget at one pass per STATES_OPS_PER_PASS model sizes
+     * of pairs. Before any
      * work, an estimate: a branch node's table has at most 2^c entries, c
      * the open clusters with a free member below it and their lowest
      * common ancestor at or above it; merging a child costs the product of
@@ -605,7 +613,7 @@ static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, const 
                           .mu = want ? mu : NULL, .outside = outside,
                           .prune_below = prune_below};
     int r = etsim_states_solve(&in, x, val, w, &ops);
-    s->passes += 1 + ops / size;
+    s->passes += 1 + ops / (STATES_OPS_PER_PASS * size);
     s->states_calls++;
     if (r == 1) offer(s, x);
     return r;
@@ -1059,11 +1067,12 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
             s.orig_local[k] = p >= 0;
         }
     }
-    /* Pass budget: a few per candidate and cluster, and about 1.5 M DP
-     * steps at most (about 15 ms on the bench's 1,024-candidate steps,
-     * where the GLPK path takes 75 ms to 3.2 s), so that an instance
-     * handed on to GLPK costs little more than GLPK alone. */
-    int64_t size = (int64_t)N + M + K, by_work = 1500000 / size;
+    /* Pass budget: a few per candidate and cluster, and about 1.2 M DP
+     * steps at most (15 to 23 ms on bench-shaped 1,024-candidate steps
+     * that run out of it, where the GLPK path takes 75 ms to 3.2 s), so
+     * that an instance handed on to GLPK costs little more than GLPK
+     * alone. */
+    int64_t size = (int64_t)N + M + K, by_work = 1200000 / size;
     s.limit = 64 + 8 * ((int64_t)N + K);
     if (s.limit > by_work) s.limit = by_work > 64 ? by_work : 64;
     s.root_bound = INFINITY;
