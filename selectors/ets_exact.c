@@ -133,6 +133,19 @@ typedef struct tuple {
     int32_t minrank;
 } tuple;
 
+/* A pass's running state of one branch node, in one place (the pass
+ * touches all of it per child): the kept children's value, W and least
+ * rank; whether any is kept; the single best child while none is (fb,
+ * fb_child; has_ne: one is possible); and whether the empty choice is
+ * still allowed (no child forced). */
+typedef struct branch_acc {
+    double val;
+    int64_t w;
+    int32_t minrank, fb_child;
+    tuple fb;
+    uint8_t any, can_empty, has_ne;
+} branch_acc;
+
 typedef struct solver {
     const etsim_ilp_model *m;
     int32_t N, M, K;
@@ -144,10 +157,8 @@ typedef struct solver {
     double *a;                   /* O_i + u                                  */
     int32_t *cl_start, *cl_mem;  /* members of cluster k: cl_mem[cl_start[k]..] */
     /* one DP pass */
-    double *acc_val;
-    int64_t *acc_w;
-    int32_t *acc_min, *fb_child;
-    uint8_t *acc_any, *can_empty, *has_ne, *br_choice, *br_state, *cand_choice;
+    branch_acc *acc;             /* per branch node: its children so far      */
+    uint8_t *br_choice, *br_state, *cand_choice;
     uint8_t *in_local;           /* candidate's cluster is sibling-local     */
     uint8_t *has_one;            /* cluster has a member fixed to 1 (node)   */
     uint8_t *grp_choice;         /* local cluster k chose non-empty          */
@@ -159,6 +170,7 @@ typedef struct solver {
     double *outside;             /* hybrid: value outside subtree j, parent kept */
     int32_t *bdepth;             /* branch node depth (root 0)                */
     int32_t *bit_of, *lca;       /* state programme: open clusters' bits      */
+    int32_t *st_active, *st_stamp; /* and its work estimate's scratch [M]     */
     tuple *fb;
     /* objective and coverage scratch */
     uint8_t *mark, *cov;
@@ -189,11 +201,7 @@ typedef struct solver {
 typedef struct pass_ctx {
     double dtie, noise;
     int uncertain;
-    double *acc_val;
-    int64_t *acc_w;
-    int32_t *acc_min, *fb_child;
-    uint8_t *acc_any, *has_ne;
-    tuple *fb;
+    branch_acc *acc;
 } pass_ctx;
 
 /* A comparison whose difference is above the rounding bound but within
@@ -219,21 +227,23 @@ static int worth_keeping(pass_ctx *c, double val) {
 }
 
 static void acc_add(pass_ctx *c, int32_t p, const tuple *t) {
-    c->acc_val[p] += t->val;
-    c->acc_w[p] += t->w;
-    if (t->minrank < c->acc_min[p]) c->acc_min[p] = t->minrank;
-    c->acc_any[p] = 1;
+    branch_acc *b = &c->acc[p];
+    b->val += t->val;
+    b->w += t->w;
+    if (t->minrank < b->minrank) b->minrank = t->minrank;
+    b->any = 1;
 }
 
 /* always inlined: four call sites kept gcc from it, at 8% of a solve */
 static inline __attribute__((always_inline)) void offer_ne(pass_ctx *c, int32_t p, const tuple *t,
                                                           int32_t child) {
     /* the single best child matters only while no child is kept */
-    if (c->acc_any[p]) return;
-    c->has_ne[p] = 1;
-    if (c->fb_child[p] < 0 || better(c, t, &c->fb[p])) {
-        c->fb[p] = *t;
-        c->fb_child[p] = child;
+    branch_acc *b = &c->acc[p];
+    if (b->any) return;
+    b->has_ne = 1;
+    if (b->fb_child < 0 || better(c, t, &b->fb)) {
+        b->fb = *t;
+        b->fb_child = child;
     }
 }
 
@@ -251,22 +261,22 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
     const double *a = s->a;
     const double u = s->u, v = s->v;
     const uint8_t *in_local = s->in_local;
-    uint8_t *can_empty = s->can_empty, *cand_choice = s->cand_choice, *grp_choice = s->grp_choice;
+    uint8_t *cand_choice = s->cand_choice, *grp_choice = s->grp_choice;
+    branch_acc *acc = s->acc;
     uint8_t *br_choice = s->br_choice, *br_state = s->br_state;
     double *grp_val = s->grp_val, *br_val = s->br_val;
-    pass_ctx c = {s->dtie, s->noise, 0, s->acc_val, s->acc_w, s->acc_min, s->fb_child,
-                  s->acc_any, s->has_ne, s->fb};
+    pass_ctx c = {s->dtie, s->noise, 0, s->acc};
     int rc = 1;
     (void)mode;
     s->passes++;
     for (int32_t j = 0; j < M; j++) {
-        c.acc_val[j] = 0.0;
-        c.acc_w[j] = 0;
-        c.acc_min[j] = INT32_MAX;
-        c.acc_any[j] = 0;
-        can_empty[j] = 1;
-        c.has_ne[j] = 0;
-        c.fb_child[j] = -1;
+        acc[j].val = 0.0;
+        acc[j].w = 0;
+        acc[j].minrank = INT32_MAX;
+        acc[j].fb_child = -1;
+        acc[j].any = 0;
+        acc[j].can_empty = 1;
+        acc[j].has_ne = 0;
     }
     for (int32_t i = 0; i < N; i++) {
         int32_t p = cand_parent[i];
@@ -277,7 +287,7 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
         int ne;
         if (fix[i] == FIX_ONE) {
             ne = 1;
-            can_empty[p] = 0;
+            acc[p].can_empty = 0;
         } else {
             ne = worth_keeping(&c, t.val);
         }
@@ -321,7 +331,7 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
             t.minrank = one.minrank;
         }
         int ne = forced || worth_keeping(&c, t.val);
-        if (forced) can_empty[p] = 0;
+        if (forced) acc[p].can_empty = 0;
         grp_choice[k] = (uint8_t)ne;
         grp_val[k] = t.val;
         if (ne) acc_add(&c, p, &t);
@@ -330,10 +340,10 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
     for (int32_t j = M - 1; j >= 0; j--) {
         tuple t;
         int possible = 1;
-        if (c.acc_any[j]) {
-            t = (tuple){u + c.acc_val[j], c.acc_w[j], c.acc_min[j]};
-        } else if (c.has_ne[j]) {
-            t = c.fb[j];
+        if (acc[j].any) {
+            t = (tuple){u + acc[j].val, acc[j].w, acc[j].minrank};
+        } else if (acc[j].has_ne) {
+            t = acc[j].fb;
             t.val += u;
         } else {
             possible = 0;
@@ -348,8 +358,8 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
         br_choice[j] = 0;
         br_val[j] = t.val;
         if (!possible) continue;
-        int ne = !can_empty[j] || worth_keeping(&c, t.val);
-        if (!can_empty[j]) can_empty[p] = 0;
+        int ne = !acc[j].can_empty || worth_keeping(&c, t.val);
+        if (!acc[j].can_empty) acc[p].can_empty = 0;
         br_choice[j] = (uint8_t)ne;
         if (ne) acc_add(&c, p, &t);
         offer_ne(&c, p, &t, N + j);
@@ -359,18 +369,18 @@ static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const dou
     br_state[0] = 1;
     for (int32_t j = 1; j < M; j++) {
         int32_t p = branch_parent[j];
-        br_state[j] = !br_state[p] ? 0
-                      : c.acc_any[p] ? br_choice[j]
-                                     : (uint8_t)(c.fb_child[p] == N + j);
+        br_state[j] = !br_state[p]  ? 0
+                      : acc[p].any ? br_choice[j]
+                                   : (uint8_t)(acc[p].fb_child == N + j);
     }
     for (int32_t i = 0; i < N; i++) {
         int32_t p = cand_parent[i];
         if (in_local[i]) {
             int32_t k = cluster[i];
             x[i] = cand_choice[i] && br_state[p] &&
-                   (c.acc_any[p] ? grp_choice[k] : c.fb_child[p] == N + M + k);
+                   (acc[p].any ? grp_choice[k] : acc[p].fb_child == N + M + k);
         } else {
-            x[i] = !br_state[p] ? 0 : c.acc_any[p] ? cand_choice[i] : (uint8_t)(c.fb_child[p] == i);
+            x[i] = !br_state[p] ? 0 : acc[p].any ? cand_choice[i] : (uint8_t)(acc[p].fb_child == i);
         }
     }
     return 1;
@@ -492,12 +502,13 @@ static void node_setup(solver *s, const uint8_t *fix, uint8_t *mode, double *mu)
  * (the root's: 0). */
 static void rerooted_values(solver *s, double *outside) {
     const etsim_ilp_model *m = s->m;
-    s->out_val[0] = s->u + (s->acc_any[0] ? s->acc_val[0] : 0.0);
+    const branch_acc *acc = s->acc;
+    s->out_val[0] = s->u + (acc[0].any ? acc[0].val : 0.0);
     if (outside) outside[0] = 0.0;
     for (int32_t j = 1; j < s->M; j++) {
         int32_t p = m->branch_parent[j];
-        double rest = s->out_val[p] - (s->br_choice[j] && s->acc_any[p] ? s->br_val[j] : 0.0);
-        s->out_val[j] = rest + s->u + (s->acc_any[j] ? s->acc_val[j] : 0.0);
+        double rest = s->out_val[p] - (s->br_choice[j] && acc[p].any ? s->br_val[j] : 0.0);
+        s->out_val[j] = rest + s->u + (acc[j].any ? acc[j].val : 0.0);
         if (outside) outside[j] = rest;
     }
 }
@@ -522,7 +533,7 @@ static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_
         double b;
         if (!s->in_local[i]) {
             double val = s->a[i] + (s->K > 0 ? mu[m->cluster[i]] : 0.0);
-            b = s->out_val[p] - (s->cand_choice[i] && s->acc_any[p] ? val : 0.0) + val;
+            b = s->out_val[p] - (s->cand_choice[i] && s->acc[p].any ? val : 0.0) + val;
         } else {
             int32_t k = m->cluster[i];
             double g = s->v;
@@ -531,7 +542,7 @@ static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_
                 if (fix[c] == FIX_ZERO) continue;
                 if (c == i || fix[c] == FIX_ONE || s->a[c] >= -s->dtie) g += s->a[c];
             }
-            b = s->out_val[p] - (s->grp_choice[k] && s->acc_any[p] ? s->grp_val[k] : 0.0) + g;
+            b = s->out_val[p] - (s->grp_choice[k] && s->acc[p].any ? s->grp_val[k] : 0.0) + g;
         }
         if (b < limit) {
             fix[i] = FIX_ZERO;
@@ -578,14 +589,14 @@ static int try_states(solver *s, const uint8_t *fix, const uint8_t *mode, const 
     /* The budget: about 512 table-entry pairs per model element (real
      * steps with 8 open clusters need under 250); the work done is charged
      * to the pass budget at one pass per STATES_OPS_PER_PASS model sizes
-     * of pairs. Before any
-     * work, an estimate: a branch node's table has at most 2^c entries, c
-     * the open clusters with a free member below it and their lowest
-     * common ancestor at or above it; merging a child costs the product of
-     * the two tables. Where that exceeds the budget the programme is not
-     * started (scattered clusters all over the tree: random instances). */
+     * of pairs. Before any work, an estimate: a branch node's table has
+     * at most 2^c entries, c the open clusters with a free member below it
+     * and their lowest common ancestor at or above it; merging a child
+     * costs the product of the two tables. Where that exceeds the budget
+     * the programme is not started (scattered clusters all over the tree:
+     * random instances). */
     int64_t size = (int64_t)s->N + s->M + s->K, ops = 0, limit = 512 * size;
-    int32_t *active = s->acc_min, *stamp = s->fb_child; /* pass scratch, free here */
+    int32_t *active = s->st_active, *stamp = s->st_stamp;
     for (int32_t j = 0; j < s->M; j++) {
         active[j] = 0;
         stamp[j] = -1;
@@ -928,14 +939,9 @@ static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, 
     s->a = carve(c, nz, sizeof *s->a);
     s->cl_start = carve(c, kz + 1, sizeof *s->cl_start);
     s->cl_mem = carve(c, nz, sizeof *s->cl_mem);
-    s->acc_val = carve(c, mz, sizeof *s->acc_val);
-    s->acc_w = carve(c, mz, sizeof *s->acc_w);
-    s->acc_min = carve(c, mz, sizeof *s->acc_min);
-    s->fb_child = carve(c, mz, sizeof *s->fb_child);
-    s->fb = carve(c, mz, sizeof *s->fb);
-    s->acc_any = carve(c, mz, 1);
-    s->can_empty = carve(c, mz, 1);
-    s->has_ne = carve(c, mz, 1);
+    s->acc = carve(c, mz, sizeof *s->acc);
+    s->st_active = carve(c, mz, sizeof *s->st_active);
+    s->st_stamp = carve(c, mz, sizeof *s->st_stamp);
     s->br_choice = carve(c, mz, 1);
     s->br_state = carve(c, mz, 1);
     s->mark = carve(c, mz, 1);
