@@ -29,7 +29,7 @@
  * shifted (window_empty) shows that no selection with those counts
  * reaches that value. If one combination survives, it declines.
  *
- * The tree programme (dp_pass). Compare (value, W, lex) lexicographically,
+ * The tree programme (ets_pass.c). Compare (value, W, lex) lexicographically,
  * values equal within dtie. Per subtree: its best non-empty selection. A
  * candidate's is itself; a branch node's is u plus, for each child, the
  * better of "empty" and the child's best (additive value and W; the
@@ -67,7 +67,7 @@
  * Fixings are sharpened per node: a cluster whose free members share one
  * parent is solved inside the programme (node_setup), and after each pass
  * Lagrangian probing fixes to 0 every candidate whose best L when kept is
- * below the incumbent (probe_fix). When at most ETSIM_STATES_MAX_BITS
+ * below the incumbent (etsim_exact_probe_fix). When at most ETSIM_STATES_MAX_BITS
  * relaxed clusters are left open, the node is solved exactly by the tree
  * programme over their coverage states (ets_states.c, try_states). When a
  * pass leaves at most HYBRID_OPEN clusters violated, the same programme
@@ -75,28 +75,26 @@
  * violated clusters are mostly degenerate ones, whose members tie at the
  * multiplier's break-even point so that every pass keeps all or none of
  * them; their exact treatment settles at the root scattered instances
- * that take hundreds of branch-and-bound nodes without it. At 1,024 candidates the
- * root typically ends with 10 to 16 such clusters, so the hybrid takes up
+ * that take hundreds of branch-and-bound nodes without it. At 1,024
+ * candidates the root typically ends with 10 to 16 such clusters, so the
+ * hybrid takes up
  * to HYBRID_OPEN = 16 of them before it branches (the state programme's
  * work estimate still refuses scattered ones whose tables would be too
  * large).
- * Past a pass budget the solver declines. The near-tie scan, the ruling
- * out of near ties and the outcome denominator live in ets_ties.c, the
- * state programme in ets_states.c, the local search in ets_polish.c; what
- * is left here (about 1,000 lines: passes, probing, the hybrid, the
+ * Past a pass budget the solver declines. The pass, the objective and
+ * probing live in ets_pass.c (the solve's state they share with this file
+ * in ets_solver.h), the near-tie scan, the ruling out of near ties and the
+ * outcome denominator in ets_ties.c, the state programme in ets_states.c,
+ * the local search in ets_polish.c; here: the incumbent, the hybrid, the
  * branching, the root's schedule and the shifted passes the ruling out
- * calls) shares the solver's state and stays together rather than
- * exposing it in a header. */
+ * calls. */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "selectors/ets_states.h"
-#include "selectors/ilp.h"
+#include "selectors/ets_solver.h"
 
-enum { FIX_FREE = 0, FIX_ZERO = 1, FIX_ONE = 2 };
-enum { MODE_OFF = 0, MODE_DEAD = 2, MODE_LOCAL = 3 };
 /* Passes per node. The root: multipliers flipped to 0 or v per violated
  * cluster, then Polyak subgradient steps until the hybrid settles it;
  * below the root the inherited multipliers are close, so a few steps. */
@@ -127,299 +125,6 @@ enum { POLISH_EVERY_FROM = 2, POLISH_EVERY = 4, POLISH_SWEEPS = 2 };
  * quarter (selectors/README.md). */
 enum { STATES_OPS_PER_PASS = 4 };
 
-typedef struct tuple {
-    double val;
-    int64_t w;
-    int32_t minrank;
-} tuple;
-
-/* A pass's running state of one branch node, in one place (the pass
- * touches all of it per child): the kept children's value, W and least
- * rank; whether any is kept; the single best child while none is (fb,
- * fb_child; has_ne: one is possible); and whether the empty choice is
- * still allowed (no child forced). */
-typedef struct branch_acc {
-    double val;
-    int64_t w;
-    int32_t minrank, fb_child;
-    tuple fb;
-    uint8_t any, can_empty, has_ne;
-} branch_acc;
-
-typedef struct solver {
-    const etsim_ilp_model *m;
-    int32_t N, M, K;
-    double u, v, dtie, noise;
-    double margin;               /* what tie comparisons may lose to rounding
-                                    over a whole selection: dtie (N + M + K + 2) */
-    int uncertain;               /* this pass compared a near tie           */
-    int32_t *rank, *order;
-    double *a;                   /* O_i + u                                  */
-    int32_t *cl_start, *cl_mem;  /* members of cluster k: cl_mem[cl_start[k]..] */
-    /* one DP pass */
-    branch_acc *acc;             /* per branch node: its children so far      */
-    uint8_t *br_choice, *br_state, *cand_choice;
-    uint8_t *in_local;           /* candidate's cluster is sibling-local     */
-    uint8_t *has_one;            /* cluster has a member fixed to 1 (node)   */
-    uint8_t *grp_choice;         /* local cluster k chose non-empty          */
-    int32_t *grp_parent;         /* its members' parent, or -1: not local    */
-    uint8_t *orig_local;         /* cluster k is sibling-local with no fixing */
-    double *br_val;              /* branch node's best non-empty value (pass) */
-    double *grp_val;             /* local cluster's best non-empty value      */
-    double *out_val;             /* probe: value outside subtree j, j kept    */
-    double *outside;             /* hybrid: value outside subtree j, parent kept */
-    int32_t *bdepth;             /* branch node depth (root 0)                */
-    int32_t *bit_of, *lca;       /* state programme: open clusters' bits      */
-    int32_t *st_active, *st_stamp; /* and its work estimate's scratch [M]     */
-    tuple *fb;
-    /* objective and coverage scratch */
-    uint8_t *mark, *cov;
-    int32_t *nk;
-    int64_t passes, limit;
-    int have_inc;
-    double inc_f;
-    int64_t inc_w;
-    uint8_t *inc_x;
-    double root_bound;
-    int64_t nodes;
-    int64_t states_calls;        /* state programmes run (hybrid or exact)    */
-    int32_t *nk_last;            /* kept members per cluster of the last pass */
-    uint8_t *want;               /* hybrid: clusters carried as state bits    */
-    double *flip_prev;           /* root: the multipliers of the last flip pass */
-    uint8_t *hyb_x;              /* hybrid: its answer                         */
-    int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
-    /* polish: its selection, the last two answers it polished (ls_done
-     * so far), its scratch (ets_polish.c), and s->nk saved across offer() */
-    uint8_t *ls_x, *ls_last[2];
-    int ls_done;
-    int32_t *ls_use, *ls_nk, *ls_saved_nk;
-} solver;
-
-/* One pass's working set, copied out of the solver: the pass stores
- * bytes, which may alias anything, and with the arrays reached through
- * the solver every such store made the compiler reload every pointer. */
-typedef struct pass_ctx {
-    double dtie, noise;
-    int uncertain;
-    branch_acc *acc;
-} pass_ctx;
-
-/* A comparison whose difference is above the rounding bound but within
- * dtie could be a real difference the solver takes as a tie: the pass is
- * then not trusted as a certificate (s->uncertain). */
-static void watch(pass_ctx *c, double d) {
-    d = fabs(d);
-    if (d > c->noise && d <= c->dtie) c->uncertain = 1;
-}
-
-static int better(pass_ctx *c, const tuple *a, const tuple *b) {
-    if (isfinite(b->val)) watch(c, a->val - b->val);
-    if (a->val > b->val + c->dtie) return 1;
-    if (a->val < b->val - c->dtie) return 0;
-    if (a->w != b->w) return a->w > b->w;
-    return a->minrank < b->minrank;
-}
-
-/* Non-empty (worth val) beats empty: at equal value its W > 0 wins. */
-static int worth_keeping(pass_ctx *c, double val) {
-    watch(c, val);
-    return val >= -c->dtie;
-}
-
-static void acc_add(pass_ctx *c, int32_t p, const tuple *t) {
-    branch_acc *b = &c->acc[p];
-    b->val += t->val;
-    b->w += t->w;
-    if (t->minrank < b->minrank) b->minrank = t->minrank;
-    b->any = 1;
-}
-
-/* always inlined: four call sites kept gcc from it, at 8% of a solve */
-static inline __attribute__((always_inline)) void offer_ne(pass_ctx *c, int32_t p, const tuple *t,
-                                                          int32_t child) {
-    /* the single best child matters only while no child is kept */
-    branch_acc *b = &c->acc[p];
-    if (b->any) return;
-    b->has_ne = 1;
-    if (b->fb_child < 0 || better(c, t, &b->fb)) {
-        b->fb = *t;
-        b->fb_child = child;
-    }
-}
-
-/* One pass of the tree programme with candidate i worth a_i (+ v when its
- * cluster is on, or + mu[its cluster] when mu is given) and the fixings in
- * fix. Returns 0 when nothing may be
- * kept, else 1 with x and the root's best (value, W, min rank). */
-static int dp_pass(solver *s, const uint8_t *fix, const uint8_t *mode, const double *mu, uint8_t *x,
-                   tuple *root) {
-    const etsim_ilp_model *m = s->m;
-    const int32_t N = s->N, M = s->M, K = s->K;
-    const int32_t *cand_parent = m->cand_parent, *branch_parent = m->branch_parent;
-    const int32_t *cluster = m->cluster, *rank = s->rank;
-    const int32_t *cl_start = s->cl_start, *cl_mem = s->cl_mem, *grp_parent = s->grp_parent;
-    const double *a = s->a;
-    const double u = s->u, v = s->v;
-    const uint8_t *in_local = s->in_local;
-    uint8_t *cand_choice = s->cand_choice, *grp_choice = s->grp_choice;
-    branch_acc *acc = s->acc;
-    uint8_t *br_choice = s->br_choice, *br_state = s->br_state;
-    double *grp_val = s->grp_val, *br_val = s->br_val;
-    pass_ctx c = {s->dtie, s->noise, 0, s->acc};
-    int rc = 1;
-    (void)mode;
-    s->passes++;
-    for (int32_t j = 0; j < M; j++) {
-        acc[j].val = 0.0;
-        acc[j].w = 0;
-        acc[j].minrank = INT32_MAX;
-        acc[j].fb_child = -1;
-        acc[j].any = 0;
-        acc[j].can_empty = 1;
-        acc[j].has_ne = 0;
-    }
-    for (int32_t i = 0; i < N; i++) {
-        int32_t p = cand_parent[i];
-        cand_choice[i] = 0;
-        if (fix[i] == FIX_ZERO || in_local[i]) continue;
-        tuple t = {a[i], (int64_t)(N - rank[i]), rank[i]};
-        if (K > 0) t.val += mu[cluster[i]];
-        int ne;
-        if (fix[i] == FIX_ONE) {
-            ne = 1;
-            acc[p].can_empty = 0;
-        } else {
-            ne = worth_keeping(&c, t.val);
-        }
-        cand_choice[i] = (uint8_t)ne;
-        if (ne) acc_add(&c, p, &t);
-        offer_ne(&c, p, &t, i);
-    }
-    /* Sibling-local clusters: all members under one parent, so the
-     * coverage term is exact here. The group's best non-empty choice: every
-     * member forced in or worth >= 0 (at equal value more W wins), or, if
-     * none is, the single best member; worth v more for the cluster. */
-    for (int32_t k = 0; k < K; k++) {
-        int32_t p = grp_parent[k];
-        if (p < 0) continue;
-        grp_choice[k] = 0;
-        grp_val[k] = -INFINITY;
-        tuple t = {v, 0, INT32_MAX}, one = {-INFINITY, 0, INT32_MAX};
-        int forced = 0, n_in = 0;
-        int32_t one_i = -1;
-        for (int32_t q = cl_start[k]; q < cl_start[k + 1]; q++) {
-            int32_t i = cl_mem[q];
-            if (fix[i] == FIX_ZERO) continue;
-            tuple ti = {a[i], (int64_t)(N - rank[i]), rank[i]};
-            if (fix[i] == FIX_ONE || worth_keeping(&c, ti.val)) {
-                forced |= fix[i] == FIX_ONE;
-                cand_choice[i] = 1;
-                n_in++;
-                t.val += ti.val;
-                t.w += ti.w;
-                if (ti.minrank < t.minrank) t.minrank = ti.minrank;
-            } else if (one_i < 0 || better(&c, &ti, &one)) {
-                one = ti;
-                one_i = i;
-            }
-        }
-        if (n_in == 0) {
-            if (one_i < 0) continue; /* every member fixed to 0 */
-            cand_choice[one_i] = 1;
-            t.val += one.val;
-            t.w = one.w;
-            t.minrank = one.minrank;
-        }
-        int ne = forced || worth_keeping(&c, t.val);
-        if (forced) acc[p].can_empty = 0;
-        grp_choice[k] = (uint8_t)ne;
-        grp_val[k] = t.val;
-        if (ne) acc_add(&c, p, &t);
-        offer_ne(&c, p, &t, N + M + k);
-    }
-    for (int32_t j = M - 1; j >= 0; j--) {
-        tuple t;
-        int possible = 1;
-        if (acc[j].any) {
-            t = (tuple){u + acc[j].val, acc[j].w, acc[j].minrank};
-        } else if (acc[j].has_ne) {
-            t = acc[j].fb;
-            t.val += u;
-        } else {
-            possible = 0;
-            t = (tuple){-INFINITY, 0, INT32_MAX};
-        }
-        if (j == 0) {
-            *root = t;
-            if (!possible) rc = 0;
-            break;
-        }
-        int32_t p = branch_parent[j];
-        br_choice[j] = 0;
-        br_val[j] = t.val;
-        if (!possible) continue;
-        int ne = !acc[j].can_empty || worth_keeping(&c, t.val);
-        if (!acc[j].can_empty) acc[p].can_empty = 0;
-        br_choice[j] = (uint8_t)ne;
-        if (ne) acc_add(&c, p, &t);
-        offer_ne(&c, p, &t, N + j);
-    }
-    if (c.uncertain) s->uncertain = 1;
-    if (!rc) return 0;
-    br_state[0] = 1;
-    for (int32_t j = 1; j < M; j++) {
-        int32_t p = branch_parent[j];
-        br_state[j] = !br_state[p]  ? 0
-                      : acc[p].any ? br_choice[j]
-                                   : (uint8_t)(acc[p].fb_child == N + j);
-    }
-    for (int32_t i = 0; i < N; i++) {
-        int32_t p = cand_parent[i];
-        if (in_local[i]) {
-            int32_t k = cluster[i];
-            x[i] = cand_choice[i] && br_state[p] &&
-                   (acc[p].any ? grp_choice[k] : acc[p].fb_child == N + M + k);
-        } else {
-            x[i] = !br_state[p] ? 0 : acc[p].any ? cand_choice[i] : (uint8_t)(acc[p].fb_child == i);
-        }
-    }
-    return 1;
-}
-
-/* f(x), summed in etsim_ilp_objective's order; *w gets W(x) and s->nk the
- * kept members per cluster. */
-static double objective(solver *s, const uint8_t *x, int64_t *w) {
-    const etsim_ilp_model *m = s->m;
-    const int32_t N = s->N, M = s->M, K = s->K;
-    const int32_t *cand_parent = m->cand_parent, *branch_parent = m->branch_parent;
-    const int32_t *cluster = m->cluster, *rank = s->rank;
-    const double *outcome = m->outcome;
-    uint8_t *used = s->mark; /* branch node with a kept candidate below: all 0 between calls */
-    int32_t *nk = s->nk;
-    double out_sum = 0.0;
-    int64_t nodes = 0, covered = 0, wsum = 0;
-    for (int32_t k = 0; k < K; k++) nk[k] = 0;
-    for (int32_t i = 0; i < N; i++) {
-        if (!x[i]) continue;
-        out_sum += outcome[i];
-        nodes++;
-        wsum += N - rank[i];
-        if (cand_parent[i] >= 0) used[cand_parent[i]] = 1;
-        if (K > 0 && nk[cluster[i]]++ == 0) covered++;
-    }
-    /* branch nodes bottom up (a parent's index is below its children's) */
-    for (int32_t j = M - 1; j >= 0; j--) {
-        if (!used[j]) continue;
-        used[j] = 0;
-        nodes++;
-        if (j > 0) used[branch_parent[j]] = 1;
-    }
-    *w = wsum;
-    s->obj_nodes = nodes;
-    s->obj_covered = covered;
-    return out_sum + m->unit_cost * (double)nodes + m->coverage * (double)covered;
-}
-
 static int lex_greater(const solver *s, const uint8_t *a, const uint8_t *b) {
     for (int32_t r = 0; r < s->N; r++) {
         int32_t i = s->order[r];
@@ -431,7 +136,7 @@ static int lex_greater(const solver *s, const uint8_t *a, const uint8_t *b) {
 /* Keep x if it beats the incumbent in (value, W, lex). Returns f(x). */
 static double offer(solver *s, const uint8_t *x) {
     int64_t w;
-    double f = objective(s, x, &w);
+    double f = etsim_exact_objective(s, x, &w);
     int take = !s->have_inc || f > s->inc_f + s->dtie;
     if (!take && f >= s->inc_f - s->dtie)
         take = w > s->inc_w || (w == s->inc_w && lex_greater(s, x, s->inc_x));
@@ -494,62 +199,6 @@ static void node_setup(solver *s, const uint8_t *fix, uint8_t *mode, double *mu)
         mode[k] = local ? MODE_LOCAL : all_zero ? MODE_DEAD : MODE_OFF;
         if (any_one) mu[k] = 0.0; /* covered for sure: exact */
     }
-}
-
-/* After a pass, top down: out_val[j], the best L outside subtree j's
- * children with j kept, j's own cost included; and, where outside is
- * given, outside[j], the best L outside subtree j with its parent kept
- * (the root's: 0). */
-static void rerooted_values(solver *s, double *outside) {
-    const etsim_ilp_model *m = s->m;
-    const branch_acc *acc = s->acc;
-    s->out_val[0] = s->u + (acc[0].any ? acc[0].val : 0.0);
-    if (outside) outside[0] = 0.0;
-    for (int32_t j = 1; j < s->M; j++) {
-        int32_t p = m->branch_parent[j];
-        double rest = s->out_val[p] - (s->br_choice[j] && acc[p].any ? s->br_val[j] : 0.0);
-        s->out_val[j] = rest + s->u + (acc[j].any ? acc[j].val : 0.0);
-        if (outside) outside[j] = rest;
-    }
-}
-
-/* Lagrangian probing after a pass: for every free candidate the pass left
- * out, the best L over selections that keep it (the programme's value
- * outside its parent's subtree, computed top down, plus its parent's
- * children with it forced in). L >= f, so when that bound is below the
- * incumbent by more than the rounding margin no selection keeping the
- * candidate is optimal or tied with the optimum, and fixing it to 0 leaves
- * the node's best selection in the full order unchanged. Returns how many
- * it fixed. */
-static int32_t probe_fix(solver *s, uint8_t *fix, const double *mu, const uint8_t *x,
-                         double constant) {
-    const etsim_ilp_model *m = s->m;
-    int32_t N = s->N, n_fixed = 0;
-    double limit = s->inc_f - s->margin - constant;
-    rerooted_values(s, NULL);
-    for (int32_t i = 0; i < N; i++) {
-        if (fix[i] != FIX_FREE || x[i]) continue;
-        int32_t p = m->cand_parent[i];
-        double b;
-        if (!s->in_local[i]) {
-            double val = s->a[i] + (s->K > 0 ? mu[m->cluster[i]] : 0.0);
-            b = s->out_val[p] - (s->cand_choice[i] && s->acc[p].any ? val : 0.0) + val;
-        } else {
-            int32_t k = m->cluster[i];
-            double g = s->v;
-            for (int32_t q = s->cl_start[k]; q < s->cl_start[k + 1]; q++) {
-                int32_t c = s->cl_mem[q];
-                if (fix[c] == FIX_ZERO) continue;
-                if (c == i || fix[c] == FIX_ONE || s->a[c] >= -s->dtie) g += s->a[c];
-            }
-            b = s->out_val[p] - (s->grp_choice[k] && s->acc[p].any ? s->grp_val[k] : 0.0) + g;
-        }
-        if (b < limit) {
-            fix[i] = FIX_ZERO;
-            n_fixed++;
-        }
-    }
-    return n_fixed;
 }
 
 /* The state programme (ets_states.c) over this node's open scattered
@@ -661,7 +310,7 @@ static int try_hybrid(solver *s, const uint8_t *fix, const uint8_t *mode, const 
     int settled = 0;
     /* bound pruning inside the programme (etsim_states_in.outside): the
      * last pass's rerooted values bound what lies outside each subtree */
-    rerooted_values(s, s->outside);
+    etsim_exact_rerooted(s, s->outside);
     while (!settled && n_want > 0 && n_want <= ETSIM_STATES_MAX_BITS && s->passes < s->limit) {
         double val;
         int64_t w;
@@ -743,7 +392,7 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
             if (mode[k] == MODE_OFF) constant += s->v - mu[k];
         tuple root;
         s->uncertain = 0;
-        if (!dp_pass(s, fix, mode, mu, x, &root)) return 0; /* nothing may be kept */
+        if (!etsim_exact_pass(s, fix, mu, x, &root)) return 0; /* nothing may be kept */
         double bound = root.val + constant;
         if (depth == 0 && bound < s->root_bound) s->root_bound = bound;
         double fx = offer(s, x); /* also counts s->nk for x */
@@ -791,7 +440,7 @@ static int solve_node(solver *s, uint8_t *fix, uint8_t *mode, double *mu, uint8_
             if (try_hybrid(s, fix, mode, mu)) return 0;
             hybrid_refused = violated;
         }
-        if (probe_fix(s, fix, mu, x, constant) > 0) {
+        if (etsim_exact_probe_fix(s, fix, mu, x, constant) > 0) {
             node_setup(s, fix, mode, mu);
             n_passes++; /* each such pass fixes a candidate: bounded */
             continue;   /* the same multipliers, a tighter programme */
@@ -886,7 +535,7 @@ static double shifted_max(void *arg, double alpha, double beta) {
     for (int32_t k = 0; k < K; k++)
         if (mode[k] == MODE_OFF) constant += s->v - c->mu[k];
     tuple root;
-    double val = dp_pass(s, c->fix, mode, c->mu, c->x, &root) ? root.val + constant : -INFINITY;
+    double val = etsim_exact_pass(s, c->fix, c->mu, c->x, &root) ? root.val + constant : -INFINITY;
     s->u = c->u0;
     s->v = c->v0;
     memcpy(s->a, c->a0, (size_t)N * sizeof *s->a);
@@ -900,7 +549,7 @@ static int window_empty(solver *s, const etsim_near_tie *nt, int32_t n_nt, const
     const etsim_ilp_model *m = s->m;
     size_t nz = (size_t)s->N, kz = (size_t)(s->K > 0 ? s->K : 1);
     int64_t w;
-    etsim_rule_out_in in = {.f = objective(s, s->inc_x, &w), .n = s->obj_nodes,
+    etsim_rule_out_in in = {.f = etsim_exact_objective(s, s->inc_x, &w), .n = s->obj_nodes,
                             .k = s->obj_covered, .C_total = C_total, .NM = s->N + s->M,
                             .K = s->K, .v = s->v, .tol = tol,
                             .margin = s->margin};
@@ -947,7 +596,6 @@ static void solver_carve(solver *s, carver *c, size_t nz, size_t mz, size_t kz, 
     s->mark = carve(c, mz, 1);
     s->cand_choice = carve(c, nz, 1);
     s->inc_x = carve(c, nz, 1);
-    s->cov = carve(c, kz, 1);
     s->nk = carve(c, kz, sizeof *s->nk);
     s->in_local = carve(c, nz, 1);
     s->grp_choice = carve(c, kz, 1);
