@@ -67,20 +67,19 @@
  * Fixings are sharpened per node: a cluster whose free members share one
  * parent is solved inside the programme (node_setup), and after each pass
  * Lagrangian probing fixes to 0 every candidate whose best L when kept is
- * below the incumbent (etsim_exact_probe_fix). When at most ETSIM_STATES_MAX_BITS
- * relaxed clusters are left open, the node is solved exactly by the tree
- * programme over their coverage states (ets_states.c, try_states). When a
- * pass leaves at most HYBRID_OPEN clusters violated, the same programme
- * carries just those as states and keeps the others relaxed (try_hybrid):
- * violated clusters are mostly degenerate ones, whose members tie at the
- * multiplier's break-even point so that every pass keeps all or none of
- * them; their exact treatment settles at the root scattered instances
- * that take hundreds of branch-and-bound nodes without it. At 1,024
- * candidates the root typically ends with 10 to 16 such clusters, so the
- * hybrid takes up
- * to HYBRID_OPEN = 16 of them before it branches (the state programme's
- * work estimate still refuses scattered ones whose tables would be too
- * large).
+ * below the incumbent (etsim_exact_probe_fix). When at most
+ * ETSIM_STATES_MAX_BITS relaxed clusters are left open, the node is solved
+ * exactly by the tree programme over their coverage states (ets_states.c,
+ * try_states). When a pass leaves at most HYBRID_OPEN clusters violated,
+ * the same programme carries just those as states and keeps the others
+ * relaxed (try_hybrid): violated clusters are mostly degenerate ones,
+ * whose members tie at the multiplier's break-even point so that every
+ * pass keeps all or none of them; their exact treatment settles at the
+ * root scattered instances that take hundreds of branch-and-bound nodes
+ * without it. At 1,024 candidates the root typically ends with 10 to 16
+ * such clusters, so the hybrid takes up to HYBRID_OPEN = 16 of them before
+ * it branches (the state programme's work estimate still refuses
+ * scattered ones whose tables would be too large).
  * Past a pass budget the solver declines. The pass, the objective and
  * probing live in ets_pass.c (the solve's state they share with this file
  * in ets_solver.h), the near-tie scan, the ruling out of near ties and the
