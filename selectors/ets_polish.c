@@ -30,12 +30,23 @@ static void move_path(const etsim_polish_in *in, int32_t *use, int32_t *nk, int3
     if (m->n_clusters > 0) nk[m->cluster[i]] += delta;
 }
 
-/* f's change when candidate i joins, its cluster term aside */
+/* f's change when candidate i joins, its cluster term aside (a node with
+ * use <= 0 is unused: see the swap's marking) */
 static double add_value(const etsim_polish_in *in, const int32_t *use, int32_t i) {
     const etsim_ilp_model *m = in->m;
     double d = in->a[i];
-    for (int32_t j = m->cand_parent[i]; j >= 0 && use[j] == 0; j = m->branch_parent[j]) d += in->u;
+    for (int32_t j = m->cand_parent[i]; j >= 0 && use[j] <= 0; j = m->branch_parent[j]) d += in->u;
     return d;
+}
+
+/* The nodes only kept candidate i uses (use 1, a prefix of its path) set
+ * to `to`, from `from`: marked -1 they read as unused with i out, without
+ * walking i's whole path down and up again. */
+static void mark_only(const etsim_polish_in *in, int32_t *use, int32_t i, int32_t from,
+                      int32_t to) {
+    const etsim_ilp_model *m = in->m;
+    for (int32_t j = m->cand_parent[i]; j >= 0 && use[j] == from; j = m->branch_parent[j])
+        use[j] = to;
 }
 
 /* f's change when kept candidate i leaves, its cluster term aside */
@@ -96,26 +107,26 @@ double etsim_exact_polish(const etsim_polish_in *in, uint8_t *x, double f, int32
                 continue;
             }
             if (!sole || in->cl_start[k + 1] - in->cl_start[k] == 1) continue;
-            /* swap i for the best other member of its cluster */
-            move_path(in, use, nk, i, -1);
+            /* swap i for the best other member of its cluster, valued with
+             * i out (its own nodes marked unused) */
+            mark_only(in, use, i, 1, -1);
             int32_t best = -1;
             double best_d = eps;
             for (int32_t q = in->cl_start[k]; q < in->cl_start[k + 1]; q++) {
                 int32_t j = in->cl_mem[q], pj = m->cand_parent[j];
                 if (j == i || x[j]) continue;
-                if (d + in->a[j] + (pj >= 0 && use[pj] == 0 ? in->u : 0.0) <= best_d) continue;
+                if (d + in->a[j] + (pj >= 0 && use[pj] <= 0 ? in->u : 0.0) <= best_d) continue;
                 double dj = d + add_value(in, use, j);
                 if (dj > best_d) {
                     best_d = dj;
                     best = j;
                 }
             }
-            if (best < 0) {
-                move_path(in, use, nk, i, 1);
-                continue;
-            }
+            mark_only(in, use, i, -1, 1);
+            if (best < 0) continue;
             x[i] = 0;
             x[best] = 1;
+            move_path(in, use, nk, i, -1);
             move_path(in, use, nk, best, 1);
             f += best_d;
             improved = 1;
