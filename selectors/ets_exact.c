@@ -637,6 +637,10 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
         st.exact_declined = ETSIM_EXACT_NEAR_TIE;
         goto decline;
     }
+    if (M < 1) { /* a valid model (check_model), but the passes start at branch 0 */
+        st.exact_declined = ETSIM_EXACT_NO_TREE;
+        goto decline;
+    }
     if (u >= 0) {
         /* every term is worth keeping: all-keep is optimal, and the only
          * tied optimum when dropping anything costs more than tol */

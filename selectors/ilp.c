@@ -71,6 +71,11 @@ static int check_model(const etsim_ilp_model *m, etsim_err *err) {
         if ((j == 0) != (p == -1) || p >= j)
             return etsim_errf(err, "ILP: branch %d has parent %d (not a tree in parent order)", j, p);
     }
+    /* Without a branch node the only candidate is the root itself: both
+     * solvers build on "N >= 2 candidates all lie under the root". */
+    if (m->n_branch == 0 && m->n_cand > 1)
+        return etsim_errf(err, "ILP: %d candidates and no branch node (only a lone candidate can "
+                          "be the root)", m->n_cand);
     for (int32_t i = 0; i < m->n_cand; i++) {
         int32_t p = m->cand_parent[i];
         if (p < (m->n_branch > 0 ? 0 : -1) || p >= m->n_branch)

@@ -81,6 +81,8 @@ enum {
     ETSIM_EXACT_POS_COST,    /* unit cost >= 0 and all-keep not provably unique */
     ETSIM_EXACT_NODE_LIMIT,  /* branch and bound over the coverage rows ran
                                 past its budget                             */
+    ETSIM_EXACT_NO_TREE,     /* no branch node (every candidate's parent is
+                                -1): the tree programme has no root          */
 };
 
 /* The exact solver alone (ets_exact.c): returns 1 with x and stats filled,

@@ -466,8 +466,39 @@ static void test_near_ties(void **state) {
     assert_true(declined > 0);
 }
 
+/* Candidates at the root (no branch node, every parent -1) can only be a
+ * lone candidate: with N >= 2 both solvers would index a branch 0 that is
+ * not there (they read and wrote outside their arrays; ASan caught it).
+ * The model is rejected with an error, and the exact solver called
+ * directly declines. */
+static void test_no_tree(void **state) {
+    (void)state;
+    int32_t cand_parent[3] = {-1, -1, -1}, cluster[3] = {0, 1, 1};
+    double outcome[3] = {0.5, 0.25, 0.25};
+    etsim_ilp_model m = {.n_cand = 3, .n_branch = 0, .cand_parent = cand_parent,
+                         .outcome = outcome, .unit_cost = -0.1, .n_clusters = 2,
+                         .cluster = cluster, .coverage = 0.2, .outcome_den = 4};
+    uint8_t x[3];
+    etsim_ilp_stats st;
+    memset(&st, 0, sizeof st);
+    assert_int_equal(etsim_ilp_solve_exact(&m, x, &st), 0);
+    assert_int_equal(st.exact_declined, ETSIM_EXACT_NO_TREE);
+    double obj;
+    etsim_err err;
+    for (int solver = 0; solver < 2; solver++) {
+        m.solver = solver ? ETSIM_ILP_GLPK : ETSIM_ILP_AUTO;
+        assert_int_equal(etsim_ilp_solve(&m, x, &obj, &st, &err), -1);
+        assert_non_null(strstr(err.msg, "no branch node"));
+    }
+    m.n_cand = 1; /* a lone root candidate is kept */
+    m.solver = ETSIM_ILP_AUTO;
+    assert_int_equal(etsim_ilp_solve(&m, x, &obj, &st, &err), 0);
+    assert_int_equal(x[0], 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_no_tree),
         cmocka_unit_test(test_small),
         cmocka_unit_test(test_medium),
         cmocka_unit_test(test_large),
