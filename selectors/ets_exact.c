@@ -718,6 +718,7 @@ int etsim_ilp_solve_exact(const etsim_ilp_model *m, uint8_t *x, etsim_ilp_stats 
             s.cl_mem[fill[m->cluster[i]]++] = i;
         }
         for (int32_t k = 0; k < K; k++) {
+            if (s.cl_start[k] == s.cl_start[k + 1]) continue; /* no member: dead at every node */
             int32_t p = m->cand_parent[s.cl_mem[s.cl_start[k]]];
             for (int32_t q = s.cl_start[k] + 1; q < s.cl_start[k + 1] && p >= 0; q++)
                 if (m->cand_parent[s.cl_mem[q]] != p) p = -1;
