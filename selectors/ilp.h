@@ -26,7 +26,7 @@
 
 typedef struct etsim_ilp_model {
     int32_t n_cand;               /* N >= 1                                    */
-    int32_t n_branch;             /* M >= 0                                    */
+    int32_t n_branch;             /* M >= 0; M >= 1 when N >= 2 (a root)       */
     const int32_t *cand_parent;   /* [N] branch index of the parent, -1: none  */
     const int32_t *branch_parent; /* [M] branch index of the parent, -1: root;
                                      every parent index < its child's index    */
