@@ -77,7 +77,7 @@ typedef struct solver {
     uint8_t *want;               /* hybrid: clusters carried as state bits    */
     double *flip_prev;           /* root: the multipliers of the last flip pass */
     uint8_t *hyb_x;              /* hybrid: its answer                         */
-    int64_t obj_nodes, obj_covered; /* n and k of the last objective() call     */
+    int64_t obj_nodes, obj_covered; /* n and k of the last etsim_exact_objective */
     /* polish: its selection, the last two answers it polished (ls_done
      * so far), its scratch (ets_polish.c), and s->nk saved across offer() */
     uint8_t *ls_x, *ls_last[2];
