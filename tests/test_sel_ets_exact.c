@@ -468,9 +468,10 @@ static void test_near_ties(void **state) {
 
 /* Candidates at the root (no branch node, every parent -1) can only be a
  * lone candidate: with N >= 2 both solvers would index a branch 0 that is
- * not there (they read and wrote outside their arrays; ASan caught it).
- * The model is rejected with an error, and the exact solver called
- * directly declines. */
+ * not there. Such a model must be rejected with an error by either solver
+ * choice, the exact solver called directly must decline it, and a lone
+ * root candidate must still be kept. Under ASan this also checks that
+ * nothing is read outside the solvers' arrays on the way. */
 static void test_no_tree(void **state) {
     (void)state;
     int32_t cand_parent[3] = {-1, -1, -1}, cluster[3] = {0, 1, 1};
@@ -498,11 +499,9 @@ static void test_no_tree(void **state) {
 
 /* Clusters without a member (valid: z_k <= an empty sum) are dead at every
  * node. Random models with an empty cluster first, in the middle and last
- * must get GLPK's selection, mostly from the exact solver. (It used to
- * take the next cluster's first member, or the word past its member list
- * for the last one, as an empty cluster's parent: a read inside its own
- * block, so no sanitizer saw it, and harmless to the answer, as a member-
- * less "local" cluster adds nothing; this checks the answers.) */
+ * must get GLPK's selection, mostly from the exact solver. This checks the
+ * answers; that no member list is read for an empty cluster lies inside
+ * the solver's own block, where no sanitizer can see it. */
 static void test_empty_clusters(void **state) {
     (void)state;
     int64_t answered = 0;
